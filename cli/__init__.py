@@ -1,0 +1,1 @@
+"""The ``tablero`` console script: every capability of the pages, from the shell."""

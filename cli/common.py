@@ -1,0 +1,50 @@
+"""Shared CLI plumbing: resolving ``--as-user`` to a scoped Viewer, output formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+import click
+
+from data_access.scope import NOBODY, Viewer
+
+
+def as_user_option(f):
+    return click.option(
+        "--as-user",
+        "as_user",
+        default=None,
+        help="Usuario cuyo alcance (scope) se aplica. Sin él: alcance nacional de sistema.",
+    )(f)
+
+
+def resolve_viewer(as_user: str | None) -> Viewer:
+    """``--as-user`` → that account's Viewer (default-deny if unknown); none → national."""
+    from data_access.auth import viewer_for_username
+
+    if as_user is None:
+        return Viewer(username="cli", role="admin", scope_label="Nacional")
+    viewer = viewer_for_username(as_user)
+    if viewer is None:
+        raise click.ClickException(f"Usuario «{as_user}» no existe o está inactivo.")
+    return viewer if viewer.known else NOBODY
+
+
+def emit_rows(rows: list[dict], fmt: str, columns: list[str]) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        click.echo("  ".join(str(r.get(c, "") if r.get(c) is not None else "").ljust(widths[c]) for c in columns))

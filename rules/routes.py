@@ -1,0 +1,213 @@
+"""Route stages and allowed transitions (seed 000 §4.1–4.3), as data in one place.
+
+Used by the funnels (stage order), the edit forms (which transitions may be
+recorded), validation of imported/edited histories, and the demo generator.
+A participant "reached" a stage when it has a stage event for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Stage codes common to the three routes, in route order.
+INGRESO = "ingreso"
+EVAL_CAPACIDADES = "evaluacion_capacidades"
+FORMACION = "formacion"
+FORMULACION = "formulacion"
+EVAL_VIABILIDAD = "evaluacion_viabilidad"
+SOLICITUD = "solicitud_cofinanciacion"
+REQUISITOS = "requisitos_recursos"
+SERVICIOS = "servicios_activados"
+PLAN_COMPLETADO = "plan_completado"
+SALIDA = "salida"
+
+STAGES: tuple[str, ...] = (
+    INGRESO,
+    EVAL_CAPACIDADES,
+    FORMACION,
+    FORMULACION,
+    EVAL_VIABILIDAD,
+    SOLICITUD,
+    REQUISITOS,
+    SERVICIOS,
+    PLAN_COMPLETADO,
+    SALIDA,
+)
+
+STAGE_LABELS: dict[str, str] = {
+    INGRESO: "Ingreso (barrido / convocatoria / promoción)",
+    EVAL_CAPACIDADES: "Evaluación de capacidades",
+    FORMACION: "Formación / desarrollo de capacidades",
+    FORMULACION: "Formulación de idea o plan de negocio",
+    EVAL_VIABILIDAD: "Evaluación de viabilidad",
+    SOLICITUD: "Aplicación a cofinanciación",
+    REQUISITOS: "Requisitos cumplidos y recursos otorgados",
+    SERVICIOS: "Servicios activados",
+    PLAN_COMPLETADO: "Plan cumplido",
+    SALIDA: "Salida documentada",
+}
+
+# Outcomes recorded on a stage event.
+VIABLE, NO_VIABLE = "viable", "no_viable"
+CUMPLE, NO_CUMPLE = "cumple", "no_cumple"
+STAGE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    EVAL_VIABILIDAD: (VIABLE, NO_VIABLE),
+    REQUISITOS: (CUMPLE, NO_CUMPLE),
+}
+
+# Exit outcomes (SALIDA.outcome). Completed exits feed the next route (§3.2).
+EXIT_GRADUADO = "graduado"  # plan completed, capacities documented
+EXIT_AUTOGESTION = "asociacion_autogestionada"  # competitividad completed (§3.2)
+EXIT_NO_VIABLE = "no_viable"  # viability failed: retroalimentación and exit
+EXIT_REQUISITOS = "requisitos_no_cumplidos"
+EXIT_ABANDONO = "abandono"
+EXIT_OUTCOMES: dict[str, str] = {
+    EXIT_GRADUADO: "Graduado: capacidades fortalecidas",
+    EXIT_AUTOGESTION: "Asociación autogestionada",
+    EXIT_NO_VIABLE: "No viable (retroalimentación)",
+    EXIT_REQUISITOS: "Requisitos no cumplidos",
+    EXIT_ABANDONO: "Abandono",
+}
+COMPLETED_EXITS = frozenset({EXIT_GRADUADO, EXIT_AUTOGESTION})
+LOSS_REASONS = (EXIT_NO_VIABLE, EXIT_REQUISITOS, EXIT_ABANDONO)
+
+
+@dataclass(frozen=True)
+class RouteModel:
+    route: str
+    stages: tuple[str, ...]
+    optional: frozenset[str]  # stages that may be skipped
+    participant_kinds: frozenset[str]
+    completed_exit: str
+
+    def order(self, stage: str) -> int:
+        """1-based position of a stage on this route."""
+        return self.stages.index(stage) + 1
+
+    def next_stages(self, stage: str | None) -> tuple[str, ...]:
+        """Stages that may be recorded right after ``stage`` (None = not yet entered).
+
+        Forward to the next stage (or past optional ones); exit (SALIDA) is always
+        allowed once entered — abandono can happen anywhere. A failed viability or
+        requirements outcome only allows exit: seed 000 routes it to feedback.
+        """
+        if stage is None:
+            return (INGRESO,)
+        if stage == SALIDA:
+            return ()
+        i = self.stages.index(stage)
+        nxt: list[str] = []
+        j = i + 1
+        while j < len(self.stages):
+            nxt.append(self.stages[j])
+            if self.stages[j] not in self.optional:
+                break
+            j += 1
+        if SALIDA not in nxt:
+            nxt.append(SALIDA)
+        return tuple(nxt)
+
+
+_ALL_STAGES = STAGES
+ROUTE_MODELS: dict[str, RouteModel] = {
+    # §4.1: training is given only to households without an idea or capacities.
+    "basica": RouteModel(
+        "basica", _ALL_STAGES, frozenset({FORMACION}), frozenset({"hogar"}), EXIT_GRADUADO
+    ),
+    # §4.2: households from básica, associative projects, incipient associations.
+    "intermedia": RouteModel(
+        "intermedia", _ALL_STAGES, frozenset(), frozenset({"hogar", "opr"}), EXIT_GRADUADO
+    ),
+    # §4.3: mature associations; exit = self-managing association.
+    "competitividad": RouteModel(
+        "competitividad", _ALL_STAGES, frozenset(), frozenset({"opr"}), EXIT_AUTOGESTION
+    ),
+}
+
+# Promotions between routes (§3.2: exits of one route are entries of the next).
+NEXT_ROUTE: dict[str, str | None] = {
+    "basica": "intermedia",
+    "intermedia": "competitividad",
+    "competitividad": None,
+}
+
+
+def route_model(route: str) -> RouteModel:
+    try:
+        return ROUTE_MODELS[route]
+    except KeyError:
+        raise ValueError(
+            f"Ruta desconocida «{route}»: use basica, intermedia o competitividad."
+        ) from None
+
+
+def allowed_next(route: str, current: str | None, last_outcome: str | None = None) -> tuple[str, ...]:
+    """Allowed next stages, honouring failed filters (no viable / requisitos no cumplidos)."""
+    model = route_model(route)
+    if current in STAGE_OUTCOMES and last_outcome in (NO_VIABLE, NO_CUMPLE):
+        return (SALIDA,)
+    return model.next_stages(current)
+
+
+@dataclass(frozen=True)
+class StageProblem:
+    position: int  # 0-based index in the history
+    stage: str
+    message: str  # Spanish, names the problem and the fix
+
+
+def validate_history(
+    route: str, history: list[tuple[str, str | None]], dates: list | None = None
+) -> list[StageProblem]:
+    """Check a participant's ordered stage history ``[(stage, outcome), ...]``.
+
+    Reports unknown stages, skipped mandatory stages, moves backwards, outcomes that
+    do not belong to the stage, progress after a failed filter and dates going back.
+    """
+    model = route_model(route)
+    problems: list[StageProblem] = []
+    current: str | None = None
+    last_outcome: str | None = None
+    for i, (stage, outcome) in enumerate(history):
+        if stage not in model.stages:
+            problems.append(
+                StageProblem(i, stage, f"Etapa «{stage}» desconocida: use una de {', '.join(model.stages)}.")
+            )
+            continue
+        allowed = allowed_next(route, current, last_outcome)
+        if stage not in allowed:
+            if current is not None and stage in model.stages and model.order(stage) > model.order(current):
+                skipped = [
+                    s
+                    for s in model.stages[model.order(current): model.order(stage) - 1]
+                    if s not in model.optional
+                ]
+                msg = (
+                    f"Salta la etapa «{STAGE_LABELS[skipped[0]]}»: registre primero esa etapa."
+                    if skipped
+                    else f"Después de un resultado «{last_outcome}» solo se permite la salida."
+                )
+            elif current is None:
+                msg = "La historia debe empezar por «Ingreso»."
+            else:
+                msg = (
+                    f"Transición no permitida de «{STAGE_LABELS[current]}» a «{STAGE_LABELS[stage]}»: "
+                    f"permitidas: {', '.join(STAGE_LABELS[s] for s in allowed) or 'ninguna'}."
+                )
+            problems.append(StageProblem(i, stage, msg))
+        valid_outcomes = STAGE_OUTCOMES.get(stage)
+        if stage == SALIDA:
+            if outcome not in EXIT_OUTCOMES:
+                problems.append(
+                    StageProblem(i, stage, f"La salida requiere un resultado: {', '.join(EXIT_OUTCOMES)}.")
+                )
+        elif valid_outcomes and outcome not in valid_outcomes:
+            problems.append(
+                StageProblem(i, stage, f"Resultado «{outcome}» no válido: use {' o '.join(valid_outcomes)}.")
+            )
+        if dates is not None and i > 0 and dates[i] < dates[i - 1]:
+            problems.append(
+                StageProblem(i, stage, "La fecha es anterior a la de la etapa previa: corrija la fecha.")
+            )
+        current, last_outcome = stage, outcome
+    return problems
