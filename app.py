@@ -1,0 +1,91 @@
+"""Tablero de decisión — Generación de Ingresos (MADR): navigation and login gate.
+
+Every run: resolve the store, the viewer (OIDC or local account) and the global
+filters, publish them as the page context, then run the page the viewer may see.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from components.context import PageContext, set_page_context
+from components.filters import render_global_filters
+from components.login import current_viewer, login_page, logout
+from data_access import versions
+from data_access.db import database_url
+from data_access.migrate import is_up_to_date
+from rules.catalog import ROLES
+from rules.i18n import LANGS, t
+
+st.set_page_config(page_title="Tablero Generación de Ingresos — MADR", page_icon="🌱", layout="wide")
+
+ALL = frozenset(ROLES)
+# (file, title key, icon, url path, roles allowed)
+PAGES = [
+    ("pages/overview.py", "nav.overview", ":material/dashboard:", "resumen", ALL),
+    ("pages/map.py", "nav.map", ":material/map:", "mapa", ALL),
+    ("pages/routes.py", "nav.routes", ":material/conversion_path:", "rutas", ALL),
+    ("pages/alliance.py", "nav.alliance", ":material/handshake:", "alianzas", ALL),
+    ("pages/sla.py", "nav.sla", ":material/fact_check:", "ans", ALL),
+    ("pages/edit.py", "nav.edit", ":material/edit_note:", "edicion",
+     frozenset({"analista_pmo", "comite_regional", "operador", "admin"})),
+    ("pages/audit.py", "nav.audit", ":material/verified:", "auditoria", frozenset({"analista_pmo", "admin"})),
+    ("pages/presentation.py", "nav.presentation", ":material/slideshow:", "presentacion",
+     frozenset({"directivo", "analista_pmo", "comite_regional", "admin"})),
+    ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin", frozenset({"admin"})),
+]
+
+
+def _lang() -> str:
+    lang = st.query_params.get("lang", "es")
+    return lang if lang in LANGS else "es"
+
+
+def _store_ready(url: str, lang: str) -> dict | None:
+    """Data versions, or a clear Spanish message when the store cannot be used."""
+    try:
+        if not is_up_to_date(url):
+            st.error(t("error.store_not_migrated", lang))
+            return None
+        return versions.current(url)
+    except (OperationalError, ProgrammingError):
+        st.error(t("error.store_unreachable", lang))
+        return None
+
+
+def main() -> None:
+    lang = _lang()
+    url = database_url()
+    data_versions = _store_ready(url, lang)
+    if data_versions is None:
+        st.stop()
+    viewer = current_viewer(url)
+    if viewer is None:
+        st.navigation([st.Page(lambda: login_page(url, lang), title=t("login.title", lang), url_path="ingreso")],
+                      position="hidden").run()
+        return
+    with st.sidebar:
+        st.markdown(f"**{viewer.display_name or viewer.username}** · {t('role.' + viewer.role, lang) if viewer.role else '—'}")
+        st.caption(viewer.scope_label or t("scope.none", lang))
+        chosen = st.selectbox(t("app.language", lang), LANGS, index=LANGS.index(lang),
+                              format_func=lambda code: {"es": "Español", "en": "English"}[code], key="lang_select")
+        if chosen != lang:
+            st.query_params["lang"] = chosen
+            st.rerun()
+        if st.button(t("login.logout", lang), key="logout"):
+            logout()
+    if not viewer.known:
+        st.error(t("error.no_role", lang))
+        st.stop()
+    filters = render_global_filters(viewer, lang, url)
+    set_page_context(PageContext(viewer=viewer, filters=filters, url=url, lang=lang, versions=data_versions))
+    pages = [
+        st.Page(path, title=t(title, lang), icon=icon, url_path=slug, default=(slug == "resumen"))
+        for path, title, icon, slug, roles in PAGES
+        if viewer.role in roles
+    ]
+    st.navigation(pages).run()
+
+
+main()

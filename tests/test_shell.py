@@ -1,0 +1,41 @@
+"""App shell: login gate, scope-aware navigation, clear errors."""
+
+from __future__ import annotations
+
+from data_access.auth import create_user
+from tests.apptest_utils import all_text, run_app
+
+
+def test_anonymous_sees_only_login(empty_store):
+    at = run_app(empty_store, None)
+    assert not at.exception
+    assert at.text_input[0].label == "Usuario"
+    assert [b.label for b in at.get("form_submit_button")] == ["Ingresar"]
+    assert not at.sidebar.selectbox  # no filters, no navigation before login
+
+
+def test_local_login_and_wrong_password(empty_store):
+    create_user("ana", "analista_pmo", "clave-segura-1", url=empty_store)
+    at = run_app(empty_store, None)
+    at.text_input[0].input("ana")
+    at.text_input[1].input("otra")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert "incorrectos" in all_text(at)
+    at.text_input[1].input("clave-segura-1")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert "Analista PMO" in all_text(at)
+
+
+def test_unknown_oidc_identity_gets_no_data(empty_store):
+    at = run_app(empty_store, "nadie")
+    assert not at.exception
+    assert "no tiene un rol" in all_text(at)
+
+
+def test_unreachable_store_message():
+    at = run_app("postgresql://postgres@127.0.0.1:1/nada", "directivo")
+    assert not at.exception
+    assert "No se pudo conectar" in all_text(at)
