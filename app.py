@@ -78,8 +78,10 @@ def main() -> None:
     if not viewer.known:
         st.error(t("error.no_role", lang))
         st.stop()
-    filters = render_global_filters(viewer, lang, url)
-    set_page_context(PageContext(viewer=viewer, filters=filters, url=url, lang=lang, versions=data_versions))
+    filters, labels = render_global_filters(viewer, lang, url)
+    set_page_context(
+        PageContext(viewer=viewer, filters=filters, url=url, lang=lang, versions=data_versions, labels=labels)
+    )
     pages = [
         st.Page(path, title=t(title, lang), icon=icon, url_path=slug, default=(slug == "resumen"))
         for path, title, icon, slug, roles in PAGES

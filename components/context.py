@@ -25,6 +25,7 @@ class PageContext:
     lang: str = "es"
     versions: dict = field(default_factory=dict)
     presentation: bool = False
+    labels: dict = field(default_factory=dict)  # names of the selected office/department/municipality
 
     def t(self, key: str, **params) -> str:
         return translate(key, self.lang, **params)

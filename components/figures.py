@@ -18,13 +18,14 @@ from .context import PageContext
 def filters_label(ctx: PageContext, extra: Sequence[str] = ()) -> str:
     """Human description of the active filters (for notes, exports and slides)."""
     f = ctx.filters
+    names = ctx.labels
     parts = []
     if f.regional_office_id is not None:
-        parts.append(f"{ctx.t('filters.office')}: {f.regional_office_id}")
+        parts.append(f"{ctx.t('filters.office')}: {names.get('office', f.regional_office_id)}")
     if f.department_code:
-        parts.append(f"{ctx.t('filters.department')}: {f.department_code}")
+        parts.append(f"{ctx.t('filters.department')}: {names.get('department', f.department_code)}")
     if f.municipality_code:
-        parts.append(f"{ctx.t('filters.municipality')}: {f.municipality_code}")
+        parts.append(f"{ctx.t('filters.municipality')}: {names.get('municipality', f.municipality_code)}")
     if f.route:
         parts.append(f"{ctx.t('filters.route')}: {ctx.t('route.' + f.route)}")
     parts.extend(extra)

@@ -65,8 +65,11 @@ def sync_query(filters: GlobalFilters) -> None:
             del st.query_params[key]
 
 
-def render_global_filters(viewer: Viewer, lang: str, url: str) -> GlobalFilters:
-    """Sidebar widgets; the URL is the source of truth on first load."""
+def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFilters, dict]:
+    """Sidebar widgets; the URL is the source of truth on first load.
+
+    Returns the filters and the names of the selected office/department/municipality.
+    """
     current = filters_from_query(st.query_params)
     sb = st.sidebar
     sb.markdown(f"**{t('filters.title', lang)}**")
@@ -122,4 +125,11 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> GlobalFilters:
         route=route,
     )
     sync_query(filters)
-    return filters
+    labels = {}
+    if office is not None:
+        labels["office"] = office_names.get(office, str(office))
+    if dept:
+        labels["department"] = dept_names[dept]
+    if muni:
+        labels["municipality"] = f"{muni_names[muni]} ({muni})"
+    return filters, labels
