@@ -196,9 +196,12 @@ def days_to_first_technical_assistance(
     contract_ids: tuple[int, ...] | None = None,
 ) -> dict[tuple[int, str], Measure]:
     """Median days from route entry to the first asistencia técnica delivery, per contract and
-    quarter of entry (``Enrolment.cohort_quarter``), as of ``filters.cutoff``. Participants not
-    yet visited count with the days elapsed to the cut-off. Median = mean of the two middle rows
-    (row_number / count windows: identical on SQLite and PostgreSQL)."""
+    quarter of entry (``Enrolment.cohort_quarter``), as of ``filters.cutoff``.
+
+    Population: participants who had reached «servicios activados» by the cut-off (from then on
+    the visit is owed); those not yet visited count with the days elapsed to the cut-off.
+    Median = mean of the two middle rows (row_number / count windows: identical on SQLite and
+    PostgreSQL, no percentile_cont)."""
     if _no_access(viewer) or not quarters:
         return {}
     cutoff = filters.cutoff
@@ -219,6 +222,13 @@ def days_to_first_technical_assistance(
         .where(
             Enrolment.cohort_quarter.in_(quarters),
             Enrolment.entry_date <= _date(cutoff),
+            exists(
+                select(StageEvent.id).where(
+                    StageEvent.enrolment_id == Enrolment.id,
+                    StageEvent.stage == SERVICIOS,
+                    StageEvent.event_date <= _date(cutoff),
+                )
+            ),
             *_record_scope(viewer, filters),
         )
     )

@@ -75,10 +75,12 @@ FIRST_VISIT_SERVICE = "asistencia_tecnica"
 DERIVED_KEYS: dict[str, str] = {
     DAYS_TO_FIRST_AT: (
         "Mediana de días entre la fecha de ingreso a la ruta y la primera entrega de asistencia técnica, "
-        "para los participantes del contrato que ingresaron en el trimestre. Quien a la fecha de corte aún "
+        "para los participantes del contrato que ingresaron en el trimestre y que a la fecha de corte ya "
+        "llegaron a «Servicios activados» (desde ahí se les debe la visita). Quien a la fecha de corte aún "
         "no recibe su primera visita cuenta con los días transcurridos hasta el corte (ya esperó al menos "
-        "eso), de modo que no atender a nadie nunca mejora el indicador. Con un número par de participantes "
-        "la mediana es el promedio de los dos valores centrales."
+        "eso), de modo que no atender nunca mejora el indicador. Con un número par de participantes la "
+        "mediana es el promedio de los dos valores centrales. Si ningún participante del trimestre ha "
+        "llegado a servicios activados, el ANS queda «sin base de cálculo»."
     ),
     EVENTS_ON_TIME: (
         f"Porcentaje de los eventos de etapa (ingreso, evaluaciones, formación, ... salida) de los "

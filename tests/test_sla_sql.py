@@ -4,18 +4,20 @@ values (every test runs on SQLite and PostgreSQL through ``empty_store``).
 The dataset (cut-off 30/09/2026) — two operators, three contracts:
 
 * C-A1  operator OPA, ruta básica, oficina CAR, services asistencia_tecnica + monitoreo
+  (every E below reached «servicios activados» by the cut-off unless said otherwise)
     E1 08001 in 2026-07-01, AT 07-11 and 07-05 → first visit after 4 days
-    E2 08001 in 2026-07-10, AT 08-09 → 30 days; servicios activados 08-20
-    E3 08001 in 2026-08-01, never visited → 60 days to the cut-off; servicios activados 09-10
+    E2 08001 in 2026-07-10, AT 08-09 → 30 days
+    E3 08001 in 2026-08-01, never visited → 60 days to the cut-off
     E4 13001 in 2026-09-01, AT 10-15 (after the cut-off) → 29 days to the cut-off
     E5 13001 in 2026-07-15, only a monitoreo delivery → 77 days to the cut-off
     E6 11001 (Bogotá, office CEN!) in 2026-07-20, AT 07-21 → 1 day
-    E7 08001 in 2026-04-10 (2026Q2), AT 06-19 → 70 days; servicios activados 06-20
+    E7 08001 in 2026-04-10 (2026Q2), AT 06-19 → 70 days
+    E8 08001 in 2026-07-25, AT 08-01 but no «servicios activados» yet → not in the days ANS
     Q3 days [1, 4, 29, 30, 60, 77] → median 29.5; without E6 (comité CAR) → 30
-    Q3 events: 8 up to the cut-off, 6 registered within 15 days → 75 %; without E6 5/7
-    Q3 coverage of asistencia técnica: E2 yes, E3 no → 50 %; Q2: E7 → 100 %
-* C-B1  operator OPB, ruta básica, oficina CAR, same services: F1 08001 in 07-05, AT 07-25 (20 days),
-    its ingreso registered 25 days late → 0 %
+    Q3 events: 12 up to the cut-off, 9 registered within 15 days → 75 %; without E6 7/10
+    Q3 coverage of asistencia técnica: E1, E2, E6 of six → 50 %; Q2: E7 → 100 %
+* C-B1  operator OPB, ruta básica, oficina CAR, same services: F1 08001 in 07-05, services 07-06,
+    AT 07-25 (20 days), its ingreso registered 25 days late → 1 of 2 events on time
 * C-B2  operator OPB, ruta intermedia, oficina CEN, no services listed (owes every ANS of its route)
 """
 
@@ -109,6 +111,7 @@ def build_dataset(url: str) -> dict:
         e5 = enrol(ca1, opa, "13001", D(2026, 7, 15))
         e6 = enrol(ca1, opa, "11001", D(2026, 7, 20))
         e7 = enrol(ca1, opa, "08001", D(2026, 4, 10))
+        e8 = enrol(ca1, opa, "08001", D(2026, 7, 25))
         f1 = enrol(cb1, opb, "08001", D(2026, 7, 5))
         # an enrolment without contract is never attributed to anybody
         s.add(Enrolment(participant_kind="hogar", route="basica", entry_mechanism="barrido", entry_date=D(2026, 7, 2),
@@ -123,6 +126,7 @@ def build_dataset(url: str) -> dict:
         deliver(e6, ca1, opa, AT, D(2026, 7, 21))
         deliver(e7, ca1, opa, AT, D(2026, 6, 19))
         deliver(f1, cb1, opb, AT, D(2026, 7, 25))
+        deliver(e8, ca1, opa, AT, D(2026, 8, 1))
         event(e1, "ingreso", D(2026, 7, 1), D(2026, 7, 16))  # 15 days: on time
         event(e1, "evaluacion_capacidades", D(2026, 8, 1), D(2026, 8, 17))  # 16: late
         event(e2, "ingreso", D(2026, 7, 10), D(2026, 7, 10))
@@ -132,7 +136,12 @@ def build_dataset(url: str) -> dict:
         event(e7, "ingreso", D(2026, 4, 10), D(2026, 4, 11))
         event(e2, "servicios_activados", D(2026, 8, 20), D(2026, 8, 22))
         event(e3, "servicios_activados", D(2026, 9, 10), D(2026, 9, 12))
-        event(e1, "servicios_activados", D(2026, 10, 5), D(2026, 10, 6))  # after the cut-off
+        event(e1, "servicios_activados", D(2026, 7, 3), D(2026, 7, 4))
+        event(e4, "servicios_activados", D(2026, 9, 2), D(2026, 9, 3))
+        event(e5, "servicios_activados", D(2026, 7, 16), D(2026, 8, 16))  # 31 days: late
+        event(e6, "servicios_activados", D(2026, 7, 20), D(2026, 7, 21))
+        event(f1, "servicios_activados", D(2026, 7, 6), D(2026, 7, 7))
+        event(e8, "servicios_activados", D(2026, 10, 5), D(2026, 10, 6))  # after the cut-off
         event(e7, "servicios_activados", D(2026, 6, 20), D(2026, 6, 21))
         event(f1, "ingreso", D(2026, 7, 5), D(2026, 7, 30))  # 25 days: late
         s.add_all([
@@ -174,10 +183,10 @@ def test_median_days_to_first_technical_assistance(sla_store):
     # odd count: the municipality filter keeps E4 and E5 only → [29, 77] → 53; Cartagena only
     got = S.days_to_first_technical_assistance(NATIONAL, F.with_(municipality_code="13001"), ("2026Q3",), url=url)
     assert got == {(ids["ca1"], "2026Q3"): S.Measure(53.0, 2, 2)}
-    # an earlier cut-off changes the censoring: at 31/08 E3 waited 30 days, E4 has not entered
+    # an earlier cut-off: at 31/08 E3 and E4 had not reached services, E5 had waited 47 days
     early = GlobalFilters(cutoff=D(2026, 8, 31))
     got = S.days_to_first_technical_assistance(NATIONAL, early, ("2026Q3",), url=url)
-    assert got[(ids["ca1"], "2026Q3")] == S.Measure(30.0, 5, 5)  # [1, 4, 30, 30, 47]
+    assert got[(ids["ca1"], "2026Q3")] == S.Measure(17.0, 4, 4)  # [1, 4, 30, 47]
 
 
 def test_median_odd_count_comite_restricted_to_its_municipalities(sla_store):
@@ -191,22 +200,25 @@ def test_median_odd_count_comite_restricted_to_its_municipalities(sla_store):
 def test_events_registered_on_time(sla_store):
     url, ids = sla_store
     got = S.events_registered_on_time(NATIONAL, F, ("2026Q2", "2026Q3"), url=url)
-    assert got[(ids["ca1"], "2026Q3")] == S.Measure(75.0, 6, 8)
+    assert got[(ids["ca1"], "2026Q3")] == S.Measure(75.0, 9, 12)
     assert got[(ids["ca1"], "2026Q2")] == S.Measure(100.0, 2, 2)
-    assert got[(ids["cb1"], "2026Q3")] == S.Measure(0.0, 0, 1)
+    assert got[(ids["cb1"], "2026Q3")] == S.Measure(50.0, 1, 2)
     comite = Viewer("c", "comite_regional", regional_office_id=ids["car"])
     got = S.events_registered_on_time(comite, F, ("2026Q3",), url=url)
-    assert got[(ids["ca1"], "2026Q3")].numerator == 5 and got[(ids["ca1"], "2026Q3")].denominator == 7
-    assert got[(ids["ca1"], "2026Q3")].value == pytest.approx(500 / 7)
+    assert got[(ids["ca1"], "2026Q3")] == S.Measure(70.0, 7, 10)
 
 
 def test_service_coverage(sla_store):
     url, ids = sla_store
     got = S.service_coverage(NATIONAL, F, ("2026Q2", "2026Q3"), ("asistencia_tecnica", "monitoreo"), url=url)
-    assert got[("asistencia_tecnica", ids["ca1"], "2026Q3")] == S.Measure(50.0, 1, 2)
-    assert got[("monitoreo", ids["ca1"], "2026Q3")] == S.Measure(0.0, 0, 2)
+    assert got[("asistencia_tecnica", ids["ca1"], "2026Q3")] == S.Measure(50.0, 3, 6)
+    assert got[("monitoreo", ids["ca1"], "2026Q3")] == S.Measure(100 / 6, 1, 6)
     assert got[("asistencia_tecnica", ids["ca1"], "2026Q2")] == S.Measure(100.0, 1, 1)
-    assert not any(k[1] == ids["cb1"] for k in got)  # F1 never reached servicios activados
+    assert got[("asistencia_tecnica", ids["cb1"], "2026Q3")] == S.Measure(100.0, 1, 1)
+    assert ("asistencia_tecnica", ids["ca1"], "2026Q4") not in got  # E8 reached services after the cut-off
+    comite = Viewer("c", "comite_regional", regional_office_id=ids["car"])
+    got = S.service_coverage(comite, F, ("2026Q3",), ("asistencia_tecnica",), url=url)
+    assert got[("asistencia_tecnica", ids["ca1"], "2026Q3")] == S.Measure(40.0, 2, 5)
 
 
 def test_scorecard_frame_statuses_and_scores(sla_store):
@@ -225,17 +237,18 @@ def test_scorecard_frame_statuses_and_scores(sla_store):
     assert _cell(frame, "C-A1", "D4", "2026Q2").status == R.SIN_REPORTE
     assert _cell(frame, "C-B1", "D4", "2026Q3").status == R.EN_RIESGO  # 96 within 5 of 100
     assert _cell(frame, "C-B1", "D4", "2026Q2").status == R.SIN_REPORTE  # row without value
-    assert _cell(frame, "C-B1", "D3", "2026Q3").status == R.SIN_BASE
+    assert _cell(frame, "C-B1", "D3", "2026Q3").status == R.CUMPLE
+    assert _cell(frame, "C-B1", "D1", "2026Q2").status == R.SIN_BASE
     assert _cell(frame, "C-B2", "D6", "2026Q3").status == R.SIN_BASE
     assert _cell(frame, "C-B2", "D7", "2026Q3").status == R.INCUMPLE
 
     by_contract = {(r.contract_code, r.quarter): r.score for r in S.score_table(frame, ["contract_code", "quarter"]).itertuples()}
     assert by_contract[("C-A1", "2026Q3")] == pytest.approx(60.0)  # (2 + 0 + 0 + 1) / 5
     assert by_contract[("C-A1", "2026Q2")] == pytest.approx(40.0)  # (0 + 1 + 1 + 0) / 5
-    assert by_contract[("C-B1", "2026Q3")] == pytest.approx(62.5)  # (2 + 0 + 0.5) / 4
+    assert by_contract[("C-B1", "2026Q3")] == pytest.approx(70.0)  # (2 + 0 + 1 + 0.5) / 5
     assert by_contract[("C-B1", "2026Q2")] == pytest.approx(0.0)  # only the missing report is scorable
     by_operator = {(r.operator_code, r.quarter): r.score for r in S.score_table(frame, ["operator_code", "quarter"]).itertuples()}
-    assert by_operator[("OPB", "2026Q3")] == pytest.approx(50.0)  # 2.5 / 5 over both contracts
+    assert by_operator[("OPB", "2026Q3")] == pytest.approx(350 / 6)  # 3.5 / 6 over both contracts
     # the vectorised table agrees with the pure rule
     sub = frame[(frame.operator_code == "OPA") & (frame.quarter == "2026Q3")]
     assert by_operator[("OPA", "2026Q3")] == pytest.approx(R.weighted_score(zip(sub.weight, sub.status)))
@@ -265,7 +278,7 @@ def test_scope_comite_sees_its_office_contracts_and_territory(sla_store):
     assert set(frame.contract_code) == {"C-A1", "C-B1"}
     c = _cell(frame, "C-A1", "D1", "2026Q3")
     assert c.value == 30.0 and c.denominator == 5
-    assert _cell(frame, "C-A1", "D2", "2026Q3").denominator == 7
+    assert _cell(frame, "C-A1", "D2", "2026Q3").denominator == 10
 
 
 def test_filters_route_office_territory_service(sla_store):
@@ -289,12 +302,12 @@ def test_filters_route_office_territory_service(sla_store):
 def test_compliance_for_map_and_overview(sla_store):
     url, ids = sla_store
     by_muni = S.compliance_by_municipality(NATIONAL, F, url=url)
-    # 08001: C-A1 (60, 4 participants) and C-B1 (62.5, 1) → 60.5
-    assert by_muni == pytest.approx({"08001": 60.5, "11001": 60.0, "13001": 60.0})
-    assert S.average_compliance(NATIONAL, F, url=url) == pytest.approx(55.0)  # (3 + 2.5 + 0) / (5 + 4 + 1)
+    # 08001: C-A1 (60, 5 participants: E1 E2 E3 E7 E8) and C-B1 (70, 1) → 370 / 6
+    assert by_muni == pytest.approx({"08001": 370 / 6, "11001": 60.0, "13001": 60.0})
+    assert S.average_compliance(NATIONAL, F, url=url) == pytest.approx(650 / 11)  # (3 + 3.5 + 0) / (5 + 5 + 1)
     opb = Viewer("opb", "operador", operator_id=ids["opb"])
-    assert S.compliance_by_municipality(opb, F, url=url) == pytest.approx({"08001": 62.5})
-    assert S.average_compliance(opb, F, url=url) == pytest.approx(2.5 / 5 * 100)
+    assert S.compliance_by_municipality(opb, F, url=url) == pytest.approx({"08001": 70.0})
+    assert S.average_compliance(opb, F, url=url) == pytest.approx(350 / 6)
     comite = Viewer("c", "comite_regional", regional_office_id=ids["car"])
     assert set(S.compliance_by_municipality(comite, F, url=url)) == {"08001", "13001"}
 
