@@ -1,9 +1,25 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Resumen ejecutivo (landing page): headline figures with their change vs the previous
+quarter end, each linking to its page with the same filters; the committee pack."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from components import slides
 from components.context import page_context
+from components.overview_cards import inject_css, render_cards
+from components.overview_pack import pack_buttons
 
 ctx = page_context()
+inject_css()
+data = slides.view_overview(ctx)
+
 st.title(ctx.t("nav.overview"))
-st.info("En construcción.")
+st.markdown(f"**{data.subtitle}**")
+render_cards(ctx, data.key_figures, per_row=4, key="ov")
+
+st.subheader(ctx.t("committee.overview.trend"))
+slides.render_chart_and_table(ctx, data, key="ov")
+
+st.divider()
+pack_buttons(ctx, key="ov_pack")

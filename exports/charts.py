@@ -1,0 +1,315 @@
+"""Plotly figures of the committee views and their static PNG rendering (kaleido).
+
+* Okabe–Ito colour-blind-safe palette; every state is also written as text on the
+  figure (values and ✔/✖ labels), never conveyed by colour alone.
+* The map is drawn from the stored DANE MGN boundaries (``boundary_set``, TopoJSON
+  decoded here to polygons) as filled shapes on plain axes: no geo base layer, so no
+  topojson is ever fetched from the web — the same picture in the browser and in kaleido.
+* ``render_png_batch`` renders many figures in ONE kaleido/Chromium session (the
+  local Debian Chromium; plotly.js from the installed plotly package, no CDN).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+SEQUENCE = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion", "sky_blue",
+                                   "reddish_purple", "yellow", "black")]
+ROUTE_COLOURS = {"basica": OKABE_ITO["orange"], "intermedia": OKABE_ITO["sky_blue"],
+                 "competitividad": OKABE_ITO["bluish_green"]}
+GOOD, BAD = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
+# Sequential classes for the choropleth (light → dark blue; readable in grey scale too).
+MAP_CLASSES = ["#DCEAF5", "#A6CBE6", "#56B4E9", "#0072B2", "#08306B"]
+NO_DATA_COLOUR = "#EEEEEE"
+
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+PNG_SIZE = (1400, 760)
+
+
+def base_layout(fig: go.Figure, *, big: bool = True, legend: bool = True) -> go.Figure:
+    size = 20 if big else 14
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": size, "color": "#1B2A22"},
+        colorway=SEQUENCE,
+        margin={"l": 20, "r": 20, "t": 30, "b": 20},
+        showlegend=legend,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": size}},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------- view figures
+
+
+def households_trend(rows: list[dict], route_labels: dict[str, str], quarter_labels: dict, y_title: str,
+                     big: bool = True) -> go.Figure:
+    """Cumulative households served at each quarter end, one line per route (labelled at the end)."""
+    fig = go.Figure()
+    for route, label in route_labels.items():
+        pts = sorted((r["quarter_end"], r["households"]) for r in rows if r["route"] == route)
+        if not pts:
+            continue
+        xs = [quarter_labels[q] for q, _ in pts]
+        ys = [v for _, v in pts]
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name=label, mode="lines+markers+text",
+            line={"color": ROUTE_COLOURS.get(route), "width": 4},
+            marker={"size": 10, "symbol": {"basica": "circle", "intermedia": "square"}.get(route, "diamond")},
+            text=[""] * (len(ys) - 1) + [f"{ys[-1]:,}".replace(",", ".")], textposition="top left",
+        ))
+    base_layout(fig, big=big)
+    fig.update_yaxes(title=y_title, rangemode="tozero", gridcolor="#E5E5E5")
+    return fig
+
+
+def funnel_bars(stage_rows: list[tuple[str, str, int]], route_labels: dict[str, str], x_title: str,
+                big: bool = True) -> go.Figure:
+    """Horizontal bars: participants reaching each stage, grouped by route; counts as text."""
+    fig = go.Figure()
+    for route, label in route_labels.items():
+        pts = [(s, c) for r, s, c in stage_rows if r == route]
+        if not pts:
+            continue
+        fig.add_trace(go.Bar(
+            y=[s for s, _ in pts], x=[c for _, c in pts], name=label, orientation="h",
+            marker={"color": ROUTE_COLOURS.get(route),
+                    "pattern": {"shape": {"basica": "", "intermedia": "/", "competitividad": "."}.get(route, "")}},
+            text=[f"{c:,}".replace(",", ".") for _, c in pts], textposition="outside", cliponaxis=False,
+        ))
+    base_layout(fig, big=big)
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(title=x_title, gridcolor="#E5E5E5")
+    return fig
+
+
+def compliance_bars(names: list[str], values: list[float | None], texts: list[str], goal: float | None,
+                    goal_label: str, x_title: str, big: bool = True) -> go.Figure:
+    """Horizontal % bars against a goal line; meeting / not meeting shown by ✔/✖ text AND colour."""
+    colours = [GOOD if (goal is None or (v is not None and v >= goal)) else BAD for v in values]
+    patterns = ["" if (goal is None or (v is not None and v >= goal)) else "x" for v in values]
+    fig = go.Figure(go.Bar(
+        y=names, x=[v or 0 for v in values], orientation="h", text=texts, textposition="outside",
+        cliponaxis=False, marker={"color": colours, "pattern": {"shape": patterns}}, showlegend=False,
+    ))
+    if goal is not None:
+        fig.add_vline(x=goal, line={"color": "#000000", "dash": "dash", "width": 3},
+                      annotation_text=goal_label, annotation_position="top")
+    base_layout(fig, big=big, legend=False)
+    fig.update_xaxes(title=x_title, range=[0, 115], gridcolor="#E5E5E5")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def stacked_bars(categories: list[str], series: dict[str, list[int]], x_title: str,
+                 big: bool = True) -> go.Figure:
+    colours = [OKABE_ITO["vermillion"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
+    shapes = ["x", "/", ""]
+    fig = go.Figure()
+    for i, (name, vals) in enumerate(series.items()):
+        fig.add_trace(go.Bar(y=categories, x=vals, name=name, orientation="h",
+                             marker={"color": colours[i % 3], "pattern": {"shape": shapes[i % 3]}},
+                             text=[str(v) if v else "" for v in vals], textposition="inside"))
+    base_layout(fig, big=big)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title=x_title, gridcolor="#E5E5E5")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+# ------------------------------------------------------------------------------ the map
+
+
+def topojson_polygons(topo_text: str) -> dict[str, list[list[tuple[float, float]]]]:
+    """Decode a TopoJSON topology into {municipality code: [ring, ...]} (outer and inner rings).
+
+    The code is the geometry's ``id`` or the first 5-digit property value (DANE
+    ``MPIO_CDPMP``, ``code``, ``municipality_code``...).
+    """
+    topo = json.loads(topo_text)
+    tr = topo.get("transform")
+    arcs_abs: list[list[tuple[float, float]]] = []
+    for arc in topo.get("arcs", []):
+        pts = []
+        x = y = 0
+        for p in arc:
+            if tr:
+                x += p[0]
+                y += p[1]
+                pts.append((x * tr["scale"][0] + tr["translate"][0], y * tr["scale"][1] + tr["translate"][1]))
+            else:
+                pts.append((p[0], p[1]))
+        arcs_abs.append(pts)
+
+    def ring(indexes):
+        out: list[tuple[float, float]] = []
+        for i in indexes:
+            pts = arcs_abs[i] if i >= 0 else list(reversed(arcs_abs[~i]))
+            out.extend(pts if not out else pts[1:])
+        return out
+
+    def code_of(geom) -> str | None:
+        cands = [geom.get("id")] + list((geom.get("properties") or {}).values())
+        for c in cands:
+            s = str(c) if c is not None else ""
+            if len(s) == 5 and s.isdigit():
+                return s
+        for c in cands:
+            s = str(c) if c is not None else ""
+            if s.isdigit() and len(s) == 4:  # leading zero lost (e.g. 5001 → 05001)
+                return s.zfill(5)
+        return None
+
+    result: dict[str, list] = {}
+
+    def walk(geom):
+        kind = geom.get("type")
+        if kind == "GeometryCollection":
+            for g in geom.get("geometries", []):
+                walk(g)
+            return
+        code = code_of(geom)
+        if code is None:
+            return
+        if kind == "Polygon":
+            polys = [geom["arcs"]]
+        elif kind == "MultiPolygon":
+            polys = geom["arcs"]
+        else:
+            return
+        rings = result.setdefault(code, [])
+        for poly in polys:
+            for r in poly:
+                rings.append(ring(r))
+
+    for obj in topo.get("objects", {}).values():
+        walk(obj)
+    return result
+
+
+def class_breaks(values: Sequence[int], k: int = 5) -> list[int]:
+    """Upper bounds of up to ``k`` quantile classes of the positive values."""
+    pos = sorted(v for v in values if v > 0)
+    if not pos:
+        return []
+    bounds = []
+    for i in range(1, k + 1):
+        b = pos[min(len(pos) - 1, int(round(i * len(pos) / k)) - 1)]
+        if not bounds or b > bounds[-1]:
+            bounds.append(b)
+    return bounds
+
+
+def choropleth(polygons: dict[str, list], values: dict[str, int], class_label, no_data_label: str,
+               outline: dict[str, list] | None = None, big: bool = True) -> go.Figure:
+    """Filled municipality polygons coloured by class (one trace per class, legend = class
+    ranges as text). ``class_label(lo, hi)`` formats a range."""
+    breaks = class_breaks([values.get(c, 0) for c in polygons])
+    groups: list[list[str]] = [[] for _ in breaks]
+    zero: list[str] = []
+    for code in polygons:
+        v = values.get(code, 0)
+        if v <= 0 or not breaks:
+            zero.append(code)
+            continue
+        for i, b in enumerate(breaks):
+            if v <= b:
+                groups[i].append(code)
+                break
+    fig = go.Figure()
+
+    def add(codes, colour, name):
+        xs: list = []
+        ys: list = []
+        for c in codes:
+            for r in polygons[c]:
+                xs.extend(p[0] for p in r)
+                ys.extend(p[1] for p in r)
+                xs.append(None)
+                ys.append(None)
+        if not xs:
+            return
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
+                                 line={"color": "#FFFFFF", "width": 0.4}, name=name, hoverinfo="skip"))
+
+    add(zero, NO_DATA_COLOUR, no_data_label)
+    lo = 1
+    palette = MAP_CLASSES[-len(breaks):] if breaks else []
+    for i, b in enumerate(breaks):
+        add(groups[i], palette[i], class_label(lo, b))
+        lo = b + 1
+    base_layout(fig, big=big)
+    fig.update_layout(legend={"orientation": "v", "x": 0.0, "y": 0.02, "yanchor": "bottom",
+                              "bgcolor": "rgba(255,255,255,0.85)"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+# --------------------------------------------------------------------- static rendering
+
+_KALEIDO_LOCK = threading.Lock()
+_SERVER_STARTED = False
+
+
+def _ensure_server() -> None:
+    global _SERVER_STARTED
+    import kaleido
+
+    if not _SERVER_STARTED:
+        kaleido.start_sync_server(n=1, silence_warnings=True)
+        _SERVER_STARTED = True
+
+
+def warm_up() -> None:
+    """Start Chromium ahead of time (e.g. in a thread while the SQL runs)."""
+    with _KALEIDO_LOCK:
+        _ensure_server()
+        import kaleido
+
+        kaleido.calc_fig_sync(go.Figure(), opts={"format": "png", "width": 10, "height": 10})
+
+
+def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE, scale: float = 1.0
+                     ) -> list[bytes]:
+    """PNG bytes of every figure, rendered in one kaleido session (one Chromium)."""
+    if not figs:
+        return []
+    import kaleido
+
+    os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
+    with tempfile.TemporaryDirectory(prefix="tablero-png-") as tmp, _KALEIDO_LOCK:
+        _ensure_server()
+        paths = [Path(tmp) / f"fig{i}.png" for i in range(len(figs))]
+        kaleido.write_fig_from_object_sync([
+            {"fig": fig, "path": str(path),
+             "opts": {"format": "png", "width": size[0], "height": size[1], "scale": scale}}
+            for fig, path in zip(figs, paths)
+        ])
+        return [p.read_bytes() for p in paths]
+
+
+def render_png(fig: go.Figure, size: tuple[int, int] = PNG_SIZE, scale: float = 1.0) -> bytes:
+    return render_png_batch([fig], size, scale)[0]

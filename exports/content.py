@@ -1,0 +1,460 @@
+"""The committee views as data: one ``SlideData`` per view (title, key figures, chart,
+table, definition, data source), built from scoped data_access aggregates.
+
+The same builders feed the presentation mode (``components.slides``), the executive
+pack (PPTX/PDF, ``exports.pack``) and the CLI. No Streamlit here.
+
+Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from data_access import overview as ov
+from data_access.filters import GlobalFilters
+from data_access.scope import Viewer
+from rules.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
+from rules.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label, quarter_of
+from rules.i18n import t
+from rules.routes import STAGES
+
+from . import charts
+
+VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
+# Spanish aliases accepted in URLs and on the command line.
+ALIASES = {"resumen": "overview", "mapa": "map", "embudos": "funnels", "ans": "sla",
+           "alianzas": "alliance", "indicador": "alliance", "alertas": "alerts"}
+
+
+def parse_views(text: str | None, default: tuple[str, ...] = VIEWS) -> list[str]:
+    """'overview,mapa,ans' → ['overview', 'map', 'sla'] (unknown names dropped, order kept, no repeats)."""
+    if not text:
+        return list(default)
+    out: list[str] = []
+    for part in str(text).split(","):
+        code = ALIASES.get(part.strip().lower(), part.strip().lower())
+        if code in VIEWS and code not in out:
+            out.append(code)
+    return out
+
+
+@dataclass
+class KeyFigure:
+    key: str  # metric id
+    label: str
+    value: str
+    delta: str | None = None  # "+12 vs T3 2026"
+    status: str | None = None  # "✔ Meets the goal" — never colour alone
+    page: str | None = None  # page file the figure links to
+    definition: str = ""
+
+
+@dataclass
+class SlideData:
+    view: str
+    title: str
+    subtitle: str  # "Corte: 30/09/2026 · Alcance: Nacional · Filtros: ninguno"
+    key_figures: list[KeyFigure] = field(default_factory=list)
+    figure: go.Figure | None = None
+    table: pd.DataFrame | None = None
+    definition: str = ""
+    source: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. "no boundaries loaded"
+    scope_label: str = ""
+    cutoff_label: str = ""
+    filters_label: str = ""
+
+
+@dataclass(frozen=True)
+class ViewContext:
+    """Who, what and in which language a view is built for."""
+
+    viewer: Viewer
+    filters: GlobalFilters
+    lang: str = "es"
+    url: str | None = None
+    scope_label: str = ""
+    filters_label: str = ""
+
+    def t(self, key: str, **params) -> str:
+        return t(key, self.lang, **params)
+
+
+def scope_text(viewer: Viewer, lang: str, url: str | None = None) -> str:
+    """"Nacional" / "National", "Oficina regional Caribe" / "Regional office Caribe", ..."""
+    if viewer.is_national:
+        return t("scope.national", lang)
+    name = ov.scope_name(viewer, url)
+    if viewer.is_regional and name:
+        return t("committee.scope_office", lang, name=name)
+    if viewer.is_operator and name:
+        return t("committee.scope_operator", lang, name=name)
+    return t("scope.none", lang)
+
+
+def filters_text(filters: GlobalFilters, lang: str, url: str | None = None) -> str:
+    names = ov.filter_names(filters, url)
+    parts = []
+    if filters.period_start:
+        parts.append(f"{t('committee.period_from', lang)}: {fmt_date(filters.period_start, lang)}")
+    if "office" in names:
+        parts.append(f"{t('filters.office', lang)}: {names['office']}")
+    if "department" in names:
+        parts.append(f"{t('filters.department', lang)}: {names['department']}")
+    if "municipality" in names:
+        parts.append(f"{t('filters.municipality', lang)}: {names['municipality']}")
+    if filters.route:
+        parts.append(f"{t('filters.route', lang)}: {t('route.' + filters.route, lang)}")
+    return "; ".join(parts) or t("common.no_filters", lang)
+
+
+def make_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None) -> ViewContext:
+    return ViewContext(viewer=viewer, filters=filters, lang=lang, url=url,
+                       scope_label=scope_text(viewer, lang, url), filters_label=filters_text(filters, lang, url))
+
+
+def _frame(vc: ViewContext, view: str, **kw) -> SlideData:
+    cutoff = fmt_date(vc.filters.cutoff, vc.lang)
+    subtitle = " · ".join([
+        vc.t("common.cutoff_note", date=cutoff),
+        vc.t("common.scope_note", scope=vc.scope_label),
+        vc.t("common.filters_note", filters=vc.filters_label),
+    ])
+    return SlideData(view=view, title=vc.t(f"committee.view.{view}"), subtitle=subtitle,
+                     scope_label=vc.scope_label, cutoff_label=cutoff, filters_label=vc.filters_label,
+                     source=vc.t(f"committee.source.{view}"), definition=vc.t(f"committee.def.view.{view}"), **kw)
+
+
+def _signed(delta, fmt) -> str:
+    if delta is None:
+        return ""
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    return f"{sign}{fmt(abs(delta))}"
+
+
+def _delta_text(vc: ViewContext, cur, prev, fmt, previous: dt.date, points: bool = False) -> str | None:
+    if cur is None or prev is None:
+        return None
+    q = quarter_label(quarter_of(previous), vc.lang)
+    d = cur - prev
+    text = _signed(d, fmt) + (" " + vc.t("committee.pp") if points else "")
+    return vc.t("committee.delta_vs", delta=text, quarter=q)
+
+
+# ---------------------------------------------------------------------------- overview
+
+OVERVIEW_METRICS = (
+    # (metric id, kind, page the figure links to)
+    ("households", "int", "pages/routes.py"),
+    ("opr", "int", "pages/routes.py"),
+    ("pn_executed", "int", "pages/alliance.py"),
+    ("cofin_committed", "money", "pages/alliance.py"),
+    ("cofin_disbursed", "money", "pages/alliance.py"),
+    ("alliance", "pct", "pages/alliance.py"),
+    ("sla", "pct", "pages/sla.py"),
+    ("municipalities_prioritised", "int", "pages/map.py"),
+    ("municipalities_attended", "int", "pages/map.py"),
+    ("alerts_open", "int", "pages/map.py"),
+)
+
+
+def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
+    lang = vc.lang
+    fmts = {"int": lambda v: fmt_int(v, lang), "money": lambda v: fmt_money(v, lang),
+            "pct": lambda v: fmt_pct(v, 1, lang)}
+    out: list[KeyFigure] = []
+    for metric, kind, page in OVERVIEW_METRICS:
+        cur, prev = head.values.get(metric, (None, None))
+        fig = KeyFigure(
+            key=metric, label=vc.t(f"committee.kpi.{metric}"), value=fmts[kind](cur),
+            delta=_delta_text(vc, cur, prev, (lambda v: fmt_num(v, 1, lang)) if kind == "pct" else fmts[kind],
+                              head.previous, points=kind == "pct"),
+            page=page, definition=vc.t(f"committee.def.{metric}",
+                                       year=vc.filters.cutoff.year, goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang)),
+        )
+        if metric == "alliance":
+            nd = head.extra.get("alliance", {}).get("current") or {}
+            if cur is None:
+                fig.status = vc.t("committee.status.no_data")
+            elif cur >= ov.ALLIANCE_GOAL:
+                fig.status = "✔ " + vc.t("committee.status.meets", goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang))
+            else:
+                fig.status = "✖ " + vc.t("committee.status.below", goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang))
+            if nd.get("denominator") is not None:
+                fig.definition += " " + vc.t("committee.num_den", num=fmt_int(nd.get("numerator"), lang),
+                                             den=fmt_int(nd.get("denominator"), lang))
+        if metric == "sla" and cur is None:
+            fig.status = vc.t("committee.status.sla_pending")
+        out.append(fig)
+        if metric == "households":
+            for route, (rc, rp) in head.households_by_route.items():
+                out.append(KeyFigure(
+                    key=f"households_{route}", label=vc.t("committee.kpi.households_route",
+                                                          route=vc.t(f"route.{route}")),
+                    value=fmt_int(rc, lang), delta=_delta_text(vc, rc, rp, lambda v: fmt_int(v, lang), head.previous),
+                    page=page, definition=vc.t("committee.def.households"),
+                ))
+    return out
+
+
+def build_overview(vc: ViewContext) -> SlideData:
+    head = ov.headline(vc.viewer, vc.filters, url=vc.url)
+    trend = ov.households_by_quarter(vc.viewer, vc.filters, url=vc.url)
+    figures = overview_figures(vc, head)
+    routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if not vc.filters.route or r == vc.filters.route}
+    qlabels = {r["quarter_end"]: quarter_label(quarter_of(r["quarter_end"]), vc.lang) for r in trend}
+    fig = charts.households_trend(trend, routes, qlabels, vc.t("committee.axis.households")) if trend else None
+    table = pd.DataFrame([
+        {vc.t("committee.col.figure"): k.label, vc.t("committee.col.value"): k.value,
+         vc.t("committee.col.change"): k.delta or "", vc.t("committee.col.status"): k.status or ""}
+        for k in figures
+    ])
+    slide = _frame(vc, "overview", key_figures=figures, figure=fig, table=table)
+    if fig is None:
+        slide.notes.append(vc.t("error.no_data"))
+    return slide
+
+
+# --------------------------------------------------------------------------------- map
+
+
+def build_map(vc: ViewContext) -> SlideData:
+    rows = ov.municipality_values(vc.viewer, vc.filters, url=vc.url)
+    lang = vc.lang
+    attended = sum(1 for r in rows if r["households"] > 0)
+    prioritised = sum(1 for r in rows if r["prioritised"])
+    both = sum(1 for r in rows if r["prioritised"] and r["households"] > 0)
+    alerts = sum(r["alerts_open"] for r in rows)
+    figs = [
+        KeyFigure("municipalities_attended", vc.t("committee.kpi.municipalities_attended"), fmt_int(attended, lang)),
+        KeyFigure("municipalities_prioritised", vc.t("committee.kpi.municipalities_prioritised"),
+                  fmt_int(prioritised, lang)),
+        KeyFigure("prioritised_attended", vc.t("committee.kpi.prioritised_attended"), fmt_int(both, lang),
+                  status=(fmt_pct(100.0 * both / prioritised, 1, lang) if prioritised else None)),
+        KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(alerts, lang)),
+    ]
+    top = sorted((r for r in rows if r["households"] > 0), key=lambda r: -r["households"])[:10]
+    table = pd.DataFrame([
+        {vc.t("committee.col.code"): r["code"], vc.t("filters.municipality"): r["name"],
+         vc.t("committee.kpi.households"): r["households"],
+         vc.t("committee.col.prioritised"): vc.t("committee.yes") if r["prioritised"] else vc.t("committee.no"),
+         vc.t("committee.kpi.alerts_open"): r["alerts_open"]}
+        for r in top
+    ])
+    slide = _frame(vc, "map", key_figures=figs, table=table)
+    boundaries = ov.active_boundaries(vc.url)
+    if boundaries is None:
+        slide.notes.append(vc.t("committee.map.no_boundaries"))
+        return slide
+    vintage, topo = boundaries
+    polygons = charts.topojson_polygons(topo)
+    visible = {r["code"] for r in rows}
+    polygons = {c: p for c, p in polygons.items() if c in visible}  # never a shape outside the scope
+    if not polygons:
+        slide.notes.append(vc.t("committee.map.no_shapes"))
+        return slide
+    values = {r["code"]: r["households"] for r in rows}
+    slide.figure = charts.choropleth(
+        polygons, values,
+        lambda lo, hi: vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)),
+        vc.t("committee.map.none"),
+    )
+    slide.source += " " + vc.t("committee.map.vintage", vintage=vintage)
+    return slide
+
+
+# ----------------------------------------------------------------------------- funnels
+
+
+def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
+    """(route, stage code, count) rows: ``data_access.funnels`` when it offers them."""
+    try:
+        from data_access import funnels as fmod  # the funnels engineer's module
+    except ImportError:
+        fmod = None
+    fn = getattr(fmod, "stage_counts", None) if fmod else None
+    if fn is not None:
+        try:
+            rows = fn(vc.viewer, vc.filters, url=vc.url)
+            return [(r["route"], r["stage"], int(r["count"])) for r in rows], "data_access.funnels"
+        except (TypeError, KeyError):
+            pass
+    rows = ov.funnel_minimal(vc.viewer, vc.filters, url=vc.url)
+    return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview"
+
+
+def build_funnels(vc: ViewContext) -> SlideData:
+    rows, _ = _funnel_rows(vc)
+    order = {s: i for i, s in enumerate(STAGES)}
+    rows = sorted(rows, key=lambda r: (ROUTE_ORDER.index(r[0]) if r[0] in ROUTE_ORDER else 9, order.get(r[1], 99)))
+    lang = vc.lang
+    entered = {r: c for r, s, c in rows if s == "ingreso"}
+    completed = {r: c for r, s, c in rows if s == "plan_completado"}
+    figs = []
+    for route in ROUTE_ORDER:
+        if route in entered:
+            pct = 100.0 * completed.get(route, 0) / entered[route] if entered[route] else None
+            figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(entered[route], lang),
+                                  status=vc.t("committee.funnel.completed", pct=fmt_pct(pct, 1, lang))))
+    stage_label = {s: vc.t(f"committee.stage.{s}") for s in STAGES}
+    labelled = [(r, stage_label.get(s, s), c) for r, s, c in rows]
+    routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if r in entered}
+    fig = charts.funnel_bars(labelled, routes, vc.t("committee.axis.participants")) if rows else None
+    table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"), vc.t("committee.col.stage"): stage_label.get(s, s),
+                           vc.t("committee.axis.participants"): c} for r, s, c in rows])
+    slide = _frame(vc, "funnels", key_figures=figs, figure=fig, table=table)
+    if not rows:
+        slide.notes.append(vc.t("error.no_data"))
+    return slide
+
+
+# --------------------------------------------------------------------------------- ANS
+
+
+def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
+    """(average compliance, per operator rows): ``data_access.sla`` when present."""
+    try:
+        from data_access import sla as smod  # the ANS engineer's module
+    except ImportError:
+        smod = None
+    if smod is not None and hasattr(smod, "scorecard_frame") and hasattr(smod, "score_table"):
+        quarter = quarter_of(vc.filters.cutoff)
+        frame = smod.scorecard_frame(vc.viewer, vc.filters, (quarter,), url=vc.url)
+        avg = smod.average_compliance(vc.viewer, vc.filters, url=vc.url) if hasattr(smod, "average_compliance") else None
+        table = smod.score_table(frame, ["operator_name"])
+        statuses = [c for c in table.columns if c not in ("operator_name", "score", "weight_total")]
+        rows = []
+        for rec in table.to_dict("records"):
+            total = int(sum(int(rec[s]) for s in statuses if s != "sin_base"))
+            rows.append({"operator": rec["operator_name"], "quarter": quarter, "pct": rec["score"],
+                         "met": int(rec.get("cumple", 0)), "total": total})
+        return avg, rows
+    rows = ov.sla_minimal(vc.viewer, vc.filters, url=vc.url)
+    tot = sum(r["total"] for r in rows)
+    return (100.0 * sum(r["met"] for r in rows) / tot if tot else None), rows
+
+
+def build_sla(vc: ViewContext) -> SlideData:
+    lang = vc.lang
+    head_avg, rows = _sla_rows(vc)
+    quarter = rows[0]["quarter"] if rows else quarter_of(vc.filters.cutoff)
+    figs = [KeyFigure("sla", vc.t("committee.kpi.sla"), fmt_pct(head_avg, 1, lang),
+                      status=vc.t("committee.sla.quarter", quarter=quarter_label(quarter, lang))),
+            KeyFigure("sla_operators", vc.t("committee.kpi.operators"), fmt_int(len(rows), lang))]
+    names = [r["operator"] for r in rows]
+    values = [r["pct"] for r in rows]
+    texts = [f"{fmt_pct(r['pct'], 1, lang)} ({fmt_int(r['met'], lang)}/{fmt_int(r['total'], lang)})" for r in rows]
+    fig = charts.compliance_bars(names, values, texts, None, "", vc.t("committee.axis.compliance")) if rows else None
+    table = pd.DataFrame([{vc.t("committee.col.operator"): r["operator"],
+                           vc.t("committee.col.quarter"): quarter_label(r["quarter"], lang),
+                           vc.t("committee.col.met"): r["met"], vc.t("committee.col.measured"): r["total"],
+                           vc.t("committee.col.compliance"): fmt_pct(r["pct"], 1, lang)} for r in rows])
+    slide = _frame(vc, "sla", key_figures=figs, figure=fig, table=table)
+    if not rows:
+        slide.notes.append(vc.t("error.no_data"))
+    return slide
+
+
+# ---------------------------------------------------------------------------- alliance
+
+
+def _alliance_rows(vc: ViewContext) -> tuple[dict, list[dict]]:
+    """(total, per ventana) as dicts numerator/denominator/pct: ``data_access.alliance`` when present."""
+    try:
+        from data_access import alliance as amod  # the alliance engineer's module
+    except ImportError:
+        amod = None
+    if amod is not None and hasattr(amod, "indicator") and hasattr(amod, "by_dimension"):
+        tot = amod.indicator(vc.viewer, vc.filters, url=vc.url)
+        rows = amod.by_dimension(vc.viewer, vc.filters, "ventana", url=vc.url)
+        by = {str(r.key): r for r in rows}
+        out = []
+        for v in (1, 2, 3):
+            r = by.get(str(v))
+            out.append({"ventana": v, "numerator": r.numerator if r else 0, "denominator": r.denominator if r else 0,
+                        "pct": r.percent if r else None})
+        return {"numerator": tot.numerator, "denominator": tot.denominator, "pct": tot.percent}, out
+    total = ov.alliance_minimal(vc.viewer, vc.filters, vc.filters.cutoff, url=vc.url)
+    return total, ov.alliance_by_ventana(vc.viewer, vc.filters, url=vc.url)
+
+
+def build_alliance(vc: ViewContext) -> SlideData:
+    lang = vc.lang
+    goal = ov.ALLIANCE_GOAL
+    total, by_v = _alliance_rows(vc)
+
+    def status(p):
+        if p is None:
+            return vc.t("committee.status.no_data")
+        key = "committee.status.meets" if p >= goal else "committee.status.below"
+        return ("✔ " if p >= goal else "✖ ") + vc.t(key, goal=fmt_pct(goal, 0, lang))
+
+    figs = [KeyFigure("alliance", vc.t("committee.kpi.alliance"), fmt_pct(total["pct"], 1, lang),
+                      status=status(total["pct"]),
+                      definition=vc.t("committee.num_den", num=fmt_int(total["numerator"], lang),
+                                      den=fmt_int(total["denominator"], lang)))]
+    for r in by_v:
+        figs.append(KeyFigure(f"alliance_v{r['ventana']}", vc.t("committee.ventana", n=r["ventana"]),
+                              fmt_pct(r["pct"], 1, lang), status=status(r["pct"])))
+    names = [vc.t("committee.total")] + [vc.t("committee.ventana", n=r["ventana"]) for r in by_v]
+    values = [total["pct"]] + [r["pct"] for r in by_v]
+    dens = [total] + by_v
+    texts = [
+        (("✔ " if v >= goal else "✖ ") + f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})")
+        if v is not None else vc.t("committee.status.no_data")
+        for v, d in zip(values, dens)
+    ]
+    fig = charts.compliance_bars(names, values, texts, goal, vc.t("committee.goal", goal=fmt_pct(goal, 0, lang)),
+                                 vc.t("committee.axis.alliance"))
+    table = pd.DataFrame([{vc.t("committee.col.group"): n, vc.t("committee.col.numerator"): d["numerator"],
+                           vc.t("committee.col.denominator"): d["denominator"],
+                           vc.t("committee.col.value"): fmt_pct(v, 1, lang)}
+                          for n, v, d in zip(names, values, dens)])
+    slide = _frame(vc, "alliance", key_figures=figs, figure=fig, table=table)
+    if not total["denominator"]:
+        slide.notes.append(vc.t("committee.alliance.no_plans"))
+    return slide
+
+
+# ------------------------------------------------------------------------------ alerts
+
+
+def build_alerts(vc: ViewContext) -> SlideData:
+    from data_access.overview import alerts_by_category
+
+    lang = vc.lang
+    rows = alerts_by_category(vc.viewer, vc.filters, url=vc.url)
+    cats = list(ALERT_CATEGORIES)
+    series = {vc.t(f"committee.severity.{s}"): [sum(r["count"] for r in rows if r["category"] == c and r["severity"] == s)
+                                               for c in cats] for s in ALERT_SEVERITIES}
+    total = sum(r["count"] for r in rows)
+    high = sum(r["count"] for r in rows if r["severity"] == "alta")
+    figs = [KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(total, lang)),
+            KeyFigure("alerts_high", vc.t("committee.kpi.alerts_high"), fmt_int(high, lang), status="▲")]
+    cat_labels = [vc.t(f"committee.alert.{c}") for c in cats]
+    fig = charts.stacked_bars(cat_labels, series, vc.t("committee.axis.alerts")) if total else None
+    table = pd.DataFrame([{vc.t("committee.col.category"): lbl, **{k: v[i] for k, v in series.items()}}
+                          for i, lbl in enumerate(cat_labels)])
+    slide = _frame(vc, "alerts", key_figures=figs, figure=fig, table=table)
+    if not total:
+        slide.notes.append(vc.t("committee.alerts.none"))
+    return slide
+
+
+BUILDERS = {
+    "overview": build_overview,
+    "map": build_map,
+    "funnels": build_funnels,
+    "sla": build_sla,
+    "alliance": build_alliance,
+    "alerts": build_alerts,
+}
+
+
+def build_view(view: str, vc: ViewContext) -> SlideData:
+    return BUILDERS[view](vc)
