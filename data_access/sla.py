@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Date, Integer, String, case, exists, func, literal, or_, select
+from sqlalchemy import Date, Integer, String, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -292,59 +292,80 @@ def service_coverage(
     viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], service_types: tuple[str, ...],
     url: str | None = None, contract_ids: tuple[int, ...] | None = None,
 ) -> dict[tuple[str, int, str], Measure]:
-    """% of participants who reached «servicios activados» in the quarter (their first such
-    event) who received at least one delivery of each service type by the cut-off; keyed by
-    (service type, contract, quarter). One pass over the events for all service types."""
+    """% of participants with services activated who received each service type, per contract
+    and quarter; keyed by (service type, contract, quarter).
+
+    For quarter Q, as of its last day (or the cut-off if earlier) = D: the population is the
+    contract's participants who reached «servicios activados» on or before D and had not exited
+    before Q started; the numerator, those among them with a delivery of the service on or
+    before D. Two grouped queries for every quarter and service type at once.
+    """
     if _no_access(viewer) or not quarters or not service_types:
         return {}
     cutoff = filters.cutoff
-    start, end = _window_bounds(quarters, cutoff)
+    qs = [(q, R.quarter_bounds(q)[0], min(R.quarter_bounds(q)[1], cutoff)) for q in quarters]
+    latest = max(d for _, _, d in qs)
     reached = (
         select(StageEvent.enrolment_id.label("eid"), func.min(StageEvent.event_date).label("d"))
-        .where(StageEvent.stage == SERVICIOS, StageEvent.event_date <= _date(cutoff))
+        .where(StageEvent.stage == SERVICIOS, StageEvent.event_date <= _date(latest))
         .group_by(StageEvent.enrolment_id)
-        .having(func.min(StageEvent.event_date) >= _date(start))
         .subquery()
     )
-    cols = [
-        func.sum(
-            case(
-                (
-                    exists(
-                        select(ServiceDelivery.id).where(
-                            ServiceDelivery.enrolment_id == reached.c.eid,
-                            ServiceDelivery.service_type_code == s,
-                            ServiceDelivery.delivery_date <= _date(cutoff),
-                        )
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ).label(f"n{i}")
-        for i, s in enumerate(service_types)
+
+    def in_population(q_start, as_of):
+        return and_(
+            reached.c.d <= _date(as_of),
+            or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= _date(q_start)),
+        )
+
+    scope = [*_record_scope(viewer, filters)]
+    if contract_ids is not None:
+        scope.append(Enrolment.contract_id.in_(contract_ids))
+    den_cols = [
+        func.sum(case((in_population(q_start, as_of), 1), else_=0)).label(f"d{i}")
+        for i, (_, q_start, as_of) in enumerate(qs)
     ]
-    q = quarter_of(reached.c.d)
-    stmt = (
-        select(Enrolment.contract_id, q, func.count(), *cols)
+    den_stmt = (
+        select(Enrolment.contract_id, *den_cols)
         .select_from(reached)
         .join(Enrolment, Enrolment.id == reached.c.eid)
         .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
-        .where(reached.c.d <= _date(end), *_record_scope(viewer, filters))
-        .group_by(Enrolment.contract_id, q)
+        .where(*scope)
+        .group_by(Enrolment.contract_id)
     )
-    if contract_ids is not None:
-        stmt = stmt.where(Enrolment.contract_id.in_(contract_ids))
-    wanted = set(quarters)
+    first = (
+        select(
+            ServiceDelivery.enrolment_id.label("eid"),
+            ServiceDelivery.service_type_code.label("s"),
+            func.min(ServiceDelivery.delivery_date).label("f"),
+        )
+        .where(ServiceDelivery.service_type_code.in_(service_types), ServiceDelivery.delivery_date <= _date(latest))
+        .group_by(ServiceDelivery.enrolment_id, ServiceDelivery.service_type_code)
+        .subquery()
+    )
+    num_cols = [
+        func.sum(case((and_(in_population(q_start, as_of), first.c.f <= _date(as_of)), 1), else_=0)).label(f"n{i}")
+        for i, (_, q_start, as_of) in enumerate(qs)
+    ]
+    num_stmt = (
+        select(Enrolment.contract_id, first.c.s, *num_cols)
+        .select_from(reached)
+        .join(first, first.c.eid == reached.c.eid)
+        .join(Enrolment, Enrolment.id == reached.c.eid)
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .where(*scope)
+        .group_by(Enrolment.contract_id, first.c.s)
+    )
     out: dict[tuple[str, int, str], Measure] = {}
     with get_engine(url).connect() as conn:
-        for row in conn.execute(stmt):
-            cid, quarter, n = row[0], row[1], int(row[2])
-            if quarter not in wanted or not n:
-                continue
-            for i, s in enumerate(service_types):
-                got = int(row[3 + i] or 0)
-                out[(s, cid, quarter)] = Measure(100.0 * got / n, got, n)
+        dens = {row[0]: [int(x or 0) for x in row[1:]] for row in conn.execute(den_stmt)}
+        nums = {(row[0], row[1]): [int(x or 0) for x in row[2:]] for row in conn.execute(num_stmt)}
+    for cid, den in dens.items():
+        for s_code in service_types:
+            got = nums.get((cid, s_code), [0] * len(qs))
+            for i, (q, _, _) in enumerate(qs):
+                if den[i]:
+                    out[(s_code, cid, q)] = Measure(100.0 * got[i] / den[i], got[i], den[i])
     return out
 
 

@@ -89,9 +89,11 @@ DERIVED_KEYS: dict[str, str] = {
         f"denominador: eventos ocurridos en el trimestre hasta la fecha de corte."
     ),
     SERVICE_COVERAGE: (
-        "Porcentaje de los participantes del contrato que llegaron a «Servicios activados» en el trimestre "
-        "que, a la fecha de corte, recibieron al menos una entrega del servicio de este ANS. Numerador: "
-        "participantes con entrega del servicio; denominador: participantes que llegaron a servicios activados."
+        "Porcentaje de los participantes del contrato con servicios activados que recibieron el servicio "
+        "de este ANS, medido al cierre del trimestre (o a la fecha de corte si es anterior). Denominador: "
+        "participantes que a esa fecha ya habían llegado a «Servicios activados» y no habían salido de la "
+        "ruta antes de iniciar el trimestre; numerador: los que, a esa misma fecha, tienen al menos una "
+        "entrega registrada del servicio."
     ),
 }
 REPORTED_HOW = (

@@ -11,11 +11,12 @@ The dataset (cut-off 30/09/2026) — two operators, three contracts:
     E4 13001 in 2026-09-01, AT 10-15 (after the cut-off) → 29 days to the cut-off
     E5 13001 in 2026-07-15, only a monitoreo delivery → 77 days to the cut-off
     E6 11001 (Bogotá, office CEN!) in 2026-07-20, AT 07-21 → 1 day
-    E7 08001 in 2026-04-10 (2026Q2), AT 06-19 → 70 days
+    E7 08001 in 2026-04-10 (2026Q2), AT 06-19 → 70 days, services 06-20, left the route 06-25
     E8 08001 in 2026-07-25, AT 08-01 but no «servicios activados» yet → not in the days ANS
     Q3 days [1, 4, 29, 30, 60, 77] → median 29.5; without E6 (comité CAR) → 30
     Q3 events: 12 up to the cut-off, 9 registered within 15 days → 75 %; without E6 7/10
-    Q3 coverage of asistencia técnica: E1, E2, E6 of six → 50 %; Q2: E7 → 100 %
+    Q3 coverage of asistencia técnica (services activated by 30/09, not gone before 01/07):
+    E1, E2, E6 of E1–E6 → 50 % (E7 left in Q2, E8 activated after the cut-off); Q2: E7 → 100 %
 * C-B1  operator OPB, ruta básica, oficina CAR, same services: F1 08001 in 07-05, services 07-06,
     AT 07-25 (20 days), its ingreso registered 25 days late → 1 of 2 events on time
 * C-B2  operator OPB, ruta intermedia, oficina CEN, no services listed (owes every ANS of its route)
@@ -88,10 +89,11 @@ def build_dataset(url: str) -> dict:
         d7 = definition("D7", "intermedia", "capacidades", "reported", None, "%", 80, "higher", 10, 1)
         s.flush()
 
-        def enrol(contract, op, muni, entry):
+        def enrol(contract, op, muni, entry, exit_date=None):
             e = Enrolment(participant_kind="hogar", route=contract.route, entry_mechanism="barrido", entry_date=entry,
                           cohort_quarter=R.quarter_of(entry), municipality_code=muni, operator_id=op.id,
-                          contract_id=contract.id, current_stage="ingreso", status="activo")
+                          contract_id=contract.id, current_stage="ingreso", status="salido" if exit_date else "activo",
+                          exit_date=exit_date, exit_outcome="abandono" if exit_date else None)
             s.add(e)
             s.flush()
             return e
@@ -110,7 +112,7 @@ def build_dataset(url: str) -> dict:
         e4 = enrol(ca1, opa, "13001", D(2026, 9, 1))
         e5 = enrol(ca1, opa, "13001", D(2026, 7, 15))
         e6 = enrol(ca1, opa, "11001", D(2026, 7, 20))
-        e7 = enrol(ca1, opa, "08001", D(2026, 4, 10))
+        e7 = enrol(ca1, opa, "08001", D(2026, 4, 10), exit_date=D(2026, 6, 25))
         e8 = enrol(ca1, opa, "08001", D(2026, 7, 25))
         f1 = enrol(cb1, opb, "08001", D(2026, 7, 5))
         # an enrolment without contract is never attributed to anybody
@@ -215,7 +217,6 @@ def test_service_coverage(sla_store):
     assert got[("monitoreo", ids["ca1"], "2026Q3")] == S.Measure(100 / 6, 1, 6)
     assert got[("asistencia_tecnica", ids["ca1"], "2026Q2")] == S.Measure(100.0, 1, 1)
     assert got[("asistencia_tecnica", ids["cb1"], "2026Q3")] == S.Measure(100.0, 1, 1)
-    assert ("asistencia_tecnica", ids["ca1"], "2026Q4") not in got  # E8 reached services after the cut-off
     comite = Viewer("c", "comite_regional", regional_office_id=ids["car"])
     got = S.service_coverage(comite, F, ("2026Q3",), ("asistencia_tecnica",), url=url)
     assert got[("asistencia_tecnica", ids["ca1"], "2026Q3")] == S.Measure(40.0, 2, 5)
@@ -302,8 +303,8 @@ def test_filters_route_office_territory_service(sla_store):
 def test_compliance_for_map_and_overview(sla_store):
     url, ids = sla_store
     by_muni = S.compliance_by_municipality(NATIONAL, F, url=url)
-    # 08001: C-A1 (60, 5 participants: E1 E2 E3 E7 E8) and C-B1 (70, 1) → 370 / 6
-    assert by_muni == pytest.approx({"08001": 370 / 6, "11001": 60.0, "13001": 60.0})
+    # 08001: C-A1 (60, 4 participants: E1 E2 E3 E8; E7 left before Q3) and C-B1 (70, 1) → 62
+    assert by_muni == pytest.approx({"08001": 62.0, "11001": 60.0, "13001": 60.0})
     assert S.average_compliance(NATIONAL, F, url=url) == pytest.approx(650 / 11)  # (3 + 3.5 + 0) / (5 + 5 + 1)
     opb = Viewer("opb", "operador", operator_id=ids["opb"])
     assert S.compliance_by_municipality(opb, F, url=url) == pytest.approx({"08001": 70.0})
