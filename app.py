@@ -21,7 +21,9 @@ from rules.i18n import LANGS, t
 st.set_page_config(page_title="Tablero Generación de Ingresos — MADR", page_icon="🌱", layout="wide")
 
 ALL = frozenset(ROLES)
-# (file, title key, icon, url path, roles allowed)
+# (file, title key, icon, url path, roles allowed). A url path must never equal its file's
+# stem: with a pages/ folder Streamlit also registers each file under its stem (multipage v1)
+# until st.navigation runs, and a matching path would run the file without this gate.
 PAGES = [
     ("pages/overview.py", "nav.overview", ":material/dashboard:", "resumen", ALL),
     ("pages/map.py", "nav.map", ":material/map:", "mapa", ALL),
@@ -33,7 +35,7 @@ PAGES = [
     ("pages/audit.py", "nav.audit", ":material/verified:", "auditoria", frozenset({"analista_pmo", "admin"})),
     ("pages/presentation.py", "nav.presentation", ":material/slideshow:", "presentacion",
      frozenset({"directivo", "analista_pmo", "comite_regional", "admin"})),
-    ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin", frozenset({"admin"})),
+    ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "administracion", frozenset({"admin"})),
 ]
 
 
