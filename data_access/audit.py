@@ -203,3 +203,51 @@ def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
 def count(url: str | None = None) -> int:
     with get_engine(url).connect() as conn:
         return conn.scalar(select(func.count()).select_from(AuditLog)) or 0
+
+
+# -------------------------------------------------------------------- reading
+
+
+AUDIT_ROLES = frozenset({"analista_pmo", "admin"})
+
+
+def entries(viewer, entity: str | None = None, username: str | None = None,
+            date_from: dt.date | None = None, date_to: dt.date | None = None,
+            entity_id: str | None = None, limit: int = 500, url: str | None = None) -> list[dict]:
+    """Audit entries, newest first, for PMO and admin (default-deny: [] for others)."""
+    if getattr(viewer, "role", None) not in AUDIT_ROLES:
+        return []
+    stmt = select(
+        AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.entity, AuditLog.entity_id, AuditLog.action,
+        AuditLog.before, AuditLog.after, AuditLog.hash,
+    ).order_by(AuditLog.id.desc()).limit(limit)
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    if username:
+        stmt = stmt.where(AuditLog.username == username)
+    if entity_id:
+        stmt = stmt.where(AuditLog.entity_id == str(entity_id))
+    if date_from:
+        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(date_from, dt.time.min))
+    if date_to:
+        stmt = stmt.where(AuditLog.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    with get_engine(url).connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def facets(viewer, url: str | None = None) -> dict[str, list[str]]:
+    """Distinct entities and users in the log (for the audit page's filters)."""
+    if getattr(viewer, "role", None) not in AUDIT_ROLES:
+        return {"entities": [], "users": []}
+    with get_engine(url).connect() as conn:
+        ents = [r[0] for r in conn.execute(select(AuditLog.entity).distinct().order_by(AuditLog.entity))]
+        users = [r[0] for r in conn.execute(select(AuditLog.username).distinct().order_by(AuditLog.username))]
+    return {"entities": ents, "users": users}
+
+
+def changed_fields(before: str | None, after: str | None) -> str:
+    """'campo: antes → después; ...' from the stored canonical JSON (for tables)."""
+    b = json.loads(before) if before else {}
+    a = json.loads(after) if after else {}
+    keys = sorted(k for k in set(a) | set(b) if k != "version" and a.get(k) != b.get(k))
+    return "; ".join(f"{k}: {b.get(k, '—')} → {a.get(k, '—')}" for k in keys)

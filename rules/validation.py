@@ -66,6 +66,19 @@ LABELS: dict[str, str] = {
     "operator_id": "Operador",
     "email": "Correo electrónico",
     "password": "Contraseña",
+    "current_stage": "Etapa actual",
+    "furthest_stage_order": "Etapa más avanzada (orden)",
+    "exit_outcome": "Resultado de salida",
+    "exit_date": "Fecha de salida",
+    "voided": "Anulada",
+    "definition_id": "Indicador de ANS",
+    "contract_id": "Contrato",
+    "service_type_code": "Servicio",
+    "delivery_date": "Fecha de entrega",
+    "enrolment_id": "Inscripción",
+    "reported_by": "Reportado por",
+    "reported_on": "Fecha de reporte",
+    "active": "Activo",
 }
 
 
