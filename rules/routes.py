@@ -3,6 +3,13 @@
 Used by the funnels (stage order), the edit forms (which transitions may be
 recorded), validation of imported/edited histories, and the demo generator.
 A participant "reached" a stage when it has a stage event for it.
+
+Exits: SALIDA may follow any stage (abandono can happen anywhere); its outcome must fit
+the stage left from (``allowed_exit_outcomes``). In a funnel, SALIDA counts completed
+exits only; an exit for a loss reason is a loss of the last stage reached before it
+(``last_stage_before_exit``). Conversions are measured from the previous *mandatory*
+stage (``conversion_base``), so an optional stage (formación in básica) never breaks
+the chain.
 """
 
 from __future__ import annotations
@@ -149,6 +156,50 @@ def allowed_next(route: str, current: str | None, last_outcome: str | None = Non
     return model.next_stages(current)
 
 
+# A failed filter leads to exactly one exit outcome (seed 000 §4.1 c–d: retroalimentación).
+EXIT_AFTER_FAILED: dict[str, str] = {NO_VIABLE: EXIT_NO_VIABLE, NO_CUMPLE: EXIT_REQUISITOS}
+
+
+def allowed_exit_outcomes(route: str, current: str | None, last_outcome: str | None = None) -> tuple[str, ...]:
+    """Exit outcomes that may be recorded after ``current`` (the last stage reached).
+
+    After a failed viability / requirements filter: only the matching loss reason.
+    After the plan is completed: the route's completed exit (graduado; asociación
+    autogestionada in competitividad). Anywhere else: abandono.
+    """
+    model = route_model(route)
+    if current is None or current == SALIDA:
+        return ()
+    if current in STAGE_OUTCOMES and last_outcome in EXIT_AFTER_FAILED:
+        return (EXIT_AFTER_FAILED[last_outcome],)
+    if current == PLAN_COMPLETADO:
+        return (model.completed_exit, EXIT_ABANDONO)
+    return (EXIT_ABANDONO,)
+
+
+def conversion_base(route: str, stage: str) -> str | None:
+    """The stage a stage's conversion is measured from: the previous mandatory stage.
+
+    ``None`` for the first stage. For básica, formulación converts from evaluación de
+    capacidades (formación is optional there); formación itself converts from it too.
+    """
+    model = route_model(route)
+    i = model.order(stage) - 1
+    for prev in reversed(model.stages[:i]):
+        if prev not in model.optional:
+            return prev
+    return None
+
+
+def last_stage_before_exit(route: str, reached: set[str] | frozenset[str]) -> str | None:
+    """The furthest non-exit stage among ``reached`` (where an exit is counted as a loss)."""
+    model = route_model(route)
+    for stage in reversed(model.stages):
+        if stage != SALIDA and stage in reached:
+            return stage
+    return None
+
+
 @dataclass(frozen=True)
 class StageProblem:
     position: int  # 0-based index in the history
@@ -161,8 +212,11 @@ def validate_history(
 ) -> list[StageProblem]:
     """Check a participant's ordered stage history ``[(stage, outcome), ...]``.
 
-    Reports unknown stages, skipped mandatory stages, moves backwards, outcomes that
-    do not belong to the stage, progress after a failed filter and dates going back.
+    Reports unknown stages, skipped mandatory stages, moves backwards (including a stage
+    recorded twice), outcomes that do not belong to the stage, progress after a failed
+    filter, exit outcomes that do not fit the stage left from (a completed exit needs
+    «Plan cumplido»; «no viable» / «requisitos no cumplidos» need the failed filter just
+    before) and dates going back.
     """
     model = route_model(route)
     problems: list[StageProblem] = []
@@ -201,6 +255,17 @@ def validate_history(
                 problems.append(
                     StageProblem(i, stage, f"La salida requiere un resultado: {', '.join(EXIT_OUTCOMES)}.")
                 )
+            elif current is not None and current in model.stages and current != SALIDA:
+                fitting = allowed_exit_outcomes(route, current, last_outcome)
+                if outcome not in fitting:
+                    problems.append(
+                        StageProblem(
+                            i,
+                            stage,
+                            f"Resultado de salida «{EXIT_OUTCOMES[outcome]}» no corresponde a la etapa previa "
+                            f"«{STAGE_LABELS[current]}»: use {' o '.join(EXIT_OUTCOMES[o] for o in fitting)}.",
+                        )
+                    )
         elif valid_outcomes and outcome not in valid_outcomes:
             problems.append(
                 StageProblem(i, stage, f"Resultado «{outcome}» no válido: use {' o '.join(valid_outcomes)}.")
