@@ -1,0 +1,93 @@
+"""``tablero indicator alliance``: the seed-004 alliance indicator from the shell.
+
+Same rule, scope and SQL as the page (``data_access.alliance``). ``--format csv`` prints
+exactly ``group,numerator,denominator,percent,pending``: one row per group of ``--by``
+(office/department/municipality codes, ventana number, value chain name, PSDE code)
+and the row ``total`` for the whole visible scope; ``percent`` has one decimal and is
+empty when there is no denominator ("sin datos"). Reads the store of ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from cli.common import as_user_option, emit_rows, resolve_viewer
+
+CSV_COLUMNS = ["group", "numerator", "denominator", "percent", "pending"]
+TABLE_COLUMNS = ["group", "name", "numerator", "denominator", "percent", "pending", "not_executed", "meets_goal"]
+BY_CHOICES = ["ventana", "regional_office", "value_chain", "department", "municipality", "psde"]
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def alliance_rows(viewer, as_of: dt.date, by: str | None, url: str | None = None) -> list[dict]:
+    """Rows of the indicator: groups of ``by`` (sorted by group) then the ``total`` row."""
+    from data_access import alliance as al
+    from data_access.filters import GlobalFilters
+
+    filters = GlobalFilters(cutoff=as_of)
+    groups = al.by_dimension(viewer, filters, by, url=url) if by else []
+    total = al.indicator(viewer, filters, url=url)
+    rows = []
+    for r in sorted(groups, key=lambda r: (r.code == "", _sort_key(r.code), r.name)):
+        rows.append(_as_row(r.code or r.name, r.name, r))
+    rows.append(_as_row("total", "Total", total))
+    return rows
+
+
+def _sort_key(code: str):
+    return (0, int(code), "") if code.isdigit() and len(code) < 3 else (1, 0, code)
+
+
+def _as_row(group: str, name: str, r) -> dict:
+    met = r.meets_goal
+    return {
+        "group": group, "name": name, "numerator": r.numerator, "denominator": r.denominator,
+        "percent": _percent(r.percent), "pending": r.pending, "not_executed": r.not_executed,
+        "meets_goal": "sin datos" if met is None else ("si" if met else "no"),
+    }
+
+
+def register(group: click.Group) -> None:
+    indicator = group.commands.get("indicator")
+    if indicator is None:
+        @group.group("indicator")
+        def indicator() -> None:
+            """Indicadores de resultado del programa."""
+
+    @indicator.command("alliance")
+    @click.option("--as-of", "as_of", required=True, help="Fecha de corte AAAA-MM-DD.")
+    @click.option("--by", "by", type=click.Choice(BY_CHOICES), default=None,
+                  help="Desagregación (además de la fila total).")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+    @as_user_option
+    def alliance(as_of: str, by: str | None, fmt: str, as_user: str | None) -> None:
+        """% de PN ejecutados cuya OPR sigue en alianza productiva 18 meses después del primer desembolso."""
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            cutoff = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise click.BadParameter(f"«{as_of}» no es una fecha; use AAAA-MM-DD, p. ej. 2026-09-30.",
+                                     param_hint="--as-of") from None
+        try:
+            viewer = resolve_viewer(as_user)
+            rows = alliance_rows(viewer, cutoff, by)
+        except (OperationalError, ProgrammingError):
+            raise click.ClickException("No se pudo leer el almacén: verifique DATABASE_URL y ejecute "
+                                       "`tablero db upgrade`.") from None
+        if fmt == "json":
+            for r in rows:
+                r["percent"] = float(r["percent"]) if r["percent"] != "" else None
+            emit_rows(rows, fmt, TABLE_COLUMNS)
+        elif fmt == "csv":
+            emit_rows(rows, fmt, CSV_COLUMNS)
+        else:
+            for r in rows:
+                if r["percent"] == "":
+                    r["percent"] = "sin datos"
+            emit_rows(rows, fmt, TABLE_COLUMNS)
