@@ -186,7 +186,7 @@ def validate_municipality(code, known_municipalities: set[str], field: str = "mu
     return []
 
 
-def _int(data: dict, f: str, errors: list[FieldError]) -> int | None:
+def _int(data: dict, f: str, errors: list[FieldError], fix: str = "escriba un número entero, sin decimales") -> int | None:
     v = data.get(f)
     if _blank(v):
         return None
@@ -196,7 +196,7 @@ def _int(data: dict, f: str, errors: list[FieldError]) -> int | None:
             raise ValueError
         return int(fv)
     except (TypeError, ValueError):
-        errors.append(FieldError(f, f"{label(f)}: «{v}» debe ser un número entero."))
+        errors.append(FieldError(f, f"{label(f)}: «{v}» no es válido; {fix}."))
         return None
 
 
@@ -212,7 +212,7 @@ def validate_business_plan(data: dict, known_municipalities: set[str]) -> list[F
     """
     errors: list[FieldError] = []
     if "ventana" in data:
-        v = _int(data, "ventana", errors)
+        v = _int(data, "ventana", errors, fix="use 1, 2 o 3")
         if v is None and not any(e.field == "ventana" for e in errors):
             errors.append(FieldError("ventana", "Ventana: es obligatoria; use 1, 2 o 3."))
         elif v is not None and v not in VENTANAS:

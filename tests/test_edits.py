@@ -69,24 +69,30 @@ def test_pn_dates_valid_written_and_audited(w):
     assert audit.verify(w.url).ok
 
 
-@pytest.mark.parametrize("first,closure,field,text", [
+CASES_PN_DATES_INVALID_REFUSED = [
     ("2025-03-01", "2025-02-01", "closure_date", "Fecha de cierre (2025-02-01) es anterior"),
     ("2025-03-01", "2027-01-01", "closure_date", "posterior a hoy"),
     ("01/03/2025", None, "first_disbursement_date", "AAAA-MM-DD"),
     (None, "2025-06-01", "first_disbursement_date", "primer desembolso"),
-])
-def test_pn_dates_invalid_refused(w, first, closure, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.set_pn_dates, w.v["analista"], w.pn_car, 1, first, closure,
-                   contains=text)
-    assert field in _fields(exc)
-    assert get(w.url, BusinessPlan, w.pn_car).version == 1
+]
 
 
-@pytest.mark.parametrize("who", ["comite_pac", "directivo", "operador"])
-def test_pn_dates_out_of_scope_refused(w, who):
-    _refused(w, edits.PermissionDenied, edits.set_pn_dates, w.v[who], w.pn_car, 1, "2025-03-01", "2025-08-01",
-             contains="no puede")
-    assert get(w.url, BusinessPlan, w.pn_car).closure_date is None
+def test_pn_dates_invalid_refused(w):
+    for first, closure, field, text in CASES_PN_DATES_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.set_pn_dates, w.v["analista"], w.pn_car, 1, first, closure,
+                       contains=text)
+        assert field in _fields(exc)
+        assert get(w.url, BusinessPlan, w.pn_car).version == 1
+
+
+CASES_PN_DATES_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
+
+
+def test_pn_dates_out_of_scope_refused(w):
+    for who in CASES_PN_DATES_OUT_OF_SCOPE_REFUSED:
+        _refused(w, edits.PermissionDenied, edits.set_pn_dates, w.v[who], w.pn_car, 1, "2025-03-01", "2025-08-01",
+                 contains="no puede")
+        assert get(w.url, BusinessPlan, w.pn_car).closure_date is None
 
 
 # ------------------------------------------------------------------ evidence
@@ -119,7 +125,7 @@ def test_evidence_add_correct_void(w):
     assert audit.verify(w.url).ok
 
 
-@pytest.mark.parametrize("change,field,text", [
+CASES_EVIDENCE_INVALID_REFUSED = [
     ({"ally_type": "comercial"}, "ally_type", "un crédito solo puede tener un aliado financiero"),
     ({"kind": "prestamo"}, "kind", "Tipo de evidencia"),
     ({"ally_name": "  "}, "ally_name", "Nombre del aliado: es obligatorio"),
@@ -127,22 +133,28 @@ def test_evidence_add_correct_void(w):
     ({"start_date": None}, "start_date", "Fecha de inicio: es obligatoria"),
     ({"start_date": "2026-12-24"}, "start_date", "posterior a hoy"),
     ({"ally_nit": "800037800-1"}, "ally_nit", "dígito de verificación"),
-])
-def test_evidence_invalid_refused(w, change, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.add_evidence, w.v["analista"], w.pn_car,
-                   {**GOOD_CREDIT, **change}, contains=text)
-    assert field in _fields(exc)
-    exc = _refused(w, edits.ValidationFailed, edits.correct_evidence, w.v["analista"], w.evidence, 1,
-                   {**GOOD_CREDIT, **change}, contains=text)
-    assert get(w.url, AllianceEvidence, w.evidence).version == 1
+]
 
 
-@pytest.mark.parametrize("who", ["comite_pac", "directivo", "operador"])
-def test_evidence_out_of_scope_refused(w, who):
-    _refused(w, edits.PermissionDenied, edits.add_evidence, w.v[who], w.pn_car, GOOD_CREDIT)
-    _refused(w, edits.PermissionDenied, edits.correct_evidence, w.v[who], w.evidence, 1, GOOD_CREDIT)
-    _refused(w, edits.PermissionDenied, edits.void_evidence, w.v[who], w.evidence, 1)
-    assert not get(w.url, AllianceEvidence, w.evidence).voided
+def test_evidence_invalid_refused(w):
+    for change, field, text in CASES_EVIDENCE_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.add_evidence, w.v["analista"], w.pn_car,
+                       {**GOOD_CREDIT, **change}, contains=text)
+        assert field in _fields(exc)
+        exc = _refused(w, edits.ValidationFailed, edits.correct_evidence, w.v["analista"], w.evidence, 1,
+                       {**GOOD_CREDIT, **change}, contains=text)
+        assert get(w.url, AllianceEvidence, w.evidence).version == 1
+
+
+CASES_EVIDENCE_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
+
+
+def test_evidence_out_of_scope_refused(w):
+    for who in CASES_EVIDENCE_OUT_OF_SCOPE_REFUSED:
+        _refused(w, edits.PermissionDenied, edits.add_evidence, w.v[who], w.pn_car, GOOD_CREDIT)
+        _refused(w, edits.PermissionDenied, edits.correct_evidence, w.v[who], w.evidence, 1, GOOD_CREDIT)
+        _refused(w, edits.PermissionDenied, edits.void_evidence, w.v[who], w.evidence, 1)
+        assert not get(w.url, AllianceEvidence, w.evidence).voided
 
 
 # ------------------------------------------------------------ stage transitions
@@ -190,7 +202,7 @@ def test_completed_exit_is_finalizado(w):
     assert (enr.status, enr.exit_outcome) == ("finalizado", "graduado")
 
 
-@pytest.mark.parametrize("stage,outcome,day,field,text", [
+CASES_STAGE_INVALID_REFUSED = [
     ("formulacion", None, "2025-02-01", "stage", "no se permite pasar de «Ingreso"),
     ("plan_completado", None, "2025-02-01", "stage", "etapas permitidas"),
     ("evaluacion_capacidades", None, "2025-01-05", "event_date", "anterior a la etapa previa"),
@@ -198,20 +210,26 @@ def test_completed_exit_is_finalizado(w):
     ("evaluacion_capacidades", None, None, "event_date", "es obligatoria"),
     ("salida", None, "2025-02-01", "outcome", "la salida requiere su resultado"),
     ("evaluacion_capacidades", "viable", "2025-02-01", "outcome", "no lleva resultado"),
-])
-def test_stage_invalid_refused(w, stage, outcome, day, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.record_stage, w.v["analista"], w.enr_hh, 1, stage, outcome,
-                   day, contains=text)
-    assert field in _fields(exc)
-    enr = get(w.url, Enrolment, w.enr_hh)
-    assert (enr.current_stage, enr.version) == ("ingreso", 1)
+]
 
 
-@pytest.mark.parametrize("who", ["comite_pac", "directivo", "operador"])
-def test_stage_out_of_scope_refused(w, who):
-    _refused(w, edits.PermissionDenied, edits.record_stage, w.v[who], w.enr_hh, 1, "evaluacion_capacidades",
-             None, "2025-02-01")
-    assert get(w.url, Enrolment, w.enr_hh).version == 1
+def test_stage_invalid_refused(w):
+    for stage, outcome, day, field, text in CASES_STAGE_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.record_stage, w.v["analista"], w.enr_hh, 1, stage, outcome,
+                       day, contains=text)
+        assert field in _fields(exc)
+        enr = get(w.url, Enrolment, w.enr_hh)
+        assert (enr.current_stage, enr.version) == ("ingreso", 1)
+
+
+CASES_STAGE_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
+
+
+def test_stage_out_of_scope_refused(w):
+    for who in CASES_STAGE_OUT_OF_SCOPE_REFUSED:
+        _refused(w, edits.PermissionDenied, edits.record_stage, w.v[who], w.enr_hh, 1, "evaluacion_capacidades",
+                 None, "2025-02-01")
+        assert get(w.url, Enrolment, w.enr_hh).version == 1
 
 
 # ---------------------------------------------------------------------- ANS
@@ -231,7 +249,7 @@ def test_sla_report_insert_then_update(w):
     assert audit.verify(w.url).ok
 
 
-@pytest.mark.parametrize("definition,quarter,value,field,text", [
+CASES_SLA_INVALID_REFUSED = [
     ("def_rep", "2025Q3", -3, "value", "no puede ser negativo"),
     ("def_rep", "2025Q3", 150, "value", "supera 100"),
     ("def_rep", "2025Q3", None, "value", "es obligatorio"),
@@ -240,18 +258,24 @@ def test_sla_report_insert_then_update(w):
     ("def_der", "2025Q3", 5, "definition_id", "derivado"),
     ("def_bas", "2025Q3", 50, "definition_id", "ruta basica"),
     ("def_rep", "2023Q2", 50, "quarter", "fuera de la vigencia"),
-])
-def test_sla_invalid_refused(w, definition, quarter, value, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.report_sla, w.v["operador"], w.contract_a,
-                   getattr(w, definition), quarter, value, "", None, contains=text)
-    assert field in _fields(exc)
+]
 
 
-@pytest.mark.parametrize("who,contract", [("operador", "contract_b"), ("operador_b", "contract_a"),
-                                          ("comite", "contract_a"), ("directivo", "contract_a")])
-def test_sla_out_of_scope_refused(w, who, contract):
-    _refused(w, edits.PermissionDenied, edits.report_sla, w.v[who], getattr(w, contract), w.def_rep, "2025Q3", 80,
-             "", None, contains="no puede")
+def test_sla_invalid_refused(w):
+    for definition, quarter, value, field, text in CASES_SLA_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.report_sla, w.v["operador"], w.contract_a,
+                       getattr(w, definition), quarter, value, "", None, contains=text)
+        assert field in _fields(exc)
+
+
+CASES_SLA_OUT_OF_SCOPE_REFUSED = [("operador", "contract_b"), ("operador_b", "contract_a"),
+                                          ("comite", "contract_a"), ("directivo", "contract_a")]
+
+
+def test_sla_out_of_scope_refused(w):
+    for who, contract in CASES_SLA_OUT_OF_SCOPE_REFUSED:
+        _refused(w, edits.PermissionDenied, edits.report_sla, w.v[who], getattr(w, contract), w.def_rep, "2025Q3", 80,
+                 "", None, contains="no puede")
 
 
 def test_service_delivery_operator_own_contract(w):
@@ -283,23 +307,29 @@ def test_targeting_update_and_insert(w):
     assert last_audit(w.url).action == "create"
 
 
-@pytest.mark.parametrize("muni,year,pop,field,text", [
+CASES_TARGETING_INVALID_REFUSED = [
     (MUNI_CAR, 2025, -5, "target_population", "no puede ser negativa"),
-    (MUNI_CAR, 2025, 2.5, "target_population", "número entero"),
+    (MUNI_CAR, 2025, 2.5, "target_population", "sin decimales"),
     (MUNI_CAR, 1990, 10, "year", "fuera de rango"),
     ("99999", 2025, 10, "municipality_code", "no existe en el catálogo DIVIPOLA"),
     ("8001", 2025, 10, "municipality_code", "5 dígitos"),
-])
-def test_targeting_invalid_refused(w, muni, year, pop, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.set_targeting, w.v["analista"], muni, year, True, pop, 1,
-                   contains=text)
-    assert field in _fields(exc)
-    assert get(w.url, Targeting, w.targeting).version == 1
+]
 
 
-@pytest.mark.parametrize("who", ["comite_pac", "directivo", "operador"])
-def test_targeting_out_of_scope_refused(w, who):
-    _refused(w, edits.PermissionDenied, edits.set_targeting, w.v[who], MUNI_CAR, 2025, True, 1, 1)
+def test_targeting_invalid_refused(w):
+    for muni, year, pop, field, text in CASES_TARGETING_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.set_targeting, w.v["analista"], muni, year, True, pop, 1,
+                       contains=text)
+        assert field in _fields(exc)
+        assert get(w.url, Targeting, w.targeting).version == 1
+
+
+CASES_TARGETING_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
+
+
+def test_targeting_out_of_scope_refused(w):
+    for who in CASES_TARGETING_OUT_OF_SCOPE_REFUSED:
+        _refused(w, edits.PermissionDenied, edits.set_targeting, w.v[who], MUNI_CAR, 2025, True, 1, 1)
 
 
 # ---------------------------------------------------------------------- alerts
@@ -321,18 +351,21 @@ def test_alert_open_update_close(w):
     assert audit.verify(w.url).ok
 
 
-@pytest.mark.parametrize("data,field,text", [
+CASES_ALERT_INVALID_REFUSED = [
     ({"status": "cerrada", "closed_on": None}, "closed_on", "necesita su fecha de cierre"),
     ({"status": "cerrada", "closed_on": "2025-04-01"}, "closed_on", "es anterior a fecha de apertura"),
     ({"status": "en_gestion", "closed_on": "2025-06-01"}, "closed_on", "solo una alerta cerrada"),
     ({"severity": "extrema"}, "severity", "alta, media o baja"),
     ({"category": "internet"}, "category", "Categoría"),
     ({"opened_on": "2027-01-01"}, "opened_on", "posterior a hoy"),
-])
-def test_alert_invalid_refused(w, data, field, text):
-    exc = _refused(w, edits.ValidationFailed, edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text)
-    assert field in _fields(exc)
-    assert get(w.url, TerritorialAlert, w.alert).version == 1
+]
+
+
+def test_alert_invalid_refused(w):
+    for data, field, text in CASES_ALERT_INVALID_REFUSED:
+        exc = _refused(w, edits.ValidationFailed, edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text)
+        assert field in _fields(exc)
+        assert get(w.url, TerritorialAlert, w.alert).version == 1
 
 
 def test_alert_open_invalid_and_scope(w):
