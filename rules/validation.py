@@ -222,7 +222,8 @@ def validate_business_plan(data: dict, known_municipalities: set[str]) -> list[F
     d = _dates(data, ("first_disbursement_date", "closure_date"), errors)
     check_date_order(errors, "first_disbursement_date", d["first_disbursement_date"],
                      "closure_date", d["closure_date"])
-    if d["closure_date"] is not None and d["first_disbursement_date"] is None and "first_disbursement_date" in data:
+    if (d["closure_date"] is not None and d["first_disbursement_date"] is None and "first_disbursement_date" in data
+            and not any(e.field == "first_disbursement_date" for e in errors)):
         errors.append(FieldError("first_disbursement_date",
                                  "Fecha del primer desembolso: un PN cerrado necesita la fecha de su primer "
                                  "desembolso; regístrela o deje vacía la fecha de cierre."))
