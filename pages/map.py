@@ -1,9 +1,139 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Mapa territorial: choropleth of a chosen metric by municipality, alerts layer and
+the municipality profile beside the map (issue 4)."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
 from components.context import page_context
+from components.figures import download_table, figure_note
+from components.map_choropleth import SCHEMES
+from components.map_profile import render_out_of_scope, render_profile
+from components.map_view import (
+    SELECTED_KEY,
+    boundary_wire,
+    cached_catalogue,
+    cached_values,
+    ensure_assets,
+    render_map,
+)
+from components.cache import cached_read
+from data_access import territory
 
 ctx = page_context()
-st.title(ctx.t("nav.map"))
-st.info("En construcción.")
+t = ctx.t
+st.title(t("nav.map"))
+st.caption(t("map.subtitle"))
+
+metrics = territory.available_metrics()
+default_metric = "households" if "households" in metrics else metrics[0]
+c1, c2, c3 = st.columns([3, 2, 2])
+metric = c1.selectbox(t("map.metric"), metrics, index=metrics.index(default_metric),
+                      format_func=lambda m: t(f"map.metric.{m}"), key="map_metric")
+spec = territory.METRICS[metric]
+year = None
+if spec.needs_year:
+    years = cached_read("targeting")(territory.targeting_years)(ctx.viewer, url=ctx.url) or [ctx.filters.cutoff.year]
+    default_year = ctx.filters.cutoff.year if ctx.filters.cutoff.year in years else years[0]
+    year = c2.selectbox(t("map.year"), years, index=years.index(default_year), key="map_year")
+    scheme = SCHEMES[0]
+else:
+    scheme = c2.selectbox(t("map.scheme"), SCHEMES, format_func=lambda s: t(f"map.scheme.{s}"), key="map_scheme")
+show_alerts = c3.toggle(t("map.alerts_layer"), value=True, key="map_alerts", help=t("map.alerts_layer_help"))
+basemap = c3.toggle(t("map.basemap"), value=False, key="map_basemap", help=t("map.basemap_help"))
+
+try:
+    values = cached_values(metric)(ctx.viewer, ctx.filters, metric, year, url=ctx.url)
+except LookupError:
+    st.warning(t("map.metric_pending"))
+    st.stop()
+
+catalogue = cached_catalogue(url=ctx.url)
+names = catalogue["municipalities"]
+
+def figures_table(sort_desc: bool = True) -> pd.DataFrame:
+    rows = []
+    for code, v in values.items():
+        name, dept, _ = names.get(code, (code, code[:2], None))
+        rows.append({t("map.col.code"): code, t("map.col.municipality"): name,
+                     t("map.col.department"): catalogue["departments"].get(dept, dept),
+                     t("map.col.value"): v})
+    df = pd.DataFrame(rows, columns=[t("map.col.code"), t("map.col.municipality"), t("map.col.department"),
+                                     t("map.col.value")])
+    return df.sort_values(t("map.col.value"), ascending=not sort_desc, na_position="last", kind="stable")
+
+
+def show_table() -> None:
+    df = figures_table()
+    st.dataframe(
+        df, hide_index=True, width="stretch",
+        column_config={t("map.col.value"): st.column_config.NumberColumn(
+            t(f"map.metric.{metric}"),
+            format="%.1f %%" if spec.unit == "pct" else "%d" if spec.unit in ("count", "bool") else "$ %d")},
+    )
+    download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}")
+
+
+def note() -> None:
+    extra = [f"{t('map.year')}: {year}"] if year else []
+    figure_note(ctx, t(f"map.def.{metric}"), extra_filters=extra)
+
+
+wire = boundary_wire(url=ctx.url)
+if wire is None:
+    st.info(t("map.no_boundaries"))
+    if not values:
+        st.warning(t("map.no_values"))
+    st.subheader(t("map.table_title"))
+    show_table()
+    note()
+    st.stop()
+
+if not ensure_assets():
+    st.error(t("map.assets_missing"))
+    st.stop()
+
+if SELECTED_KEY not in st.session_state:
+    st.session_state[SELECTED_KEY] = ctx.filters.municipality_code
+
+
+def _pick() -> None:
+    st.session_state[SELECTED_KEY] = st.session_state.get("map_pick")
+
+
+@st.fragment
+def map_and_profile() -> None:
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        clicked = render_map(ctx, wire, metric, values, scheme, show_alerts, basemap)
+        if not values:
+            st.warning(t("map.no_values"))
+        note()
+        st.caption(t("map.boundaries_note", vintage=wire["vintage"], source=wire["source_name"]))
+    if clicked:
+        st.session_state[SELECTED_KEY] = clicked
+    with right:
+        st.markdown(f"### {t('map.profile.title')}")
+        options = [None, *sorted(values, key=lambda c: names.get(c, (c,))[0])]
+        st.selectbox(
+            t("map.pick"), options, index=None, placeholder=t("map.pick_none"), key="map_pick",
+            format_func=lambda c: t("map.pick_none") if c is None else f"{names.get(c, (c,))[0]} ({c})",
+            on_change=_pick,
+        )
+        code = st.session_state.get(SELECTED_KEY)
+        if not code:
+            st.info(t("map.profile.hint"))
+            return
+        profile = cached_read("reference", "targeting", "alerts", "participants", "business_plans", "sla")(
+            territory.municipality_profile)(ctx.viewer, ctx.filters, code, year, url=ctx.url)
+        if profile is None:
+            render_out_of_scope(ctx, names.get(code, (code,))[0])
+        else:
+            render_profile(ctx, profile)
+
+
+map_and_profile()
+
+with st.expander(t("map.table_title")):
+    show_table()

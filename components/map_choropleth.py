@@ -1,0 +1,351 @@
+"""The folium choropleth of the territorial map (no Streamlit, no SQL).
+
+What reaches the browser is one folium ``Map`` whose only external assets are Leaflet's
+files served by the app (``components.map_assets``), plus one script of ours carrying:
+
+* the boundaries in a compact wire form of the stored TopoJSON (quantised, delta-encoded
+  shared arcs; ``wire_geometry``), decoded in the browser by our own few lines of JS;
+* per-municipality classes and es-CO formatted values only for the municipalities in
+  the viewer's scope (the rest is drawn grey, with a tooltip that carries no figure);
+* a plain-HTML legend (no d3, no branca colormap), department borders on top, an
+  optional alerts symbol layer, and the zoom to the filtered territory.
+
+Every text from the store is escaped: names travel as JSON with ``<``, ``>``, ``&``
+written as ``\\u003c``… and the browser escapes them again before any HTML is built,
+so a municipality named ``<img src=x onerror=alert(1)>`` is shown as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from geodata.topology import wire_geometry  # noqa: F401  (re-exported for the page glue)
+from rules.formatting import fmt_int, fmt_money, fmt_pct
+
+from .map_assets import MAP_CSS, MAP_JS, local_url
+
+# Colour-blind-safe sequential palette (viridis, light → dark) and state colours.
+PALETTE = ("#fde725", "#7ad151", "#22a884", "#2a788e", "#414487", "#440154")
+BOOL_COLOURS = ("#e8e8e8", "#0072B2")  # no / yes (Okabe–Ito blue); the legend and tooltip say it in words
+ZERO_COLOUR = "#f3f3f3"
+NO_DATA_COLOUR = "#ffffff"
+OUT_COLOUR = "#bdbdbd"
+SEVERITY_SYMBOLS = {"alta": ("▲", "#D55E00"), "media": ("◆", "#E69F00"), "baja": ("●", "#56B4E9")}
+SCHEMES = ("quantiles", "natural_breaks")
+MAP_ID = "tablero_mapa"  # fixed folium ids → identical arguments across reruns (no remount, cached message)
+
+
+def safe_json(value) -> str:
+    """JSON that can sit inside a <script> and inside HTML attributes unchanged."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# -------------------------------------------------------------------------- classes
+
+
+@dataclass
+class Classes:
+    colours: list[str]
+    labels: list[str]  # legend text per class
+    index: dict[str, int]  # code → class (-1 sin datos, -2 zero)
+    scheme: str
+    extra: list[tuple[str, str]] = field(default_factory=list)  # (colour, label) legend rows
+
+
+def formatter(unit: str, lang: str) -> Callable[[float | None], str]:
+    if unit == "money":
+        return lambda v: fmt_money(v, lang)
+    if unit == "pct":
+        return lambda v: fmt_pct(v, 1, lang)
+    return lambda v: fmt_int(v, lang)
+
+
+def classify(values: dict[str, float | None], unit: str, scheme: str, lang: str, t: Callable[..., str],
+             k: int = 5) -> Classes:
+    """Class breaks with mapclassify (quantiles or Fisher–Jenks natural breaks).
+
+    Zeros of counts and amounts get their own class (so a few large values do not hide
+    where the programme is absent); ``None`` is "sin datos"; booleans are two classes.
+    """
+    fmt = formatter(unit, lang)
+    index: dict[str, int] = {}
+    extra: list[tuple[str, str]] = []
+    if unit == "bool":
+        for code, v in values.items():
+            index[code] = -1 if v is None else int(bool(v))
+        labels = [t("map.bool_no"), t("map.bool_yes")]
+        if any(i == -1 for i in index.values()):
+            extra.append((NO_DATA_COLOUR, t("map.legend_no_data")))
+        return Classes(list(BOOL_COLOURS), labels, index, "bool", extra)
+    positive = {c: v for c, v in values.items() if v is not None and (v > 0 or unit == "pct")}
+    for code, v in values.items():
+        if v is None:
+            index[code] = -1
+        elif code not in positive:
+            index[code] = -2
+    colours: list[str] = []
+    labels: list[str] = []
+    if positive:
+        import mapclassify
+        import numpy as np
+
+        y = np.array(list(positive.values()), dtype=float)
+        distinct = np.unique(y)
+        k_eff = max(1, min(k, len(distinct)))
+        if k_eff == 1:
+            bins = np.array([distinct[-1]])
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                klass = mapclassify.FisherJenks if scheme == "natural_breaks" else mapclassify.Quantiles
+                bins = np.unique(klass(y, k=k_eff).bins)
+        bins = list(bins)
+        lo = float(distinct[0])
+        for b in bins:
+            labels.append(fmt(lo) if lo == b else f"{fmt(lo)} – {fmt(b)}")
+            lo = float(b)
+        n = len(bins)
+        step = (len(PALETTE) - 1) / max(1, n - 1)
+        colours = [PALETTE[round(i * step)] for i in range(n)] if n > 1 else [PALETTE[2]]
+        for code, v in positive.items():
+            index[code] = next(i for i, b in enumerate(bins) if v <= b + 1e-9)
+    if any(i == -2 for i in index.values()):
+        extra.append((ZERO_COLOUR, fmt(0)))
+    if any(i == -1 for i in index.values()):
+        extra.append((NO_DATA_COLOUR, t("map.legend_no_data")))
+    return Classes(colours, labels, index, scheme, extra)
+
+
+def legend_html(title: str, classes: Classes, out_label: str | None, scheme_label: str) -> str:
+    """The legend as plain, escaped HTML (swatch + text for every state)."""
+    rows = [(c, lab) for c, lab in zip(classes.colours, classes.labels)] + classes.extra
+    if out_label:
+        rows.append((OUT_COLOUR, out_label))
+    items = "".join(
+        f'<div class="tl-row"><span class="tl-sw" style="background:{html.escape(c)}"></span>'
+        f"{html.escape(lab)}</div>"
+        for c, lab in rows
+    )
+    return (f'<div class="tl-title">{html.escape(title)}</div>{items}'
+            f'<div class="tl-note">{html.escape(scheme_label)}</div>')
+
+
+# ------------------------------------------------------------------------ the layer
+
+
+_SCRIPT = r"""
+(function (map) {
+  var G = {{ this.geo }}, D = {{ this.data }};
+  var sx = G.tr[0], sy = G.tr[1], tx = G.tr[2], ty = G.tr[3];
+  var arcs = G.a.map(function (a) {
+    var x = 0, y = 0, out = new Array(a.length);
+    for (var j = 0; j < a.length; j++) { x += a[j][0]; y += a[j][1]; out[j] = [y * sy + ty, x * sx + tx]; }
+    return out;
+  });
+  function ring(ix) {
+    var out = [];
+    for (var k = 0; k < ix.length; k++) {
+      var i = ix[k], a = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
+      for (var j = k ? 1 : 0; j < a.length; j++) out.push(a[j]);
+    }
+    return out;
+  }
+  function shape(g) { return Array.isArray(g[0][0]) ? g.map(function (p) { return p.map(ring); }) : g.map(ring); }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  var clicks = 0;
+  function light(f) {
+    return function () {  /* what streamlit-folium sends back on a click: the code, no geometry */
+      var p = {n: ++clicks}; for (var k in f) p[k] = f[k];
+      return {type: "Feature", properties: p, geometry: null};
+    };
+  }
+  if (!map.getPane("tableroDeptos")) {
+    map.createPane("tableroDeptos"); map.getPane("tableroDeptos").style.zIndex = 450;
+    map.getPane("tableroDeptos").style.pointerEvents = "none";
+  }
+  var codes = G.c.split(","), filtered = {};
+  (D.f ? D.f.split(",") : []).forEach(function (c) { filtered[c] = 1; });
+  var group = L.featureGroup(), byCode = {}, focus = null;
+  for (var i = 0; i < codes.length; i++) {
+    var code = codes[i], v = D.v[code], st;
+    if (v) {
+      var fill = v[0] >= 0 ? D.colours[v[0]] : (v[0] === -2 ? D.zero : D.nodata);
+      st = {fillColor: fill, fillOpacity: 0.85, color: "#6b6b6b", weight: 0.4, className: "tablero-mpio tablero-in"};
+    } else {
+      st = {fillColor: D.out, fillOpacity: 0.45, color: "#ffffff", weight: 0.4, className: "tablero-mpio tablero-out"};
+    }
+    var layer = L.polygon(shape(G.m[i]), st);
+    layer._t = i;
+    layer.toGeoJSON = light({c: code});
+    group.addLayer(layer);
+    byCode[code] = layer;
+  }
+  group.bindTooltip(function (layer) {
+    var i = layer._t, code = codes[i], v = D.v[code];
+    var head = "<b>" + esc(D.n[i]) + "</b> · " + esc(D.dn[code.slice(0, 2)] || code.slice(0, 2)) + " (" + esc(code) + ")";
+    if (!v) return head + "<br>" + esc(filtered[code] ? D.t.filtered : D.t.out);
+    return head + "<br>" + esc(D.t.metric) + ": " + esc(v[1]);
+  }, {sticky: true, direction: "top"});
+  group.addTo(map);
+  var selected = null;
+  group.on("click", function (e) {
+    if (selected && selected !== e.layer) selected.setStyle({weight: 0.4, color: selected.options.className.indexOf("tablero-out") >= 0 ? "#ffffff" : "#6b6b6b"});
+    selected = e.layer; selected.setStyle({weight: 2.5, color: "#000000"}); selected.bringToFront();
+  });
+  if (D.sel && byCode[D.sel]) { selected = byCode[D.sel]; selected.setStyle({weight: 2.5, color: "#000000"}); }
+  if (G.d.length) {
+    L.polyline(G.d.map(function (k) { return arcs[k]; }),
+               {pane: "tableroDeptos", color: "#1B2A22", weight: 1.3, opacity: 0.9, interactive: false,
+                className: "tablero-depto"}).addTo(map);
+  }
+  if (D.al) {
+    var alerts = L.featureGroup();
+    D.al.forEach(function (a) {
+      var s = D.sym[a[3]];
+      var m = L.marker([a[0], a[1]], {
+        icon: L.divIcon({className: "tablero-alert", iconSize: [26, 18], iconAnchor: [13, 9],
+          html: '<span style="color:' + s[1] + '">' + s[0] + "</span>" + esc(a[2])}),
+        keyboard: false
+      });
+      m.toGeoJSON = light({c: a[5], alert: 1});
+      m.bindTooltip(esc(a[4]), {direction: "top"});
+      alerts.addLayer(m);
+    });
+    alerts.addTo(map);
+  }
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () { var div = L.DomUtil.create("div", "tablero-legend"); div.innerHTML = D.legend; return div; };
+  legend.addTo(map);
+  var style = document.createElement("style");
+  style.textContent = ".tablero-legend{background:#fff;padding:6px 8px;border:1px solid #999;font:12px sans-serif;line-height:16px;max-width:220px}" +
+    ".tl-title{font-weight:bold;margin-bottom:3px}.tl-sw{display:inline-block;width:14px;height:11px;margin-right:5px;border:1px solid #777;vertical-align:middle}" +
+    ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 11px sans-serif;color:#1B2A22;background:rgba(255,255,255,.85);border:1px solid #555;border-radius:3px;text-align:center;line-height:16px}" +
+    ".leaflet-container{background:#f7fbff}";
+  document.head.appendChild(style);
+  var bounds = null;
+  (D.focus && D.focus.length ? D.focus : codes).forEach(function (c) {
+    var l = byCode[c]; if (!l) return;
+    bounds = bounds ? bounds.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+  });
+  if (bounds) map.fitBounds(bounds, {padding: [8, 8], maxZoom: 11, animate: false});
+  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true};
+})({{ this._parent.get_name() }});
+"""
+
+
+class TerritoryLayer(MacroElement):
+    """Our whole map content as one Leaflet script (see module docstring)."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
+
+    def __init__(self, geo_json: str, data: dict):
+        super().__init__()
+        self._name = "TerritoryLayer"
+        self._id = "territorio"
+        self.geo = geo_json
+        self.data = safe_json(data)
+
+
+@dataclass
+class MapSpec:
+    """Everything the page decided, in plain data (built by ``components.map_view``)."""
+
+    geo_json: str  # safe_json(wire_geometry(...)), cached per boundary set
+    codes: list[str]  # order of the wire geometry
+    names: dict[str, tuple]  # code → (name, dept, office) from the catalogue
+    departments: dict[str, str]
+    values: dict[str, float | None]  # in scope only
+    classes: Classes
+    unit: str
+    metric_label: str
+    legend: str
+    filtered_out: list[str]  # in the viewer's territory but outside the territory filters
+    focus: list[str]
+    alerts: list[list] | None
+    labels: dict[str, str]
+    lang: str = "es"
+    basemap: bool = False
+    height: int = 620
+
+
+def payload(spec: MapSpec) -> dict:
+    fmt = formatter(spec.unit, spec.lang)
+    values = {}
+    for code, v in spec.values.items():
+        cls = spec.classes.index.get(code, -1)
+        if spec.unit == "bool":
+            text = spec.labels["no_data"] if v is None else (spec.labels["yes"] if v else spec.labels["no"])
+        else:
+            text = fmt(v)
+        values[code] = [cls, text]
+    return {
+        "v": values,
+        "n": [spec.names.get(c, (c,))[0] for c in spec.codes],
+        "dn": spec.departments,
+        "f": ",".join(spec.filtered_out),
+        "colours": spec.classes.colours,
+        "zero": ZERO_COLOUR, "nodata": NO_DATA_COLOUR, "out": OUT_COLOUR,
+        "t": {"metric": spec.metric_label, "out": spec.labels["out"], "filtered": spec.labels["filtered"]},
+        "legend": spec.legend,
+        "focus": spec.focus,
+        "al": spec.alerts,
+        "sym": [list(SEVERITY_SYMBOLS[s]) for s in ("alta", "media", "baja")],
+        "sel": None,
+    }
+
+
+def build_map(spec: MapSpec) -> folium.Map:
+    """A folium Map with Leaflet from /app/static/vendor and our layer; no tiles unless asked."""
+    m = folium.Map(location=[4.6, -74.1], zoom_start=5, tiles=None, control_scale=True,
+                   min_zoom=4, max_zoom=13, zoom_snap=0.25)
+    m._id = MAP_ID
+    m.default_js = list(MAP_JS)
+    m.default_css = list(MAP_CSS)
+    if spec.basemap:
+        tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap")
+        tiles._id = "basemap"
+        tiles.add_to(m)
+    TerritoryLayer(spec.geo_json, payload(spec)).add_to(m)
+    localise(m)
+    return m
+
+
+def localise(element) -> list[tuple[str, str]]:
+    """Point every JS/CSS link of ``element`` (and children) at the app's static files.
+
+    Raises ``AssetError`` for a link we do not vendor: nothing may load from a CDN.
+    """
+    from .map_assets import AssetError
+
+    links = []
+    stack = [element]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            entries = getattr(el, attr, None)
+            if not entries:
+                continue
+            new = []
+            for name, url in entries:
+                local = local_url(url)
+                if local is None:
+                    raise AssetError(f"El mapa pide un recurso externo no disponible localmente: {url}")
+                new.append((name, local))
+                links.append((name, local))
+            setattr(el, attr, new)
+        stack.extend(getattr(el, "_children", {}).values())
+    return links
