@@ -26,6 +26,9 @@ Small on purpose. Everything a browser test needs:
     Waits until Streamlit finished its script run: ``stApp`` present, connected,
     script state ``notRunning`` and no "Running..." status widget, stable for a moment.
 
+``SETTLED_JS``
+    The JS predicate used by ``wait_for_app`` (for timing: ``page.wait_for_function``).
+
 ``login(page, base_url, username, password)``
     Local-account login through the real form (Spanish UI); returns when the
     logged-in shell (sidebar with the log-out button) is shown.
@@ -33,7 +36,12 @@ Small on purpose. Everything a browser test needs:
 ``click_nav(page, url_path_or_title)`` / ``nav_links(page)``
     Goes to a page through the sidebar navigation, in the same Streamlit session (a
     local login lives in the session: a fresh ``page.goto`` would log out). The default
-    page's link points at ``/``: reach it by its title.
+    page's link points at ``/``: reach it by its title. ``click_nav`` returns the seconds
+    from the click to the end of the page's script run.
+
+``arm_run_watch(page)`` / ``wait_run_done(page)``
+    Wait for the script run caused by your next action (e.g. a widget change): arm, act,
+    wait; no race with the previous run's "not running" state.
 
 ``goto_page(page, base_url, url_path, query=None)``
     Opens ``<base_url>/<url_path>`` (the ``url_path`` of ``app.PAGES``) in a NEW Streamlit
@@ -80,9 +88,11 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 __all__ = [
+    "SETTLED_JS",
     "AppServer",
     "WatchedPage",
     "chromium",
+    "arm_run_watch",
     "click_nav",
     "free_port",
     "goto_page",
@@ -92,6 +102,7 @@ __all__ = [
     "running_app",
     "screenshot",
     "wait_for_app",
+    "wait_run_done",
     "watched_page",
 ]
 
@@ -287,7 +298,7 @@ def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
 
 # -------------------------------------------------------------------------- the app UI
 
-_SETTLED_JS = """() => {
+SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -307,9 +318,9 @@ def wait_for_app(page, timeout: float = 60_000, settle_ms: int = 400) -> None:
     page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
     while True:
         remaining = max(1.0, (deadline - time.monotonic()) * 1000)
-        page.wait_for_function(_SETTLED_JS, timeout=remaining, polling=100)
+        page.wait_for_function(SETTLED_JS, timeout=remaining, polling=100)
         page.wait_for_timeout(settle_ms)
-        if page.evaluate(_SETTLED_JS):
+        if page.evaluate(SETTLED_JS):
             return
         if time.monotonic() > deadline:
             raise TimeoutError("the Streamlit run did not settle")
@@ -334,6 +345,7 @@ def goto_page(page, base_url: str, url_path: str, query: Mapping[str, str] | Non
     wait_for_app(page, timeout)
 
 
+NAV_LINK_SELECTOR = '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]'
 _NAV_LINKS_JS = """() => Array.from(document.querySelectorAll(
   '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]')).map(a => ({
     path: new URL(a.href).pathname,
@@ -346,11 +358,36 @@ def nav_links(page) -> list[dict]:
     return page.evaluate(_NAV_LINKS_JS)
 
 
-def click_nav(page, target: str, timeout: float = 60_000) -> None:
+_ARM_RUN_WATCH_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const w = window.__e2eRun = {started: false, done: false, t0: performance.now(), t1: null};
+  const obs = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running' || state === 'rerunRequested') w.started = true;
+    else if (state === 'notRunning' && w.started) { w.done = true; w.t1 = performance.now(); obs.disconnect(); }
+  });
+  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def arm_run_watch(page) -> None:
+    """Start watching for the NEXT script run (call just before the click that causes it)."""
+    page.evaluate(_ARM_RUN_WATCH_JS)
+
+
+def wait_run_done(page, timeout: float = 60_000) -> float:
+    """Wait until the run watched by ``arm_run_watch`` started and finished; returns its
+    duration in seconds as the browser saw it (arm → run finished)."""
+    page.wait_for_function("() => window.__e2eRun && window.__e2eRun.done", timeout=timeout, polling=50)
+    return page.evaluate("() => (window.__e2eRun.t1 - window.__e2eRun.t0) / 1000")
+
+
+def click_nav(page, target: str, timeout: float = 60_000) -> float:
     """Go to a page through the sidebar navigation, in the same Streamlit session.
 
     ``target`` is the page's ``url_path`` (as in ``app.PAGES``) or its visible title
-    (needed for the default page, whose link points at ``/``)."""
+    (needed for the default page, whose link points at ``/``). Returns the seconds from
+    the click to the end of the page's script run (what a person waits for)."""
     links = nav_links(page)
     index = next((i for i, link in enumerate(links) if link["path"] == "/" + target), None)
     if index is None:
@@ -358,9 +395,12 @@ def click_nav(page, target: str, timeout: float = 60_000) -> None:
     if index is None:
         raise LookupError(f"no navigation link to {target!r}; links: {links}")
     path = links[index]["path"]
-    page.locator('[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]').nth(index).click()
+    arm_run_watch(page)
+    page.locator(NAV_LINK_SELECTOR).nth(index).click()
     page.wait_for_function("p => window.location.pathname === p", arg=path, timeout=timeout)
+    seconds = wait_run_done(page, timeout)
     wait_for_app(page, timeout)
+    return seconds
 
 
 _ERROR_ALERT_JS = """() => Array.from(document.querySelectorAll('[data-testid="stAlert"]'))
