@@ -1,9 +1,207 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Indicador de alianzas (seed 004, ficha 1.4.1): % of executed PN whose OPR still works
+under a productive alliance 18 months after its first disbursement. Goal ≥ 80 %.
 
+Thin page: every figure comes from ``data_access.alliance`` (SQL, scoped) through
+``cached_read``; the rule and its parameters come from ``rules.alliance``. A click on a
+bar (or the selector under it) drills down; the drill-down lives in the URL (``al_*``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
 import streamlit as st
 
+from components.alliance_charts import drilldown_bar, pick_bars, series_chart
+from components.alliance_lists import (
+    at_risk_section,
+    import_section,
+    plan_list_section,
+    sales_section,
+)
+from components.cache import cached_read
 from components.context import page_context
+from components.alliance_download import download_frame
+from components.figures import figure_note, kpi
+from data_access import alliance as al
+from rules import alliance as rule
+from rules.clock import today
+from rules.formatting import fmt_date, fmt_int, fmt_pct, quarter_label, quarter_of
+
+TOPICS = ("business_plans", "participants", "reference")
+indicator = cached_read(*TOPICS)(al.indicator)
+by_dimension = cached_read(*TOPICS)(al.by_dimension)
+series = cached_read(*TOPICS)(al.series)
+drill_label = cached_read("reference", "participants")(al.drill_label)
 
 ctx = page_context()
-st.title(ctx.t("nav.alliance"))
-st.info("En construcción.")
+t = ctx.t
+lang = ctx.lang
+settings = rule.current_settings()
+goal = settings.goal_percent
+DRILL_PREFIX = "al_"
+
+
+# ------------------------------------------------------------------ drill-down state (URL)
+def current_drill() -> al.Drill:
+    return al.valid_drill((dim, st.query_params.get(DRILL_PREFIX + dim)) for dim in al.DIMENSIONS)
+
+
+def set_drill(dim: str, value: str | None) -> None:
+    if value in (None, ""):
+        if DRILL_PREFIX + dim in st.query_params:
+            del st.query_params[DRILL_PREFIX + dim]
+    else:
+        st.query_params[DRILL_PREFIX + dim] = str(value)
+
+
+def _on_bar_click(dim: str, key: str, keys: list[str]) -> None:
+    event = st.session_state.get(key)
+    points = (getattr(event, "selection", None) or {}).get("points", []) if event else []
+    if not points:
+        return
+    point = points[0]
+    value = None
+    custom = point.get("customdata")
+    if custom:
+        value = custom[0] if isinstance(custom, list | tuple) else custom
+    elif point.get("point_index") is not None and point["point_index"] < len(keys):
+        value = keys[point["point_index"]]
+    if value is not None:
+        set_drill(dim, str(value))
+
+
+def _on_select(dim: str, key: str) -> None:
+    set_drill(dim, st.session_state.get(key))
+
+
+drill = current_drill()
+
+# ------------------------------------------------------------------ headline
+st.title(t("alliance.title"))
+st.caption(t("alliance.subtitle"))
+head = indicator(ctx.viewer, ctx.filters, drill, url=ctx.url)
+met = head.meets_goal
+light = t("alliance.no_data_light") if met is None else (t("alliance.meets") if met else t("alliance.not_meets"))
+c0, c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1, 1])
+with c0:
+    kpi(t("alliance.headline"), fmt_pct(head.percent, 1, lang),
+        help_text=t("alliance.headline_help", goal=fmt_pct(goal, 0, lang)))
+    st.markdown(f"**{light}** · {t('alliance.goal', goal=fmt_pct(goal, 0, lang))}")
+with c1:
+    kpi(t("alliance.numerator"), fmt_int(head.numerator, lang), help_text=t("alliance.numerator_help"))
+with c2:
+    kpi(t("alliance.denominator"), fmt_int(head.denominator, lang), help_text=t("alliance.denominator_help"))
+with c3:
+    kpi(t("alliance.pending"), fmt_int(head.pending, lang), help_text=t("alliance.pending_help"))
+with c4:
+    kpi(t("alliance.not_executed"), fmt_int(head.not_executed, lang), help_text=t("alliance.not_executed_help"))
+
+drill_names = [f"{t('alliance.dim.' + d)}: {drill_label(d, v, url=ctx.url)}" for d, v in drill]
+figure_note(ctx, t("alliance.definition"), t("alliance.numerator_def"), t("alliance.denominator_def"),
+            extra_filters=drill_names)
+st.markdown(f"{t('alliance.cutoff_label')}: **{fmt_date(ctx.filters.cutoff, lang)}**")
+
+with st.expander(t("alliance.rule_title"), expanded=False):
+    st.markdown("\n".join(f"{i}. {t(f'alliance.rule.{i}', months=settings.evaluation_months, days=settings.factura_window_days, credit=t('alliance.rule.credit_yes' if settings.ventana2_requires_credit else 'alliance.rule.credit_no'), goal=fmt_pct(goal, 0, lang))}" for i in range(1, 8)))
+    params = pd.DataFrame(
+        [
+            ("EVALUATION_MONTHS", settings.evaluation_months, t("alliance.param.months")),
+            ("FACTURA_WINDOW_DAYS", settings.factura_window_days, t("alliance.param.days")),
+            ("VENTANA2_REQUIRES_CREDIT", t("alliance.yes") if settings.ventana2_requires_credit else t("alliance.no"),
+             t("alliance.param.credit")),
+            ("GOAL_PERCENT", fmt_pct(goal, 1, lang), t("alliance.param.goal")),
+            ("AT_RISK_MONTHS", settings.at_risk_months, t("alliance.param.risk")),
+        ],
+        columns=[t("alliance.param.name"), t("alliance.param.value"), t("alliance.param.meaning")],
+    ).astype(str)
+    st.dataframe(params, hide_index=True)
+
+# ------------------------------------------------------------------ drill-down chips
+if drill:
+    st.markdown(f"**{t('alliance.drill_active')}**")
+    cols = st.columns(len(drill) + 1)
+    for (dim, value), name, col in zip(drill, drill_names, cols):
+        col.button(f"✕ {name}", key=f"al_chip_{dim}", on_click=set_drill, args=(dim, None),
+                   help=t("alliance.drill_remove"))
+    cols[-1].button(t("alliance.drill_clear"), key="al_chip_all",
+                    on_click=lambda: [set_drill(d, None) for d in al.DIMENSIONS])
+
+# ------------------------------------------------------------------ drill-downs
+st.subheader(t("alliance.breakdown"))
+st.caption(t("alliance.breakdown_help"))
+dim = st.radio(t("alliance.breakdown_by"), al.DIMENSIONS, horizontal=True, key="al_dim",
+               format_func=lambda d: t("alliance.dim." + d))
+rows = by_dimension(ctx.viewer, ctx.filters, dim, drill, url=ctx.url)
+if not rows:
+    st.info(t("alliance.no_rows"))
+else:
+    shown = pick_bars(rows)
+    if len(shown) < len(rows):
+        st.caption(t("alliance.bars_capped", shown=len(shown), total=len(rows)))
+    chart_key = f"al_bar_{dim}"
+    st.plotly_chart(drilldown_bar(shown, goal, lang, t), key=chart_key,
+                    on_select=functools.partial(_on_bar_click, dim, chart_key, [r.key for r in shown]),
+                    selection_mode="points", config={"displayModeBar": False})
+    options = [None] + [r.key for r in rows]
+    names = {r.key: r.name for r in rows}
+    select_key = f"al_pick_{dim}"
+    current = dict(drill).get(dim)
+    st.session_state[select_key] = current if current in options else None
+    st.selectbox(t("alliance.drill_pick", dim=t("alliance.dim." + dim).lower()), options, key=select_key,
+                 format_func=lambda k: t("alliance.drill_all") if k is None else names.get(k, k),
+                 on_change=_on_select, args=(dim, select_key))
+    figure_note(ctx, t("alliance.breakdown_note", dim=t("alliance.dim." + dim).lower()),
+                t("alliance.numerator_def"), t("alliance.denominator_def"), extra_filters=drill_names)
+    table = pd.DataFrame(
+        [{t("alliance.col.group"): r.name, t("alliance.col.code"): r.code,
+          t("alliance.numerator"): r.numerator, t("alliance.denominator"): r.denominator,
+          t("alliance.percent"): None if r.percent is None else round(r.percent, 1),
+          t("alliance.col.state"): t("alliance.no_data") if r.meets_goal is None else
+          (t("alliance.meets") if r.meets_goal else t("alliance.not_meets")),
+          t("alliance.pending"): r.pending, t("alliance.not_executed"): r.not_executed} for r in rows]
+    )
+    with st.expander(t("alliance.table_of", dim=t("alliance.dim." + dim).lower())):
+        st.dataframe(table, hide_index=True)
+    download_frame(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
+
+# ------------------------------------------------------------------ series
+st.subheader(t("alliance.series"))
+s1, s2 = st.columns(2)
+quarterly = series(ctx.viewer, ctx.filters, "quarter", drill, url=ctx.url)
+annual = series(ctx.viewer, ctx.filters, "year", drill, url=ctx.url)
+with s1:
+    st.markdown(f"**{t('alliance.series_quarterly')}**")
+    if quarterly:
+        points = [(quarter_label(quarter_of(pd.Timestamp(r.key).date()), lang), r) for r in quarterly]
+        st.plotly_chart(series_chart(points, goal, lang, t), key="al_series_q",
+                        config={"displayModeBar": False})
+    else:
+        st.info(t("alliance.no_rows"))
+with s2:
+    st.markdown(f"**{t('alliance.series_annual')}**")
+    if annual:
+        points = []
+        for r in annual:
+            day = pd.Timestamp(r.key).date()
+            label = str(day.year) if (day.month, day.day) == (12, 31) else \
+                t("alliance.partial_year", year=day.year, date=fmt_date(day, lang))
+            points.append((label, r))
+        st.plotly_chart(series_chart(points, goal, lang, t), key="al_series_y",
+                        config={"displayModeBar": False})
+series_table = pd.DataFrame(
+    [{t("alliance.col.date"): r.key, t("alliance.numerator"): r.numerator, t("alliance.denominator"): r.denominator,
+      t("alliance.percent"): None if r.percent is None else round(r.percent, 1), t("alliance.pending"): r.pending,
+      t("alliance.not_executed"): r.not_executed} for r in quarterly + annual]
+)
+figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
+with st.expander(t("alliance.series_table")):
+    st.dataframe(series_table, hide_index=True)
+download_frame(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
+
+# ------------------------------------------------------------------ lists, sales, import
+plan_list_section(ctx, drill, drill_names)
+at_risk_section(ctx, drill, drill_names, today())
+sales_section(ctx, drill, drill_names)
+import_section(ctx)
