@@ -1482,13 +1482,39 @@ def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000)
 
 
 def _load_postgres(engine: Engine, tables: dict[str, Frame], chunk: int = 200_000) -> None:
-    """psycopg 3 ``COPY ... FROM STDIN`` on the engine's own connection and transaction."""
+    """psycopg 3 ``COPY ... FROM STDIN`` on the engine's own connection and transaction.
+
+    As the PostgreSQL manual advises for bulk loads ("Populating a Database"), foreign
+    keys and secondary indexes of the loaded tables are dropped first and re-created
+    after the COPY, in the same transaction: row-by-row FK triggers (each locking its
+    parent row) made the national load five times slower. Definitions come from the
+    catalogue, so whatever the migrations created is restored exactly.
+    """
     from psycopg import sql
 
+    names = list(PROGRAMME_TABLES)
     with engine.begin() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        conn.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
+        fks = conn.execute(sa.text(
+            "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
+            "WHERE k.contype = 'f' AND s.nspname = current_schema() AND c.relname = ANY(:names) "
+            "ORDER BY c.relname, k.conname"
+        ), {"names": names}).all()
+        indexes = conn.execute(sa.text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+            "AND i.tablename = ANY(:names) AND i.indexname NOT IN (SELECT k.conname FROM pg_constraint k "
+            "WHERE k.contype IN ('p', 'u', 'x')) ORDER BY i.indexname"
+        ), {"names": names}).all()
+        for table, con, _ in fks:
+            conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(con)}")
+        for idx, _ in indexes:
+            conn.exec_driver_sql(f"DROP INDEX {quote(idx)}")
+
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
-            for name in PROGRAMME_TABLES:
+            for name in names:
                 frame = tables[name]
                 cols = _column_names(name)
                 stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -1502,6 +1528,11 @@ def _load_postgres(engine: Engine, tables: dict[str, Frame], chunk: int = 200_00
                         values = _python_columns(name, frame, start, min(n, start + chunk), sqlite=False)
                         for row in zip(*values):
                             copy.write_row(row)
+
+        for _, definition in indexes:
+            conn.exec_driver_sql(definition)
+        for table, con, definition in fks:
+            conn.exec_driver_sql(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(con)} {definition}")
 
 
 def _after_load(engine: Engine) -> None:
