@@ -79,8 +79,9 @@ def register(group: click.Group) -> None:
         if info is None:
             click.echo(f"Sin límites cargados. {HOW_TO}")
             return
+        size = f"{info['payload_bytes']:,}".replace(",", ".")
         click.echo(
-            f"Conjunto #{info['id']} {info['vintage']} ({info['source_name']}), importado "
-            f"{info['imported_at']:%d/%m/%Y %H:%M} por {info['imported_by']}: {info['municipalities']} municipios, "
-            f"{info['payload_bytes']:,} bytes de topología.".replace(",", ".")
+            f"Conjunto #{info['id']} {info['vintage']} ({info['source_name']}), importado el "
+            f"{info['imported_at']:%d/%m/%Y %H:%M} (UTC) por {info['imported_by']}: "
+            f"{info['municipalities']} municipios, {size} bytes de topología."
         )

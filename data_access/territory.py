@@ -399,6 +399,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
         op_rows: dict[int, dict] = {}
         for op_id, name, route, n in conn.execute(
             select(Operator.id, Operator.name, E.route, func.count())
+            .select_from(E)
             .join(Operator, Operator.id == E.operator_id)
             .where(E.municipality_code == code, rec_e, _enrolled(f))
             .group_by(Operator.id, Operator.name, E.route)
@@ -408,6 +409,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             entry["routes"].append(route)
         for op_id, name, n in conn.execute(
             select(Operator.id, Operator.name, func.count())
+            .select_from(BP)
             .join(Operator, Operator.id == BP.psde_operator_id)
             .where(*plan_where)
             .group_by(Operator.id, Operator.name)
@@ -415,6 +417,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             op_rows.setdefault(op_id, {"name": name, "routes": [], "participants": 0, "plans": 0})["plans"] += int(n)
         deliveries_ops = conn.execute(
             select(Operator.id, Operator.name)
+            .select_from(ServiceDelivery)
             .join(Operator, Operator.id == ServiceDelivery.operator_id)
             .where(ServiceDelivery.municipality_code == code, ServiceDelivery.delivery_date <= _d(f.cutoff),
                    record_clause(viewer, ServiceDelivery.municipality_code, ServiceDelivery.operator_id))
