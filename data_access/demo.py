@@ -542,8 +542,8 @@ class Generator:
         quality = rng.normal(0, 0.45, n_ops)
         weak = rng.random(n_ops) < 0.12
         quality[weak] -= 0.9
-        late = weak | (rng.random(n_ops) < 0.12)
-        lag_mean = np.where(late, rng.uniform(14, 26, n_ops), rng.uniform(3, 7, n_ops))
+        late = weak | (rng.random(n_ops) < 0.08)
+        lag_mean = np.where(late, rng.uniform(12, 22, n_ops), rng.uniform(2, 6, n_ops))
         slow = np.clip(rng.normal(1.0, 0.1, n_ops) + 0.15 * weak, 0.8, 1.5)
         at_delay = np.where(weak, rng.uniform(30, 60, n_ops), rng.uniform(5, 25, n_ops))
         cov_logit = np.array([_logit(SERVICE_COVERAGE[s]) for s in SERVICE_CODES])
@@ -1608,8 +1608,8 @@ def clear_programme(url: str | None = None) -> None:
         conn.execute(sa.delete(md["operator"]))
 
 
-def _passwords(seed: int) -> dict[str, str]:
-    """Deterministic demo passwords (printed by the CLI; never for production)."""
+def demo_passwords(seed: int) -> dict[str, str]:
+    """Deterministic demo passwords, username → password (printed by the CLI; demo only)."""
     rng = np.random.default_rng([seed, 20261123])
     alphabet = np.array(list("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"))
     return {u: "".join(alphabet[rng.integers(0, len(alphabet), 14)]) for u, _, _ in DEMO_ACCOUNTS}
@@ -1625,7 +1625,7 @@ def _create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], 
     with_contracts = np.isin(ops["id"], tables["operator_contract"]["operator_id"])
     cand = np.flatnonzero(ops["is_psde"] & with_contracts)
     op_id = int(ops["id"][cand[np.argmax(counts[cand])]])
-    passwords = _passwords(seed)
+    passwords = demo_passwords(seed)
     labels = {"directivo": "Directivo (demo)", "analista": "Analista PMO (demo)",
               "comite": "Comité regional Caribe (demo)", "comite_pac": "Comité regional Pacífico (demo)",
               "operador": f"{ops['name'][op_id - 1]} (demo)", "admin": "Administrador (demo)"}
