@@ -1,9 +1,23 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Administración (admin): accounts with role and scope; municipality → oficina regional
+mapping. Every change is audited and bumps the 'reference' data version."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from components.admin_mapping import mapping_section
+from components.admin_users import users_section
 from components.context import page_context
+from components.edit_common import show_flash
 
 ctx = page_context()
 st.title(ctx.t("nav.admin"))
-st.info("En construcción.")
+if ctx.viewer.role != "admin":  # the shell hides the page; this guards direct runs
+    st.error(ctx.t("admin.denied"))
+    st.stop()
+show_flash(ctx)
+users_tab, mapping_tab = st.tabs([ctx.t("admin.tab.users"), ctx.t("admin.tab.mapping")])
+with users_tab:
+    users_section(ctx)
+with mapping_tab:
+    mapping_section(ctx)

@@ -1,9 +1,19 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Auditoría: the hash-chained log of every write, filtered by entity, user and date,
+with the chain's status (PMO and admin)."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from components.audit_log import chain_status, log_section
 from components.context import page_context
+from data_access.audit import AUDIT_ROLES
 
 ctx = page_context()
 st.title(ctx.t("nav.audit"))
-st.info("En construcción.")
+if ctx.viewer.role not in AUDIT_ROLES:  # the shell hides the page; this guards direct runs
+    st.error(ctx.t("audit.denied"))
+    st.stop()
+st.caption(ctx.t("audit.intro"))
+chain_status(ctx)
+log_section(ctx)

@@ -1,9 +1,44 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Edición ligera sobre el almacén compartido (issue 7): one tab per form.
+
+Who may edit what is enforced in ``data_access.edits`` (a refused edit shows its Spanish
+message); the tabs only spare people forms they can never use. Every save passes the
+version the person opened (optimistic concurrency), is audited and bumps the affected
+data versions, so the change shows at the next rerun in every app process.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
 from components.context import page_context
+from components.edit_alerts import alerts_section
+from components.edit_common import show_flash
+from components.edit_plans import plan_section
+from components.edit_sla import sla_section
+from components.edit_stage import stage_section
+from components.edit_targeting import targeting_section
+from data_access.edits import can_edit_anything
 
 ctx = page_context()
-st.title(ctx.t("nav.edit"))
-st.info("En construcción.")
+t = ctx.t
+st.title(t("nav.edit"))
+st.caption(t("edit.intro", scope=ctx.viewer.scope_label or t("scope.none")))
+
+if not can_edit_anything(ctx.viewer):
+    st.info(t("edit.readonly"), icon=":material/visibility:")
+    st.stop()
+
+show_flash(ctx)
+
+role = ctx.viewer.role
+SECTIONS = [
+    ("edit.tab.plans", plan_section, {"analista_pmo", "admin", "comite_regional"}),
+    ("edit.tab.stage", stage_section, {"analista_pmo", "admin", "comite_regional"}),
+    ("edit.tab.sla", sla_section, {"analista_pmo", "admin", "operador"}),
+    ("edit.tab.targeting", targeting_section, {"analista_pmo", "admin", "comite_regional"}),
+    ("edit.tab.alerts", alerts_section, {"analista_pmo", "admin", "comite_regional"}),
+]
+mine = [(title, fn) for title, fn, roles in SECTIONS if role in roles]
+for tab, (_, fn) in zip(st.tabs([t(title) for title, _ in mine]), mine):
+    with tab:
+        fn(ctx)
