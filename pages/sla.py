@@ -1,9 +1,37 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""ANS (Acuerdos de Niveles de Servicio) of the operators — issue 6.
+
+Thin: page context → page filters (quarter, service type; route and office are the global
+filters) → cached, scoped reads and view models (``components.sla_*``) → four tabs. Only the
+open tab runs (tabs bound to the ``vista`` query parameter). Scope is applied in SQL by
+``data_access.sla``; nothing here filters for scope.
+"""
 
 import streamlit as st
 
+from components import sla_compare, sla_definitions, sla_ranking, sla_scorecard
 from components.context import page_context
+from components.sla_common import operators_in_quarter, page_filters
 
 ctx = page_context()
-st.title(ctx.t("nav.sla"))
-st.info("En construcción.")
+st.title(ctx.t("sla.title"))
+st.caption(ctx.t("sla.subtitle"))
+
+chosen = page_filters(ctx)
+tab_card, tab_rank, tab_cmp, tab_defs = st.tabs(
+    [ctx.t("sla.tab.scorecard"), ctx.t("sla.tab.ranking"), ctx.t("sla.tab.compare"), ctx.t("sla.tab.definitions")],
+    key="vista", bind="query-params",
+)
+if tab_card.open:
+    with tab_card:
+        sla_scorecard.render(ctx, chosen)
+if tab_rank.open:
+    with tab_rank:
+        sla_ranking.render(ctx, chosen)
+if tab_cmp.open:
+    with tab_cmp:
+        codes = operators_in_quarter(ctx.viewer, ctx.filters, chosen["quarter"], chosen["window"], chosen["service"],
+                                     ctx.url)
+        sla_compare.render(ctx, chosen, codes)
+if tab_defs.open:
+    with tab_defs:
+        sla_definitions.render(ctx, ctx.filters.route, chosen["service"])
