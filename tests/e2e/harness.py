@@ -397,9 +397,11 @@ def click_nav(page, target: str, timeout: float = 60_000) -> float:
     path = links[index]["path"]
     arm_run_watch(page)
     page.locator(NAV_LINK_SELECTOR).nth(index).click()
-    page.wait_for_function("p => window.location.pathname === p", arg=path, timeout=timeout)
     seconds = wait_run_done(page, timeout)
     wait_for_app(page, timeout)
+    landed = page.evaluate("() => window.location.pathname")
+    if landed != path:
+        raise AssertionError(f"navigation to {path} ended at {landed}; page shows: {page_errors(page)}")
     return seconds
 
 
