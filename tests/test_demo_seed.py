@@ -398,3 +398,20 @@ def test_cli_prints_counts_time_and_accounts(store_factory, monkeypatch, tmp_pat
     for username, role, _ in demo.DEMO_ACCOUNTS:
         line = f"{role}\t{username}\t{passwords[username]}"
         assert line in out.output and line in text
+
+
+def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
+    """PostgreSQL sequences were moved past the generator's explicit ids."""
+    from data_access.db import session_scope
+    from data_access.models import Operator, StageEvent
+
+    counts = demo.programme_counts(demo_store_rw)
+    with session_scope(demo_store_rw, write=True) as s:
+        op = Operator(code="OP-NUEVO", name="Operador nuevo", nit="800197268-4", is_psde=False)
+        ev = StageEvent(enrolment_id=1, stage=R.SALIDA, event_date=TODAY, outcome=R.EXIT_ABANDONO,
+                        registered_on=TODAY, registered_by="prueba", note="")
+        s.add_all([op, ev])
+        s.flush()
+        assert op.id == counts["operator"] + 1
+        assert ev.id == counts["stage_event"] + 1
+        s.rollback()
