@@ -64,8 +64,14 @@ def main() -> None:
         st.stop()
     viewer = current_viewer(url)
     if viewer is None:
-        st.navigation([st.Page(lambda: login_page(url, lang), title=t("login.title", lang), url_path="ingreso")],
-                      position="hidden").run()
+        # The login form answers at every page's URL, so a shared link (page + filters in
+        # the query string) opens exactly that view once the person has signed in.
+        login = lambda: login_page(url, lang)  # noqa: E731
+        st.navigation(
+            [st.Page(login, title=t("login.title", lang), url_path=slug, default=(slug == "resumen"))
+             for _, _, _, slug, _ in PAGES],
+            position="hidden",
+        ).run()
         return
     with st.sidebar:
         st.markdown(f"**{viewer.display_name or viewer.username}** · {t('role.' + viewer.role, lang) if viewer.role else '—'}")
