@@ -33,6 +33,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select, true
 
 from rules.catalog import ROUTE_ORDER
 from rules.clock import last_quarter_end
+from rules.routes import ROUTE_MODELS
 
 from .db import get_engine
 from .filters import GlobalFilters
@@ -109,67 +110,110 @@ def _sum_if(cond, expr):
     return func.coalesce(func.sum(case((cond, expr), else_=0)), 0)
 
 
-def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> Headline:
+def _first_entries(viewer: Viewer, filters: GlobalFilters, kind: str, id_col):
+    """Per participant: first entry date overall and per route (one streaming GROUP BY)."""
+    clauses = [_enrolment_scope(viewer, filters), Enrolment.participant_kind == kind,
+               Enrolment.entry_date <= filters.cutoff]
+    if filters.period_start is not None:
+        clauses.append(Enrolment.entry_date >= filters.period_start)
+    per_route = [func.min(case((Enrolment.route == r, Enrolment.entry_date), else_=None)).label(f"r_{r}")
+                 for r in ROUTE_ORDER]
+    return (
+        select(id_col.label("pid"), func.min(Enrolment.entry_date).label("first"), *per_route)
+        .where(*clauses)
+        .group_by(id_col)
+        .subquery()
+    )
+
+
+def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.date], kind: str = "hogar",
+                       url: str | None = None) -> dict[tuple[str | None, dt.date], int]:
+    """Distinct participants (households or OPR) entered by each date in ``ends``, in total
+    (key ``(None, date)``) and per route (``(route, date)``), in one query."""
+    id_col = Enrolment.household_id if kind == "hogar" else Enrolment.opr_id
+    sub = _first_entries(viewer, filters, kind, id_col)
+    cols, keys = [], []
+    for e in ends:
+        cols.append(func.coalesce(func.sum(case((sub.c.first <= e, 1), else_=0)), 0))
+        keys.append((None, e))
+        for r in ROUTE_ORDER:
+            c = sub.c[f"r_{r}"]
+            cols.append(func.coalesce(func.sum(case((c <= e, 1), else_=0)), 0))
+            keys.append((r, e))
+    with get_engine(url).connect() as conn:
+        row = conn.execute(select(*cols)).one()
+    return {k: int(v or 0) for k, v in zip(keys, row)}
+
+
+def quarter_ends(cutoff: dt.date, quarters: int = 8) -> list[dt.date]:
+    """The cut-off and the ``quarters - 1`` previous quarter ends, oldest first."""
+    ends = [cutoff]
+    while len(ends) < quarters:
+        ends.append(previous_quarter_end(ends[-1]))
+    return list(reversed(ends))
+
+
+def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
+             sla_frame=None) -> Headline:
+    """All headline figures at the cut-off and the previous quarter end.
+
+    ``extra['households_trend']`` holds the households served at the last ``trend_quarters``
+    quarter ends (from the same query); ``extra['sla_frame']`` the ANS scorecard used.
+    """
     d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
     start = filters.period_start
     out = Headline(cutoff=d, previous=p)
+    ends = quarter_ends(d, max(2, trend_quarters))
+    hh = participant_counts(viewer, filters, ends, "hogar", url)
+    out.values["households"] = (hh[(None, d)], hh[(None, p)])
+    out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in ROUTE_ORDER
+                               if (not filters.route or r == filters.route)
+                               and "hogar" in ROUTE_MODELS[r].participant_kinds}
+    out.extra["households_trend"] = [
+        {"route": r, "quarter_end": e, "households": hh[(r, e)]}
+        for r in out.households_by_route for e in ends
+    ]
+    opr = participant_counts(viewer, filters, [p, d], "opr", url)
+    out.values["opr"] = (opr[(None, d)], opr[(None, p)])
     engine = get_engine(url)
     with engine.connect() as conn:
-        # --- households by route, OPR, municipalities attended (one scan of enrolment)
-        rows = conn.execute(
-            select(
-                Enrolment.route,
-                _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, d, start)),
-                          Enrolment.household_id),
-                _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, p, start)),
-                          Enrolment.household_id),
-            )
-            .where(_enrolment_scope(viewer, filters))
-            .group_by(Enrolment.route)
-        ).all()
-        by_route = {r: (int(c or 0), int(q or 0)) for r, c, q in rows}
-        out.households_by_route = {r: by_route.get(r, (0, 0)) for r in ROUTE_ORDER
-                                   if not filters.route or r == filters.route}
-        tot = conn.execute(
-            select(
-                _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, d, start)),
-                          Enrolment.household_id),
-                _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, p, start)),
-                          Enrolment.household_id),
-                _count_if(and_(Enrolment.participant_kind == "opr", _in_window(Enrolment.entry_date, d, start)),
-                          Enrolment.opr_id),
-                _count_if(and_(Enrolment.participant_kind == "opr", _in_window(Enrolment.entry_date, p, start)),
-                          Enrolment.opr_id),
-                _count_if(_in_window(Enrolment.entry_date, d, start), Enrolment.municipality_code),
-                _count_if(_in_window(Enrolment.entry_date, p, start), Enrolment.municipality_code),
-            ).where(_enrolment_scope(viewer, filters))
-        ).one()
-        out.values["households"] = (int(tot[0]), int(tot[1]))
-        out.values["opr"] = (int(tot[2]), int(tot[3]))
-        out.values["municipalities_attended"] = (int(tot[4]), int(tot[5]))
-
-        # --- business plans: executed, cofinancing committed and disbursed (one scan)
-        granted = (
-            select(StageEvent.enrolment_id, func.min(StageEvent.event_date).label("granted_on"))
-            .where(StageEvent.stage == "requisitos_recursos", StageEvent.outcome == "cumple")
-            .group_by(StageEvent.enrolment_id)
+        # --- municipalities attended: first entry per municipality (streams on its index)
+        first_muni = (
+            select(Enrolment.municipality_code, func.min(Enrolment.entry_date).label("first"))
+            .where(_enrolment_scope(viewer, filters),
+                   Enrolment.entry_date >= start if start is not None else true())
+            .group_by(Enrolment.municipality_code)
             .subquery()
         )
-        committed_on = func.coalesce(granted.c.granted_on, BusinessPlan.first_disbursement_date)
+        mu = conn.execute(select(_count_if(first_muni.c.first <= d), _count_if(first_muni.c.first <= p))).one()
+        out.values["municipalities_attended"] = (int(mu[0]), int(mu[1]))
+
+        # --- business plans: executed, cofinancing committed and disbursed
+        granted_on = (
+            select(func.min(StageEvent.event_date))
+            .where(StageEvent.enrolment_id == BusinessPlan.enrolment_id,
+                   StageEvent.stage == "requisitos_recursos", StageEvent.outcome == "cumple")
+            .correlate(BusinessPlan)
+            .scalar_subquery()
+        )
+        plans = (
+            select(BusinessPlan.closure_date.label("closure"),
+                   func.coalesce(granted_on, BusinessPlan.first_disbursement_date).label("committed_on"),
+                   BusinessPlan.first_disbursement_date.label("disbursed_on"),
+                   BusinessPlan.cofinancing_committed_cop.label("committed"),
+                   BusinessPlan.cofinancing_disbursed_cop.label("disbursed"))
+            .where(_plan_scope(viewer, filters))
+            .subquery()
+        )
         pn = conn.execute(
             select(
-                _count_if(_in_window(BusinessPlan.closure_date, d, start)),
-                _count_if(_in_window(BusinessPlan.closure_date, p, start)),
-                _sum_if(_in_window(committed_on, d, start), BusinessPlan.cofinancing_committed_cop),
-                _sum_if(_in_window(committed_on, p, start), BusinessPlan.cofinancing_committed_cop),
-                _sum_if(_in_window(BusinessPlan.first_disbursement_date, d, start),
-                        BusinessPlan.cofinancing_disbursed_cop),
-                _sum_if(_in_window(BusinessPlan.first_disbursement_date, p, start),
-                        BusinessPlan.cofinancing_disbursed_cop),
+                _count_if(_in_window(plans.c.closure, d, start)),
+                _count_if(_in_window(plans.c.closure, p, start)),
+                _sum_if(_in_window(plans.c.committed_on, d, start), plans.c.committed),
+                _sum_if(_in_window(plans.c.committed_on, p, start), plans.c.committed),
+                _sum_if(_in_window(plans.c.disbursed_on, d, start), plans.c.disbursed),
+                _sum_if(_in_window(plans.c.disbursed_on, p, start), plans.c.disbursed),
             )
-            .select_from(BusinessPlan)
-            .outerjoin(granted, granted.c.enrolment_id == BusinessPlan.enrolment_id)
-            .where(_plan_scope(viewer, filters))
         ).one()
         out.values["pn_executed"] = (int(pn[0]), int(pn[1]))
         out.values["cofin_committed"] = (int(pn[2]), int(pn[3]))
@@ -199,7 +243,7 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> 
         out.values["alerts_open"] = (int(al[0]), int(al[1]))
 
     out.values["alliance"], out.extra["alliance"] = _alliance_pair(viewer, filters, d, p, url)
-    out.values["sla"], out.extra["sla"] = _sla_pair(viewer, filters, d, p, url)
+    out.values["sla"], out.extra["sla"] = _sla_pair(viewer, filters, d, p, url, sla_frame)
     return out
 
 
@@ -297,19 +341,44 @@ def alliance_minimal(viewer: Viewer, filters: GlobalFilters, day: dt.date, url: 
     return {"numerator": hits, "denominator": len(plans), "pct": 100.0 * hits / len(plans)}
 
 
-def _sla_pair(viewer, filters, d, p, url):
-    """Average ANS compliance (%) at both dates: ``data_access.sla`` when present."""
+def sla_scorecard(viewer: Viewer, filters: GlobalFilters, url: str | None = None):
+    """The ANS engineer's scorecard (``data_access.sla.scorecard_frame``) for the cut-off's
+    quarter and the previous one, in ONE call (values as of the cut-off); None if absent."""
     try:
         from data_access import sla as mod  # the ANS engineer's module
     except ImportError:
-        mod = None
-    fn = getattr(mod, "average_compliance", None) if mod else None
-    if fn is None:
+        return None
+    if not hasattr(mod, "scorecard_frame"):
+        return None
+    from rules.formatting import quarter_of
+
+    quarters = (quarter_of(previous_quarter_end(filters.cutoff)), quarter_of(filters.cutoff))
+    return mod.scorecard_frame(viewer, filters, quarters, url=url)
+
+
+def sla_average(frame, quarter: str) -> float | None:
+    """Weighted compliance of one quarter of a scorecard frame — the formula of
+    ``data_access.sla.average_compliance`` (``rules.sla.weighted_score``)."""
+    from rules import sla as rule
+
+    if frame is None or frame.empty:
+        return None
+    part = frame[frame["quarter"] == quarter]
+    if part.empty:
+        return None
+    return rule.weighted_score(zip(part["weight"], part["status"]))
+
+
+def _sla_pair(viewer, filters, d, p, url, frame=None):
+    """Average ANS compliance (%) at both dates (``data_access.sla``), from one scorecard."""
+    from rules.formatting import quarter_of
+
+    if frame is None:
+        frame = sla_scorecard(viewer, filters, url)
+    if frame is None:
         return (None, None), {"source": None}
-    cur = fn(viewer, filters, url=url)
-    prev = fn(viewer, filters.with_(cutoff=p), url=url)
-    return (_pct_of(cur) if not isinstance(cur, (int, float)) else cur,
-            _pct_of(prev) if not isinstance(prev, (int, float)) else prev), {"source": "data_access.sla"}
+    return ((sla_average(frame, quarter_of(d)), sla_average(frame, quarter_of(p))),
+            {"source": "data_access.sla", "frame": frame})
 
 
 # ------------------------------------------------------------------------- scope label
@@ -354,24 +423,11 @@ def filter_names(filters: GlobalFilters, url: str | None = None) -> dict[str, st
 def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int = 8,
                           url: str | None = None) -> list[dict]:
     """Households served (cumulative) at each of the last ``quarters`` quarter ends, by route."""
-    ends = [filters.cutoff]
-    while len(ends) < quarters:
-        ends.append(previous_quarter_end(ends[-1]))
-    ends.reverse()
-    cols = [
-        _count_if(and_(Enrolment.participant_kind == "hogar",
-                       _in_window(Enrolment.entry_date, e, filters.period_start)), Enrolment.household_id)
-        for e in ends
-    ]
-    with get_engine(url).connect() as conn:
-        rows = conn.execute(
-            select(Enrolment.route, *cols).where(_enrolment_scope(viewer, filters)).group_by(Enrolment.route)
-        ).all()
-    out = []
-    for r in rows:
-        for e, v in zip(ends, r[1:]):
-            out.append({"route": r[0], "quarter_end": e, "households": int(v or 0)})
-    return out
+    ends = quarter_ends(filters.cutoff, quarters)
+    hh = participant_counts(viewer, filters, ends, "hogar", url)
+    return [{"route": r, "quarter_end": e, "households": hh[(r, e)]}
+            for r in ROUTE_ORDER if (not filters.route or r == filters.route)
+            and "hogar" in ROUTE_MODELS[r].participant_kinds for e in ends]
 
 
 def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
@@ -440,7 +496,8 @@ def funnel_minimal(viewer: Viewer, filters: GlobalFilters, url: str | None = Non
     d, start = filters.cutoff, filters.period_start
     with get_engine(url).connect() as conn:
         rows = conn.execute(
-            select(Enrolment.route, StageEvent.stage, func.count(distinct(StageEvent.enrolment_id)))
+            # count(*): one event per stage and participant (rules.routes.validate_history rejects repeats)
+            select(Enrolment.route, StageEvent.stage, func.count())
             .join(Enrolment, Enrolment.id == StageEvent.enrolment_id)
             .where(_enrolment_scope(viewer, filters), _in_window(Enrolment.entry_date, d, start),
                    StageEvent.event_date <= d)

@@ -245,14 +245,15 @@ def choropleth(polygons: dict[str, list], values: dict[str, int], class_label, n
         ys: list = []
         for c in codes:
             for r in polygons[c]:
-                xs.extend(p[0] for p in r)
-                ys.extend(p[1] for p in r)
+                xs.extend(round(p[0], 3) for p in r)
+                ys.extend(round(p[1], 3) for p in r)
                 xs.append(None)
                 ys.append(None)
         if not xs:
             return
         fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
-                                 line={"color": "#FFFFFF", "width": 0.4}, name=name, hoverinfo="skip"))
+                                 line={"color": "#FFFFFF", "width": 0.4}, name=name, hoverinfo="skip",
+                                 meta={"codes": list(codes)}))
 
     add(zero, NO_DATA_COLOUR, no_data_label)
     lo = 1

@@ -10,6 +10,8 @@ Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,6 +27,7 @@ from rules.routes import STAGES
 
 from . import charts
 
+SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
 VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
 # Spanish aliases accepted in URLs and on the command line.
 ALIASES = {"resumen": "overview", "mapa": "map", "embudos": "funnels", "ans": "sla",
@@ -80,9 +83,25 @@ class ViewContext:
     url: str | None = None
     scope_label: str = ""
     filters_label: str = ""
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, hash=False, repr=False)
 
     def t(self, key: str, **params) -> str:
         return t(key, self.lang, **params)
+
+    def once(self, key: str, compute):
+        """Compute a shared intermediate once per build (views may run in parallel threads)."""
+        with self.lock:
+            entry = self.memo.setdefault(key, [threading.Lock(), None, False])
+        with entry[0]:
+            if not entry[2]:
+                entry[1], entry[2] = compute(), True
+        return entry[1]
+
+
+def sla_frame(vc: "ViewContext"):
+    """The ANS scorecard (cut-off quarter and previous), shared by the overview and ANS views."""
+    return vc.once("sla_frame", lambda: ov.sla_scorecard(vc.viewer, vc.filters, vc.url))
 
 
 def scope_text(viewer: Viewer, lang: str, url: str | None = None) -> str:
@@ -203,8 +222,8 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
 
 
 def build_overview(vc: ViewContext) -> SlideData:
-    head = ov.headline(vc.viewer, vc.filters, url=vc.url)
-    trend = ov.households_by_quarter(vc.viewer, vc.filters, url=vc.url)
+    head = ov.headline(vc.viewer, vc.filters, url=vc.url, sla_frame=sla_frame(vc))
+    trend = head.extra["households_trend"]
     figures = overview_figures(vc, head)
     routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if not vc.filters.route or r == vc.filters.route}
     qlabels = {r["quarter_end"]: quarter_label(quarter_of(r["quarter_end"]), vc.lang) for r in trend}
@@ -261,7 +280,8 @@ def build_map(vc: ViewContext) -> SlideData:
     values = {r["code"]: r["households"] for r in rows}
     slide.figure = charts.choropleth(
         polygons, values,
-        lambda lo, hi: vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)),
+        lambda lo, hi: (vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)) if hi > lo
+                        else vc.t("committee.map.class_one", n=fmt_int(lo, lang))),
         vc.t("committee.map.none"),
     )
     slide.source += " " + vc.t("committee.map.vintage", vintage=vintage)
@@ -322,11 +342,12 @@ def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
         from data_access import sla as smod  # the ANS engineer's module
     except ImportError:
         smod = None
-    if smod is not None and hasattr(smod, "scorecard_frame") and hasattr(smod, "score_table"):
+    frame = sla_frame(vc) if smod is not None and hasattr(smod, "score_table") else None
+    if frame is not None:
         quarter = quarter_of(vc.filters.cutoff)
-        frame = smod.scorecard_frame(vc.viewer, vc.filters, (quarter,), url=vc.url)
-        avg = smod.average_compliance(vc.viewer, vc.filters, url=vc.url) if hasattr(smod, "average_compliance") else None
-        table = smod.score_table(frame, ["operator_name"])
+        current = frame[frame["quarter"] == quarter] if not frame.empty else frame
+        avg = ov.sla_average(frame, quarter)
+        table = smod.score_table(current, ["operator_name"])
         statuses = [c for c in table.columns if c not in ("operator_name", "score", "weight_total")]
         rows = []
         for rec in table.to_dict("records"):
@@ -346,15 +367,19 @@ def build_sla(vc: ViewContext) -> SlideData:
     figs = [KeyFigure("sla", vc.t("committee.kpi.sla"), fmt_pct(head_avg, 1, lang),
                       status=vc.t("committee.sla.quarter", quarter=quarter_label(quarter, lang))),
             KeyFigure("sla_operators", vc.t("committee.kpi.operators"), fmt_int(len(rows), lang))]
-    names = [r["operator"] for r in rows]
-    values = [r["pct"] for r in rows]
-    texts = [f"{fmt_pct(r['pct'], 1, lang)} ({fmt_int(r['met'], lang)}/{fmt_int(r['total'], lang)})" for r in rows]
+    # The chart shows the operators with the lowest compliance first (at most SLA_CHART_MAX); the table has all.
+    shown = sorted(rows, key=lambda r: (r["pct"] is None, r["pct"] if r["pct"] is not None else 0.0))[:SLA_CHART_MAX]
+    names = [r["operator"] for r in shown]
+    values = [r["pct"] for r in shown]
+    texts = [f"{fmt_pct(r['pct'], 1, lang)} ({fmt_int(r['met'], lang)}/{fmt_int(r['total'], lang)})" for r in shown]
     fig = charts.compliance_bars(names, values, texts, None, "", vc.t("committee.axis.compliance")) if rows else None
     table = pd.DataFrame([{vc.t("committee.col.operator"): r["operator"],
                            vc.t("committee.col.quarter"): quarter_label(r["quarter"], lang),
                            vc.t("committee.col.met"): r["met"], vc.t("committee.col.measured"): r["total"],
                            vc.t("committee.col.compliance"): fmt_pct(r["pct"], 1, lang)} for r in rows])
     slide = _frame(vc, "sla", key_figures=figs, figure=fig, table=table)
+    if len(rows) > SLA_CHART_MAX:
+        slide.notes.append(vc.t("committee.sla.lowest", shown=SLA_CHART_MAX, total=len(rows)))
     if not rows:
         slide.notes.append(vc.t("error.no_data"))
     return slide
@@ -458,3 +483,15 @@ BUILDERS = {
 
 def build_view(view: str, vc: ViewContext) -> SlideData:
     return BUILDERS[view](vc)
+
+
+def build_views(views: list[str], vc: ViewContext, workers: int = 2) -> list[SlideData]:
+    """Several views at once: the store works on 2 queries in parallel (SQLite releases the
+    GIL while a query runs; PostgreSQL runs them on its own processes)."""
+    if len(views) <= 1 or workers <= 1:
+        return [build_view(v, vc) for v in views]
+    # the slowest views first, so that the two workers finish together
+    order = sorted(views, key=lambda v: ("sla", "funnels", "overview", "map", "alliance", "alerts").index(v))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = dict(zip(order, pool.map(lambda v: build_view(v, vc), order)))
+    return [done[v] for v in views]

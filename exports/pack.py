@@ -20,7 +20,7 @@ from rules.formatting import fmt_date
 from rules.i18n import t
 
 from . import charts
-from .content import SlideData, build_view, make_context, parse_views
+from .content import SlideData, build_views, make_context, parse_views
 
 FORMATS = ("pptx", "pdf")
 MIME = {
@@ -49,7 +49,7 @@ def default_file_name(cutoff: dt.date | str, fmt: str) -> str:
 def build_slides(viewer: Viewer, filters: GlobalFilters, views, lang: str = "es",
                  url: str | None = None) -> list[SlideData]:
     vc = make_context(viewer, filters, lang, url)
-    return [build_view(v, vc) for v in parse_views(",".join(views) if not isinstance(views, str) else views)]
+    return build_views(parse_views(",".join(views) if not isinstance(views, str) else views), vc)
 
 
 def render_images(slides: list[SlideData]) -> dict[str, bytes]:

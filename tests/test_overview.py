@@ -167,3 +167,114 @@ def seed_small(url: str, with_boundaries: bool = True) -> dict:
                     display_name=username.title(), url=url, **extra)
         accounts.append((role, username, f"clave-{username}"))
     return {"accounts": accounts, "offices": offices}
+
+
+# =============================================================================== tests
+
+from data_access.auth import viewer_for_username  # noqa: E402
+from data_access.filters import GlobalFilters  # noqa: E402
+from data_access.overview import headline, previous_quarter_end  # noqa: E402
+from data_access.scope import NOBODY  # noqa: E402
+from rules.formatting import fmt_int  # noqa: E402
+from tests.apptest_utils import all_text, run_app  # noqa: E402
+
+CUT = D(2026, 9, 30)
+
+
+def test_previous_quarter_end():
+    assert previous_quarter_end(D(2026, 9, 30)) == D(2026, 6, 30)
+    assert previous_quarter_end(D(2026, 11, 23)) == D(2026, 9, 30)
+    assert previous_quarter_end(D(2026, 3, 31)) == D(2025, 12, 31)
+    assert previous_quarter_end(D(2026, 1, 1)) == D(2025, 12, 31)
+
+
+def test_headline_values_by_scope(empty_store):
+    seed_small(empty_store)
+    f = GlobalFilters(cutoff=CUT)
+
+    def head(username, filters=f):
+        viewer = NOBODY if username is None else viewer_for_username(username, url=empty_store)
+        return headline(viewer, filters, url=empty_store)
+
+    nat = head("directivo")
+    assert nat.previous == D(2026, 6, 30)
+    v = nat.values
+    assert v["households"] == (4, 3)
+    assert nat.households_by_route == {"basica": (2, 2), "intermedia": (2, 1)}  # competitividad: OPR only
+    assert v["opr"] == (2, 2)
+    assert v["pn_executed"] == (1, 1)
+    assert v["cofin_committed"] == (150_000_000, 100_000_000)  # PAC plan granted 01/08/2026
+    assert v["cofin_disbursed"] == (100_000_000, 80_000_000)
+    assert v["municipalities_prioritised"] == (2, 2)
+    assert v["municipalities_attended"] == (3, 3)
+    assert v["alerts_open"] == (2, 2)  # CAR alert closed 01/08, PAC alert opened 01/07
+    assert v["alliance"] == (100.0, 100.0)
+    assert v["sla"][0] is not None
+
+    car = head("comite").values
+    assert car["households"] == (3, 2)
+    assert car["cofin_committed"] == (100_000_000, 100_000_000)
+    assert car["municipalities_prioritised"] == (1, 1)
+    assert car["alerts_open"] == (1, 2)
+
+    pac = head("comite_pac").values
+    assert pac["households"] == (1, 1)  # the October household is after the cut-off
+    assert pac["pn_executed"] == (0, 0)
+    assert pac["cofin_committed"] == (50_000_000, 0)
+    assert pac["alliance"] == (None, None)  # no plan evaluable: "sin datos", never 0 %
+
+    op = head("operador").values  # operator OPA: its own records, no territorial data
+    assert op["households"] == (3, 2)
+    assert op["municipalities_prioritised"] == (0, 0)
+    assert op["alerts_open"] == (0, 0)
+
+    nobody = head(None).values
+    assert all(val in ((0, 0), (None, None)) for val in nobody.values())
+
+    # global filters narrow the national view exactly like the office's own scope
+    offices = office_ids(empty_store)
+    assert head("directivo", f.with_(regional_office_id=offices["CAR"])).values["households"] == (3, 2)
+    assert head("directivo", f.with_(route="basica")).values["households"] == (2, 2)
+    assert head("directivo", f.with_(period_start=D(2026, 4, 1))).values["households"] == (2, 1)
+
+
+EXPECTED_SCOPE = {
+    "directivo": "Alcance: Nacional", "analista": "Alcance: Nacional", "admin": "Alcance: Nacional",
+    "comite": "Alcance: Oficina regional Caribe", "comite_pac": "Alcance: Oficina regional Pacífico",
+    "operador": "Alcance: Operador ",
+}
+
+
+def _check_overview(at, url, username):
+    assert not at.exception, [e.value for e in at.exception]
+    text = all_text(at)
+    assert "Resumen ejecutivo" in text
+    assert "Corte: 30/09/2026" in text
+    assert EXPECTED_SCOPE[username] in text
+    viewer = viewer_for_username(username, url=url)
+    head = headline(viewer, GlobalFilters(cutoff=CUT, regional_office_id=viewer.regional_office_id), url=url)
+    assert f'<div class="tb-value">{fmt_int(head.values["households"][0])}</div>' in text
+    links = at.get("page_link")
+    assert len(links) >= 10
+    assert all("corte=2026-09-30" in link.proto.query_string for link in links)
+    assert {link.proto.page for link in links} >= {"rutas", "alianzas", "ans", "mapa"}
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Descargar PNG" in labels and "Descargar CSV" in labels and "Descargar Excel" in labels
+    assert "Paquete para comité (PowerPoint)" in labels and "Paquete para comité (PDF)" in labels
+    return text
+
+
+def test_overview_page_per_role_small(empty_store):
+    seed_small(empty_store)
+    for username in EXPECTED_SCOPE:
+        at = run_app(empty_store, username, page="pages/overview.py", query={"corte": "2026-09-30"})
+        text = _check_overview(at, empty_store, username)
+        if username == "comite":
+            assert "▲ +1 vs T2 2026" in text  # households 3 vs 2
+            assert "76001" not in text and "Pacífico" not in text
+
+
+def test_overview_page_per_role_demo(demo_store):
+    for username in EXPECTED_SCOPE:
+        at = run_app(demo_store, username, page="pages/overview.py", query={"corte": "2026-09-30"})
+        _check_overview(at, demo_store, username)
