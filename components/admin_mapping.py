@@ -9,7 +9,7 @@ from data_access import edits, reference_queries
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import remember_opened, render_refusal, saved
+from .edit_common import changed_rows, remember_opened, render_refusal, saved
 
 mapping = cached_read("reference")(edits.municipality_offices)
 offices = cached_read("reference")(edits.offices_all)
@@ -50,9 +50,7 @@ def mapping_section(ctx: PageContext) -> None:
     )
     if st.button(t("admin.mapping_save"), type="primary", key=f"{key}_save_{snap['_n']}"):
         done, refused = 0, []
-        for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows()):
-            if old["office"] == new["office"]:
-                continue
+        for old, new in changed_rows(base, edited, ["office"]):
             try:
                 edits.set_municipality_office(ctx.viewer, new["code"], id_of.get(new["office"]), int(old["version"]),
                                               url=ctx.url)

@@ -134,3 +134,19 @@ def none_if_nan(v):
     except (TypeError, ValueError):
         pass
     return v
+
+
+def _same(a, b) -> bool:
+    a, b = none_if_nan(a), none_if_nan(b)
+    if isinstance(a, str) or isinstance(b, str):
+        return (a or "") == (b or "")
+    return a == b
+
+
+def changed_rows(base: pd.DataFrame, edited: pd.DataFrame, columns) -> list[tuple[pd.Series, pd.Series]]:
+    """(opened row, edited row) pairs of a data_editor grid whose ``columns`` changed."""
+    return [
+        (old, new)
+        for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows())
+        if not all(_same(old[c], new[c]) for c in columns)
+    ]

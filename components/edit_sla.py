@@ -12,7 +12,7 @@ from rules.formatting import quarter_label, quarter_of
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import none_if_nan, remember_opened, render_refusal, saved
+from .edit_common import changed_rows, none_if_nan, remember_opened, render_refusal, saved
 
 contracts = cached_read("sla", "reference")(edits.sla_contracts)
 values = cached_read("sla")(edits.sla_values)
@@ -85,10 +85,8 @@ def sla_section(ctx: PageContext) -> None:
 def _save(ctx: PageContext, cid: int, quarter: str, base: pd.DataFrame, edited: pd.DataFrame, key: str) -> None:
     t = ctx.t
     done, refused = 0, []
-    for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows()):
-        old_v, new_v = none_if_nan(old["value"]), none_if_nan(new["value"])
-        if old_v == new_v and (old["evidence_ref"] or "") == (new["evidence_ref"] or ""):
-            continue
+    for old, new in changed_rows(base, edited, ["value", "evidence_ref"]):
+        new_v = none_if_nan(new["value"])
         version = none_if_nan(old["version"])
         try:
             edits.report_sla(ctx.viewer, cid, int(new["definition_id"]), quarter, new_v,

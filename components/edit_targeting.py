@@ -12,7 +12,7 @@ from rules.formatting import fmt_int
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_since_opened, none_if_nan, remember_opened, render_refusal, saved, show_refusal
+from .edit_common import changed_rows, changed_since_opened, none_if_nan, remember_opened, render_refusal, saved, show_refusal
 
 rows_for_year = cached_read("targeting", "reference")(edits.targeting_rows)
 CLEAR = (rows_for_year,)
@@ -88,10 +88,7 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
     )
     if st.button(t("edit.tg.save_grid"), type="primary", key=f"{key}_save_{snap['_n']}"):
         done, refused = 0, []
-        for (_, old), (_, new) in zip(base.iterrows(), edited.iterrows()):
-            if bool(old["prioritised"]) == bool(new["prioritised"]) and \
-                    none_if_nan(old["target_population"]) == none_if_nan(new["target_population"]):
-                continue
+        for old, new in changed_rows(base, edited, ["prioritised", "target_population"]):
             version = none_if_nan(old["version"])
             try:
                 edits.set_targeting(ctx.viewer, new["municipality_code"], year, bool(new["prioritised"]),
