@@ -1,10 +1,10 @@
 """Shared pieces of the ANS (SLA) page: cached reads, page filters in the URL, status text.
 
-Cached reads are keyed on the viewer, the global filters, ONE quarter and the data versions
-of the topics "sla" and "participants" (a reported value or an operational record written
-anywhere invalidates them at the next rerun). Caching per quarter makes the trend window
-reuse what earlier runs computed; service type and operator are narrowed in memory, so
-changing them never re-runs SQL.
+Cached reads are keyed on the viewer, the global filters, the quarter window and the data
+versions of the topics "sla" and "participants" (a reported value or an operational record
+written anywhere invalidates them at the next rerun). The window is the latest quarters
+whenever the chosen quarter is among them, so moving between recent quarters, service types
+or operators never re-runs SQL: those are narrowed in memory from the cached window.
 """
 
 from __future__ import annotations
@@ -36,11 +36,6 @@ Q_CMP_A, Q_CMP_B = "comparar_a", "comparar_b"
 
 
 @cached_read("sla", "participants")
-def quarter_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, url: str) -> pd.DataFrame:
-    return S.scorecard_frame(viewer, filters, (quarter,), url=url)
-
-
-@cached_read("sla", "participants")
 def quarter_choices(viewer: Viewer, filters: GlobalFilters, url: str) -> list[str]:
     return S.quarter_options(viewer, filters, url=url)
 
@@ -56,18 +51,23 @@ def definition_rows(viewer: Viewer, route: str | None, url: str) -> list[dict]:
 
 
 @cached_read("sla", "participants")
+def _window_rows(viewer: Viewer, filters: GlobalFilters, window: tuple[str, ...], url: str) -> pd.DataFrame:
+    """All scored rows of a quarter window: one pass of each derived-ANS query for the window."""
+    return S.scorecard_frame(viewer, filters, window, url=url)
+
+
+@cached_read("sla", "participants")
 def window_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                  service: str | None, url: str) -> pd.DataFrame:
-    """Scored rows of the trend window (``window``: quarters ending at ``quarter``), narrowed
-    to one service type; built from the per-quarter cached frames."""
-    frames = [quarter_frame(viewer, filters, q, url) for q in window]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=S.FRAME_COLUMNS)
-    frame = pd.concat(frames, ignore_index=True)
+    """Scored rows of the trend window (``window``, which contains ``quarter``), narrowed to one
+    service type in memory (changing the service type never re-runs SQL)."""
+    frame = _window_rows(viewer, filters, window, url)
+    if frame.empty:
+        return frame
+    keep = frame["quarter"] <= quarter  # the trend runs up to the chosen quarter
     if service:
-        frame = frame[frame["service_type_code"] == service].reset_index(drop=True)
-    return frame
+        keep &= frame["service_type_code"] == service
+    return frame[keep].reset_index(drop=True)
 
 
 @cached_read("sla", "participants")
@@ -78,6 +78,11 @@ def operators_in_quarter(viewer: Viewer, filters: GlobalFilters, quarter: str, w
 
 
 def trend_window(quarter: str, options: list[str]) -> tuple[str, ...]:
+    """The latest TREND_QUARTERS quarters when ``quarter`` is among them (so moving between
+    recent quarters reuses one cached window), else the ones ending at ``quarter``."""
+    latest = tuple(sorted(options[:TREND_QUARTERS]))
+    if quarter in latest:
+        return latest
     return tuple(q for q in R.quarter_window(quarter, TREND_QUARTERS) if q in options)
 
 

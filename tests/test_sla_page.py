@@ -1,0 +1,190 @@
+"""The ANS page under AppTest, per role, on the demo store (SQLite and PostgreSQL).
+
+An operador must never see another operator's values: not through the page filters, not
+through URL query parameters (operator codes, compare parameters, tabs), not in downloads.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from components import sla_common, sla_compare, sla_definitions, sla_ranking, sla_scorecard
+from data_access.db import get_engine
+from data_access.models import AppUser, Operator, OperatorContract, RegionalOffice
+from tests.apptest_utils import all_text, run_app
+
+PAGE = "pages/sla.py"
+TABS = (None, "Ranking", "Comparar", "Definiciones")
+
+
+def _operators(url: str) -> dict[str, str]:
+    with get_engine(url).connect() as conn:
+        return dict(conn.execute(select(Operator.code, Operator.name)).all())
+
+
+def _account(url: str, username: str) -> AppUser:
+    with get_engine(url).connect() as conn:
+        return conn.execute(select(AppUser).where(AppUser.username == username)).one()
+
+
+def _operators_with_contracts(url: str, office_code: str | None = None) -> set[str]:
+    stmt = select(Operator.code).join(OperatorContract, OperatorContract.operator_id == Operator.id)
+    if office_code:
+        stmt = stmt.join(RegionalOffice, RegionalOffice.id == OperatorContract.regional_office_id).where(
+            RegionalOffice.code == office_code)
+    with get_engine(url).connect() as conn:
+        return set(conn.execute(stmt).scalars())
+
+
+def _page_text(at) -> str:
+    """Everything a person can read: texts, tables, select options."""
+    parts = [all_text(at)]
+    for df in at.dataframe:
+        parts.append(df.value.to_csv(index=False))
+    for sb in at.selectbox:
+        parts.extend(str(o) for o in sb.options)
+    return "\n".join(parts)
+
+
+def _codes_in(text: str, operators: dict[str, str]) -> set[str]:
+    return {code for code in operators if f"({code})" in text or code in text.split()}
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """Capture every table offered for download (CSV/Excel are built from these frames)."""
+    captured: list[pd.DataFrame] = []
+    real = sla_common.download_table_lazy
+
+    def spy(ctx, df, basename, key):
+        captured.append(df.copy())
+        return real(ctx, df, basename, key)
+
+    for mod in (sla_scorecard, sla_ranking, sla_compare, sla_definitions):
+        monkeypatch.setattr(mod, "download_table_lazy", spy)
+    return captured
+
+
+@pytest.mark.parametrize("username", ["directivo", "analista", "admin"])
+def test_national_roles_see_every_operator(demo_store, username, downloads):
+    at = run_app(demo_store, username, page=PAGE)
+    assert not at.exception
+    text = _page_text(at)
+    assert "ANS de los operadores" in text
+    assert "Puntaje ponderado" in text
+    # traffic lights always carry text
+    assert "✅ cumple" in text and ("❌ incumple" in text or "⚠️ en riesgo" in text)
+    shown = _codes_in(text, _operators(demo_store))
+    assert len(shown) > 5
+    assert shown <= _operators_with_contracts(demo_store)
+    assert downloads and all(not d.empty for d in downloads)
+
+
+def test_missing_reports_show_as_sin_reporte(demo_store):
+    at = run_app(demo_store, "directivo", page=PAGE)
+    summary = at.dataframe[0].value
+    col = "⏺ sin reporte"
+    assert col in summary.columns
+    assert summary[col].sum() > 0  # the demo has unreported ANS: shown, never hidden as 100 %
+    assert "⏺ sin reporte" in _page_text(at)
+
+
+def test_comite_sees_only_operators_of_its_office(demo_store, downloads):
+    at = run_app(demo_store, "comite", page=PAGE)
+    assert not at.exception
+    operators = _operators(demo_store)
+    allowed = _operators_with_contracts(demo_store, "CAR")
+    shown = _codes_in(_page_text(at), operators)
+    assert shown and shown <= allowed
+    for df in downloads:
+        assert _codes_in(df.to_csv(index=False), operators) <= allowed
+    # the office column only ever names its own office
+    summary_items = at.dataframe[1].value
+    assert set(summary_items["Oficina regional"]) == {"Caribe"}
+
+
+def test_operador_sees_only_its_own_contracts(demo_store, downloads):
+    me = _account(demo_store, "operador")
+    operators = _operators(demo_store)
+    own = {c for c, n in operators.items() if c == _code_of(demo_store, me.operator_id)}
+    at = run_app(demo_store, "operador", page=PAGE)
+    assert not at.exception
+    assert _codes_in(_page_text(at), operators) == own
+    assert downloads
+    for df in downloads:
+        assert _codes_in(df.to_csv(index=False), operators) <= own
+
+
+def _code_of(url: str, operator_id: int) -> str:
+    with get_engine(url).connect() as conn:
+        return conn.execute(select(Operator.code).where(Operator.id == operator_id)).scalar_one()
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_operador_cannot_reach_other_operators_by_url(demo_store, downloads, tab):
+    me = _code_of(demo_store, _account(demo_store, "operador").operator_id)
+    operators = _operators(demo_store)
+    others = sorted(_operators_with_contracts(demo_store) - {me})
+    victim = others[0]
+    query = {"operador": victim, "comparar_a": victim, "comparar_b": others[-1], "oficina": "1",
+             "servicio": "asistencia_tecnica"}
+    if tab:
+        query["vista"] = tab
+    at = run_app(demo_store, "operador", page=PAGE, query=query)
+    assert not at.exception
+    text = _page_text(at)
+    assert _codes_in(text, operators) <= {me}
+    assert operators[victim] not in text
+    for df in downloads:
+        assert _codes_in(df.to_csv(index=False), operators) <= {me}
+    if tab is None:
+        assert any(victim in w.value for w in at.warning)  # told, but shown nothing of it
+    if tab == "Ranking":
+        assert all("Puesto" not in df.value.columns for df in at.dataframe)  # no rank against unseen operators
+    if tab == "Comparar":
+        assert "al menos dos operadores" in text
+
+
+def test_tabs_for_directivo(demo_store, downloads):
+    codes = sorted(_operators_with_contracts(demo_store))
+    at = run_app(demo_store, "directivo", page=PAGE, query={"vista": "Ranking"})
+    assert not at.exception
+    ranking = at.dataframe[0].value
+    assert {"Puesto", "De", "Ruta", "Oficina regional"} <= set(ranking.columns)
+    assert ranking.groupby(["Ruta", "Oficina regional"])["Puesto"].apply(lambda s: 1 in set(s)).all()
+
+    at = run_app(demo_store, "directivo", page=PAGE,
+                 query={"vista": "Comparar", "comparar_a": codes[0], "comparar_b": codes[1]})
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert any(codes[0] in c for c in table.columns) and any(codes[1] in c for c in table.columns)
+    assert len(at.get("plotly_chart")) == 1
+
+    at = run_app(demo_store, "directivo", page=PAGE, query={"vista": "Definiciones"})
+    assert not at.exception
+    text = _page_text(at)
+    assert "Mediana de días" in text and "15 días" in text and "sin reporte" in text
+    defs = at.dataframe[0].value
+    assert len(defs) == 48 and defs["Cómo se calcula"].str.len().min() > 40
+
+
+def test_quarter_and_service_filters_from_url(demo_store):
+    at = run_app(demo_store, "directivo", page=PAGE, query={"trimestre": "2026Q1", "servicio": "monitoreo"})
+    assert not at.exception
+    assert at.selectbox(key="sla_quarter").value == "2026Q1"
+    assert at.selectbox(key="sla_service").value == "monitoreo"
+    items = at.dataframe[1].value
+    assert set(items["Servicio"]) == {"Registro, monitoreo y evaluación"}
+    assert set(items["Trimestre"]) == {"T1 2026"}
+    # an invalid quarter falls back to the latest, without an error
+    at = run_app(demo_store, "directivo", page=PAGE, query={"trimestre": "2026Q9"})
+    assert not at.exception and at.selectbox(key="sla_quarter").value == "2026Q3"
+
+
+def test_english(demo_store):
+    at = run_app(demo_store, "analista", page=PAGE, query={"lang": "en"})
+    assert not at.exception
+    text = _page_text(at)
+    assert "Operator SLAs (ANS)" in text and "✅ met" in text
