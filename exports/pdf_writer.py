@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from .content import SlideData
 
@@ -87,13 +88,11 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
             pdf.set_xy(10, body_top)
             pdf.font(8.5)
             df = sd.table.head(14)
-            with pdf.table(width=left_w, text_align="LEFT", line_height=5,
-                           headings_style=None, first_row_as_headings=True) as table:
+            with pdf.table(width=left_w, text_align="LEFT", line_height=5, align="LEFT",
+                           headings_style=FontFace(emphasis="BOLD", fill_color=(0xF2, 0xF5, 0xF3))) as table:
                 row = table.row()
                 for c in df.columns:
-                    pdf.font(8.5, bold=True)
                     row.cell(pdf.txt(str(c)))
-                pdf.font(8.5)
                 for rec in df.itertuples(index=False):
                     row = table.row()
                     for v in rec:
