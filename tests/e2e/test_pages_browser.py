@@ -45,6 +45,9 @@ def test_every_allowed_page_renders_clean(role, store_kind, e2e_demo, demo_app, 
             w.reset()
             where = f"{role} ({username}) · {page.path} /{page.url_path}"
             try:
+                if not w.page.locator(h.NAV_LINK_SELECTOR).first.is_visible():
+                    # a full-screen page (presentation mode) hides the sidebar: new session
+                    h.login(w.page, demo_app.base_url, username, password)
                 links = h.nav_links(w.page)
                 target = next(lk for lk in links if lk["path"] == "/" + page.url_path or lk["title"] == title)
                 here = w.page.evaluate("() => window.location.pathname")
