@@ -145,7 +145,7 @@ def legend_html(title: str, classes: Classes, out_label: str | None, scheme_labe
 
 _SCRIPT = r"""
 (function (map) {
-  var G = {{ this.geo }}, D = {{ this.data }};
+  var G = /*G*/{{ this.geo }}/*G*/, D = /*D*/{{ this.data }}/*D*/;
   var sx = G.tr[0], sy = G.tr[1], tx = G.tr[2], ty = G.tr[3];
   var arcs = G.a.map(function (a) {
     var x = 0, y = 0, out = new Array(a.length);
@@ -306,6 +306,13 @@ def payload(spec: MapSpec) -> dict:
         "sym": [list(SEVERITY_SYMBOLS[s]) for s in ("alta", "media", "baja")],
         "sel": None,
     }
+
+
+def read_payload(script: str) -> tuple[dict, dict]:
+    """(geometry, data) embedded in a rendered map script (tests and benchmarks)."""
+    geo = script.split("/*G*/")[1]
+    data = script.split("/*D*/")[1]
+    return json.loads(geo), json.loads(data)
 
 
 def build_map(spec: MapSpec) -> folium.Map:

@@ -45,7 +45,9 @@ def render_out_of_scope(ctx: PageContext, name: str) -> None:
     st.warning(ctx.t("map.profile.out_of_scope", name=name))
 
 
-def render_profile(ctx: PageContext, p: dict) -> None:
+def render_profile(ctx: PageContext, p: dict, extras) -> None:
+    """``extras()`` → (alliance dict | None, ANS % | None | "pending"): called after the rest
+    of the profile is on screen, its figures drawn in their place."""
     t, lang = ctx.t, ctx.lang
     st.subheader(md_escape(p["name"]))
     caption = t("map.profile.caption", department=p["department"], office=p["office"] or "—", code=p["code"])
@@ -78,16 +80,7 @@ def render_profile(ctx: PageContext, p: dict) -> None:
     c1, c2 = st.columns(2)
     c1.metric(t("map.profile.committed"), fmt_money(p["committed_cop"], lang))
     c2.metric(t("map.profile.disbursed"), fmt_money(p["disbursed_cop"], lang))
-    c1, c2 = st.columns(2)
-    alliance = p.get("alliance")
-    if alliance is None:
-        c1.metric(t("map.profile.alliance"), t("map.profile.pending_area"))
-    else:
-        c1.metric(t("map.profile.alliance"), fmt_pct(alliance["percent"], 1, lang),
-                  help=t("map.profile.alliance_detail", num=fmt_int(alliance["numerator"], lang),
-                         den=fmt_int(alliance["denominator"], lang), pending=fmt_int(alliance["pending"], lang)))
-    c2.metric(t("map.profile.sla"), fmt_pct(p["sla"], 1, lang) if p.get("sla") is not None
-              else t("map.legend_no_data"))
+    later = st.container()  # alliance and ANS: filled last (slower reads), shown in place
     figure_note(ctx, t("map.profile.definition"))
 
     st.markdown(f"**{t('map.profile.funnel')}**")
@@ -149,3 +142,19 @@ def render_profile(ctx: PageContext, p: dict) -> None:
     for col, (page, title) in zip(cols, LINKED_PAGES):
         with col:
             st.page_link(page, label=t(title), query_params=params)
+
+    alliance, sla = extras()
+    with later:
+        c1, c2 = st.columns(2)
+        if alliance == "pending":
+            c1.metric(t("map.profile.alliance"), t("map.profile.pending_area"))
+        elif alliance is None:
+            c1.metric(t("map.profile.alliance"), t("map.legend_no_data"))
+        else:
+            c1.metric(t("map.profile.alliance"), fmt_pct(alliance["percent"], 1, lang),
+                      help=t("map.profile.alliance_detail", num=fmt_int(alliance["numerator"], lang),
+                             den=fmt_int(alliance["denominator"], lang), pending=fmt_int(alliance["pending"], lang)))
+        if sla == "pending":
+            c2.metric(t("map.profile.sla"), t("map.profile.pending_area"))
+        else:
+            c2.metric(t("map.profile.sla"), fmt_pct(sla, 1, lang) if sla is not None else t("map.legend_no_data"))

@@ -297,7 +297,7 @@ def _provider_values(spec: Metric, viewer: Viewer, filters: GlobalFilters, url: 
 
 
 def targeting_years(viewer: Viewer, url: str | None = None) -> list[int]:
-    stmt = (select(distinct(Targeting.year)).where(municipality_clause(viewer, Targeting.municipality_code))
+    stmt = (select(Targeting.year).distinct().where(municipality_clause(viewer, Targeting.municipality_code))
             .order_by(Targeting.year.desc()))
     with get_engine(url).connect() as conn:
         return [int(y) for y in conn.scalars(stmt)]
@@ -460,27 +460,32 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             key=lambda o: (-o["participants"], -o["plans"], o["name"]),
         ),
         "alerts": alerts,
-        "alliance": _alliance_for(viewer, f, code, url),
-        "sla": _sla_for(viewer, f, code, url),
     }
     return profile
 
 
-def _alliance_for(viewer: Viewer, filters: GlobalFilters, code: str, url: str | None) -> dict | None:
+def municipality_alliance(viewer: Viewer, filters: GlobalFilters, code: str,
+                          url: str | None = None) -> dict | None:
+    """The alliance indicator (seed 004) of one municipality from ``data_access.alliance``;
+    None when that area is not wired or the municipality is outside the scope."""
     fn = _provider(METRICS["alliance_pct"])
-    if fn is None:
+    if fn is None or not _in_scope(viewer, code, filters, url):
         return None
     module = importlib.import_module("data_access.alliance")
-    row = module.indicator(viewer, filters, drill=(("municipality", code),), url=url)
+    f = filters.with_(municipality_code=code, department_code=None, regional_office_id=None)
+    row = module.indicator(viewer, f, drill=(("municipality", code),), url=url)
     return {"numerator": row.numerator, "denominator": row.denominator, "percent": row.percent,
             "pending": row.pending, "not_executed": row.not_executed}
 
 
-def _sla_for(viewer: Viewer, filters: GlobalFilters, code: str, url: str | None) -> float | None:
+def sla_by_municipality(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, float] | None:
+    """Average ANS compliance per municipality of the viewer's whole territory (territory
+    filters aside, so that one cached result serves every profile); None if not wired."""
     fn = _provider(METRICS["sla_avg"])
     if fn is None:
         return None
-    return dict(fn(viewer, filters, url=url)).get(code)
+    f = filters.with_(municipality_code=None, department_code=None, regional_office_id=None)
+    return dict(fn(viewer, f, url=url))
 
 
 def metric_rows(viewer: Viewer, filters: GlobalFilters, metric: str, year: int | None = None,
@@ -498,6 +503,6 @@ def metric_rows(viewer: Viewer, filters: GlobalFilters, metric: str, year: int |
 
 __all__ = [
     "METRICS", "Metric", "active_boundaries", "alert_symbols", "available_metrics", "boundary_status",
-    "catalogue", "department_boundaries", "map_values", "metric_rows", "municipality_profile",
-    "scope_codes", "targeting_years",
+    "catalogue", "department_boundaries", "map_values", "metric_rows", "municipality_alliance",
+    "municipality_profile", "scope_codes", "sla_by_municipality", "targeting_years",
 ]

@@ -130,7 +130,20 @@ def map_and_profile() -> None:
         if profile is None:
             render_out_of_scope(ctx, names.get(code, (code,))[0])
         else:
-            render_profile(ctx, profile)
+            render_profile(ctx, profile, lambda: profile_extras(code))
+
+
+def profile_extras(code: str):
+    """Alliance indicator and ANS compliance of the profile (other areas' engines)."""
+    alliance = sla = "pending"
+    if "alliance_pct" in metrics:
+        alliance = cached_read("reference", "business_plans", "participants")(territory.municipality_alliance)(
+            ctx.viewer, ctx.filters, code, url=ctx.url)
+    if "sla_avg" in metrics:
+        by_muni = cached_read("reference", "sla", "participants")(territory.sla_by_municipality)(
+            ctx.viewer, ctx.filters, url=ctx.url) or {}
+        sla = by_muni.get(code)
+    return alliance, sla
 
 
 map_and_profile()
