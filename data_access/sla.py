@@ -294,74 +294,61 @@ def service_coverage(
     For quarter Q, as of its last day (or the cut-off if earlier) = D: the population is the
     contract's participants who reached «servicios activados» on or before D and had not exited
     before Q started; the numerator, those among them with a delivery of the service on or
-    before D. Two grouped queries for every quarter and service type at once.
+    before D. One query for every quarter and service type at once.
     """
     if _no_access(viewer) or not quarters or not service_types:
         return {}
     cutoff = filters.cutoff
     qs = [(q, R.quarter_bounds(q)[0], min(R.quarter_bounds(q)[1], cutoff)) for q in quarters]
-    latest = max(d for _, _, d in qs)
+    qs = [(q, a, b) for q, a, b in qs if a <= b]
+    if not qs:
+        return {}
+    latest = max(b for _, _, b in qs)
     reached = (
         select(StageEvent.enrolment_id.label("eid"), func.min(StageEvent.event_date).label("d"))
         .where(StageEvent.stage == SERVICIOS, StageEvent.event_date <= _date(latest))
         .group_by(StageEvent.enrolment_id)
         .subquery()
     )
-
-    def in_population(q_start, as_of):
-        return and_(
-            reached.c.d <= _date(as_of),
-            or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= _date(q_start)),
-        )
-
-    scope = [*_record_scope(viewer, filters)]
+    # First delivery of each service per participant: one index-only seek each
+    # (ix_service_delivery_first). GROUP BY keeps this subquery materialised, so SQLite does
+    # not re-run the seeks for every quarter column that reads them.
+    firsts = [
+        select(func.min(ServiceDelivery.delivery_date))
+        .where(ServiceDelivery.enrolment_id == reached.c.eid, ServiceDelivery.service_type_code == s_code)
+        .scalar_subquery()
+        .label(f"f{j}")
+        for j, s_code in enumerate(service_types)
+    ]
+    per = (
+        select(reached.c.eid, reached.c.d, Enrolment.contract_id.label("cid"), Enrolment.exit_date.label("x"), *firsts)
+        .select_from(reached)
+        .join(Enrolment, Enrolment.id == reached.c.eid)
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .where(*_record_scope(viewer, filters))
+        .group_by(reached.c.eid, reached.c.d, Enrolment.contract_id, Enrolment.exit_date)
+    )
     if contract_ids is not None:
-        scope.append(Enrolment.contract_id.in_(contract_ids))
-    den_cols = [
-        func.sum(case((in_population(q_start, as_of), 1), else_=0)).label(f"d{i}")
-        for i, (_, q_start, as_of) in enumerate(qs)
-    ]
-    den_stmt = (
-        select(Enrolment.contract_id, *den_cols)
-        .select_from(reached)
-        .join(Enrolment, Enrolment.id == reached.c.eid)
-        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
-        .where(*scope)
-        .group_by(Enrolment.contract_id)
-    )
-    first = (
-        select(
-            ServiceDelivery.enrolment_id.label("eid"),
-            ServiceDelivery.service_type_code.label("s"),
-            func.min(ServiceDelivery.delivery_date).label("f"),
-        )
-        .where(ServiceDelivery.service_type_code.in_(service_types), ServiceDelivery.delivery_date <= _date(latest))
-        .group_by(ServiceDelivery.enrolment_id, ServiceDelivery.service_type_code)
-        .subquery()
-    )
-    num_cols = [
-        func.sum(case((and_(in_population(q_start, as_of), first.c.f <= _date(as_of)), 1), else_=0)).label(f"n{i}")
-        for i, (_, q_start, as_of) in enumerate(qs)
-    ]
-    num_stmt = (
-        select(Enrolment.contract_id, first.c.s, *num_cols)
-        .select_from(reached)
-        .join(first, first.c.eid == reached.c.eid)
-        .join(Enrolment, Enrolment.id == reached.c.eid)
-        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
-        .where(*scope)
-        .group_by(Enrolment.contract_id, first.c.s)
-    )
+        per = per.where(Enrolment.contract_id.in_(contract_ids))
+    per = per.subquery()
+    cols = []
+    for q, a, b in qs:
+        in_pop = and_(per.c.d <= _date(b), or_(per.c.x.is_(None), per.c.x >= _date(a)))
+        cols.append(func.sum(case((in_pop, 1), else_=0)))
+        for j in range(len(service_types)):
+            cols.append(func.sum(case((and_(in_pop, per.c[f"f{j}"] <= _date(b)), 1), else_=0)))
+    stmt = select(per.c.cid, *cols).group_by(per.c.cid)
     out: dict[tuple[str, int, str], Measure] = {}
+    width = 1 + len(service_types)
     with get_engine(url).connect() as conn:
-        dens = {row[0]: [int(x or 0) for x in row[1:]] for row in conn.execute(den_stmt)}
-        nums = {(row[0], row[1]): [int(x or 0) for x in row[2:]] for row in conn.execute(num_stmt)}
-    for cid, den in dens.items():
-        for s_code in service_types:
-            got = nums.get((cid, s_code), [0] * len(qs))
+        for row in conn.execute(stmt):
             for i, (q, _, _) in enumerate(qs):
-                if den[i]:
-                    out[(s_code, cid, q)] = Measure(100.0 * got[i] / den[i], got[i], den[i])
+                den = int(row[1 + i * width] or 0)
+                if not den:
+                    continue
+                for j, s_code in enumerate(service_types):
+                    got = int(row[2 + i * width + j] or 0)
+                    out[(s_code, row[0], q)] = Measure(100.0 * got / den, got, den)
     return out
 
 
