@@ -23,8 +23,7 @@ TOPICS = ("business_plans", "participants", "reference")
 PAGE_SIZE = 25
 plan_list = cached_read(*TOPICS)(al.plan_list)
 at_risk = cached_read(*TOPICS)(al.at_risk)
-sales_years = cached_read(*TOPICS)(al.sales_years)
-sales_vs_baseline = cached_read(*TOPICS)(al.sales_vs_baseline)
+sales_overview = cached_read(*TOPICS)(al.sales_overview)
 
 LIST_LABELS = ("codigo_pn", "opr", "nit_opr", "municipio", "cod_municipio", "oficina_regional", "ventana",
                "cadena_valor", "psde", "fecha_primer_desembolso", "fecha_evaluacion", "fecha_cierre", "estado",
@@ -38,17 +37,32 @@ def _display(ctx: PageContext, frame: pd.DataFrame) -> pd.DataFrame:
         out["estado"] = out["estado"].map(lambda s: ctx.t(f"alliance.status.{s}"))
     for col in ("fecha_primer_desembolso", "fecha_evaluacion", "fecha_cierre"):
         if col in out:
-            out[col] = out[col].map(lambda d: fmt_date(d, ctx.lang) if isinstance(d, dt.date) else "")
+            out[col] = out[col].map(lambda d: _date(d, ctx.lang))
     return out.rename(columns={c: ctx.t(f"alliance.col.{c}") for c in out.columns if c in LIST_LABELS})
 
 
-def _pager(ctx: PageContext, total: int, key: str) -> int:
+def _date(d, lang: str) -> str:
+    """Same output as ``rules.formatting.fmt_date`` (dd/mm/yyyy; ISO in English), without
+    a Babel call per cell."""
+    if not isinstance(d, dt.date):
+        return ""
+    return d.strftime("%d/%m/%Y") if lang == "es" else d.isoformat()
+
+
+def _requested_page(key: str) -> int:
+    try:
+        return max(int(st.session_state.get(key, 1)) - 1, 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _pager(ctx: PageContext, total: int, key: str) -> None:
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if pages == 1:
-        return 0
-    page = st.number_input(ctx.t("alliance.page_of", pages=pages), min_value=1, max_value=pages, value=1, step=1,
-                           key=key)
-    return int(page) - 1
+        return
+    if _requested_page(key) >= pages:
+        st.session_state[key] = pages
+    st.number_input(ctx.t("alliance.page_of", pages=pages), min_value=1, max_value=pages, value=1, step=1, key=key)
 
 
 def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> None:
@@ -57,15 +71,20 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
     st.caption(t("alliance.list_help"))
     which = st.selectbox(t("alliance.list_which"), list(al.LIST_FILTERS), key="al_list_which",
                          format_func=lambda w: t(f"alliance.list.{w}"))
-    total, _ = plan_list(ctx.viewer, ctx.filters, which, drill, 0, 0, url=ctx.url)
-    page = _pager(ctx, total, f"al_list_page_{which}")
-    _, frame = plan_list(ctx.viewer, ctx.filters, which, drill, page, PAGE_SIZE, url=ctx.url)
+    page_key = f"al_list_page_{which}"
+    page = _requested_page(page_key)
+    total, frame = plan_list(ctx.viewer, ctx.filters, which, drill, page, PAGE_SIZE, url=ctx.url)
+    if page and page * PAGE_SIZE >= total:  # filters changed under a later page: back to the first
+        page = 0
+        st.session_state[page_key] = 1
+        total, frame = plan_list(ctx.viewer, ctx.filters, which, drill, 0, PAGE_SIZE, url=ctx.url)
     st.markdown(t("alliance.list_count", n=fmt_int(total, ctx.lang), which=t(f"alliance.list.{which}").lower()))
     if total == 0:
         st.info(t("alliance.no_rows"))
         return
     shown = _display(ctx, frame)
     st.dataframe(shown, hide_index=True)
+    _pager(ctx, total, page_key)
     figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
     base = f"alianzas_pn_{which}_{ctx.filters.cutoff.isoformat()}"
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
@@ -90,15 +109,18 @@ def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], t
     st.subheader(t("alliance.risk_title"))
     st.caption(t("alliance.risk_help", months=s.at_risk_months, start=fmt_date(start, ctx.lang),
                  end=fmt_date(end, ctx.lang)))
-    total, _ = at_risk(ctx.viewer, ctx.filters, today, drill, 0, 0, url=ctx.url)
+    page = _requested_page("al_risk_page")
+    total, frame = at_risk(ctx.viewer, ctx.filters, today, drill, page, PAGE_SIZE, url=ctx.url)
+    if page and page * PAGE_SIZE >= total:
+        st.session_state["al_risk_page"] = 1
+        total, frame = at_risk(ctx.viewer, ctx.filters, today, drill, 0, PAGE_SIZE, url=ctx.url)
     st.markdown(t("alliance.risk_count", n=fmt_int(total, ctx.lang)))
     if total == 0:
         st.success(t("alliance.risk_none"))
         return
-    page = _pager(ctx, total, "al_risk_page")
-    _, frame = at_risk(ctx.viewer, ctx.filters, today, drill, page, PAGE_SIZE, url=ctx.url)
     shown = _display(ctx, frame)
     st.dataframe(shown, hide_index=True)
+    _pager(ctx, total, "al_risk_page")
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
     download_frame(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
                    key="al_dl_risk")
@@ -108,19 +130,21 @@ def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> 
     t = ctx.t
     st.subheader(t("alliance.sales_title"))
     st.caption(t("alliance.sales_help"))
-    years = sales_years(ctx.viewer, ctx.filters, url=ctx.url)
+    if st.session_state.get("al_sales_dim") not in al.SALES_DIMENSIONS:
+        st.session_state["al_sales_dim"] = al.SALES_DIMENSIONS[0]
+    dim = st.session_state["al_sales_dim"]
+    data = sales_overview(ctx.viewer, ctx.filters, dim, st.session_state.get("al_sales_year"), drill, url=ctx.url)
+    years, year, rows = data["years"], data["year"], data["rows"]
     if not years:
         st.info(t("alliance.sales_none"))
         return
-    default = next((i for i, y in enumerate(years) if y <= ctx.filters.cutoff.year), 0)
+    st.session_state["al_sales_year"] = year
     c1, c2 = st.columns(2)
-    year = c1.selectbox(t("alliance.sales_year"), years, index=default, key="al_sales_year")
-    dim = c2.selectbox(t("alliance.sales_by"), list(al.SALES_DIMENSIONS), key="al_sales_dim",
-                       format_func=lambda d: t(f"alliance.dim.{d}"))
-    total = sales_vs_baseline(ctx.viewer, ctx.filters, None, year, drill, url=ctx.url)
-    rows = sales_vs_baseline(ctx.viewer, ctx.filters, dim, year, drill, url=ctx.url)
-    if total:
-        tot = total[0]
+    c1.selectbox(t("alliance.sales_year"), years, key="al_sales_year")
+    c2.selectbox(t("alliance.sales_by"), list(al.SALES_DIMENSIONS), key="al_sales_dim",
+                 format_func=lambda d: t(f"alliance.dim.{d}"))
+    tot = data["total"]
+    if tot:
         st.metric(t("alliance.sales_total", year=year), fmt_pct(tot["increase_pct"], 1, ctx.lang),
                   help=t("alliance.sales_metric_help", plans=fmt_int(tot["plans"], ctx.lang)))
     table = pd.DataFrame([

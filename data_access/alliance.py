@@ -154,7 +154,8 @@ def plan_scope(viewer: Viewer, filters: GlobalFilters, drill: Drill = ()):
 
 
 def _base(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), settings: rule.Settings | None = None):
-    """Subquery: one row per visible PN with D, rule_ok (the ventana's rule holds at D)."""
+    """CTE: one row per visible PN with D and rule_ok (1 when the ventana's rule holds at D),
+    and the boolean clause ``rule_ok = 1``."""
     s = settings or rule.current_settings()
     BP, M = BusinessPlan, Municipality
     inner = (
@@ -204,7 +205,10 @@ def _base(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), settings: r
         )
     )
     rule_ok = and_(commercial, or_(inner.c.ventana != 2, credit)) if s.ventana2_requires_credit else commercial
-    return inner, rule_ok
+    # Not materialised: both stores inline it, so the CASE of the status only probes the
+    # evidence of PN that reach that branch (executed and due by the cut-off).
+    cte = select(*inner.c, case((rule_ok, 1), else_=0).label("rule_ok")).cte("alliance_pn")
+    return cte, cte.c.rule_ok == 1
 
 
 def _status(inner, rule_ok, cutoff: dt.date):
@@ -220,11 +224,7 @@ def status_subquery(viewer: Viewer, filters: GlobalFilters, drill: Drill = (),
                     settings: rule.Settings | None = None):
     """Subquery of (id, ..., d, rule_ok, status) for every visible PN as of ``filters.cutoff``."""
     inner, rule_ok = _base(viewer, filters, drill, settings)
-    return select(
-        *inner.c,
-        case((rule_ok, 1), else_=0).label("rule_ok"),
-        _status(inner, rule_ok, filters.cutoff).label("status"),
-    ).subquery("pns")
+    return select(*inner.c, _status(inner, rule_ok, filters.cutoff).label("status")).subquery("pns")
 
 
 # ------------------------------------------------------------------ tallies
@@ -356,27 +356,33 @@ def year_ends(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def series_at(viewer: Viewer, filters: GlobalFilters, cutoffs: Sequence[dt.date], drill: Drill = (),
               url: str | None = None, settings: rule.Settings | None = None) -> list[Row]:
-    """The indicator as of each date in ``cutoffs``, in ONE scan (conditional aggregates)."""
+    """The indicator as of each date in ``cutoffs`` (ascending), in ONE grouped scan.
+
+    Each PN falls in the bucket of the first date by which it was closed, and of the first
+    date by which it was closed *and* due (D ≤ date); ``GROUP BY (closed, due, rule_ok)``
+    returns at most (n+1)² × 2 rows, cumulated here into the tallies of every date.
+    """
+    cutoffs = sorted(cutoffs)
     if not cutoffs:
         return []
     inner, rule_ok = _base(viewer, filters, drill, settings)
-    ok = case((rule_ok, 1), else_=0)
-    cols = [func.count().label("total")]
-    for i, c in enumerate(cutoffs):
-        closed = inner.c.closure_date <= c
-        due = and_(closed, inner.c.d <= c)
-        cols += [
-            func.sum(case((closed, 1), else_=0)).label(f"closed_{i}"),
-            func.sum(case((due, 1), else_=0)).label(f"den_{i}"),
-            func.sum(case((due, ok), else_=0)).label(f"num_{i}"),
-        ]
+    never = len(cutoffs)
+    closed = case(*[(inner.c.closure_date <= c, i) for i, c in enumerate(cutoffs)], else_=never)
+    due = case(*[(and_(inner.c.closure_date <= c, inner.c.d <= c), i) for i, c in enumerate(cutoffs)], else_=never)
+    stmt = (
+        select(closed.label("closed"), due.label("due"), inner.c.rule_ok, func.count().label("n"))
+        .select_from(inner)
+        .group_by(closed, due, inner.c.rule_ok)
+    )
     with get_engine(url).connect() as conn:
-        r = conn.execute(select(*cols).select_from(inner)).one()._mapping
+        rows = conn.execute(stmt).all()
+    total = sum(r.n for r in rows)
     out = []
-    total = int(r["total"] or 0)
     for i, c in enumerate(cutoffs):
-        closed, den, num = (int(r[f"{k}_{i}"] or 0) for k in ("closed", "den", "num"))
-        out.append(Row(c.isoformat(), c.isoformat(), c.isoformat(), num, den, closed - den, total - closed))
+        n_closed = sum(r.n for r in rows if r.closed <= i)
+        den = sum(r.n for r in rows if r.due <= i)
+        num = sum(r.n for r in rows if r.due <= i and r.rule_ok == 1)
+        out.append(Row(c.isoformat(), c.isoformat(), c.isoformat(), num, den, n_closed - den, total - n_closed))
     return out
 
 
@@ -672,3 +678,28 @@ def page_data(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), url: st
         "quarterly": series(viewer, filters, "quarter", drill, url),
         "annual": series(viewer, filters, "year", drill, url),
     }
+
+
+def page_overview(viewer: Viewer, filters: GlobalFilters, dim: str, drill: Drill = (), url: str | None = None) -> dict:
+    """What the top of the alliance page shows, in one cached read: headline, the chosen
+    drill-down and both series."""
+    return {
+        "headline": indicator(viewer, filters, drill, url),
+        "rows": by_dimension(viewer, filters, dim, drill, url),
+        "quarterly": series(viewer, filters, "quarter", drill, url),
+        "annual": series(viewer, filters, "year", drill, url),
+    }
+
+
+def sales_overview(viewer: Viewer, filters: GlobalFilters, dim: str, year: int | None, drill: Drill = (),
+                   url: str | None = None) -> dict:
+    """Sales vs baseline for the page: available years, the year used (``year`` when it has
+    sales, else the newest ≤ the cut-off's year), the total and the rows by ``dim``."""
+    years = sales_years(viewer, filters, url)
+    if not years:
+        return {"years": [], "year": None, "total": None, "rows": []}
+    if year not in years:
+        year = next((y for y in years if y <= filters.cutoff.year), years[0])
+    total = sales_vs_baseline(viewer, filters, None, year, drill, url)
+    return {"years": years, "year": year, "total": total[0] if total else None,
+            "rows": sales_vs_baseline(viewer, filters, dim, year, drill, url)}

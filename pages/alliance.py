@@ -30,9 +30,7 @@ from rules.clock import today
 from rules.formatting import fmt_date, fmt_int, fmt_pct, quarter_label, quarter_of
 
 TOPICS = ("business_plans", "participants", "reference")
-indicator = cached_read(*TOPICS)(al.indicator)
-by_dimension = cached_read(*TOPICS)(al.by_dimension)
-series = cached_read(*TOPICS)(al.series)
+page_overview = cached_read(*TOPICS)(al.page_overview)
 drill_label = cached_read("reference", "participants")(al.drill_label)
 
 ctx = page_context()
@@ -77,11 +75,14 @@ def _on_select(dim: str, key: str) -> None:
 
 
 drill = current_drill()
+if st.session_state.get("al_dim") not in al.DIMENSIONS:
+    st.session_state["al_dim"] = al.DIMENSIONS[0]
+overview = page_overview(ctx.viewer, ctx.filters, st.session_state["al_dim"], drill, url=ctx.url)
 
 # ------------------------------------------------------------------ headline
 st.title(t("alliance.title"))
 st.caption(t("alliance.subtitle"))
-head = indicator(ctx.viewer, ctx.filters, drill, url=ctx.url)
+head = overview["headline"]
 met = head.meets_goal
 light = t("alliance.no_data_light") if met is None else (t("alliance.meets") if met else t("alliance.not_meets"))
 c0, c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1, 1])
@@ -105,18 +106,15 @@ st.markdown(f"{t('alliance.cutoff_label')}: **{fmt_date(ctx.filters.cutoff, lang
 
 with st.expander(t("alliance.rule_title"), expanded=False):
     st.markdown("\n".join(f"{i}. {t(f'alliance.rule.{i}', months=settings.evaluation_months, days=settings.factura_window_days, credit=t('alliance.rule.credit_yes' if settings.ventana2_requires_credit else 'alliance.rule.credit_no'), goal=fmt_pct(goal, 0, lang))}" for i in range(1, 8)))
-    params = pd.DataFrame(
-        [
-            ("EVALUATION_MONTHS", settings.evaluation_months, t("alliance.param.months")),
-            ("FACTURA_WINDOW_DAYS", settings.factura_window_days, t("alliance.param.days")),
-            ("VENTANA2_REQUIRES_CREDIT", t("alliance.yes") if settings.ventana2_requires_credit else t("alliance.no"),
-             t("alliance.param.credit")),
-            ("GOAL_PERCENT", fmt_pct(goal, 1, lang), t("alliance.param.goal")),
-            ("AT_RISK_MONTHS", settings.at_risk_months, t("alliance.param.risk")),
-        ],
-        columns=[t("alliance.param.name"), t("alliance.param.value"), t("alliance.param.meaning")],
-    ).astype(str)
-    st.dataframe(params, hide_index=True)
+    credit = t("alliance.yes") if settings.ventana2_requires_credit else t("alliance.no")
+    st.markdown(
+        f"**{t('alliance.param.title')}**\n\n"
+        f"- `EVALUATION_MONTHS` = {settings.evaluation_months} — {t('alliance.param.months')}\n"
+        f"- `FACTURA_WINDOW_DAYS` = {settings.factura_window_days} — {t('alliance.param.days')}\n"
+        f"- `VENTANA2_REQUIRES_CREDIT` = {credit} — {t('alliance.param.credit')}\n"
+        f"- `GOAL_PERCENT` = {fmt_pct(goal, 1, lang)} — {t('alliance.param.goal')}\n"
+        f"- `AT_RISK_MONTHS` = {settings.at_risk_months} — {t('alliance.param.risk')}"
+    )
 
 # ------------------------------------------------------------------ drill-down chips
 if drill:
@@ -133,7 +131,7 @@ st.subheader(t("alliance.breakdown"))
 st.caption(t("alliance.breakdown_help"))
 dim = st.radio(t("alliance.breakdown_by"), al.DIMENSIONS, horizontal=True, key="al_dim",
                format_func=lambda d: t("alliance.dim." + d))
-rows = by_dimension(ctx.viewer, ctx.filters, dim, drill, url=ctx.url)
+rows = overview["rows"]
 if not rows:
     st.info(t("alliance.no_rows"))
 else:
@@ -162,15 +160,15 @@ else:
           (t("alliance.meets") if r.meets_goal else t("alliance.not_meets")),
           t("alliance.pending"): r.pending, t("alliance.not_executed"): r.not_executed} for r in rows]
     )
-    with st.expander(t("alliance.table_of", dim=t("alliance.dim." + dim).lower())):
+    if st.toggle(t("alliance.table_of", dim=t("alliance.dim." + dim).lower()), key="al_show_dim_table"):
         st.dataframe(table, hide_index=True)
     download_frame(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
 
 # ------------------------------------------------------------------ series
 st.subheader(t("alliance.series"))
 s1, s2 = st.columns(2)
-quarterly = series(ctx.viewer, ctx.filters, "quarter", drill, url=ctx.url)
-annual = series(ctx.viewer, ctx.filters, "year", drill, url=ctx.url)
+quarterly = overview["quarterly"]
+annual = overview["annual"]
 with s1:
     st.markdown(f"**{t('alliance.series_quarterly')}**")
     if quarterly:
@@ -196,7 +194,7 @@ series_table = pd.DataFrame(
       t("alliance.not_executed"): r.not_executed} for r in quarterly + annual]
 )
 figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
-with st.expander(t("alliance.series_table")):
+if st.toggle(t("alliance.series_table"), key="al_show_series_table"):
     st.dataframe(series_table, hide_index=True)
 download_frame(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
 

@@ -79,6 +79,7 @@ def test_comite_sees_only_its_office_in_every_drill_down_and_download(demo_store
     assert head.denominator + head.pending + head.not_executed > 0
     at = run_app(demo_store, "comite", page=PAGE)
     assert not at.exception
+    at.toggle(key="al_show_dim_table").set_value(True).run()
     expected = {"regional_office": {office.name}, "department": depts, "municipality": set(munis.values())}
     for dim in al.DIMENSIONS:
         at.radio(key="al_dim").set_value(dim).run()
@@ -86,7 +87,7 @@ def test_comite_sees_only_its_office_in_every_drill_down_and_download(demo_store
         labels = set(bar_labels(at))
         if dim in expected:
             assert labels <= expected[dim], (dim, labels - expected[dim])
-        table = at.dataframe[1].value  # [0] = parameters of the rule, [1] = the drill-down table
+        table = next(d.value for d in at.dataframe if "Grupo" in d.value.columns)  # the drill-down table
         assert table["Denominador"].sum() == head.denominator, dim
         assert table["Pendientes"].sum() == head.pending, dim
         assert table["No ejecutados"].sum() == head.not_executed, dim
