@@ -1,9 +1,7 @@
-"""Placeholder until its issue lands (replaced by the owning engineer)."""
+"""Rutas y cohortes: funnels per route, progression between routes, services received,
+participants per stage, saved cohorts and comparison (issue 5). Thin: see
+``components.funnel_page``."""
 
-import streamlit as st
+from components.funnel_page import render_routes_page
 
-from components.context import page_context
-
-ctx = page_context()
-st.title(ctx.t("nav.routes"))
-st.info("En construcción.")
+render_routes_page()

@@ -28,11 +28,13 @@ Definitions (stated in the page's figure notes):
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .catalog import ENTRY_MECHANISMS, ETHNICITIES, ROUTE_ORDER, ROUTES
+from .formatting import quarter_end
 from .routes import (
     COMPLETED_EXITS,
     EXIT_ABANDONO,
@@ -167,6 +169,20 @@ class Cohort:
             municipality_code=opt_code("municipality_code", 5),
             operator_id=opt_int("operator_id"),
         )
+
+
+FOLLOW_UP_DAYS = 365
+
+
+def default_quarter(quarters: Sequence[str], cutoff: dt.date) -> str | None:
+    """The cohort shown first: the latest entry quarter with a year of follow-up by the
+    cut-off (its participants had time to move through the route); else the latest
+    quarter that started by the cut-off; None when there is none."""
+    ended = [q for q in quarters if QUARTER_RE.match(q) and quarter_end(q) <= cutoff - dt.timedelta(days=FOLLOW_UP_DAYS)]
+    if ended:
+        return max(ended)
+    started = [q for q in quarters if QUARTER_RE.match(q) and quarter_end(q) - dt.timedelta(days=80) <= cutoff]
+    return max(started) if started else None
 
 
 # ------------------------------------------------------------------------------ medians

@@ -1,0 +1,80 @@
+"""Timing of the routes page when a cohort filter changes (for ``tablero bench``).
+
+:func:`bench_cohort_changes` opens the real app under ``AppTest`` as a demo account, goes
+to ``pages/routes.py`` and, for each change in ``changes``, sets the cohort widgets and
+times the rerun (server time: the whole script run, shell included). Cohort results are
+forgotten before each timed rerun, so every change is a cache miss — as for a person who
+picks a cohort nobody looked at since the last data change; the cached option lists and
+the shell's reads behave as in production. No assertions: it returns figures.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+# (description, {widget key suffix: value}) applied cumulatively, like an analyst would.
+DEFAULT_CHANGES: tuple[tuple[str, dict], ...] = (
+    ("cohorte = primer trimestre con datos", {"quarters": "first"}),
+    ("sexo = mujer", {"sex": "F"}),
+    ("jóvenes 18–28", {"youth": "yes"}),
+    ("víctimas", {"victim": "yes"}),
+    ("ruta = básica", {"route": "basica"}),
+    ("mecanismo = barrido", {"mech": ["barrido"]}),
+    ("sin filtros de persona", {"sex": None, "youth": "all", "victim": "all"}),
+    ("otro trimestre", {"quarters": "second"}),
+    ("ruta = intermedia", {"route": "intermedia", "mech": []}),
+)
+
+
+def bench_cohort_changes(
+    url: str,
+    username: str = "analista",
+    changes: Sequence[tuple[str, dict]] = DEFAULT_CHANGES,
+    view: str = "funnel",
+    timeout: float = 300,
+) -> dict:
+    """Median and per-change server time (seconds) of routes-page reruns after a cohort change."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from components import funnel_data
+
+    os.environ["DATABASE_URL"] = url
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
+    at.run()
+    at.switch_page("pages/routes.py")
+    t0 = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t0
+    if view != "funnel":
+        at.radio(key="rt_view").set_value(view).run()
+    quarters = list(at.multiselect(key="ca_quarters").options)
+    per_change = []
+    for label, change in changes:
+        for suffix, value in change.items():
+            if value == "first":
+                value = [quarters[0]] if quarters else []
+            elif value == "second":
+                value = [quarters[min(1, len(quarters) - 1)]] if quarters else []
+            widget = at.get("multiselect") if suffix in ("quarters", "mech", "eth") else at.get("selectbox")
+            el = next(w for w in widget if w.key == f"ca_{suffix}")
+            el.set_value(value)
+        funnel_data.clear_cohort_reads()
+        t0 = time.perf_counter()
+        at.run()
+        per_change.append((label, time.perf_counter() - t0, bool(at.exception)))
+    times = [s for _, s, _ in per_change]
+    return {
+        "routes: first load (s)": first,
+        "routes: cohort change median (s)": statistics.median(times) if times else None,
+        "routes: cohort change max (s)": max(times) if times else None,
+        "routes: changes": [(label, round(s, 3), "ERROR" if err else "ok") for label, s, err in per_change],
+    }

@@ -1,0 +1,201 @@
+"""Plotly figures of the routes page: funnels, losses by reason, the Sankey between
+routes, service coverage and cohort comparison.
+
+Colour-blind-safe Okabe–Ito palette; every state is also written (labels, values on
+the bars) and loss reasons carry a fill pattern as well as a colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from rules.formatting import fmt_int, fmt_num, fmt_pct
+from rules.funnels import OTHER_REASON, FunnelStage, Sankey
+from rules.routes import LOSS_REASONS
+
+from .context import PageContext
+
+# Okabe & Ito (2008).
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+ROUTE_COLOURS = {"basica": OKABE_ITO["sky"], "intermedia": OKABE_ITO["blue"], "competitividad": OKABE_ITO["green"]}
+REASON_STYLE = {  # colour and fill pattern (never colour alone)
+    "no_viable": (OKABE_ITO["vermillion"], "/"),
+    "requisitos_no_cumplidos": (OKABE_ITO["orange"], "x"),
+    "abandono": (OKABE_ITO["purple"], "."),
+    OTHER_REASON: (OKABE_ITO["grey"], "-"),
+}
+EXIT_COLOURS = {
+    "graduado": OKABE_ITO["green"],
+    "asociacion_autogestionada": OKABE_ITO["blue"],
+    "salio": OKABE_ITO["vermillion"],
+    "en_curso": OKABE_ITO["grey"],
+}
+ENTRY_COLOUR = OKABE_ITO["orange"]
+COMPARE_STYLE = {"a": (OKABE_ITO["blue"], ""), "b": (OKABE_ITO["orange"], "/")}
+
+
+def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        separators=",." if lang == "es" else ".,",
+        font=dict(size=12),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig
+
+
+def stage_label(ctx: PageContext, stage: str, optional: bool = False) -> str:
+    label = ctx.t(f"routes.stage.{stage}")
+    return f"{label} ({ctx.t('routes.optional')})" if optional else label
+
+
+def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage]) -> go.Figure:
+    """One route's funnel: participants reaching each stage, with % of entrants written."""
+    labels = [stage_label(ctx, r.stage, r.optional) for r in rows]
+    text = [
+        f"{fmt_int(r.count, ctx.lang)} · {fmt_pct(r.pct_entrants, 0, ctx.lang)}" if r.count else "0"
+        for r in rows
+    ]
+    colours = [OKABE_ITO["grey"] if r.optional else ROUTE_COLOURS.get(route, OKABE_ITO["blue"]) for r in rows]
+    fig = go.Figure(
+        go.Funnel(
+            y=labels,
+            x=[r.count for r in rows],
+            text=text,
+            textinfo="text",
+            textposition="inside",
+            marker=dict(color=colours, line=dict(color="#333333", width=[2 if r.optional else 0 for r in rows])),
+            connector=dict(line=dict(color="#999999", width=1)),
+            hovertemplate="%{y}<br>%{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(title=dict(text=ctx.t(f"route.{route}"), x=0))
+    return _layout(fig, 420, ctx.lang)
+
+
+def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> go.Figure:
+    """Participants lost right after each stage, by reason (stacked, patterned)."""
+    fig = go.Figure()
+    y = [
+        (ctx.t(f"route.{route}"), stage_label(ctx, r.stage))
+        for route, rows in funnels.items()
+        for r in rows
+        if r.stage != "salida"
+    ]
+    y_multi = [[a for a, _ in y], [b for _, b in y]]
+    for reason in (*LOSS_REASONS, OTHER_REASON):
+        values = [r.losses.get(reason, 0) for rows in funnels.values() for r in rows if r.stage != "salida"]
+        if not any(values) and reason == OTHER_REASON:
+            continue
+        colour, pattern = REASON_STYLE[reason]
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=y_multi,
+                x=values,
+                name=ctx.t(f"routes.reason.{reason}"),
+                marker=dict(color=colour, pattern=dict(shape=pattern, fgcolor="#222222", size=6, fillmode="overlay")),
+                text=[fmt_int(v, ctx.lang) if v else "" for v in values],
+                textposition="auto",
+                hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"))
+    return _layout(fig, max(300, 18 * len(y) + 90), ctx.lang)
+
+
+def sankey_figure(ctx: PageContext, sankey: Sankey) -> go.Figure:
+    totals = sankey.node_totals()
+    labels, colours = [], []
+    for kind, code in sankey.nodes:
+        if kind == "entry":
+            name, colour = ctx.t(f"routes.mechanism.{code}"), ENTRY_COLOUR
+        elif kind == "route":
+            name, colour = ctx.t(f"route.{code}"), ROUTE_COLOURS.get(code, OKABE_ITO["blue"])
+        else:
+            name, colour = ctx.t(f"routes.exit.{code}"), EXIT_COLOURS.get(code, OKABE_ITO["grey"])
+        labels.append(f"{name}: {fmt_int(totals[(kind, code)], ctx.lang)}")
+        colours.append(colour)
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node=dict(label=labels, color=colours, pad=18, thickness=18, line=dict(color="#333333", width=0.5)),
+            link=dict(
+                source=[s for s, _, _ in sankey.links],
+                target=[t for _, t, _ in sankey.links],
+                value=[n for _, _, n in sankey.links],
+                color="rgba(120,120,120,0.30)",
+                hovertemplate="%{source.label} → %{target.label}: %{value}<extra></extra>",
+            ),
+        )
+    )
+    return _layout(fig, 460, ctx.lang)
+
+
+def coverage_figure(ctx: PageContext, rows: Sequence[dict]) -> go.Figure:
+    """Coverage (%) of each service among participants with services activated, per route."""
+    fig = go.Figure()
+    routes = list(dict.fromkeys(r["route"] for r in rows))
+    for route in routes:
+        sub = [r for r in rows if r["route"] == route]
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=[ctx.t(f"routes.service.{r['service']}") for r in sub],
+                x=[r["coverage_pct"] or 0 for r in sub],
+                name=ctx.t(f"route.{route}"),
+                marker=dict(color=ROUTE_COLOURS.get(route), pattern=dict(
+                    shape={"basica": "", "intermedia": "/", "competitividad": "."}.get(route, ""),
+                    fgcolor="#222222", size=6, fillmode="overlay")),
+                text=[fmt_pct(r["coverage_pct"], 1, ctx.lang) for r in sub],
+                textposition="outside",
+                hovertemplate="%{y}: %{text}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(barmode="group", xaxis=dict(range=[0, 110], title="%"), yaxis=dict(autorange="reversed"))
+    return _layout(fig, 120 + 60 * max(1, len({r["service"] for r in rows})), ctx.lang)
+
+
+def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names: tuple[str, str]) -> go.Figure:
+    """Stage-to-stage conversion of two cohorts on one route (grouped, patterned bars)."""
+    fig = go.Figure()
+    stages = [r for r in rows if r["stage"] != "ingreso"]
+    y = [stage_label(ctx, r["stage"]) for r in stages]
+    for side, name in zip(("a", "b"), names):
+        colour, pattern = COMPARE_STYLE[side]
+        values = [r[f"conversion_{side}"] for r in stages]
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=y,
+                x=[v or 0 for v in values],
+                name=name,
+                marker=dict(color=colour, pattern=dict(shape=pattern, fgcolor="#222222", size=6, fillmode="overlay")),
+                text=[fmt_pct(v, 1, ctx.lang) for v in values],
+                textposition="outside",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        title=dict(text=ctx.t(f"route.{route}"), x=0),
+        xaxis=dict(range=[0, 115], title=ctx.t("routes.col.conversion")),
+        yaxis=dict(autorange="reversed"),
+    )
+    return _layout(fig, 520, ctx.lang)
+
+
+def fmt_days(value: float | None, lang: str) -> str:
+    return fmt_num(value, 1 if value is not None and value % 1 else 0, lang)
