@@ -165,15 +165,17 @@ def render(ctx: PageContext, chosen: dict) -> None:
     st.subheader(t("sla.scorecard.detail_title", operator=op["name"], quarter=quarter_text(quarter, ctx.lang)))
     cols = st.columns(5)
     with cols[0]:
-        kpi(t("sla.kpi.score"), score_text(op["scores"].get(quarter), ctx.lang), t("sla.kpi.score_help"),
-            delta=trend_text(ctx, op["trend"]))
+        kpi(t("sla.kpi.score"), score_text(op["scores"].get(quarter), ctx.lang), t("sla.kpi.score_help"))
+        # the trend in words (a metric delta would colour "empeora" green)
+        st.caption(f"{t('sla.col.trend')}: {trend_text(ctx, op['trend'])}")
     for col, s in zip(cols[1:], (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)):
         with col:
             kpi(f"{R.STATUS_ICONS[s]} {t('sla.status.' + s)}", fmt_int(op["counts"][s], ctx.lang))
     series = [(op["name"], op["scores"], OKABE_BLUE, "solid")]
     if model["n_operators"] > 1:
         series.append((t("sla.fig.all_visible"), model["all_scores"], OKABE_ORANGE, "dash"))
-    st.plotly_chart(trend_figure(tx, series, window), width="stretch", key="sla_trend")
+    shown = [q for q in window if q <= quarter]
+    st.plotly_chart(trend_figure(tx, series, shown), width="stretch", key="sla_trend")
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
 

@@ -83,9 +83,7 @@ def _date(value: dt.date):
 
 def _contract_scope(viewer: Viewer, filters: GlobalFilters) -> list:
     """Clauses on OperatorContract: scope, route and office filters, territory via enrolments."""
-    clauses = [contract_clause(viewer), filters.route_clause(OperatorContract.route)]
-    if filters.regional_office_id is not None:
-        clauses.append(OperatorContract.regional_office_id == filters.regional_office_id)
+    clauses = _contract_scope_no_territory(viewer, filters)
     if filters.department_code or filters.municipality_code:
         clauses.append(
             exists(
@@ -161,12 +159,6 @@ class Measure:
     value: float | None
     numerator: float | None  # count of the numerator (or the median's population for days)
     denominator: int  # population; 0 = nothing to measure (sin base)
-
-
-def _window_bounds(quarters: tuple[str, ...], cutoff: dt.date) -> tuple[dt.date, dt.date]:
-    start = R.quarter_bounds(min(quarters))[0]
-    end = min(R.quarter_bounds(max(quarters))[1], cutoff)
-    return start, end
 
 
 def days_to_first_technical_assistance(
