@@ -30,6 +30,8 @@ CSS = """
 .tb-card.tb-bad {border-left-color: #D55E00;}
 .tb-card.tb-neutral {border-left-color: #999999;}
 .tb-big .tb-card .tb-value {font-size: 3.4rem;}
+.tb-card .tb-value.tb-long {font-size: 1.9rem; white-space: nowrap;}
+.tb-big .tb-card .tb-value.tb-long {font-size: 2.3rem;}
 .tb-big .tb-card .tb-label {font-size: 1.35rem;}
 .tb-big .tb-card .tb-delta, .tb-big .tb-card .tb-status {font-size: 1.2rem;}
 </style>
@@ -62,7 +64,7 @@ def card_html(fig: KeyFigure) -> str:
     e = html.escape
     parts = [f'<div class="tb-card {_tone(fig)}" role="group" aria-label="{e(fig.label)}">',
              f'<div class="tb-label">{e(fig.label)}</div>',
-             f'<div class="tb-value">{e(fig.value)}</div>']
+             f'<div class="tb-value{" tb-long" if len(fig.value) > 11 else ""}">{e(fig.value)}</div>']
     if fig.delta:
         parts.append(f'<div class="tb-delta">{_arrow(fig.delta)}{e(fig.delta)}</div>')
     if fig.status:

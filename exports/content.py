@@ -160,7 +160,7 @@ def _delta_text(vc: ViewContext, cur, prev, fmt, previous: dt.date, points: bool
     if cur is None or prev is None:
         return None
     q = quarter_label(quarter_of(previous), vc.lang)
-    d = cur - prev
+    d = round(cur - prev, 1) if points else cur - prev
     text = _signed(d, fmt) + (" " + vc.t("committee.pp") if points else "")
     return vc.t("committee.delta_vs", delta=text, quarter=q)
 
