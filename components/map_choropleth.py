@@ -145,7 +145,8 @@ def legend_html(title: str, classes: Classes, out_label: str | None, scheme_labe
 
 _SCRIPT = r"""
 (function (map) {
-  var G = /*G*/{{ this.geo }}/*G*/, D = /*D*/{{ this.data }}/*D*/;
+  var t0 = performance.now();
+  var G = JSON.parse(/*G*/'{{ this.geo }}'/*G*/), D = /*D*/{{ this.data }}/*D*/;
   var sx = G.tr[0], sy = G.tr[1], tx = G.tr[2], ty = G.tr[3];
   var arcs = G.a.map(function (a) {
     var x = 0, y = 0, out = new Array(a.length);
@@ -155,8 +156,9 @@ _SCRIPT = r"""
   function ring(ix) {
     var out = [];
     for (var k = 0; k < ix.length; k++) {
-      var i = ix[k], a = i >= 0 ? arcs[i] : arcs[~i].slice().reverse();
-      for (var j = k ? 1 : 0; j < a.length; j++) out.push(a[j]);
+      var i = ix[k], j;
+      if (i >= 0) { var a = arcs[i]; for (j = k ? 1 : 0; j < a.length; j++) out.push(a[j]); }
+      else { var b = arcs[~i]; for (j = b.length - (k ? 2 : 1); j >= 0; j--) out.push(b[j]); }
     }
     return out;
   }
@@ -200,6 +202,13 @@ _SCRIPT = r"""
     if (!v) return head + "<br>" + esc(filtered[code] ? D.t.filtered : D.t.out);
     return head + "<br>" + esc(D.t.metric) + ": " + esc(v[1]);
   }, {sticky: true, direction: "top"});
+  var bounds = null;  /* zoom first, then draw: one rendering pass instead of two */
+  (D.focus && D.focus.length ? D.focus : codes).forEach(function (c) {
+    var l = byCode[c]; if (!l) return;
+    var b = l.getBounds();
+    bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+  });
+  if (bounds) map.fitBounds(bounds, {padding: [8, 8], maxZoom: 11, animate: false});
   group.addTo(map);
   var selected = null;
   group.on("click", function (e) {
@@ -236,13 +245,7 @@ _SCRIPT = r"""
     ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 11px sans-serif;color:#1B2A22;background:rgba(255,255,255,.85);border:1px solid #555;border-radius:3px;text-align:center;line-height:16px}" +
     ".leaflet-container{background:#f7fbff}";
   document.head.appendChild(style);
-  var bounds = null;
-  (D.focus && D.focus.length ? D.focus : codes).forEach(function (c) {
-    var l = byCode[c]; if (!l) return;
-    bounds = bounds ? bounds.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
-  });
-  if (bounds) map.fitBounds(bounds, {padding: [8, 8], maxZoom: 11, animate: false});
-  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true};
+  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now()};
 })({{ this._parent.get_name() }});
 """
 
@@ -256,6 +259,8 @@ class TerritoryLayer(MacroElement):
         super().__init__()
         self._name = "TerritoryLayer"
         self._id = "territorio"
+        if "'" in geo_json or "\\" in geo_json or "\n" in geo_json:
+            raise ValueError("geometry JSON must be plain numbers and codes")  # it sits in a JS '...' literal
         self.geo = geo_json
         self.data = safe_json(data)
 
@@ -280,20 +285,27 @@ class MapSpec:
     lang: str = "es"
     basemap: bool = False
     height: int = 620
+    entries: dict | None = None  # precomputed value_entries (cached by the page)
+
+
+def value_entries(values: dict, classes: Classes, unit: str, lang: str, labels: dict) -> dict[str, list]:
+    """code → [class, es-CO text] for the municipalities with values (the tooltips' figures)."""
+    fmt = formatter(unit, lang)
+    out = {}
+    for code, v in values.items():
+        if unit == "bool":
+            text = labels["no_data"] if v is None else (labels["yes"] if v else labels["no"])
+        else:
+            text = fmt(v)
+        out[code] = [classes.index.get(code, -1), text]
+    return out
 
 
 def payload(spec: MapSpec) -> dict:
-    fmt = formatter(spec.unit, spec.lang)
-    values = {}
-    for code, v in spec.values.items():
-        cls = spec.classes.index.get(code, -1)
-        if spec.unit == "bool":
-            text = spec.labels["no_data"] if v is None else (spec.labels["yes"] if v else spec.labels["no"])
-        else:
-            text = fmt(v)
-        values[code] = [cls, text]
+    entries = spec.entries if spec.entries is not None else value_entries(
+        spec.values, spec.classes, spec.unit, spec.lang, spec.labels)
     return {
-        "v": values,
+        "v": entries,
         "n": [spec.names.get(c, (c,))[0] for c in spec.codes],
         "dn": spec.departments,
         "f": ",".join(spec.filtered_out),
@@ -310,7 +322,7 @@ def payload(spec: MapSpec) -> dict:
 
 def read_payload(script: str) -> tuple[dict, dict]:
     """(geometry, data) embedded in a rendered map script (tests and benchmarks)."""
-    geo = script.split("/*G*/")[1]
+    geo = script.split("/*G*/")[1].strip("'")
     data = script.split("/*D*/")[1]
     return json.loads(geo), json.loads(data)
 

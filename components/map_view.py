@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from data_access import territory
+from rules.i18n import t
 
 from .cache import cached_read
 from .context import PageContext
@@ -23,6 +24,7 @@ from .map_choropleth import (
     classify,
     legend_html,
     safe_json,
+    value_entries,
     wire_geometry,
 )
 
@@ -49,6 +51,23 @@ cached_alerts = cached_read("alerts")(territory.alert_symbols)
 
 def cached_values(metric: str):
     return cached_read("reference", *territory.METRICS[metric].topics)(territory.map_values)
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return {"out": t("map.out_of_scope", lang), "filtered": t("map.filtered_out", lang),
+            "yes": t("map.bool_yes", lang), "no": t("map.bool_no", lang), "no_data": t("map.legend_no_data", lang)}
+
+
+def styled_values(viewer, filters, metric: str, year, scheme: str, lang: str, url: str | None = None):
+    """(classes, code → [class, text]) of a metric: classified and formatted once per data version."""
+    values = territory.map_values(viewer, filters, metric, year, url=url)
+    unit = territory.METRICS[metric].unit
+    classes = classify(values, unit, scheme, lang, lambda key, **p: t(key, lang, **p))
+    return classes, value_entries(values, classes, unit, lang, _labels(lang))
+
+
+def cached_styled_values(metric: str):
+    return cached_read("reference", *territory.METRICS[metric].topics)(styled_values)
 
 
 def ensure_assets() -> bool:
@@ -89,13 +108,14 @@ def alert_markers(ctx: PageContext, alerts: dict, points: dict) -> list[list]:
     return out
 
 
-def render_map(ctx: PageContext, wire: dict, metric: str, values: dict, scheme: str,
+def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
                show_alerts: bool, basemap: bool, height: int = 620) -> str | None:
     """Draw the choropleth; return the code of a municipality clicked in this run (new click)."""
     cat = cached_catalogue(url=ctx.url)
     names = cat["municipalities"]
     spec_unit = territory.METRICS[metric].unit
-    classes = classify(values, spec_unit, scheme, ctx.lang, ctx.t)
+    classes, entries = cached_styled_values(metric)(ctx.viewer, ctx.filters, metric, year, scheme, ctx.lang,
+                                                    url=ctx.url)
     unfiltered = ctx.filters.with_(municipality_code=None, department_code=None, regional_office_id=None)
     territory_codes = set(cached_scope_codes(ctx.viewer, unfiltered, url=ctx.url))
     filtered_out = sorted(territory_codes - set(values))
@@ -111,9 +131,7 @@ def render_map(ctx: PageContext, wire: dict, metric: str, values: dict, scheme: 
         values=values, classes=classes, unit=spec_unit, metric_label=ctx.t(f"map.metric.{metric}"),
         legend=legend_html(ctx.t(f"map.metric.{metric}"), classes, out_label, scheme_label),
         filtered_out=filtered_out, focus=focus_codes(ctx, names, sorted(values)), alerts=alerts,
-        labels={"out": ctx.t("map.out_of_scope"), "filtered": ctx.t("map.filtered_out"),
-                "yes": ctx.t("map.bool_yes"), "no": ctx.t("map.bool_no"), "no_data": ctx.t("map.legend_no_data")},
-        lang=ctx.lang, basemap=basemap, height=height,
+        labels=_labels(ctx.lang), lang=ctx.lang, basemap=basemap, height=height, entries=entries,
     )
     state = st_folium(build_map(spec), key=MAP_KEY, height=height, use_container_width=True,
                       returned_objects=["last_active_drawing"])

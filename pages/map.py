@@ -106,7 +106,7 @@ def _pick() -> None:
 def map_and_profile() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        clicked = render_map(ctx, wire, metric, values, scheme, show_alerts, basemap)
+        clicked = render_map(ctx, wire, metric, year, values, scheme, show_alerts, basemap)
         if not values:
             st.warning(t("map.no_values"))
         note()
@@ -148,5 +148,7 @@ def profile_extras(code: str):
 
 map_and_profile()
 
-with st.expander(t("map.table_title")):
+# The figures as a sortable table (and downloads): on demand, so that the map page stays fast.
+if st.toggle(t("map.table_toggle"), value=False, key="map_table"):
+    st.subheader(t("map.table_title"))
     show_table()

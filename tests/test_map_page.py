@@ -132,6 +132,7 @@ def test_comite_sees_no_figure_outside_its_office(map_store):
     office = _office_codes(map_store, "CAR")
     at = run_app(map_store, "comite", page="pages/map.py")
     assert not at.exception
+    at.toggle(key="map_table").set_value(True).run()  # the figures as a table too
     assert len(at.selectbox(key="map_metric").options) == len(available_metrics())
     for metric in available_metrics():
         at.selectbox(key="map_metric").set_value(metric).run()
