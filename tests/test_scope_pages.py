@@ -1,0 +1,453 @@
+"""Scope, pages × roles: every page of ``app.PAGES`` for every demo account allowed to see
+it, run under AppTest on the demo store (SQLite and PostgreSQL). Every page runs through
+the app shell without an exception or an error element; then
+
+* for each comité regional account (Caribe — CAR — and Pacífico), nothing the page sends
+  to the browser — texts, metrics, widget options, dataframes, chart specs (Plotly,
+  Vega), custom-component arguments (the map), HTML, download payloads (CSV, Excel,
+  PPTX) — contains a municipality code of another office, or a municipality name that
+  exists only outside its office;
+* for the operador account, nothing contains another operator's name or code.
+
+The page list is read from app.py, so new pages are covered as they land. The same
+oracle checks every ``tablero`` command that has ``--as-user`` (table ``CLI_ARGS``).
+
+What is scanned is the protobuf of every element (the exact payload the browser gets),
+not the rendered pixels: a value drawn only inside a PNG (PPTX charts) is not read, but
+the same figures are checked where the page draws them. PDF downloads are not decoded
+(no PDF text extractor in the dependencies); the PPTX of the same pack is.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+
+import click
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from cli.cmd_bench import app_pages
+from tests.apptest_utils import run_app
+
+PAGES = app_pages()
+ACCOUNTS = {  # demo account → role
+    "directivo": "directivo",
+    "analista": "analista_pmo",
+    "comite": "comite_regional",
+    "comite_pac": "comite_regional",
+    "operador": "operador",
+    "admin": "admin",
+}
+CASES = [(page, user) for page in PAGES for user, role in ACCOUNTS.items() if role in page.roles]
+
+# Proto fields that carry identifiers or links, never data (random hex ids could look like codes).
+SKIP_FIELDS = {"id", "form_id", "fragment_id", "deferred_file_id", "url", "element_id", "key",
+               "component_name", "widget_id", "delta_path", "active_script_hash", "page_script_hash"}
+SKIP_JSON_KEYS = {"uid"}  # plotly's random trace ids
+
+
+# ------------------------------------------------------------------------------ oracle
+
+
+@dataclass
+class Oracle:
+    """What a viewer must never see: codes and (unambiguous) names."""
+
+    label: str
+    codes: frozenset[str]
+    names: re.Pattern | None
+    code_pattern: re.Pattern = re.compile(r"(?<![0-9A-Za-z_])\d{5}(?![0-9A-Za-z_])")
+
+    def find(self, text: str) -> set[str]:
+        hits = {c for c in self.code_pattern.findall(text) if c in self.codes}
+        if self.names is not None:
+            hits |= set(self.names.findall(text))
+        return hits
+
+
+def _name_regex(names: Iterable[str]) -> re.Pattern | None:
+    names = sorted(set(names), key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+
+
+def _vocabulary(url: str, office_id: int | None) -> str:
+    """Generic words a viewer legitimately reads (UI strings, people's and organisations'
+    names, chain/service/ANS names, its own departments): a municipality name that occurs
+    in them (e.g. «Colombia», «Suárez», «Restrepo») cannot be told apart from them."""
+    from data_access import demo
+    from data_access.db import get_engine
+    from data_access.models import (
+        AllianceEvidence,
+        AppUser,
+        Department,
+        Municipality,
+        Operator,
+        RegionalOffice,
+        ServiceType,
+        SlaDefinition,
+        ValueChain,
+    )
+
+    parts: list[str] = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "locales").glob("*.json")):
+        for entry in json.loads(path.read_text(encoding="utf-8")).values():
+            parts.extend(str(v) for v in (entry.values() if isinstance(entry, dict) else [entry]))
+    for value in vars(demo).values():  # the demo's name pools (surnames, allies, operators' words)
+        if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
+            parts.extend(value)
+        elif isinstance(value, dict):
+            parts.extend(str(v) for v in value.values() if isinstance(v, str))
+    cols = [Operator.name, ValueChain.name, ServiceType.name, SlaDefinition.name, SlaDefinition.description,
+            RegionalOffice.name, AppUser.display_name, AllianceEvidence.ally_name]
+    with get_engine(url).connect() as conn:
+        for col in cols:
+            parts.extend(str(v) for v in conn.execute(select(col).distinct()).scalars() if v)
+        if office_id is not None:
+            parts.extend(conn.execute(
+                select(Department.name).where(Department.code.in_(
+                    select(Municipality.department_code).where(Municipality.regional_office_id == office_id))
+                )).scalars())
+    return "\n".join(parts)
+
+
+_ORACLES: dict[tuple[str, str], Oracle] = {}
+
+
+def office_oracle(url: str, username: str) -> Oracle:
+    """Codes of municipalities outside the account's office, and the names that exist only
+    outside it (minus ambiguous generic words)."""
+    key = (url, username)
+    if key not in _ORACLES:
+        from data_access.auth import viewer_for_username
+        from data_access.db import get_engine
+        from data_access.models import Municipality, RegionalOffice
+
+        viewer = viewer_for_username(username, url=url)
+        assert viewer is not None and viewer.regional_office_id is not None, username
+        with get_engine(url).connect() as conn:
+            rows = conn.execute(select(Municipality.code, Municipality.name, Municipality.regional_office_id)).all()
+            office = conn.execute(select(RegionalOffice.code).where(
+                RegionalOffice.id == viewer.regional_office_id)).scalar_one()
+        inside_names = {n for _, n, o in rows if o == viewer.regional_office_id}
+        outside = [(c, n) for c, n, o in rows if o != viewer.regional_office_id]
+        # In-office names count as vocabulary: «El Carmen» is inside «El Carmen de Bolívar».
+        vocabulary = _vocabulary(url, viewer.regional_office_id) + "\n" + "\n".join(sorted(inside_names))
+        candidates = {n for _, n in outside if n not in inside_names}
+        generic = _name_regex(candidates)
+        ambiguous = set(generic.findall(vocabulary)) if generic else set()
+        _ORACLES[key] = Oracle(
+            label=f"{username} (oficina {office})",
+            codes=frozenset(c for c, _ in outside),
+            names=_name_regex(candidates - ambiguous),
+        )
+    return _ORACLES[key]
+
+
+def operator_oracle(url: str, username: str) -> Oracle:
+    key = (url, username)
+    if key not in _ORACLES:
+        from data_access.auth import viewer_for_username
+        from data_access.db import get_engine
+        from data_access.models import Operator
+
+        viewer = viewer_for_username(username, url=url)
+        assert viewer is not None and viewer.operator_id is not None, username
+        with get_engine(url).connect() as conn:
+            others = conn.execute(select(Operator.code, Operator.name).where(Operator.id != viewer.operator_id)).all()
+        patterns = [c for c, _ in others] + [n for _, n in others]
+        _ORACLES[key] = Oracle(label=f"{username} (operador {viewer.operator_id})", codes=frozenset(),
+                               names=_name_regex(patterns))
+    return _ORACLES[key]
+
+
+def oracle_for(url: str, username: str) -> Oracle | None:
+    role = ACCOUNTS[username]
+    if role == "comite_regional":
+        return office_oracle(url, username)
+    if role == "operador":
+        return operator_oracle(url, username)
+    return None
+
+
+# ------------------------------------------------------------ what the browser receives
+
+
+def _walk_json(value, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in SKIP_JSON_KEYS:
+                continue
+            yield where, str(k)
+            yield from _walk_json(v, where)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk_json(v, where)
+    elif isinstance(value, str):
+        yield from _strings_of(value, where)
+
+
+def _strings_of(text: str, where: str) -> Iterator[tuple[str, str]]:
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") and len(stripped) > 1:
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            yield from _walk_json(parsed, where)
+            return
+    yield where, text
+
+
+def _frame_strings(df: pd.DataFrame, where: str) -> Iterator[tuple[str, str]]:
+    yield where, " | ".join(str(c) for c in df.columns)
+    if df.index.dtype == object:
+        yield where, " | ".join(str(i) for i in df.index)
+    for col in df.columns:
+        series = df[col]
+        if series.dtype == object or str(series.dtype) in ("string", "category"):
+            yield where, "\n".join(str(v) for v in series.dropna().tolist())
+
+
+def _arrow_strings(data: bytes, where: str) -> Iterator[tuple[str, str]]:
+    import pyarrow as pa
+
+    try:
+        table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    except Exception:  # noqa: BLE001 - not Arrow: opaque bytes are not shown to a person
+        return
+    yield from _frame_strings(table.to_pandas(), where)
+
+
+def _proto_strings(msg, where: str) -> Iterator[tuple[str, str]]:
+    for field, value in msg.ListFields():
+        if field.name in SKIP_FIELDS:
+            continue
+        here = f"{where}.{field.name}"
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            for k, v in value.items():
+                yield here, str(k)
+                if hasattr(v, "ListFields"):
+                    yield from _proto_strings(v, here)
+                elif isinstance(v, str):
+                    yield from _strings_of(v, here)
+            continue
+        repeated = getattr(field, "is_repeated", None)
+        if repeated is None:
+            repeated = field.label == field.LABEL_REPEATED
+        for v in (value if repeated else [value]):
+            if field.type == field.TYPE_MESSAGE:
+                yield from _proto_strings(v, here)
+            elif field.type == field.TYPE_STRING:
+                yield from _strings_of(v, here)
+            elif field.type == field.TYPE_BYTES:
+                yield from _arrow_strings(v, here)
+
+
+def _nodes(node) -> Iterator:
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from _nodes(child)
+
+
+def _payload_strings(data: bytes, mimetype: str, name: str) -> Iterator[tuple[str, str]]:
+    where = f"download {name} ({mimetype})"
+    if data[:2] == b"PK":  # xlsx / pptx / docx: every XML part, tags stripped
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for member in zf.namelist():
+                if member.endswith((".xml", ".rels")):
+                    xml = zf.read(member).decode("utf-8", "replace")
+                    yield f"{where}:{member}", unescape(re.sub(r"<[^>]+>", " ", xml))
+                elif member.endswith((".xlsx", ".bin")) and zf.read(member)[:2] == b"PK":
+                    yield from _payload_strings(zf.read(member), "embedded", f"{name}/{member}")
+        return
+    if data[:4] == b"%PDF":
+        return  # see module docstring
+    yield where, data.decode("utf-8-sig", "replace")
+
+
+class DownloadCapture:
+    """Records what download buttons would serve (static bytes and deferred builders)."""
+
+    def __init__(self, monkeypatch):
+        from streamlit.runtime.media_file_manager import MediaFileManager
+
+        self.static: dict[str, tuple[bytes, str, str]] = {}
+        self.deferred: dict[str, tuple[object, str, str]] = {}
+        orig_add, orig_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+        capture = self
+
+        def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+            url = orig_add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+            if is_for_static_download and isinstance(path_or_data, bytes):
+                capture.static[url] = (path_or_data, mimetype, file_name or "")
+            return url
+
+        def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+            file_id = orig_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+            capture.deferred[file_id] = (data_callable, mimetype or "", file_name or "")
+            return file_id
+
+        monkeypatch.setattr(MediaFileManager, "add", add)
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+
+    def payloads(self, at) -> Iterator[tuple[str, str]]:
+        for btn in at.get("download_button"):
+            proto = btn.proto
+            if proto.url and proto.url in self.static:
+                data, mime, name = self.static[proto.url]
+            elif proto.deferred_file_id and proto.deferred_file_id in self.deferred:
+                fn, mime, name = self.deferred[proto.deferred_file_id]
+                if "pdf" in mime:
+                    continue  # not decoded (module docstring); its PPTX twin is
+                data = fn()
+                data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            else:
+                raise AssertionError(f"download button {proto.label!r}: payload not captured")
+            yield from _payload_strings(data, mime, name)
+
+
+def visible_strings(at, downloads: DownloadCapture | None = None) -> Iterator[tuple[str, str]]:
+    """(where, text) of everything the run sends to the browser."""
+    for node in _nodes(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ListFields"):
+            yield from _proto_strings(proto, getattr(node, "type", type(node).__name__))
+    for i, df in enumerate(at.dataframe):
+        value = df.value
+        if isinstance(value, pd.DataFrame):
+            yield from _frame_strings(value, f"dataframe[{i}]")
+    if downloads is not None:
+        yield from downloads.payloads(at)
+
+
+def leaks(oracle: Oracle, strings: Iterable[tuple[str, str]]) -> list[str]:
+    found: dict[str, set[str]] = {}
+    for where, text in strings:
+        for hit in oracle.find(text):
+            found.setdefault(hit, set()).add(where)
+    return [f"{hit!r} in {', '.join(sorted(w)[:4])}" for hit, w in sorted(found.items())]
+
+
+# ------------------------------------------------------------------------------ pages
+
+
+@pytest.mark.parametrize(("page", "username"), CASES, ids=[f"{p.name}-{u}" for p, u in CASES])
+def test_page_shows_only_the_viewers_scope(page, username, demo_store, monkeypatch):
+    downloads = DownloadCapture(monkeypatch)
+    at = run_app(demo_store, username, page.path)
+    assert not at.exception, f"{page.path} as {username}: {[e.value for e in at.exception]}"
+    assert not at.error, f"{page.path} as {username}: {[e.value for e in at.error]}"
+    # The page ran inside the app shell (login gate, scope, filters), not on its own.
+    assert any(b.key == "logout" for b in at.sidebar.button), f"{page.path}: the app shell did not run"
+    oracle = oracle_for(demo_store, username)
+    if oracle is None:
+        return
+    found = leaks(oracle, visible_strings(at, downloads))
+    assert not found, f"{page.path} as {oracle.label} shows out-of-scope data:\n" + "\n".join(found)
+
+
+def test_oracles_are_meaningful(demo_store):
+    """The oracles really detect: the CAR comité's set is large and excludes its own."""
+    car = office_oracle(demo_store, "comite")
+    assert len(car.codes) > 900
+    assert car.find("Medellín (05001) y Pasto") == {"05001", "Medellín", "Pasto"}
+    assert not car.find("Barranquilla (08001), Cartagena de Indias, Colombia, Suárez")
+    op = operator_oracle(demo_store, "operador")
+    assert op.names is not None
+
+
+def test_scan_sees_what_a_national_viewer_sees(demo_store, monkeypatch):
+    """The scan itself works: the map page of a national viewer (its figures table and
+    downloads list every municipality) is full of what the CAR comité must not see."""
+    downloads = DownloadCapture(monkeypatch)
+    at = run_app(demo_store, "directivo", "pages/map.py")
+    assert not at.exception
+    found = leaks(office_oracle(demo_store, "comite"), visible_strings(at, downloads))
+    assert len(found) > 50
+    assert any("download" in f for f in found)
+
+
+# -------------------------------------------------------------------------------- CLI
+
+# Arguments per command path (one run per variant). A new command with --as-user that
+# needs arguments fails test_cli_table_is_complete until it is listed here.
+CLI_ARGS: dict[str, list[list[str]]] = {
+    "audit log": [[]],
+    "export pack": [["--out", "{tmp}/pack.pptx"]],
+    "import tracking-matrix": [["--dry-run", "{tmp}/matrix.xlsx"]],
+    "indicator alliance": [["--as-of", "2026-09-30", "--by", "municipality"],
+                           ["--as-of", "2026-09-30", "--by", "regional_office"]],
+    "sla definitions": [[]],
+    "sla scorecard": [["--quarter", "2026Q3"], ["--quarter", "2026Q3", "--summary"]],
+}
+# Files some commands read, made by another command first.
+CLI_SETUP = {"import tracking-matrix": [["import", "template", "{tmp}/matrix.xlsx"]]}
+
+
+def _commands(group: click.Group, prefix: tuple = ()) -> Iterator[tuple[str, click.Command]]:
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, prefix + (name,))
+        else:
+            yield " ".join(prefix + (name,)), cmd
+
+
+def _as_user_commands() -> dict[str, click.Command]:
+    from cli.main import tablero
+
+    return {path: cmd for path, cmd in _commands(tablero) if any(p.name == "as_user" for p in cmd.params)}
+
+
+def test_cli_table_is_complete():
+    missing = []
+    for path, cmd in _as_user_commands().items():
+        needs = [p.name for p in cmd.params if p.required]
+        if needs and path not in CLI_ARGS:
+            missing.append(f"{path} (needs {', '.join(needs)})")
+    assert not missing, "add to CLI_ARGS in tests/test_scope_pages.py: " + "; ".join(missing)
+
+
+@pytest.mark.parametrize("username", ["comite", "operador"])
+def test_cli_as_user_shows_only_the_viewers_scope(username, demo_store, tmp_path):
+    from cli.main import tablero
+
+    oracle = oracle_for(demo_store, username)
+    runner = CliRunner()
+    env = {"DATABASE_URL": demo_store}
+    failures = []
+    for path, cmd in _as_user_commands().items():
+        for setup in CLI_SETUP.get(path, []):
+            result = runner.invoke(tablero, [a.format(tmp=tmp_path) for a in setup], env=env)
+            assert result.exit_code == 0, f"setup of {path}: {result.output}"
+        has_format = any(p.name == "format" and "json" in getattr(p.type, "choices", ()) for p in cmd.params)
+        for variant in CLI_ARGS.get(path, [[]]):
+            args = [a.format(tmp=tmp_path) for a in variant]
+            if has_format and "--format" not in args:
+                args += ["--format", "json"]
+            argv = path.split() + args + ["--as-user", username]
+            result = runner.invoke(tablero, argv, env=env)
+            if result.exception and not isinstance(result.exception, SystemExit):
+                failures.append(f"tablero {' '.join(argv)} crashed: {result.exception!r}")
+                continue
+            strings = [("stdout", result.output)]
+            for produced in tmp_path.glob("*.pptx"):
+                strings.extend(_payload_strings(produced.read_bytes(), "pptx", produced.name))
+                produced.unlink()
+            found = leaks(oracle, strings)
+            if found:
+                failures.append(f"tablero {' '.join(argv)} as {oracle.label}:\n  " + "\n  ".join(found))
+    assert not failures, "\n".join(failures)
