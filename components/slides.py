@@ -93,6 +93,16 @@ def render(ctx: PageContext, data: SlideData, *, big: bool = True, key: str = "s
     """Draw one view: header (title; cut-off, scope, filters), cards, chart, notes, table, note."""
     st.markdown(f'<h1 class="tb-slide-title">{_esc(data.title)}</h1>'
                 f'<div class="tb-slide-sub">{_esc(data.subtitle)}</div>', unsafe_allow_html=True)
+    if big and data.figure is not None and len(data.key_figures) <= 6:
+        # one screen: the chart on the left, the key figures stacked on the right
+        left, right = st.columns([3, 1], gap="medium")
+        with right:
+            st.markdown('<div class="tb-big">', unsafe_allow_html=True)
+            render_cards(ctx, data.key_figures, per_row=1, links=False, key=f"{key}_cards")
+            st.markdown("</div>", unsafe_allow_html=True)
+        with left:
+            render_chart_and_table(ctx, data, big=True, key=key, show_table=show_table)
+        return
     if data.key_figures:
         st.markdown('<div class="tb-big">' if big else "<div>", unsafe_allow_html=True)
         render_cards(ctx, data.key_figures, per_row=per_row, links=not big, key=f"{key}_cards")

@@ -250,7 +250,8 @@ def build_map(vc: ViewContext) -> SlideData:
     both = sum(1 for r in rows if r["prioritised"] and r["households"] > 0)
     alerts = sum(r["alerts_open"] for r in rows)
     figs = [
-        KeyFigure("municipalities_attended", vc.t("committee.kpi.municipalities_attended"), fmt_int(attended, lang)),
+        KeyFigure("municipalities_households", vc.t("committee.kpi.municipalities_households"),
+                  fmt_int(attended, lang)),
         KeyFigure("municipalities_prioritised", vc.t("committee.kpi.municipalities_prioritised"),
                   fmt_int(prioritised, lang)),
         KeyFigure("prioritised_attended", vc.t("committee.kpi.prioritised_attended"), fmt_int(both, lang),
@@ -281,6 +282,7 @@ def build_map(vc: ViewContext) -> SlideData:
     slide.figure = charts.choropleth(
         polygons, values,
         lambda lo, hi: (vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)) if hi > lo
+                        else vc.t("committee.map.class_single") if lo == 1
                         else vc.t("committee.map.class_one", n=fmt_int(lo, lang))),
         vc.t("committee.map.none"),
     )
