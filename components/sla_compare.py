@@ -65,7 +65,7 @@ def compare_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: 
     return {
         "scores": scores,
         "figure": trend_figure(tx, [(name_a, scores[a], OKABE_BLUE, "solid"), (name_b, scores[b], OKABE_ORANGE, "dash")],
-                               window),
+                               [q for q in window if q <= quarter]),
         "table": compare_table(tx, frame[frame["quarter"] == quarter], a, b, name_a, name_b),
     }
 
