@@ -110,10 +110,14 @@ def classify(values: dict[str, float | None], unit: str, scheme: str, lang: str,
                 klass = mapclassify.FisherJenks if scheme == "natural_breaks" else mapclassify.Quantiles
                 bins = np.unique(klass(y, k=k_eff).bins)
         bins = list(bins)
+        integral = unit == "count" and all(float(v).is_integer() for v in distinct)
+        if integral:  # v ≤ b ⟺ v ≤ ⌊b⌋ for whole numbers: same classes, exact labels
+            bins = sorted({float(np.floor(b)) for b in bins})
         lo = float(distinct[0])
         for b in bins:
             labels.append(fmt(lo) if lo == b else f"{fmt(lo)} – {fmt(b)}")
-            lo = float(b)
+            # classes are (previous break, break]: counts start at the next integer
+            lo = float(int(b) + 1) if integral else float(b)
         n = len(bins)
         step = (len(PALETTE) - 1) / max(1, n - 1)
         colours = [PALETTE[round(i * step)] for i in range(n)] if n > 1 else [PALETTE[2]]
