@@ -44,17 +44,27 @@ EXIT_COLOURS = {
 }
 ENTRY_COLOUR = OKABE_ITO["orange"]
 COMPARE_STYLE = {"a": (OKABE_ITO["blue"], ""), "b": (OKABE_ITO["orange"], "/")}
+ROUTE_PATTERNS = {"basica": "", "intermedia": "/", "competitividad": "."}
 
 
-def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=30, b=10),
-        separators=",." if lang == "es" else ".,",
-        font=dict(size=12),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-    )
-    return fig
+def figure(data: list[dict], layout: dict, height: int, lang: str, validate: bool = False) -> go.Figure:
+    """A figure from plain specs. Plotly's per-property validation dominates the cost of a
+    rerun, so the page skips it (``_validate=False``) for these fixed, tested specs; the
+    tests build every figure with ``validate=True``."""
+    base = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "separators": ",." if lang == "es" else ".,",
+        "font": {"size": 12},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    }
+    spec = {"data": data, "layout": {**base, **layout}}
+    if validate:
+        return go.Figure(spec)
+    try:
+        return go.Figure(spec, _validate=False)
+    except TypeError:  # a plotly without the private fast path
+        return go.Figure(spec)
 
 
 def stage_label(ctx: PageContext, stage: str, optional: bool = False) -> str:
@@ -62,7 +72,7 @@ def stage_label(ctx: PageContext, stage: str, optional: bool = False) -> str:
     return f"{label} ({ctx.t('routes.optional')})" if optional else label
 
 
-def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage]) -> go.Figure:
+def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], validate: bool = False) -> go.Figure:
     """One route's funnel: participants reaching each stage, with % of entrants written."""
     labels = [stage_label(ctx, r.stage, r.optional) for r in rows]
     text = [
@@ -70,25 +80,22 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage]) -> 
         for r in rows
     ]
     colours = [OKABE_ITO["grey"] if r.optional else ROUTE_COLOURS.get(route, OKABE_ITO["blue"]) for r in rows]
-    fig = go.Figure(
-        go.Funnel(
-            y=labels,
-            x=[r.count for r in rows],
-            text=text,
-            textinfo="text",
-            textposition="inside",
-            marker=dict(color=colours, line=dict(color="#333333", width=[2 if r.optional else 0 for r in rows])),
-            connector=dict(line=dict(color="#999999", width=1)),
-            hovertemplate="%{y}<br>%{text}<extra></extra>",
-        )
-    )
-    fig.update_layout(title=dict(text=ctx.t(f"route.{route}"), x=0))
-    return _layout(fig, 420, ctx.lang)
+    trace = {
+        "type": "funnel",
+        "y": labels,
+        "x": [r.count for r in rows],
+        "text": text,
+        "textinfo": "text",
+        "textposition": "inside",
+        "marker": {"color": colours, "line": {"color": "#333333", "width": [2 if r.optional else 0 for r in rows]}},
+        "connector": {"line": {"color": "#999999", "width": 1}},
+        "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+    }
+    return figure([trace], {"title": {"text": ctx.t(f"route.{route}"), "x": 0}}, 420, ctx.lang, validate)
 
 
-def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> go.Figure:
+def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]], validate: bool = False) -> go.Figure:
     """Participants lost right after each stage, by reason (stacked, patterned)."""
-    fig = go.Figure()
     y = [
         (ctx.t(f"route.{route}"), stage_label(ctx, r.stage))
         for route, rows in funnels.items()
@@ -96,28 +103,29 @@ def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> go
         if r.stage != "salida"
     ]
     y_multi = [[a for a, _ in y], [b for _, b in y]]
+    traces = []
     for reason in (*LOSS_REASONS, OTHER_REASON):
         values = [r.losses.get(reason, 0) for rows in funnels.values() for r in rows if r.stage != "salida"]
         if not any(values) and reason == OTHER_REASON:
             continue
         colour, pattern = REASON_STYLE[reason]
-        fig.add_trace(
-            go.Bar(
-                orientation="h",
-                y=y_multi,
-                x=values,
-                name=ctx.t(f"routes.reason.{reason}"),
-                marker=dict(color=colour, pattern=dict(shape=pattern, fgcolor="#222222", size=6, fillmode="overlay")),
-                text=[fmt_int(v, ctx.lang) if v else "" for v in values],
-                textposition="auto",
-                hovertemplate="%{y}<br>%{fullData.name}: %{x}<extra></extra>",
-            )
-        )
-    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed"))
-    return _layout(fig, max(300, 18 * len(y) + 90), ctx.lang)
+        traces.append({
+            "type": "bar",
+            "orientation": "h",
+            "y": y_multi,
+            "x": values,
+            "name": ctx.t(f"routes.reason.{reason}"),
+            "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#222222", "size": 6,
+                                                    "fillmode": "overlay"}},
+            "text": [fmt_int(v, ctx.lang) if v else "" for v in values],
+            "textposition": "auto",
+            "hovertemplate": "%{y}<br>%{fullData.name}: %{x}<extra></extra>",
+        })
+    layout = {"barmode": "stack", "yaxis": {"autorange": "reversed"}}
+    return figure(traces, layout, max(300, 18 * len(y) + 90), ctx.lang, validate)
 
 
-def sankey_figure(ctx: PageContext, sankey: Sankey) -> go.Figure:
+def sankey_figure(ctx: PageContext, sankey: Sankey, validate: bool = False) -> go.Figure:
     totals = sankey.node_totals()
     labels, colours = [], []
     for kind, code in sankey.nodes:
@@ -129,72 +137,71 @@ def sankey_figure(ctx: PageContext, sankey: Sankey) -> go.Figure:
             name, colour = ctx.t(f"routes.exit.{code}"), EXIT_COLOURS.get(code, OKABE_ITO["grey"])
         labels.append(f"{name}: {fmt_int(totals[(kind, code)], ctx.lang)}")
         colours.append(colour)
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node=dict(label=labels, color=colours, pad=18, thickness=18, line=dict(color="#333333", width=0.5)),
-            link=dict(
-                source=[s for s, _, _ in sankey.links],
-                target=[t for _, t, _ in sankey.links],
-                value=[n for _, _, n in sankey.links],
-                color="rgba(120,120,120,0.30)",
-                hovertemplate="%{source.label} → %{target.label}: %{value}<extra></extra>",
-            ),
-        )
-    )
-    return _layout(fig, 460, ctx.lang)
+    trace = {
+        "type": "sankey",
+        "arrangement": "snap",
+        "node": {"label": labels, "color": colours, "pad": 18, "thickness": 18,
+                 "line": {"color": "#333333", "width": 0.5}},
+        "link": {
+            "source": [a for a, _, _ in sankey.links],
+            "target": [b for _, b, _ in sankey.links],
+            "value": [n for _, _, n in sankey.links],
+            "color": "rgba(120,120,120,0.30)",
+            "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>",
+        },
+    }
+    return figure([trace], {}, 460, ctx.lang, validate)
 
 
-def coverage_figure(ctx: PageContext, rows: Sequence[dict]) -> go.Figure:
+def coverage_figure(ctx: PageContext, rows: Sequence[dict], validate: bool = False) -> go.Figure:
     """Coverage (%) of each service among participants with services activated, per route."""
-    fig = go.Figure()
-    routes = list(dict.fromkeys(r["route"] for r in rows))
-    for route in routes:
+    traces = []
+    for route in dict.fromkeys(r["route"] for r in rows):
         sub = [r for r in rows if r["route"] == route]
-        fig.add_trace(
-            go.Bar(
-                orientation="h",
-                y=[ctx.t(f"routes.service.{r['service']}") for r in sub],
-                x=[r["coverage_pct"] or 0 for r in sub],
-                name=ctx.t(f"route.{route}"),
-                marker=dict(color=ROUTE_COLOURS.get(route), pattern=dict(
-                    shape={"basica": "", "intermedia": "/", "competitividad": "."}.get(route, ""),
-                    fgcolor="#222222", size=6, fillmode="overlay")),
-                text=[fmt_pct(r["coverage_pct"], 1, ctx.lang) for r in sub],
-                textposition="outside",
-                hovertemplate="%{y}: %{text}<extra>%{fullData.name}</extra>",
-            )
-        )
-    fig.update_layout(barmode="group", xaxis=dict(range=[0, 110], title="%"), yaxis=dict(autorange="reversed"))
-    return _layout(fig, 120 + 60 * max(1, len({r["service"] for r in rows})), ctx.lang)
+        traces.append({
+            "type": "bar",
+            "orientation": "h",
+            "y": [ctx.t(f"routes.service.{r['service']}") for r in sub],
+            "x": [r["coverage_pct"] or 0 for r in sub],
+            "name": ctx.t(f"route.{route}"),
+            "marker": {"color": ROUTE_COLOURS.get(route), "pattern": {
+                "shape": ROUTE_PATTERNS.get(route, ""), "fgcolor": "#222222", "size": 6, "fillmode": "overlay"}},
+            "text": [fmt_pct(r["coverage_pct"], 1, ctx.lang) for r in sub],
+            "textposition": "outside",
+            "hovertemplate": "%{y}: %{text}<extra>%{fullData.name}</extra>",
+        })
+    layout = {"barmode": "group", "xaxis": {"range": [0, 110], "title": {"text": "%"}},
+              "yaxis": {"autorange": "reversed"}}
+    return figure(traces, layout, 120 + 60 * max(1, len({r["service"] for r in rows})), ctx.lang, validate)
 
 
-def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names: tuple[str, str]) -> go.Figure:
+def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names: tuple[str, str],
+                      validate: bool = False) -> go.Figure:
     """Stage-to-stage conversion of two cohorts on one route (grouped, patterned bars)."""
-    fig = go.Figure()
     stages = [r for r in rows if r["stage"] != "ingreso"]
     y = [stage_label(ctx, r["stage"]) for r in stages]
+    traces = []
     for side, name in zip(("a", "b"), names):
         colour, pattern = COMPARE_STYLE[side]
         values = [r[f"conversion_{side}"] for r in stages]
-        fig.add_trace(
-            go.Bar(
-                orientation="h",
-                y=y,
-                x=[v or 0 for v in values],
-                name=name,
-                marker=dict(color=colour, pattern=dict(shape=pattern, fgcolor="#222222", size=6, fillmode="overlay")),
-                text=[fmt_pct(v, 1, ctx.lang) for v in values],
-                textposition="outside",
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        title=dict(text=ctx.t(f"route.{route}"), x=0),
-        xaxis=dict(range=[0, 115], title=ctx.t("routes.col.conversion")),
-        yaxis=dict(autorange="reversed"),
-    )
-    return _layout(fig, 520, ctx.lang)
+        traces.append({
+            "type": "bar",
+            "orientation": "h",
+            "y": y,
+            "x": [v or 0 for v in values],
+            "name": name,
+            "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#222222", "size": 6,
+                                                    "fillmode": "overlay"}},
+            "text": [fmt_pct(v, 1, ctx.lang) for v in values],
+            "textposition": "outside",
+        })
+    layout = {
+        "barmode": "group",
+        "title": {"text": ctx.t(f"route.{route}"), "x": 0},
+        "xaxis": {"range": [0, 115], "title": {"text": ctx.t("routes.col.conversion")}},
+        "yaxis": {"autorange": "reversed"},
+    }
+    return figure(traces, layout, 520, ctx.lang, validate)
 
 
 def fmt_days(value: float | None, lang: str) -> str:
