@@ -1,31 +1,58 @@
 """Alliance-indicator figures: sorted drill-down bars and series, each with the goal line.
 
-States are never told by colour alone: every bar carries its value, its fraction and an
-icon (✅ meets the goal, ⚠️ does not, «sin datos» without denominator); the palette is
-Okabe–Ito (blue / vermillion / grey), safe for colour-blind readers. No SQL here.
+States are never told by colour alone: every bar carries its value, its fraction and the
+state in words (✓ cumple / ✗ bajo la meta / sin datos, plus a hatch pattern for «sin
+datos»); series markers differ in shape; the palette is Okabe–Ito (blue / vermillion /
+grey), safe for colour-blind readers. No SQL here.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
-from rules.formatting import fmt_int, fmt_pct
+from rules.formatting import NO_DATA
+from rules.formatting import fmt_pct as _fmt_pct
 
 BLUE, VERMILLION, GREY, BLACK = "#0072B2", "#D55E00", "#999999", "#000000"
 MAX_BARS = 40
 
 
-def _icon(value: float | None, goal: float) -> str:
+def fmt_int(value, lang: str = "es") -> str:
+    """Same text as ``rules.formatting.fmt_int`` (1.234 / 1,234) without a Babel call: the
+    charts format hundreds of labels per run."""
     if value is None:
-        return "ℹ️"
-    return "✅" if value >= goal else "⚠️"
+        return NO_DATA.get(lang, "sin datos")
+    text = f"{int(round(value)):,}"
+    return text.replace(",", ".") if lang == "es" else text
 
 
-def bar_label(row, goal: float, lang: str, no_data: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def fmt_pct(value, decimals: int = 1, lang: str = "es") -> str:
+    """``rules.formatting.fmt_pct`` (83,5 %), memoised: Babel's rounding is kept exactly."""
+    return _fmt_pct(value, decimals, lang)
+
+
+def fmt_money(value, lang: str = "es") -> str:
+    """Same text as ``rules.formatting.fmt_money`` ($ 12.500.000)."""
+    if value is None:
+        return NO_DATA.get(lang, "sin datos")
+    sign = "-" if value < 0 else ""
+    return f"{sign}$ {fmt_int(abs(value), lang)}"
+
+
+def _state(value: float | None, goal: float, t: Callable[[str], str]) -> str:
+    """The goal state in words with a plain symbol (renders in any font, no emoji needed)."""
+    if value is None:
+        return t("alliance.no_data")
+    return t("alliance.chart_meets") if value >= goal else t("alliance.chart_below")
+
+
+def bar_label(row, goal: float, lang: str, t: Callable[[str], str]) -> str:
     if row.percent is None:
-        return f"{no_data} {_icon(None, goal)}"
-    return f"{fmt_pct(row.percent, 1, lang)} ({fmt_int(row.numerator, lang)}/{fmt_int(row.denominator, lang)}) " \
-           f"{_icon(row.percent, goal)}"
+        return t("alliance.no_data")
+    return f"{fmt_pct(row.percent, 1, lang)} ({fmt_int(row.numerator, lang)}/{fmt_int(row.denominator, lang)}) · " \
+           f"{_state(row.percent, goal, t)}"
 
 
 def pick_bars(rows: Sequence, limit: int = MAX_BARS) -> list:
@@ -52,20 +79,19 @@ def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str
     ~100 ms per figure and the page budget is 300 ms).
     """
     rows = list(rows)
-    no_data = t("alliance.no_data")
     goal_text = t("alliance.goal_line").format(goal=fmt_pct(goal, 0, lang))
     hover = [
         f"<b>{r.name}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>"
         f"{t('alliance.numerator')}: {fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: "
         f"{fmt_int(r.denominator, lang)}<br>{t('alliance.pending')}: {fmt_int(r.pending, lang)} · "
-        f"{t('alliance.not_executed')}: {fmt_int(r.not_executed, lang)}"
+        f"{t('alliance.not_executed')}: {fmt_int(r.not_executed, lang)}<br>{_state(r.percent, goal, t)}"
         for r in rows
     ]
     bar = {
         "type": "bar", "orientation": "h",
         "x": [r.percent if r.percent is not None else 0.0 for r in rows],
         "y": [r.name for r in rows],
-        "text": [bar_label(r, goal, lang, no_data) for r in rows],
+        "text": [bar_label(r, goal, lang, t) for r in rows],
         "textposition": "outside", "cliponaxis": False,
         "customdata": [[r.key] for r in rows],
         "hovertext": hover, "hoverinfo": "text",
@@ -92,13 +118,16 @@ def series_chart(points: Sequence[tuple[str, object]], goal: float, lang: str, t
     goal_text = t("alliance.goal_line").format(goal=fmt_pct(goal, 0, lang))
     line = {
         "type": "scatter", "mode": "lines+markers+text", "x": [p[0] for p in points], "y": values,
-        "text": [t("alliance.no_data") if r.percent is None else f"{fmt_pct(r.percent, 1, lang)} {_icon(r.percent, goal)}"
-                 for _, r in points],
+        # value and state in words on the last point (and «sin datos» wherever it applies);
+        # every point keeps its value in the hover and in the table under the chart
+        "text": [t("alliance.no_data") if r.percent is None else
+                 (f"{fmt_pct(r.percent, 1, lang)} · {_state(r.percent, goal, t)}" if i == len(points) - 1 else "")
+                 for i, (_, r) in enumerate(points)],
         "textposition": "top center",
         "hovertext": [
             f"<b>{lab}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>{t('alliance.numerator')}: "
             f"{fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: {fmt_int(r.denominator, lang)}<br>"
-            f"{t('alliance.pending')}: {fmt_int(r.pending, lang)}"
+            f"{t('alliance.pending')}: {fmt_int(r.pending, lang)}<br>{_state(r.percent, goal, t)}"
             for lab, r in points
         ],
         "hoverinfo": "text", "connectgaps": False,

@@ -17,7 +17,8 @@ from components.figures import figure_note
 from data_access import alliance as al
 from data_access import tracking_matrix as tm
 from rules import alliance as rule
-from rules.formatting import fmt_date, fmt_int, fmt_money, fmt_pct
+from components.alliance_charts import fmt_int, fmt_money, fmt_pct
+from rules.formatting import fmt_date
 
 TOPICS = ("business_plans", "participants", "reference")
 PAGE_SIZE = 25
@@ -34,7 +35,7 @@ def _display(ctx: PageContext, frame: pd.DataFrame) -> pd.DataFrame:
     """Translated headers and status labels, dates as dd/mm/yyyy (also for downloads)."""
     out = frame.copy()
     if "estado" in out:
-        out["estado"] = out["estado"].map(lambda s: ctx.t(f"alliance.status.{s}"))
+        out["estado"] = out["estado"].map({s: ctx.t(f"alliance.status.{s}") for s in rule.STATUSES})
     for col in ("fecha_primer_desembolso", "fecha_evaluacion", "fecha_cierre"):
         if col in out:
             out[col] = out[col].map(lambda d: _date(d, ctx.lang))
@@ -78,7 +79,7 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
         page = 0
         st.session_state[page_key] = 1
         total, frame = plan_list(ctx.viewer, ctx.filters, which, drill, 0, PAGE_SIZE, url=ctx.url)
-    st.markdown(t("alliance.list_count", n=fmt_int(total, ctx.lang), which=t(f"alliance.list.{which}").lower()))
+    st.markdown(t("alliance.list_count", n=fmt_int(total, ctx.lang), which=t(f"alliance.list.{which}")))
     if total == 0:
         st.info(t("alliance.no_rows"))
         return

@@ -142,13 +142,13 @@ else:
     st.plotly_chart(drilldown_bar(shown, goal, lang, t), key=chart_key,
                     on_select=functools.partial(_on_bar_click, dim, chart_key, [r.key for r in shown]),
                     selection_mode="points", config={"displayModeBar": False})
-    options = [None] + [r.key for r in rows]
+    options = [""] + [r.key for r in rows]  # "" = all (None would show an untranslated placeholder)
     names = {r.key: r.name for r in rows}
     select_key = f"al_pick_{dim}"
     current = dict(drill).get(dim)
-    st.session_state[select_key] = current if current in options else None
+    st.session_state[select_key] = current if current in options else ""
     st.selectbox(t("alliance.drill_pick", dim=t("alliance.dim." + dim).lower()), options, key=select_key,
-                 format_func=lambda k: t("alliance.drill_all") if k is None else names.get(k, k),
+                 format_func=lambda k: t("alliance.drill_all") if not k else names.get(k, k),
                  on_change=_on_select, args=(dim, select_key))
     figure_note(ctx, t("alliance.breakdown_note", dim=t("alliance.dim." + dim).lower()),
                 t("alliance.numerator_def"), t("alliance.denominator_def"), extra_filters=drill_names)

@@ -158,3 +158,17 @@ def test_every_alliance_key_has_both_languages():
     catalogue = json.loads(path.read_text(encoding="utf-8"))
     assert all(k.startswith("alliance.") for k in catalogue)
     assert all(v.get("es") and v.get("en") for v in catalogue.values())
+
+
+def test_fast_chart_formatters_match_rules_formatting():
+    from components import alliance_charts as C
+    from rules import formatting as F
+
+    for v in (0, 5, 999, 1234, 1234567, 99999999, -4500):
+        for lang in ("es", "en"):
+            assert C.fmt_int(v, lang) == F.fmt_int(v, lang)
+            assert C.fmt_money(v, lang) == F.fmt_money(v, lang)
+    for v in (None, 0.0, 0.05, 2.25, 66.666, 80.0, 100.0, 1234.56):
+        for lang in ("es", "en"):
+            assert C.fmt_pct(v, 1, lang) == F.fmt_pct(v, 1, lang)
+    assert C.fmt_int(None) == "sin datos"
