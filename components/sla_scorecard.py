@@ -181,6 +181,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
 
     st.markdown(f"**{t('sla.scorecard.items_title')}**")
     st.dataframe(op["items_now"], hide_index=True, width="stretch")
+    figure_note(ctx, t("sla.note.items"), extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
     download_table_lazy(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
 
     st.markdown(f"**{t('sla.scorecard.breaches_title')}**")
