@@ -279,6 +279,13 @@ def build_map(vc: ViewContext) -> SlideData:
         slide.notes.append(vc.t("committee.map.no_shapes"))
         return slide
     values = {r["code"]: r["households"] for r in rows}
+    try:
+        from data_access import territory as tmod  # the map engineer's module: the map page's metric
+    except ImportError:
+        tmod = None
+    if tmod is not None and hasattr(tmod, "map_values"):
+        values = {c: int(v or 0) for c, v in tmod.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
+        polygons = {c: p for c, p in polygons.items() if c in values}
     slide.figure = charts.choropleth(
         polygons, values,
         lambda lo, hi: (vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)) if hi > lo
@@ -299,13 +306,13 @@ def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
         from data_access import funnels as fmod  # the funnels engineer's module
     except ImportError:
         fmod = None
-    fn = getattr(fmod, "stage_counts", None) if fmod else None
-    if fn is not None:
-        try:
-            rows = fn(vc.viewer, vc.filters, url=vc.url)
-            return [(r["route"], r["stage"], int(r["count"])) for r in rows], "data_access.funnels"
-        except (TypeError, KeyError):
-            pass
+    if fmod is not None and hasattr(fmod, "funnel"):
+        from rules.funnels import Cohort
+
+        per_route = fmod.funnel(vc.viewer, vc.filters, Cohort(), url=vc.url)
+        rows = [(route, st.stage, int(st.count)) for route, stages in per_route.items() for st in stages
+                if st.count]
+        return rows, "data_access.funnels"
     rows = ov.funnel_minimal(vc.viewer, vc.filters, url=vc.url)
     return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview"
 
