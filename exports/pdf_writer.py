@@ -79,7 +79,7 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
         pdf.multi_cell(0, 5, pdf.txt(sd.subtitle), new_x="LMARGIN", new_y="NEXT")
         body_top = pdf.get_y() + 2
         img = images.get(sd.view)
-        left_w = 185
+        left_w = 165 if len(sd.key_figures) > 6 else 185
         y_after = body_top
         if img is not None:
             pdf.image(io.BytesIO(img), x=10, y=body_top, w=left_w)
@@ -103,23 +103,28 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
             pdf.font(11, bold=True, rgb=(0xD5, 0x5E, 0x00))
             for n in sd.notes:
                 pdf.multi_cell(left_w, 5.5, pdf.txt("⚠ " + n), new_x="LMARGIN", new_y="NEXT")
-        # key figures column
-        x = 10 + left_w + 6
-        pdf.set_xy(x, body_top)
-        many = len(sd.key_figures) > 6
-        for k in sd.key_figures[:12]:
+        # key figures: one column (≤ 6) or a two-column grid (overview)
+        figs = sd.key_figures[:14]
+        x0 = 10 + left_w + 6
+        many = len(figs) > 6
+        col_w = (287 - x0) / 2 if many else 287 - x0
+        rows = (len(figs) + 1) // 2 if many else len(figs)
+        for i, k in enumerate(figs):
+            col, row = (i // rows, i % rows) if many else (0, i)
+            x = x0 + col * col_w
+            y = body_top + row * (20.5 if many else 24)
+            pdf.set_xy(x, y)
+            pdf.font(7.5 if many else 9, rgb=(0x44, 0x55, 0x4C))
+            pdf.multi_cell(col_w - 2, 3.4 if many else 4.2, pdf.txt(k.label), new_x="LEFT", new_y="NEXT",
+                           max_line_height=3.4 if many else 4.2)
             pdf.set_x(x)
-            pdf.font(8.5, rgb=(0x44, 0x55, 0x4C))
-            pdf.multi_cell(0, 4, pdf.txt(k.label), new_x="LMARGIN", new_y="NEXT")
-            pdf.set_x(x)
-            pdf.font(13 if many else 18, bold=True, rgb=(0x00, 0x72, 0xB2))
-            pdf.multi_cell(0, 6 if many else 8, pdf.txt(k.value), new_x="LMARGIN", new_y="NEXT")
+            pdf.font(12 if many else 18, bold=True, rgb=(0x00, 0x72, 0xB2))
+            pdf.cell(col_w - 2, 5.5 if many else 8, pdf.txt(k.value), new_x="LEFT", new_y="NEXT")
             extra = " · ".join(s for s in (k.delta, k.status) if s)
             if extra:
                 pdf.set_x(x)
-                pdf.font(7.5)
-                pdf.multi_cell(0, 3.6, pdf.txt(extra), new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(0.8 if many else 2)
+                pdf.font(6.5 if many else 8)
+                pdf.multi_cell(col_w - 2, 3 if many else 3.8, pdf.txt(extra), new_x="LEFT", new_y="NEXT")
         # definition and source
         pdf.set_xy(10, 178)
         pdf.font(9, bold=True)

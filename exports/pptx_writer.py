@@ -88,16 +88,20 @@ def write_pptx(slides: list[SlideData], images: dict[str, bytes], footer: str, l
             _text(slide, Inches(0.4), Inches(5.55) if img is None and sd.table is not None and len(sd.table) else body_top,
                   Inches(8.4), Inches(0.6), [[("⚠ " + n, 14, True, WARN)] for n in sd.notes])
 
-        paras = []
-        for k in sd.key_figures[:12]:
-            paras.append([(k.label, 12, False, MUTED)])
-            line = [(k.value, 22 if len(sd.key_figures) > 6 else 28, True, ACCENT)]
-            extra = " · ".join(x for x in (k.delta, k.status) if x)
-            if extra:
-                line.append(("  " + extra, 11, False, INK))
-            paras.append(line)
-        _text(slide, Inches(9.0), body_top, Inches(4.0), body_h, paras or [""])
-
+        figs = sd.key_figures[:14]
+        many = len(figs) > 6
+        per_col = (len(figs) + 1) // 2 if many else max(1, len(figs))
+        col_w = 2.05 if many else 4.0
+        for c in range(2 if many else 1):
+            paras = []
+            for k in figs[c * per_col:(c + 1) * per_col]:
+                paras.append([(k.label, 9 if many else 12, False, MUTED)])
+                paras.append([(k.value, 16 if many else 26, True, ACCENT)])
+                extra = " · ".join(x for x in (k.delta, k.status) if x)
+                if extra:
+                    paras.append([(extra, 8 if many else 11, False, INK)])
+            if paras:
+                _text(slide, Inches(9.0 + c * col_w), body_top, Inches(col_w - 0.05), body_h, paras)
         _text(slide, Inches(0.4), Inches(6.2), Inches(12.5), Inches(0.9), [
             [(labels["definition"] + ": ", 11, True, INK), (sd.definition, 11, False, INK)],
             [(labels["source"] + ": ", 11, True, INK), (sd.source, 11, False, INK)],

@@ -17,6 +17,8 @@ data = slides.view_overview(ctx)
 st.title(ctx.t("nav.overview"))
 st.markdown(f"**{data.subtitle}**")
 render_cards(ctx, data.key_figures, per_row=4, key="ov")
+with st.expander(ctx.t("committee.overview.definitions"), icon=":material/info:"):
+    st.markdown("\n".join(f"- **{k.label}**: {k.definition}" for k in data.key_figures if k.definition))
 
 st.subheader(ctx.t("committee.overview.trend"))
 slides.render_chart_and_table(ctx, data, key="ov")
