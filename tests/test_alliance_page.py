@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from components.alliance_lists import full_at_risk, full_plan_list
 from components.context import PageContext
@@ -20,6 +20,7 @@ from rules.formatting import fmt_int, fmt_pct
 from tests.apptest_utils import all_text, run_app
 
 PAGE = "pages/alliance.py"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cutoff() -> dt.date:
@@ -172,3 +173,38 @@ def test_fast_chart_formatters_match_rules_formatting():
         for lang in ("es", "en"):
             assert C.fmt_pct(v, 1, lang) == F.fmt_pct(v, 1, lang)
     assert C.fmt_int(None) == "sin datos"
+
+
+def test_upload_form_all_or_nothing_then_import(demo_store_rw):
+    from data_access.models import BusinessPlan, Operator
+    from tests.test_tracking_matrix import workbook
+
+    url = demo_store_rw
+    with get_engine(url).connect() as conn:
+        psde = conn.execute(select(Operator.code).order_by(Operator.id)).scalars().first()
+        n_before = conn.execute(select(func.count()).select_from(BusinessPlan)).scalar()
+    plans = [["PN-NUEVO-1", "900123456-8", "Asociación Nueva", 1, 5001, "Café", psde, "2025-01-15", None, None]]
+    evidence = [["PN-NUEVO-1", "contrato", "comercial", "Comprador", "2025-02-01", None, "CT-1"]]
+    bad = [list(plans[0])]
+    bad[0][4] = "99999"
+    at = run_app(url, "analista", page=PAGE)
+    before = metrics(at)["No ejecutados"]
+    at.get("file_uploader")[0].upload("matriz.xlsx", workbook(bad, evidence), XLSX)
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    text = all_text(at)
+    assert "Archivo rechazado: 1 problema(s); no se guardó nada" in text
+    problems = next(d.value for d in at.dataframe if "Hoja" in d.value.columns)
+    assert problems.iloc[0]["Hoja"] == "planes_negocio" and problems.iloc[0]["Fila"] == 2
+    assert problems.iloc[0]["Columna"] == "cod_municipio (E)"
+    with get_engine(url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(BusinessPlan)).scalar() == n_before
+
+    at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    assert "Importación completa: planes nuevos 1" in all_text(at)
+    assert metrics(at)["No ejecutados"] == fmt_int(int(before.replace(".", "")) + 1)  # figures re-read
+    at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
+    at.get("form_submit_button")[0].click().run()
+    assert "Sin cambios" in all_text(at)
