@@ -40,14 +40,23 @@ def register(group: click.Group) -> None:
 
         viewer = resolve_viewer(as_user)
         if viewer.role not in AUDIT_ROLES:
-            raise click.ClickException("Solo el analista PMO y el administrador pueden consultar la auditoría.")
+            raise click.ClickException(
+                "Solo el analista PMO y el administrador pueden consultar la auditoría."
+            )
         try:
             date_from = dt.date.fromisoformat(since) if since else None
             date_to = dt.date.fromisoformat(until) if until else None
         except ValueError:
             raise click.ClickException("Fechas --since/--until: use el formato AAAA-MM-DD.") from None
-        rows = entries(viewer, entity=entity, username=username, entity_id=entity_id, date_from=date_from,
-                       date_to=date_to, limit=limit)
+        rows = entries(
+            viewer,
+            entity=entity,
+            username=username,
+            entity_id=entity_id,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+        )
         out = [
             {
                 "id": r["id"],

@@ -15,7 +15,7 @@ def _admin_viewer():
     viewer = resolve_viewer(None)
     try:
         who = getpass.getuser()
-    except Exception:  # no login name in some containers
+    except (OSError, KeyError, ImportError):  # no login name in some containers
         who = "sistema"
     return dataclasses.replace(viewer, username=f"cli:{who}"[:60])
 
@@ -45,15 +45,22 @@ def register(group: click.Group) -> None:
             r.pop("operator", None)
             r["active"] = "sí" if r["active"] else "no"
             r["local_password"] = "sí" if r["local_password"] else "no (OIDC)"
-        emit_rows(rows, fmt, ["username", "display_name", "email", "role", "scope", "active", "local_password"])
+        emit_rows(
+            rows, fmt, ["username", "display_name", "email", "role", "scope", "active", "local_password"]
+        )
 
     @users.command("add")
     @click.argument("username")
-    @click.option("--role", required=True, type=click.Choice(
-        ["directivo", "analista_pmo", "comite_regional", "operador", "admin"]))
+    @click.option(
+        "--role",
+        required=True,
+        type=click.Choice(["directivo", "analista_pmo", "comite_regional", "operador", "admin"]),
+    )
     @click.option("--name", "display_name", default="", help="Nombre para mostrar.")
     @click.option("--email", default=None, help="Correo de la identidad OIDC institucional.")
-    @click.option("--office", default=None, help="Código de la oficina regional (comité regional), p. ej. CAR.")
+    @click.option(
+        "--office", default=None, help="Código de la oficina regional (comité regional), p. ej. CAR."
+    )
     @click.option("--operator", default=None, help="Código del operador (rol operador).")
     @click.option("--password", default=None, help="Contraseña local (mínimo 10 caracteres).")
     @click.option("--generate", is_flag=True, help="Genera una contraseña local y la imprime una vez.")
@@ -74,16 +81,26 @@ def register(group: click.Group) -> None:
                 raise click.ClickException(f"Operador «{operator}» no existe; revise el código.")
             operator_id = match[0]
         try:
-            res = create_user(_admin_viewer(), {
-                "username": username, "role": role, "display_name": display_name, "email": email,
-                "regional_office_id": office_id, "operator_id": operator_id, "password": password,
-                "generate_password": generate,
-            })
+            res = create_user(
+                _admin_viewer(),
+                {
+                    "username": username,
+                    "role": role,
+                    "display_name": display_name,
+                    "email": email,
+                    "regional_office_id": office_id,
+                    "operator_id": operator_id,
+                    "password": password,
+                    "generate_password": generate,
+                },
+            )
         except EditError as exc:
             _fail(exc)
         click.echo(f"Cuenta «{username.lower()}» creada con rol {role}.")
         if res.extra.get("password"):
-            click.echo(f"Contraseña generada (guárdela ahora, no se vuelve a mostrar): {res.extra['password']}")
+            click.echo(
+                f"Contraseña generada (guárdela ahora, no se vuelve a mostrar): {res.extra['password']}"
+            )
 
     @users.command("set-password")
     @click.argument("username")

@@ -21,8 +21,9 @@ def mapping_section(ctx: PageContext) -> None:
     t = ctx.t
     depts = departments(ctx.viewer, url=ctx.url)
     names = dict(depts)
-    dept = st.selectbox(t("admin.department"), list(names), format_func=lambda c: f"{names[c]} ({c})",
-                        key="adm_dept")
+    dept = st.selectbox(
+        t("admin.department"), list(names), format_func=lambda c: f"{names[c]} ({c})", key="adm_dept"
+    )
     office_rows = offices(url=ctx.url)
     label_of = {o["id"]: f"{o['name']} ({o['code']})" for o in office_rows}
     id_of = {v: k for k, v in label_of.items()}
@@ -30,21 +31,30 @@ def mapping_section(ctx: PageContext) -> None:
     rows = mapping(ctx.viewer, dept, url=ctx.url)
     key = f"adm_map_{dept}"
     snap = remember_opened(key, {"rows": rows}, dept)
-    base = pd.DataFrame([{
-        "code": r["code"],
-        "name": r["name"],
-        "office": label_of.get(r["regional_office_id"], none_label),
-        "version": r["version"],
-    } for r in snap["rows"]])
+    base = pd.DataFrame(
+        [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "office": label_of.get(r["regional_office_id"], none_label),
+                "version": r["version"],
+            }
+            for r in snap["rows"]
+        ]
+    )
     st.caption(t("admin.mapping_help"))
     edited = st.data_editor(
-        base, key=f"{key}_{snap['_n']}", hide_index=True, width="stretch",
+        base,
+        key=f"{key}_{snap['_n']}",
+        hide_index=True,
+        width="stretch",
         disabled=["code", "name", "version"],
         column_config={
             "code": st.column_config.TextColumn(t("admin.col.code")),
             "name": st.column_config.TextColumn(t("admin.col.municipality")),
-            "office": st.column_config.SelectboxColumn(t("admin.office"), options=[none_label, *id_of],
-                                                       required=True),
+            "office": st.column_config.SelectboxColumn(
+                t("admin.office"), options=[none_label, *id_of], required=True
+            ),
             "version": st.column_config.NumberColumn(t("edit.version")),
         },
     )
@@ -52,14 +62,19 @@ def mapping_section(ctx: PageContext) -> None:
         done, refused = 0, []
         for old, new in changed_rows(base, edited, ["office"]):
             try:
-                edits.set_municipality_office(ctx.viewer, new["code"], id_of.get(new["office"]), int(old["version"]),
-                                              url=ctx.url)
+                edits.set_municipality_office(
+                    ctx.viewer, new["code"], id_of.get(new["office"]), int(old["version"]), url=ctx.url
+                )
                 done += 1
             except edits.EditError as exc:
                 refused.append((new["name"], exc))
         if not refused:
-            saved(ctx, t("admin.mapping_saved", n=done) if done else t("edit.nothing_changed"), clear=CLEAR,
-                  forget=[key])
+            saved(
+                ctx,
+                t("admin.mapping_saved", n=done) if done else t("edit.nothing_changed"),
+                clear=CLEAR,
+                forget=[key],
+            )
             return
         for f in CLEAR:
             f.clear()

@@ -21,15 +21,24 @@ CLEAR = (users,)
 def users_section(ctx: PageContext) -> None:
     t = ctx.t
     rows = users(ctx.viewer, url=ctx.url)
-    st.dataframe(pd.DataFrame([{
-        t("admin.col.username"): r["username"],
-        t("admin.col.name"): r["display_name"],
-        t("admin.col.email"): r["email"] or "—",
-        t("admin.col.role"): t("role." + r["role"]) if r["role"] in ROLES else r["role"],
-        t("admin.col.scope"): r["office"] or r["operator"] or t("scope.national"),
-        t("admin.col.active"): ("✓ " + t("admin.yes")) if r["active"] else ("✗ " + t("admin.no")),
-        t("admin.col.local"): t("admin.yes") if r["local_password"] else t("admin.oidc_only"),
-    } for r in rows]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("admin.col.username"): r["username"],
+                    t("admin.col.name"): r["display_name"],
+                    t("admin.col.email"): r["email"] or "—",
+                    t("admin.col.role"): t("role." + r["role"]) if r["role"] in ROLES else r["role"],
+                    t("admin.col.scope"): r["office"] or r["operator"] or t("scope.national"),
+                    t("admin.col.active"): ("✓ " + t("admin.yes")) if r["active"] else ("✗ " + t("admin.no")),
+                    t("admin.col.local"): t("admin.yes") if r["local_password"] else t("admin.oidc_only"),
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     add, pw, act = st.tabs([t("admin.add"), t("admin.password"), t("admin.activation")])
     with add:
         _add_form(ctx)
@@ -49,8 +58,12 @@ def users_section(ctx: PageContext) -> None:
     with act:
         with st.form("adm_active"):
             who = st.selectbox(t("admin.col.username"), names, key="adm_active_user")
-            active = st.radio(t("admin.col.active"), [True, False], horizontal=True,
-                              format_func=lambda a: t("admin.activate") if a else t("admin.deactivate"))
+            active = st.radio(
+                t("admin.col.active"),
+                [True, False],
+                horizontal=True,
+                format_func=lambda a: t("admin.activate") if a else t("admin.deactivate"),
+            )
             go = st.form_submit_button(t("admin.apply"))
         if go:
             try:
@@ -73,20 +86,37 @@ def _add_form(ctx: PageContext) -> None:
         display = c2.text_input(t("admin.col.name"))
         email = c1.text_input(t("admin.col.email"), help=t("admin.email_help"))
         role = c2.selectbox(t("admin.col.role"), list(ROLES), format_func=lambda r: t("role." + r))
-        office = c1.selectbox(t("admin.office"), [None, *office_names],
-                              format_func=lambda o: "—" if o is None else office_names[o], help=t("admin.office_help"))
-        operator = c2.selectbox(t("admin.operator"), [None, *op_names],
-                                format_func=lambda o: "—" if o is None else op_names[o], help=t("admin.operator_help"))
+        office = c1.selectbox(
+            t("admin.office"),
+            [None, *office_names],
+            format_func=lambda o: "—" if o is None else office_names[o],
+            help=t("admin.office_help"),
+        )
+        operator = c2.selectbox(
+            t("admin.operator"),
+            [None, *op_names],
+            format_func=lambda o: "—" if o is None else op_names[o],
+            help=t("admin.operator_help"),
+        )
         password = c1.text_input(t("admin.new_password"), type="password", help=t("admin.password_help"))
         generate = c2.checkbox(t("admin.generate"))
         go = st.form_submit_button(t("admin.add_submit"), type="primary")
     if go:
         try:
-            res = edits.create_user(ctx.viewer, {
-                "username": username, "display_name": display, "email": email, "role": role,
-                "regional_office_id": office, "operator_id": operator, "password": password,
-                "generate_password": generate and not password,
-            }, url=ctx.url)
+            res = edits.create_user(
+                ctx.viewer,
+                {
+                    "username": username,
+                    "display_name": display,
+                    "email": email,
+                    "role": role,
+                    "regional_office_id": office,
+                    "operator_id": operator,
+                    "password": password,
+                    "generate_password": generate and not password,
+                },
+                url=ctx.url,
+            )
         except edits.EditError as exc:
             show_refusal(ctx, exc)
         else:

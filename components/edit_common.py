@@ -52,7 +52,9 @@ def changed_since_opened(ctx: PageContext, snap: dict | None, current: dict | No
     if not snap or not current or snap.get("version") == current.get("version"):
         return
     c1, c2 = st.columns([4, 1])
-    c1.warning(ctx.t("edit.changed_meanwhile", opened=snap.get("version") or 0, now=current.get("version") or 0))
+    c1.warning(
+        ctx.t("edit.changed_meanwhile", opened=snap.get("version") or 0, now=current.get("version") or 0)
+    )
     if c2.button(ctx.t("edit.reload"), key=f"reload_{key}"):
         forget_opened(key)
         st.rerun()
@@ -73,15 +75,23 @@ def show_refusal(ctx: PageContext, exc: EditError, reload_key: str | None = None
 
 def render_refusal(ctx: PageContext, exc: EditError) -> None:
     if isinstance(exc, ValidationFailed):
-        st.error(ctx.t("edit.refused_validation") + "\n\n" + "\n".join(f"- {e.message}" for e in exc.errors),
-                 icon=":material/error:")
+        st.error(
+            ctx.t("edit.refused_validation") + "\n\n" + "\n".join(f"- {e.message}" for e in exc.errors),
+            icon=":material/error:",
+        )
     elif isinstance(exc, StaleEdit):
         st.error(exc.message, icon=":material/sync_problem:")
         if exc.changes:
             st.dataframe(
                 pd.DataFrame(
-                    [{ctx.t("edit.col_field"): c.label, ctx.t("edit.col_theirs"): _txt(c.theirs),
-                      ctx.t("edit.col_yours"): _txt(c.yours)} for c in exc.changes]
+                    [
+                        {
+                            ctx.t("edit.col_field"): c.label,
+                            ctx.t("edit.col_theirs"): _txt(c.theirs),
+                            ctx.t("edit.col_yours"): _txt(c.yours),
+                        }
+                        for c in exc.changes
+                    ]
                 ),
                 hide_index=True,
             )

@@ -32,7 +32,9 @@ def plan_section(ctx: PageContext) -> None:
     if not rows:
         st.info(t("edit.pn.none"))
         return
-    labels = {r["id"]: f"{r['code']} · {r['opr']} · {r['municipality']} ({r['municipality_code']})" for r in rows}
+    labels = {
+        r["id"]: f"{r['code']} · {r['opr']} · {r['municipality']} ({r['municipality_code']})" for r in rows
+    }
     pid = st.selectbox(t("edit.pn.pick"), list(labels), format_func=labels.get, key="pn_pick")
     current = plan(ctx.viewer, pid, url=ctx.url)
     if current is None:
@@ -47,15 +49,28 @@ def _dates_form(ctx: PageContext, pid: int, current: dict) -> None:
     t = ctx.t
     key = "pn_dates"
     snap = remember_opened(key, current, pid)
-    st.markdown(f"**{t('edit.pn.dates_title')}** · {snap['code']} · "
-                f"{t('edit.ventana')} {snap['ventana']} · {t('edit.version')} {snap['version']}")
+    st.markdown(
+        f"**{t('edit.pn.dates_title')}** · {snap['code']} · "
+        f"{t('edit.ventana')} {snap['ventana']} · {t('edit.version')} {snap['version']}"
+    )
     changed_since_opened(ctx, snap, current, key)
     with st.form(f"pn_dates_{pid}_{snap['_n']}"):
         c1, c2 = st.columns(2)
-        first = c1.date_input(t("edit.pn.first_disbursement"), value=snap["first_disbursement_date"],
-                              min_value=MIN_DATE, max_value=MAX_DATE, format="DD/MM/YYYY")
-        closure = c2.date_input(t("edit.pn.closure"), value=snap["closure_date"], min_value=MIN_DATE,
-                                max_value=MAX_DATE, format="DD/MM/YYYY", help=t("edit.pn.closure_help"))
+        first = c1.date_input(
+            t("edit.pn.first_disbursement"),
+            value=snap["first_disbursement_date"],
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="DD/MM/YYYY",
+        )
+        closure = c2.date_input(
+            t("edit.pn.closure"),
+            value=snap["closure_date"],
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="DD/MM/YYYY",
+            help=t("edit.pn.closure_help"),
+        )
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
         try:
@@ -78,25 +93,38 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
     st.markdown(f"**{t('edit.ev.title')}**")
     if rows:
         df = pd.DataFrame(
-            [{
-                "id": r["id"],
-                t("edit.ev.kind"): t(f"edit.ev.kind.{r['kind']}"),
-                t("edit.ev.ally_type"): t(f"edit.ev.ally.{r['ally_type']}"),
-                t("edit.ev.ally_name"): r["ally_name"],
-                t("edit.ev.start"): fmt_date(r["start_date"], ctx.lang),
-                t("edit.ev.end"): fmt_date(r["end_date"], ctx.lang) if r["end_date"] else t("edit.ev.open_ended"),
-                t("edit.ev.document"): r["document_ref"],
-                t("edit.ev.state"): ("⊘ " + t("edit.ev.voided")) if r["voided"] else ("✓ " + t("edit.ev.valid")),
-                t("edit.version"): r["version"],
-            } for r in rows]
+            [
+                {
+                    "id": r["id"],
+                    t("edit.ev.kind"): t(f"edit.ev.kind.{r['kind']}"),
+                    t("edit.ev.ally_type"): t(f"edit.ev.ally.{r['ally_type']}"),
+                    t("edit.ev.ally_name"): r["ally_name"],
+                    t("edit.ev.start"): fmt_date(r["start_date"], ctx.lang),
+                    t("edit.ev.end"): fmt_date(r["end_date"], ctx.lang)
+                    if r["end_date"]
+                    else t("edit.ev.open_ended"),
+                    t("edit.ev.document"): r["document_ref"],
+                    t("edit.ev.state"): ("⊘ " + t("edit.ev.voided"))
+                    if r["voided"]
+                    else ("✓ " + t("edit.ev.valid")),
+                    t("edit.version"): r["version"],
+                }
+                for r in rows
+            ]
         )
         st.dataframe(df, hide_index=True, width="stretch")
     else:
         st.caption(t("edit.ev.none"))
     tab_add, tab_fix = st.tabs([t("edit.ev.add"), t("edit.ev.correct_void")])
     with tab_add:
-        _evidence_form(ctx, f"ev_add_{pid}", None, lambda data: edits.add_evidence(ctx.viewer, pid, data, url=ctx.url),
-                       t("edit.ev.add_submit"), reload_key=None)
+        _evidence_form(
+            ctx,
+            f"ev_add_{pid}",
+            None,
+            lambda data: edits.add_evidence(ctx.viewer, pid, data, url=ctx.url),
+            t("edit.ev.add_submit"),
+            reload_key=None,
+        )
     with tab_fix:
         live = [r for r in rows if not r["voided"]]
         if not live:
@@ -109,9 +137,12 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
         snap = remember_opened(key, current, eid)
         changed_since_opened(ctx, snap, current, key)
         _evidence_form(
-            ctx, f"ev_fix_{eid}_{snap['_n']}", snap,
+            ctx,
+            f"ev_fix_{eid}_{snap['_n']}",
+            snap,
             lambda data: edits.correct_evidence(ctx.viewer, eid, snap["version"], data, url=ctx.url),
-            t("edit.ev.correct_submit"), reload_key=key,
+            t("edit.ev.correct_submit"),
+            reload_key=key,
         )
         with st.form(f"ev_void_{eid}_{snap['_n']}"):
             st.caption(t("edit.ev.void_help"))
@@ -129,28 +160,54 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
                     saved(ctx, t("edit.ev.voided_ok", id=eid, version=res.version), clear=CLEAR, forget=[key])
 
 
-def _evidence_form(ctx: PageContext, form_key: str, snap: dict | None, save, submit_label: str,
-                   reload_key: str | None) -> None:
+def _evidence_form(
+    ctx: PageContext, form_key: str, snap: dict | None, save, submit_label: str, reload_key: str | None
+) -> None:
     t = ctx.t
     snap = snap or {}
     with st.form(form_key, clear_on_submit=False):
         c1, c2 = st.columns(2)
-        kind = c1.selectbox(t("edit.ev.kind"), EVIDENCE_KINDS, format_func=lambda k: t(f"edit.ev.kind.{k}"),
-                            index=EVIDENCE_KINDS.index(snap["kind"]) if snap.get("kind") in EVIDENCE_KINDS else 0)
-        ally_type = c2.selectbox(t("edit.ev.ally_type"), ALLY_TYPES, format_func=lambda k: t(f"edit.ev.ally.{k}"),
-                                 index=ALLY_TYPES.index(snap["ally_type"]) if snap.get("ally_type") in ALLY_TYPES else 0,
-                                 help=t("edit.ev.ally_type_help"))
+        kind = c1.selectbox(
+            t("edit.ev.kind"),
+            EVIDENCE_KINDS,
+            format_func=lambda k: t(f"edit.ev.kind.{k}"),
+            index=EVIDENCE_KINDS.index(snap["kind"]) if snap.get("kind") in EVIDENCE_KINDS else 0,
+        )
+        ally_type = c2.selectbox(
+            t("edit.ev.ally_type"),
+            ALLY_TYPES,
+            format_func=lambda k: t(f"edit.ev.ally.{k}"),
+            index=ALLY_TYPES.index(snap["ally_type"]) if snap.get("ally_type") in ALLY_TYPES else 0,
+            help=t("edit.ev.ally_type_help"),
+        )
         ally_name = st.text_input(t("edit.ev.ally_name"), value=snap.get("ally_name", ""), max_chars=200)
         c3, c4 = st.columns(2)
-        start = c3.date_input(t("edit.ev.start"), value=snap.get("start_date") if snap else today(),
-                              min_value=MIN_DATE, max_value=MAX_DATE, format="DD/MM/YYYY")
-        end = c4.date_input(t("edit.ev.end"), value=snap.get("end_date"), min_value=MIN_DATE, max_value=MAX_DATE,
-                            format="DD/MM/YYYY", help=t("edit.ev.end_help"))
+        start = c3.date_input(
+            t("edit.ev.start"),
+            value=snap.get("start_date") if snap else today(),
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="DD/MM/YYYY",
+        )
+        end = c4.date_input(
+            t("edit.ev.end"),
+            value=snap.get("end_date"),
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="DD/MM/YYYY",
+            help=t("edit.ev.end_help"),
+        )
         document_ref = st.text_input(t("edit.ev.document"), value=snap.get("document_ref", ""), max_chars=200)
         submitted = st.form_submit_button(submit_label, type="primary")
     if submitted:
-        data = {"kind": kind, "ally_type": ally_type, "ally_name": ally_name, "start_date": start,
-                "end_date": end, "document_ref": document_ref}
+        data = {
+            "kind": kind,
+            "ally_type": ally_type,
+            "ally_name": ally_name,
+            "start_date": start,
+            "end_date": end,
+            "document_ref": document_ref,
+        }
         try:
             res = save(data)
         except edits.EditError as exc:

@@ -42,24 +42,33 @@ def sla_section(ctx: PageContext) -> None:
     contract = next(r for r in rows if r["id"] == cid)
     end = min(today(), contract["end_date"]) if contract["end_date"] else today()
     quarters = quarters_between(contract["start_date"], max(end, contract["start_date"]))
-    quarter = st.selectbox(t("edit.sla.quarter"), quarters, format_func=lambda q: quarter_label(q, ctx.lang),
-                           key=f"sla_quarter_{cid}")
+    quarter = st.selectbox(
+        t("edit.sla.quarter"),
+        quarters,
+        format_func=lambda q: quarter_label(q, ctx.lang),
+        key=f"sla_quarter_{cid}",
+    )
     current = values(ctx.viewer, cid, quarter, url=ctx.url)
     if not current:
         st.info(t("edit.sla.no_definitions"))
         return
     key = f"sla_{cid}_{quarter}"
     snap = remember_opened(key, {"rows": current}, (cid, quarter))
-    base = pd.DataFrame([{
-        "definition_id": r["definition_id"],
-        "name": f"{r['code']} · {r['name']}",
-        "unit": r["unit"],
-        "target": r["target"],
-        "value": r["value"],
-        "evidence_ref": r["evidence_ref"] or "",
-        "reported_by": r["reported_by"] or "",
-        "version": r["version"],
-    } for r in snap["rows"]])
+    base = pd.DataFrame(
+        [
+            {
+                "definition_id": r["definition_id"],
+                "name": f"{r['code']} · {r['name']}",
+                "unit": r["unit"],
+                "target": r["target"],
+                "value": r["value"],
+                "evidence_ref": r["evidence_ref"] or "",
+                "reported_by": r["reported_by"] or "",
+                "version": r["version"],
+            }
+            for r in snap["rows"]
+        ]
+    )
     st.caption(t("edit.sla.help"))
     edited = st.data_editor(
         base,
@@ -82,20 +91,32 @@ def sla_section(ctx: PageContext) -> None:
         _save(ctx, cid, quarter, base, edited, key)
 
 
-def _save(ctx: PageContext, cid: int, quarter: str, base: pd.DataFrame, edited: pd.DataFrame, key: str) -> None:
+def _save(
+    ctx: PageContext, cid: int, quarter: str, base: pd.DataFrame, edited: pd.DataFrame, key: str
+) -> None:
     t = ctx.t
     done, refused = 0, []
     for old, new in changed_rows(base, edited, ["value", "evidence_ref"]):
         new_v = none_if_nan(new["value"])
         version = none_if_nan(old["version"])
         try:
-            edits.report_sla(ctx.viewer, cid, int(new["definition_id"]), quarter, new_v,
-                             new["evidence_ref"] or "", int(version) if version is not None else None, url=ctx.url)
+            edits.report_sla(
+                ctx.viewer,
+                cid,
+                int(new["definition_id"]),
+                quarter,
+                new_v,
+                new["evidence_ref"] or "",
+                int(version) if version is not None else None,
+                url=ctx.url,
+            )
             done += 1
         except edits.EditError as exc:
             refused.append((new["name"], exc))
     if not refused:
-        saved(ctx, t("edit.sla.saved", n=done) if done else t("edit.nothing_changed"), clear=CLEAR, forget=[key])
+        saved(
+            ctx, t("edit.sla.saved", n=done) if done else t("edit.nothing_changed"), clear=CLEAR, forget=[key]
+        )
         return
     for f in CLEAR:
         f.clear()

@@ -37,7 +37,7 @@ def stage_section(ctx: PageContext) -> None:
         return
     labels = {
         r["id"]: f"#{r['id']} · {_participant(ctx, r)} · {t('route.' + r['route'])} · "
-                 f"{_stage(ctx, r['current_stage'])} · {r['municipality']}"
+        f"{_stage(ctx, r['current_stage'])} · {r['municipality']}"
         for r in rows
     }
     eid = st.selectbox(t("edit.st.pick"), list(labels), format_func=labels.get, key="st_pick")
@@ -53,29 +53,52 @@ def stage_section(ctx: PageContext) -> None:
     c3.markdown(f"**{t('edit.st.current')}**  \n{_stage(ctx, snap['current_stage'])}")
     c4.markdown(f"**{t('edit.st.status')}**  \n{t('edit.st.status.' + snap['status'])}")
     if snap["history"]:
-        st.dataframe(pd.DataFrame([{
-            t("edit.st.stage"): _stage(ctx, h["stage"]),
-            t("edit.st.outcome"): _outcome_label(ctx, h["outcome"]) if h["outcome"] else "—",
-            t("edit.st.date"): fmt_date(h["event_date"], ctx.lang),
-            t("edit.st.by"): h["registered_by"] or "—",
-        } for h in snap["history"]]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("edit.st.stage"): _stage(ctx, h["stage"]),
+                        t("edit.st.outcome"): _outcome_label(ctx, h["outcome"]) if h["outcome"] else "—",
+                        t("edit.st.date"): fmt_date(h["event_date"], ctx.lang),
+                        t("edit.st.by"): h["registered_by"] or "—",
+                    }
+                    for h in snap["history"]
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     changed_since_opened(ctx, snap, current, key)
     allowed = snap["allowed_next"]
     if not allowed:
         st.info(t("edit.st.finished"))
         return
     suffix = f"{eid}_{snap['_n']}"
-    stage = st.selectbox(t("edit.st.next"), allowed, format_func=lambda s: _stage(ctx, s),
-                         key=f"st_next_{suffix}", help=t("edit.st.next_help"))
+    stage = st.selectbox(
+        t("edit.st.next"),
+        allowed,
+        format_func=lambda s: _stage(ctx, s),
+        key=f"st_next_{suffix}",
+        help=t("edit.st.next_help"),
+    )
     options = list(EXIT_OUTCOMES) if stage == SALIDA else list(STAGE_OUTCOMES.get(stage, ()))
     outcome = None
     if options:
-        outcome = st.selectbox(t("edit.st.outcome"), [None, *options],
-                               format_func=lambda o: t("edit.choose") if o is None else _outcome_label(ctx, o),
-                               key=f"st_outcome_{suffix}_{stage}")
+        outcome = st.selectbox(
+            t("edit.st.outcome"),
+            [None, *options],
+            format_func=lambda o: t("edit.choose") if o is None else _outcome_label(ctx, o),
+            key=f"st_outcome_{suffix}_{stage}",
+        )
     c1, c2 = st.columns([1, 2])
-    day = c1.date_input(t("edit.st.date"), value=today(), min_value=dt.date(2010, 1, 1),
-                        max_value=dt.date(2035, 12, 31), format="DD/MM/YYYY", key=f"st_date_{suffix}")
+    day = c1.date_input(
+        t("edit.st.date"),
+        value=today(),
+        min_value=dt.date(2010, 1, 1),
+        max_value=dt.date(2035, 12, 31),
+        format="DD/MM/YYYY",
+        key=f"st_date_{suffix}",
+    )
     note = c2.text_input(t("edit.st.note"), key=f"st_note_{suffix}", max_chars=500)
     if st.button(t("edit.st.submit"), type="primary", key=f"st_go_{suffix}"):
         try:
@@ -83,8 +106,12 @@ def stage_section(ctx: PageContext) -> None:
         except edits.EditError as exc:
             show_refusal(ctx, exc, key)
         else:
-            saved(ctx, t("edit.st.saved", stage=_stage(ctx, stage), id=eid, version=res.version),
-                  clear=CLEAR, forget=[key])
+            saved(
+                ctx,
+                t("edit.st.saved", stage=_stage(ctx, stage), id=eid, version=res.version),
+                clear=CLEAR,
+                forget=[key],
+            )
 
 
 def _outcome_label(ctx: PageContext, outcome: str) -> str:

@@ -12,7 +12,15 @@ from rules.formatting import fmt_int
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_rows, changed_since_opened, none_if_nan, remember_opened, render_refusal, saved, show_refusal
+from .edit_common import (
+    changed_rows,
+    changed_since_opened,
+    none_if_nan,
+    remember_opened,
+    render_refusal,
+    saved,
+    show_refusal,
+)
 
 rows_for_year = cached_read("targeting", "reference")(edits.targeting_rows)
 CLEAR = (rows_for_year,)
@@ -39,24 +47,36 @@ def targeting_section(ctx: PageContext) -> None:
 def _one(ctx: PageContext, year: int, rows: list[dict]) -> None:
     t = ctx.t
     labels = {r["municipality_code"]: f"{r['municipality']} ({r['municipality_code']})" for r in rows}
-    code = st.selectbox(t("edit.tg.municipality"), list(labels), format_func=labels.get, key=f"tg_muni_{year}")
+    code = st.selectbox(
+        t("edit.tg.municipality"), list(labels), format_func=labels.get, key=f"tg_muni_{year}"
+    )
     current = next(r for r in rows if r["municipality_code"] == code)
     key = "tg_one"
     snap = remember_opened(key, current, (code, year))
     changed_since_opened(ctx, snap, current, key)
     with st.form(f"tg_form_{code}_{year}_{snap['_n']}"):
         prioritised = st.checkbox(t("edit.tg.prioritised"), value=bool(snap["prioritised"]))
-        population = st.number_input(t("edit.tg.population"), value=int(snap["target_population"] or 0), step=1,
-                                     help=t("edit.tg.population_help"))
+        population = st.number_input(
+            t("edit.tg.population"),
+            value=int(snap["target_population"] or 0),
+            step=1,
+            help=t("edit.tg.population_help"),
+        )
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
         try:
-            res = edits.set_targeting(ctx.viewer, code, year, prioritised, population, snap["version"], url=ctx.url)
+            res = edits.set_targeting(
+                ctx.viewer, code, year, prioritised, population, snap["version"], url=ctx.url
+            )
         except edits.EditError as exc:
             show_refusal(ctx, exc, key)
         else:
             what = f"{labels[code]} · {year}"
-            msg = t("edit.saved", what=what, version=res.version) if res.changed else t("edit.nochange", what=what)
+            msg = (
+                t("edit.saved", what=what, version=res.version)
+                if res.changed
+                else t("edit.nochange", what=what)
+            )
             saved(ctx, msg, clear=CLEAR, forget=[key, "tg_grid*"])
 
 
@@ -64,13 +84,18 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
     t = ctx.t
     key = f"tg_grid_{year}"
     snap = remember_opened(key, {"rows": rows}, (year, ctx.filters))
-    base = pd.DataFrame([{
-        "municipality_code": r["municipality_code"],
-        "municipality": r["municipality"],
-        "prioritised": bool(r["prioritised"]),
-        "target_population": int(r["target_population"] or 0),
-        "version": r["version"],
-    } for r in snap["rows"]])
+    base = pd.DataFrame(
+        [
+            {
+                "municipality_code": r["municipality_code"],
+                "municipality": r["municipality"],
+                "prioritised": bool(r["prioritised"]),
+                "target_population": int(r["target_population"] or 0),
+                "version": r["version"],
+            }
+            for r in snap["rows"]
+        ]
+    )
     st.caption(t("edit.tg.grid_help", n=fmt_int(len(base), ctx.lang)))
     edited = st.data_editor(
         base,
@@ -91,15 +116,25 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
         for old, new in changed_rows(base, edited, ["prioritised", "target_population"]):
             version = none_if_nan(old["version"])
             try:
-                edits.set_targeting(ctx.viewer, new["municipality_code"], year, bool(new["prioritised"]),
-                                    none_if_nan(new["target_population"]),
-                                    int(version) if version is not None else None, url=ctx.url)
+                edits.set_targeting(
+                    ctx.viewer,
+                    new["municipality_code"],
+                    year,
+                    bool(new["prioritised"]),
+                    none_if_nan(new["target_population"]),
+                    int(version) if version is not None else None,
+                    url=ctx.url,
+                )
                 done += 1
             except edits.EditError as exc:
                 refused.append((new["municipality"], exc))
         if not refused:
-            saved(ctx, t("edit.tg.saved_grid", n=done) if done else t("edit.nothing_changed"), clear=CLEAR,
-                  forget=[key, "tg_one"])
+            saved(
+                ctx,
+                t("edit.tg.saved_grid", n=done) if done else t("edit.nothing_changed"),
+                clear=CLEAR,
+                forget=[key, "tg_one"],
+            )
             return
         for f in CLEAR:
             f.clear()

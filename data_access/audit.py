@@ -162,8 +162,16 @@ def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
     prev = GENESIS_HASH
     checked = 0
     cols = (
-        AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.entity, AuditLog.entity_id,
-        AuditLog.action, AuditLog.before, AuditLog.after, AuditLog.prev_hash, AuditLog.hash,
+        AuditLog.id,
+        AuditLog.at,
+        AuditLog.username,
+        AuditLog.entity,
+        AuditLog.entity_id,
+        AuditLog.action,
+        AuditLog.before,
+        AuditLog.after,
+        AuditLog.prev_hash,
+        AuditLog.hash,
     )
     last_id = 0
     with engine.connect() as conn:
@@ -177,19 +185,29 @@ def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
                 last_id = r.id
                 if r.prev_hash != prev:
                     return VerifyResult(
-                        False, checked, r.id,
+                        False,
+                        checked,
+                        r.id,
                         f"Cadena de auditoría rota en la entrada #{r.id} ({r.entity} {r.entity_id}, "
                         f"{r.action}, {r.username}): su hash anterior no coincide con la entrada previa "
                         "(una entrada fue borrada, insertada o alterada). Restaure el registro desde "
                         "una copia de seguridad e investigue el cambio.",
                     )
                 expected = entry_hash(
-                    at=r.at, username=r.username, entity=r.entity, entity_id=r.entity_id,
-                    action=r.action, before=r.before, after=r.after, prev_hash=r.prev_hash,
+                    at=r.at,
+                    username=r.username,
+                    entity=r.entity,
+                    entity_id=r.entity_id,
+                    action=r.action,
+                    before=r.before,
+                    after=r.after,
+                    prev_hash=r.prev_hash,
                 )
                 if expected != r.hash:
                     return VerifyResult(
-                        False, checked, r.id,
+                        False,
+                        checked,
+                        r.id,
                         f"Cadena de auditoría rota en la entrada #{r.id} ({r.entity} {r.entity_id}, "
                         f"{r.action}, {r.username}): su contenido no corresponde a su hash (fue "
                         "modificada después de escribirse). Restaure el registro desde una copia de "
@@ -211,16 +229,34 @@ def count(url: str | None = None) -> int:
 AUDIT_ROLES = frozenset({"analista_pmo", "admin"})
 
 
-def entries(viewer, entity: str | None = None, username: str | None = None,
-            date_from: dt.date | None = None, date_to: dt.date | None = None,
-            entity_id: str | None = None, limit: int = 500, url: str | None = None) -> list[dict]:
+def entries(
+    viewer,
+    entity: str | None = None,
+    username: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    entity_id: str | None = None,
+    limit: int = 500,
+    url: str | None = None,
+) -> list[dict]:
     """Audit entries, newest first, for PMO and admin (default-deny: [] for others)."""
     if getattr(viewer, "role", None) not in AUDIT_ROLES:
         return []
-    stmt = select(
-        AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.entity, AuditLog.entity_id, AuditLog.action,
-        AuditLog.before, AuditLog.after, AuditLog.hash,
-    ).order_by(AuditLog.id.desc()).limit(limit)
+    stmt = (
+        select(
+            AuditLog.id,
+            AuditLog.at,
+            AuditLog.username,
+            AuditLog.entity,
+            AuditLog.entity_id,
+            AuditLog.action,
+            AuditLog.before,
+            AuditLog.after,
+            AuditLog.hash,
+        )
+        .order_by(AuditLog.id.desc())
+        .limit(limit)
+    )
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
     if username:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from rules import validation as V
 from rules.catalog import ROLES
 from rules.clock import today
-from rules.routes import COMPLETED_EXITS, SALIDA, STAGE_LABELS, allowed_next, route_model
+from rules.routes import COMPLETED_EXITS, SALIDA, allowed_next, route_model
 from rules.validation import FieldError
 
 from . import audit, versions
@@ -96,8 +96,15 @@ class Change:
 
 
 class StaleEdit(EditError):
-    def __init__(self, entity: str, entity_id, opened_version: int | None, current_version: int,
-                 changes: list[Change], by: list[str]):
+    def __init__(
+        self,
+        entity: str,
+        entity_id,
+        opened_version: int | None,
+        current_version: int,
+        changes: list[Change],
+        by: list[str],
+    ):
         self.entity = entity
         self.entity_id = entity_id
         self.opened_version = opened_version
@@ -105,9 +112,10 @@ class StaleEdit(EditError):
         self.changes = list(changes)
         self.by = list(by)
         who = ", ".join(sorted(set(by))) or "otra persona"
-        detail = "; ".join(
-            f"{c.label}: {_show(c.theirs)} (suyo: {_show(c.yours)})" for c in self.changes
-        ) or "sin diferencias en los campos del formulario"
+        detail = (
+            "; ".join(f"{c.label}: {_show(c.theirs)} (suyo: {_show(c.yours)})" for c in self.changes)
+            or "sin diferencias en los campos del formulario"
+        )
         super().__init__(
             f"No se guardó: {who} modificó este registro después de que usted lo abrió "
             f"(versión {opened_version or 0} → {current_version}). Cambios de la otra persona — {detail}. "
@@ -149,8 +157,10 @@ def can_edit_anything(viewer: Viewer) -> bool:
 
 def _require_editor(viewer: Viewer, what: str) -> None:
     if not viewer.known or viewer.role not in ("analista_pmo", "admin", "comite_regional", "operador"):
-        raise PermissionDenied(f"Su rol {_who(viewer)} no puede {what}: es de solo consulta. "
-                               "Si necesita editar, solicite el rol al administrador.")
+        raise PermissionDenied(
+            f"Su rol {_who(viewer)} no puede {what}: es de solo consulta. "
+            "Si necesita editar, solicite el rol al administrador."
+        )
 
 
 def _require_admin(viewer: Viewer, what: str) -> None:
@@ -164,7 +174,9 @@ def _check_territory(s: Session, viewer: Viewer, municipality_code: str, what: s
     if viewer.role in EDIT_ALL:
         return
     if viewer.is_regional:
-        office = s.scalar(select(Municipality.regional_office_id).where(Municipality.code == municipality_code))
+        office = s.scalar(
+            select(Municipality.regional_office_id).where(Municipality.code == municipality_code)
+        )
         if office is not None and office == viewer.regional_office_id:
             return
         raise PermissionDenied(
@@ -227,8 +239,9 @@ def _jsonable(d: dict) -> dict:
     return json.loads(audit.canonical_json(d))
 
 
-def _stale(s: Session, entity: str, entity_id, opened_version: int | None, current: dict,
-           yours: dict) -> StaleEdit:
+def _stale(
+    s: Session, entity: str, entity_id, opened_version: int | None, current: dict, yours: dict
+) -> StaleEdit:
     """What the other person changed: the audit trail since the opened version."""
     opened_version = opened_version or 0
     rows = s.execute(
@@ -251,15 +264,19 @@ def _stale(s: Session, entity: str, entity_id, opened_version: int | None, curre
         fields = [f for f in cur if f != "version" and cur.get(f) != opened.get(f)]
     else:
         fields = [f for f in mine if f in cur and f != "version" and cur.get(f) != mine.get(f)]
-    changes = [
-        Change(f, V.label(f), cur.get(f), mine.get(f, (opened or cur).get(f)))
-        for f in fields
-    ]
+    changes = [Change(f, V.label(f), cur.get(f), mine.get(f, (opened or cur).get(f))) for f in fields]
     return StaleEdit(entity, entity_id, opened_version, int(current.get("version") or 0), changes, by)
 
 
-def _versioned_update(s: Session, viewer: Viewer, obj, entity: str, opened_version: int | None,
-                      changes: dict, action: str = "update") -> EditResult:
+def _versioned_update(
+    s: Session,
+    viewer: Viewer,
+    obj,
+    entity: str,
+    opened_version: int | None,
+    changes: dict,
+    action: str = "update",
+) -> EditResult:
     """Write ``changes`` iff the row is still at ``opened_version``; audit it."""
     model = type(obj)
     pk_attr = model.__mapper__.primary_key[0].key
@@ -325,16 +342,28 @@ def _plan_for_update(s: Session, plan_id: int) -> BusinessPlan:
     return plan
 
 
-def set_pn_dates(viewer: Viewer, plan_id: int, opened_version: int, first_disbursement_date,
-                 closure_date, url: str | None = None) -> EditResult:
+def set_pn_dates(
+    viewer: Viewer,
+    plan_id: int,
+    opened_version: int,
+    first_disbursement_date,
+    closure_date,
+    url: str | None = None,
+) -> EditResult:
     """PN dates (first disbursement, closure)."""
     with session_scope(url, write=True) as s:
         plan = _plan_for_update(s, plan_id)
         _check_territory(s, viewer, plan.municipality_code, "editar las fechas del plan de negocio")
         data = {"first_disbursement_date": first_disbursement_date, "closure_date": closure_date}
         if plan.version != opened_version:
-            raise _stale(s, "business_plan", plan.id, opened_version, audit.row_dict(plan),
-                         {k: _date(v) for k, v in data.items()})
+            raise _stale(
+                s,
+                "business_plan",
+                plan.id,
+                opened_version,
+                audit.row_dict(plan),
+                {k: _date(v) for k, v in data.items()},
+            )
         _raise_if(V.validate_pn_dates(data))
         changes = {k: _date(v) for k, v in data.items()}
         # evidence must not start after the plan closed
@@ -388,8 +417,9 @@ def _evidence_for_update(s: Session, evidence_id: int) -> tuple[AllianceEvidence
     return ev, plan
 
 
-def correct_evidence(viewer: Viewer, evidence_id: int, opened_version: int, data: dict,
-                     url: str | None = None) -> EditResult:
+def correct_evidence(
+    viewer: Viewer, evidence_id: int, opened_version: int, data: dict, url: str | None = None
+) -> EditResult:
     with session_scope(url, write=True) as s:
         ev, plan = _evidence_for_update(s, evidence_id)
         _check_territory(s, viewer, plan.municipality_code, "corregir evidencias de alianza")
@@ -398,8 +428,13 @@ def correct_evidence(viewer: Viewer, evidence_id: int, opened_version: int, data
         if ev.version != opened_version:
             raise _stale(s, "alliance_evidence", ev.id, opened_version, audit.row_dict(ev), cols)
         if ev.voided:
-            raise ValidationFailed([FieldError("voided", "Evidencia anulada: no se puede corregir; registre una "
-                                                         "evidencia nueva.")])
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "voided", "Evidencia anulada: no se puede corregir; registre una evidencia nueva."
+                    )
+                ]
+            )
         _raise_if(V.validate_evidence(clean))
         result = _versioned_update(s, viewer, ev, "alliance_evidence", opened_version, cols)
         if result.changed:
@@ -407,16 +442,21 @@ def correct_evidence(viewer: Viewer, evidence_id: int, opened_version: int, data
         return result
 
 
-def void_evidence(viewer: Viewer, evidence_id: int, opened_version: int, url: str | None = None) -> EditResult:
+def void_evidence(
+    viewer: Viewer, evidence_id: int, opened_version: int, url: str | None = None
+) -> EditResult:
     with session_scope(url, write=True) as s:
         ev, plan = _evidence_for_update(s, evidence_id)
         _check_territory(s, viewer, plan.municipality_code, "anular evidencias de alianza")
         if ev.version != opened_version:
             raise _stale(s, "alliance_evidence", ev.id, opened_version, audit.row_dict(ev), {"voided": True})
         if ev.voided:
-            raise ValidationFailed([FieldError("voided", "Evidencia: ya está anulada; no hay nada que anular.")])
-        result = _versioned_update(s, viewer, ev, "alliance_evidence", opened_version, {"voided": True},
-                                   action="void")
+            raise ValidationFailed(
+                [FieldError("voided", "Evidencia: ya está anulada; no hay nada que anular.")]
+            )
+        result = _versioned_update(
+            s, viewer, ev, "alliance_evidence", opened_version, {"voided": True}, action="void"
+        )
         versions.bump(s, "business_plans")
         return result
 
@@ -433,8 +473,16 @@ def _last_event(s: Session, enrolment_id: int) -> StageEvent | None:
     ).first()
 
 
-def record_stage(viewer: Viewer, enrolment_id: int, opened_version: int, stage: str,
-                 outcome: str | None, event_date, note: str = "", url: str | None = None) -> EditResult:
+def record_stage(
+    viewer: Viewer,
+    enrolment_id: int,
+    opened_version: int,
+    stage: str,
+    outcome: str | None,
+    event_date,
+    note: str = "",
+    url: str | None = None,
+) -> EditResult:
     """Advance a household or OPR enrolment along its route's allowed transitions.
 
     Adds the stage event and keeps the enrolment summary consistent: current_stage,
@@ -448,38 +496,68 @@ def record_stage(viewer: Viewer, enrolment_id: int, opened_version: int, stage: 
         outcome = outcome or None
         day = _date(event_date)
         if enr.version != opened_version:
-            raise _stale(s, "enrolment", enr.id, opened_version, audit.row_dict(enr),
-                         {"current_stage": stage})
+            raise _stale(
+                s, "enrolment", enr.id, opened_version, audit.row_dict(enr), {"current_stage": stage}
+            )
         last = _last_event(s, enr.id)
         last_outcome = last.outcome if last is not None and last.stage == enr.current_stage else None
         errors = V.validate_stage_transition(
-            enr.route, enr.current_stage, last_outcome,
+            enr.route,
+            enr.current_stage,
+            last_outcome,
             {"stage": stage, "outcome": outcome, "event_date": event_date},
             last_event_date=last.event_date if last is not None else None,
         )
         if enr.status != "activo" and not errors:
-            errors.append(FieldError("stage", "Etapa: la inscripción ya terminó (salida registrada); no admite "
-                                              "más etapas."))
+            errors.append(
+                FieldError(
+                    "stage", "Etapa: la inscripción ya terminó (salida registrada); no admite más etapas."
+                )
+            )
         if day is not None and day < enr.entry_date and not errors:
-            errors.append(FieldError("event_date", f"Fecha del evento: es anterior al ingreso a la ruta "
-                                                   f"({enr.entry_date.isoformat()}); corrija la fecha."))
+            errors.append(
+                FieldError(
+                    "event_date",
+                    f"Fecha del evento: es anterior al ingreso a la ruta "
+                    f"({enr.entry_date.isoformat()}); corrija la fecha.",
+                )
+            )
         _raise_if(errors)
         model = route_model(enr.route)
-        ev = StageEvent(enrolment_id=enr.id, stage=stage, event_date=day, outcome=outcome,
-                        registered_on=today(), registered_by=viewer.username[:60], note=(note or "").strip())
-        changes: dict = {"current_stage": stage,
-                         "furthest_stage_order": max(enr.furthest_stage_order or 0, model.order(stage))}
+        ev = StageEvent(
+            enrolment_id=enr.id,
+            stage=stage,
+            event_date=day,
+            outcome=outcome,
+            registered_on=today(),
+            registered_by=viewer.username[:60],
+            note=(note or "").strip(),
+        )
+        # furthest_stage_order: furthest stage reached other than salida (the exit marker)
+        furthest = enr.furthest_stage_order or 0
+        if stage != SALIDA:
+            furthest = max(furthest, model.order(stage))
+        changes: dict = {"current_stage": stage, "furthest_stage_order": furthest}
         if stage == SALIDA:
-            changes.update(status="finalizado" if outcome in COMPLETED_EXITS else "salido",
-                           exit_outcome=outcome, exit_date=day)
+            changes.update(
+                status="finalizado" if outcome in COMPLETED_EXITS else "salido",
+                exit_outcome=outcome,
+                exit_date=day,
+            )
         result = _versioned_update(s, viewer, enr, "enrolment", opened_version, changes, action="stage")
         _insert(s, viewer, ev, "stage_event")
         versions.bump(s, "participants", "sla")
         return result
 
 
-def add_service_delivery(viewer: Viewer, enrolment_id: int, contract_id: int, service_type_code: str,
-                         delivery_date, url: str | None = None) -> EditResult:
+def add_service_delivery(
+    viewer: Viewer,
+    enrolment_id: int,
+    contract_id: int,
+    service_type_code: str,
+    delivery_date,
+    url: str | None = None,
+) -> EditResult:
     """A service delivered under a contract (operators: own contracts only)."""
     with session_scope(url, write=True) as s:
         contract = _for_update(s, OperatorContract, OperatorContract.id == contract_id)
@@ -489,21 +567,44 @@ def add_service_delivery(viewer: Viewer, enrolment_id: int, contract_id: int, se
         enr = s.get(Enrolment, enrolment_id)
         errors: list[FieldError] = []
         if enr is None:
-            errors.append(FieldError("enrolment_id", f"Inscripción {enrolment_id}: no existe; búsquela de nuevo."))
+            errors.append(
+                FieldError("enrolment_id", f"Inscripción {enrolment_id}: no existe; búsquela de nuevo.")
+            )
         elif enr.route != contract.route:
-            errors.append(FieldError("contract_id", f"Contrato: {contract.code} es de la ruta {contract.route} y la "
-                                                    f"inscripción de la ruta {enr.route}; elija el contrato correcto."))
+            errors.append(
+                FieldError(
+                    "contract_id",
+                    f"Contrato: {contract.code} es de la ruta {contract.route} y la "
+                    f"inscripción de la ruta {enr.route}; elija el contrato correcto.",
+                )
+            )
         if s.get(ServiceType, service_type_code) is None:
-            errors.append(FieldError("service_type_code", f"Servicio: «{service_type_code}» no existe; elíjalo de la lista."))
-        d = V._dates({"delivery_date": delivery_date}, ("delivery_date",), errors, required=("delivery_date",))
+            errors.append(
+                FieldError(
+                    "service_type_code", f"Servicio: «{service_type_code}» no existe; elíjalo de la lista."
+                )
+            )
+        d = V._dates(
+            {"delivery_date": delivery_date}, ("delivery_date",), errors, required=("delivery_date",)
+        )
         if d["delivery_date"] and d["delivery_date"] < contract.start_date:
-            errors.append(FieldError("delivery_date", "Fecha de entrega: es anterior al inicio del contrato "
-                                                      f"({contract.start_date.isoformat()}); corrija la fecha."))
+            errors.append(
+                FieldError(
+                    "delivery_date",
+                    "Fecha de entrega: es anterior al inicio del contrato "
+                    f"({contract.start_date.isoformat()}); corrija la fecha.",
+                )
+            )
         _raise_if(errors)
-        row = ServiceDelivery(enrolment_id=enr.id, service_type_code=service_type_code,
-                              operator_id=contract.operator_id, contract_id=contract.id,
-                              municipality_code=enr.municipality_code, delivery_date=d["delivery_date"],
-                              registered_on=today())
+        row = ServiceDelivery(
+            enrolment_id=enr.id,
+            service_type_code=service_type_code,
+            operator_id=contract.operator_id,
+            contract_id=contract.id,
+            municipality_code=enr.municipality_code,
+            delivery_date=d["delivery_date"],
+            registered_on=today(),
+        )
         result = _insert(s, viewer, row, "service_delivery")
         versions.bump(s, "participants", "sla")
         return result
@@ -512,9 +613,16 @@ def add_service_delivery(viewer: Viewer, enrolment_id: int, contract_id: int, se
 # ========================================================================== ANS
 
 
-def report_sla(viewer: Viewer, contract_id: int, definition_id: int, quarter: str, value,
-               evidence_ref: str = "", opened_version: int | None = None,
-               url: str | None = None) -> EditResult:
+def report_sla(
+    viewer: Viewer,
+    contract_id: int,
+    definition_id: int,
+    quarter: str,
+    value,
+    evidence_ref: str = "",
+    opened_version: int | None = None,
+    url: str | None = None,
+) -> EditResult:
     """Upsert an ANS reported value and its evidence for one contract and quarter.
 
     ``opened_version`` is the measurement's version when the form was opened, or
@@ -529,39 +637,71 @@ def report_sla(viewer: Viewer, contract_id: int, definition_id: int, quarter: st
         definition = s.get(SlaDefinition, definition_id)
         if definition is None:
             raise NotFound(f"El indicador de ANS {definition_id} no existe; elíjalo de la lista.")
-        m = _for_update(s, SlaMeasurement, SlaMeasurement.definition_id == definition.id,
-                        SlaMeasurement.contract_id == contract.id, SlaMeasurement.quarter == quarter)
+        m = _for_update(
+            s,
+            SlaMeasurement,
+            SlaMeasurement.definition_id == definition.id,
+            SlaMeasurement.contract_id == contract.id,
+            SlaMeasurement.quarter == quarter,
+        )
         number = None
         try:
             number = None if V._blank(value) else float(value)
         except (TypeError, ValueError):
             pass
-        wanted = {"value": number if number is not None else value, "evidence_ref": (evidence_ref or "").strip()}
+        wanted = {
+            "value": number if number is not None else value,
+            "evidence_ref": (evidence_ref or "").strip(),
+        }
         if m is not None and m.version != opened_version:
             raise _stale(s, "sla_measurement", m.id, opened_version, audit.row_dict(m), wanted)
-        errors = V.validate_sla_measurement({"quarter": quarter, "value": value, "evidence_ref": evidence_ref},
-                                            definition.unit)
+        errors = V.validate_sla_measurement(
+            {"quarter": quarter, "value": value, "evidence_ref": evidence_ref}, definition.unit
+        )
         if definition.kind != "reported":
-            errors.append(FieldError("definition_id", f"Indicador: «{definition.name}» se calcula desde los "
-                                                      "registros (derivado); no se reporta a mano."))
+            errors.append(
+                FieldError(
+                    "definition_id",
+                    f"Indicador: «{definition.name}» se calcula desde los "
+                    "registros (derivado); no se reporta a mano.",
+                )
+            )
         if definition.route != contract.route:
-            errors.append(FieldError("definition_id", f"Indicador: «{definition.name}» es de la ruta "
-                                                      f"{definition.route} y el contrato {contract.code} de la "
-                                                      f"ruta {contract.route}; elija un indicador de su ruta."))
+            errors.append(
+                FieldError(
+                    "definition_id",
+                    f"Indicador: «{definition.name}» es de la ruta "
+                    f"{definition.route} y el contrato {contract.code} de la "
+                    f"ruta {contract.route}; elija un indicador de su ruta.",
+                )
+            )
         if not errors:
             from rules.formatting import quarter_end
 
             if quarter_end(quarter) < contract.start_date or (
                 contract.end_date and quarter_end(quarter) > contract.end_date + dt.timedelta(days=92)
             ):
-                errors.append(FieldError("quarter", f"Trimestre: {quarter} está fuera de la vigencia del contrato "
-                                                    f"{contract.code}; elija un trimestre de su ejecución."))
+                errors.append(
+                    FieldError(
+                        "quarter",
+                        f"Trimestre: {quarter} está fuera de la vigencia del contrato "
+                        f"{contract.code}; elija un trimestre de su ejecución.",
+                    )
+                )
         _raise_if(errors)
-        cols = {"value": number, "evidence_ref": (evidence_ref or "").strip()[:300],
-                "reported_by": viewer.username[:60], "reported_on": today()}
+        cols = {
+            "value": number,
+            "evidence_ref": (evidence_ref or "").strip()[:300],
+            "reported_by": viewer.username[:60],
+            "reported_on": today(),
+        }
         if m is None:
-            result = _insert(s, viewer, SlaMeasurement(definition_id=definition.id, contract_id=contract.id,
-                                                       quarter=quarter, **cols), "sla_measurement")
+            result = _insert(
+                s,
+                viewer,
+                SlaMeasurement(definition_id=definition.id, contract_id=contract.id, quarter=quarter, **cols),
+                "sla_measurement",
+            )
         else:
             if m.value == number and m.evidence_ref == cols["evidence_ref"]:
                 return EditResult("sla_measurement", m.id, m.version, changed=False)
@@ -573,8 +713,15 @@ def report_sla(viewer: Viewer, contract_id: int, definition_id: int, quarter: st
 # ===================================================================== targeting
 
 
-def set_targeting(viewer: Viewer, municipality_code: str, year, prioritised: bool, target_population,
-                  opened_version: int | None = None, url: str | None = None) -> EditResult:
+def set_targeting(
+    viewer: Viewer,
+    municipality_code: str,
+    year,
+    prioritised: bool,
+    target_population,
+    opened_version: int | None = None,
+    url: str | None = None,
+) -> EditResult:
     """Upsert the targeting (prioritised flag, target population) of a municipality and year."""
     with session_scope(url, write=True) as s:
         muni = _for_update(s, Municipality, Municipality.code == str(municipality_code or "").strip())
@@ -582,8 +729,12 @@ def set_targeting(viewer: Viewer, municipality_code: str, year, prioritised: boo
             _require_editor(viewer, "editar la focalización")
             raise ValidationFailed(V.validate_municipality(municipality_code, set()))
         _check_territory(s, viewer, muni.code, "editar la focalización")
-        data = {"municipality_code": muni.code, "year": year, "prioritised": prioritised,
-                "target_population": target_population}
+        data = {
+            "municipality_code": muni.code,
+            "year": year,
+            "prioritised": prioritised,
+            "target_population": target_population,
+        }
         errors = V.validate_targeting(data, {muni.code})
         y = int(year) if not any(e.field == "year" for e in errors) else None
         row = None
@@ -624,18 +775,34 @@ def open_alert(viewer: Viewer, data: dict, url: str | None = None) -> EditResult
         clean["description"] = (clean.get("description") or "").strip()
         errors = V.validate_alert(clean, known)
         if clean["status"] == "cerrada" and not errors:
-            errors.append(FieldError("status", "Estado: una alerta nueva no puede nacer cerrada; ábrala y luego ciérrela."))
+            errors.append(
+                FieldError(
+                    "status", "Estado: una alerta nueva no puede nacer cerrada; ábrala y luego ciérrela."
+                )
+            )
         _raise_if(errors)
-        row = TerritorialAlert(municipality_code=code, category=clean["category"], severity=clean["severity"],
-                               status=clean["status"], description=clean["description"],
-                               opened_on=_date(clean["opened_on"]), closed_on=_date(clean.get("closed_on")))
+        row = TerritorialAlert(
+            municipality_code=code,
+            category=clean["category"],
+            severity=clean["severity"],
+            status=clean["status"],
+            description=clean["description"],
+            opened_on=_date(clean["opened_on"]),
+            closed_on=_date(clean.get("closed_on")),
+        )
         result = _insert(s, viewer, row, "territorial_alert")
         versions.bump(s, "alerts")
         return result
 
 
-def update_alert(viewer: Viewer, alert_id: int, opened_version: int, data: dict,
-                 url: str | None = None, action: str = "update") -> EditResult:
+def update_alert(
+    viewer: Viewer,
+    alert_id: int,
+    opened_version: int,
+    data: dict,
+    url: str | None = None,
+    action: str = "update",
+) -> EditResult:
     """Update category, severity, status, description or dates (municipality is fixed)."""
     with session_scope(url, write=True) as s:
         row = _for_update(s, TerritorialAlert, TerritorialAlert.id == alert_id)
@@ -645,7 +812,9 @@ def update_alert(viewer: Viewer, alert_id: int, opened_version: int, data: dict,
         current = audit.row_dict(row)
         merged = {k: (data[k] if k in data else current[k]) for k in _ALERT_FIELDS}
         merged["description"] = (merged.get("description") or "").strip()
-        cols = {k: (_date(merged[k]) if k in ("opened_on", "closed_on") else merged[k]) for k in _ALERT_FIELDS}
+        cols = {
+            k: (_date(merged[k]) if k in ("opened_on", "closed_on") else merged[k]) for k in _ALERT_FIELDS
+        }
         if row.version != opened_version:
             raise _stale(s, "territorial_alert", row.id, opened_version, current, cols)
         _raise_if(V.validate_alert(merged, set()))
@@ -655,8 +824,14 @@ def update_alert(viewer: Viewer, alert_id: int, opened_version: int, data: dict,
         return result
 
 
-def close_alert(viewer: Viewer, alert_id: int, opened_version: int, closed_on, description: str | None = None,
-                url: str | None = None) -> EditResult:
+def close_alert(
+    viewer: Viewer,
+    alert_id: int,
+    opened_version: int,
+    closed_on,
+    description: str | None = None,
+    url: str | None = None,
+) -> EditResult:
     data = {"status": "cerrada", "closed_on": closed_on}
     if description is not None:
         data["description"] = description
@@ -666,8 +841,9 @@ def close_alert(viewer: Viewer, alert_id: int, opened_version: int, closed_on, d
 # ======================================================================== admin
 
 
-def set_municipality_office(viewer: Viewer, municipality_code: str, office_id: int | None,
-                            opened_version: int, url: str | None = None) -> EditResult:
+def set_municipality_office(
+    viewer: Viewer, municipality_code: str, office_id: int | None, opened_version: int, url: str | None = None
+) -> EditResult:
     """Municipality → oficina regional mapping (admin); bumps 'reference'."""
     with session_scope(url, write=True) as s:
         _require_admin(viewer, "cambiar la oficina regional de un municipio")
@@ -675,12 +851,21 @@ def set_municipality_office(viewer: Viewer, municipality_code: str, office_id: i
         if muni is None:
             raise ValidationFailed(V.validate_municipality(municipality_code, set()))
         if muni.version != opened_version:
-            raise _stale(s, "municipality", muni.code, opened_version, audit.row_dict(muni),
-                         {"regional_office_id": office_id})
+            raise _stale(
+                s,
+                "municipality",
+                muni.code,
+                opened_version,
+                audit.row_dict(muni),
+                {"regional_office_id": office_id},
+            )
         if office_id is not None and s.get(RegionalOffice, office_id) is None:
-            raise ValidationFailed([FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista.")])
-        result = _versioned_update(s, viewer, muni, "municipality", opened_version,
-                                   {"regional_office_id": office_id})
+            raise ValidationFailed(
+                [FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista.")]
+            )
+        result = _versioned_update(
+            s, viewer, muni, "municipality", opened_version, {"regional_office_id": office_id}
+        )
         if result.changed:
             versions.bump(s, "reference")
         return result
@@ -713,21 +898,35 @@ def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResul
     with session_scope(url, write=True) as s:
         errors = V.validate_user(clean)
         if s.scalar(select(AppUser.id).where(AppUser.username == clean["username"])) is not None:
-            errors.append(FieldError("username", f"Usuario: «{clean['username']}» ya existe; elija otro nombre."))
-        if clean["email"] and s.scalar(select(AppUser.id).where(func.lower(AppUser.email) == clean["email"].lower())):
-            errors.append(FieldError("email", f"Correo electrónico: «{clean['email']}» ya está asociado a otra cuenta."))
-        if clean["regional_office_id"] is not None and s.get(RegionalOffice, clean["regional_office_id"]) is None:
-            errors.append(FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista."))
+            errors.append(
+                FieldError("username", f"Usuario: «{clean['username']}» ya existe; elija otro nombre.")
+            )
+        if clean["email"] and s.scalar(
+            select(AppUser.id).where(func.lower(AppUser.email) == clean["email"].lower())
+        ):
+            errors.append(
+                FieldError("email", f"Correo electrónico: «{clean['email']}» ya está asociado a otra cuenta.")
+            )
+        if (
+            clean["regional_office_id"] is not None
+            and s.get(RegionalOffice, clean["regional_office_id"]) is None
+        ):
+            errors.append(
+                FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista.")
+            )
         if clean["operator_id"] is not None and s.get(Operator, clean["operator_id"]) is None:
             errors.append(FieldError("operator_id", "Operador: no existe; elíjalo de la lista."))
         _raise_if(errors)
         role = clean["role"]
         user = AppUser(
-            username=clean["username"], display_name=clean["display_name"] or clean["username"],
-            email=clean["email"], role=role,
+            username=clean["username"],
+            display_name=clean["display_name"] or clean["username"],
+            email=clean["email"],
+            role=role,
             regional_office_id=clean["regional_office_id"] if role == "comite_regional" else None,
             operator_id=clean["operator_id"] if role == "operador" else None,
-            password_hash=hash_password(clean["password"]) if clean["password"] else None, active=True,
+            password_hash=hash_password(clean["password"]) if clean["password"] else None,
+            active=True,
         )
         s.add(user)
         s.flush()
@@ -740,10 +939,18 @@ def set_password(viewer: Viewer, username: str, password: str, url: str | None =
     from .auth import hash_password
 
     _require_admin(viewer, "cambiar contraseñas")
-    _raise_if([e for e in V.validate_user({"username": "x" * 3, "role": "admin", "password": password})
-               if e.field == "password"] or
-              ([FieldError("password", "Contraseña: es obligatoria; escriba al menos 10 caracteres.")]
-               if not password else []))
+    _raise_if(
+        [
+            e
+            for e in V.validate_user({"username": "x" * 3, "role": "admin", "password": password})
+            if e.field == "password"
+        ]
+        or (
+            [FieldError("password", "Contraseña: es obligatoria; escriba al menos 10 caracteres.")]
+            if not password
+            else []
+        )
+    )
     with session_scope(url, write=True) as s:
         user = _for_update(s, AppUser, AppUser.username == username)
         if user is None:
@@ -769,8 +976,15 @@ def set_user_active(viewer: Viewer, username: str, active: bool, url: str | None
             return EditResult("app_user", user.id, 0, changed=False)
         user.active = active
         s.flush()
-        audit.record(s, viewer.username, "app_user", user.username, "activate" if active else "deactivate",
-                     before, _user_dict(user))
+        audit.record(
+            s,
+            viewer.username,
+            "app_user",
+            user.username,
+            "activate" if active else "deactivate",
+            before,
+            _user_dict(user),
+        )
         versions.bump(s, "reference")
         return EditResult("app_user", user.id, 0)
 
@@ -783,13 +997,22 @@ def _rows(stmt, url: str | None) -> list[dict]:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def editable_business_plans(viewer: Viewer, search: str = "", territory=None, limit: int = 300,
-                            url: str | None = None) -> list[dict]:
+def editable_business_plans(
+    viewer: Viewer, search: str = "", territory=None, limit: int = 300, url: str | None = None
+) -> list[dict]:
     """PN the viewer may edit (code, OPR, municipality, dates, version)."""
     stmt = (
-        select(BusinessPlan.id, BusinessPlan.code, Opr.name.label("opr"), BusinessPlan.municipality_code,
-               Municipality.name.label("municipality"), BusinessPlan.ventana,
-               BusinessPlan.first_disbursement_date, BusinessPlan.closure_date, BusinessPlan.version)
+        select(
+            BusinessPlan.id,
+            BusinessPlan.code,
+            Opr.name.label("opr"),
+            BusinessPlan.municipality_code,
+            Municipality.name.label("municipality"),
+            BusinessPlan.ventana,
+            BusinessPlan.first_disbursement_date,
+            BusinessPlan.closure_date,
+            BusinessPlan.version,
+        )
         .join(Opr, Opr.id == BusinessPlan.opr_id)
         .join(Municipality, Municipality.code == BusinessPlan.municipality_code)
         .where(_edit_territory_clause(viewer, BusinessPlan.municipality_code))
@@ -806,9 +1029,16 @@ def editable_business_plans(viewer: Viewer, search: str = "", territory=None, li
 
 def business_plan(viewer: Viewer, plan_id: int, url: str | None = None) -> dict | None:
     rows = _rows(
-        select(BusinessPlan.id, BusinessPlan.code, Opr.name.label("opr"), BusinessPlan.municipality_code,
-               BusinessPlan.ventana, BusinessPlan.first_disbursement_date, BusinessPlan.closure_date,
-               BusinessPlan.version)
+        select(
+            BusinessPlan.id,
+            BusinessPlan.code,
+            Opr.name.label("opr"),
+            BusinessPlan.municipality_code,
+            BusinessPlan.ventana,
+            BusinessPlan.first_disbursement_date,
+            BusinessPlan.closure_date,
+            BusinessPlan.version,
+        )
         .join(Opr, Opr.id == BusinessPlan.opr_id)
         .where(BusinessPlan.id == plan_id, _edit_territory_clause(viewer, BusinessPlan.municipality_code)),
         url,
@@ -818,24 +1048,44 @@ def business_plan(viewer: Viewer, plan_id: int, url: str | None = None) -> dict 
 
 def plan_evidence(viewer: Viewer, plan_id: int, url: str | None = None) -> list[dict]:
     return _rows(
-        select(AllianceEvidence.id, AllianceEvidence.kind, AllianceEvidence.ally_type, AllianceEvidence.ally_name,
-               AllianceEvidence.start_date, AllianceEvidence.end_date, AllianceEvidence.document_ref,
-               AllianceEvidence.voided, AllianceEvidence.version)
+        select(
+            AllianceEvidence.id,
+            AllianceEvidence.kind,
+            AllianceEvidence.ally_type,
+            AllianceEvidence.ally_name,
+            AllianceEvidence.start_date,
+            AllianceEvidence.end_date,
+            AllianceEvidence.document_ref,
+            AllianceEvidence.voided,
+            AllianceEvidence.version,
+        )
         .join(BusinessPlan, BusinessPlan.id == AllianceEvidence.business_plan_id)
-        .where(AllianceEvidence.business_plan_id == plan_id,
-               _edit_territory_clause(viewer, BusinessPlan.municipality_code))
+        .where(
+            AllianceEvidence.business_plan_id == plan_id,
+            _edit_territory_clause(viewer, BusinessPlan.municipality_code),
+        )
         .order_by(AllianceEvidence.start_date, AllianceEvidence.id),
         url,
     )
 
 
-def find_enrolments(viewer: Viewer, search: str = "", territory=None, limit: int = 100,
-                    url: str | None = None) -> list[dict]:
+def find_enrolments(
+    viewer: Viewer, search: str = "", territory=None, limit: int = 100, url: str | None = None
+) -> list[dict]:
     """Active enrolments the viewer may move: by household code, OPR name/NIT or id."""
     stmt = (
-        select(Enrolment.id, Enrolment.participant_kind, Household.code.label("household"),
-               Opr.name.label("opr"), Enrolment.route, Enrolment.current_stage, Enrolment.status,
-               Enrolment.municipality_code, Municipality.name.label("municipality"), Enrolment.version)
+        select(
+            Enrolment.id,
+            Enrolment.participant_kind,
+            Household.code.label("household"),
+            Opr.name.label("opr"),
+            Enrolment.route,
+            Enrolment.current_stage,
+            Enrolment.status,
+            Enrolment.municipality_code,
+            Municipality.name.label("municipality"),
+            Enrolment.version,
+        )
         .outerjoin(Household, Household.id == Enrolment.household_id)
         .outerjoin(Opr, Opr.id == Enrolment.opr_id)
         .join(Municipality, Municipality.code == Enrolment.municipality_code)
@@ -844,8 +1094,9 @@ def find_enrolments(viewer: Viewer, search: str = "", territory=None, limit: int
         .limit(limit)
     )
     if territory is not None:
-        stmt = stmt.where(territory.territory_clause(Enrolment.municipality_code),
-                          territory.route_clause(Enrolment.route))
+        stmt = stmt.where(
+            territory.territory_clause(Enrolment.municipality_code), territory.route_clause(Enrolment.route)
+        )
     if search:
         s = search.strip()
         like = f"%{s}%"
@@ -858,10 +1109,21 @@ def find_enrolments(viewer: Viewer, search: str = "", territory=None, limit: int
 
 def enrolment_detail(viewer: Viewer, enrolment_id: int, url: str | None = None) -> dict | None:
     head = _rows(
-        select(Enrolment.id, Enrolment.participant_kind, Enrolment.route, Enrolment.current_stage,
-               Enrolment.status, Enrolment.exit_outcome, Enrolment.exit_date, Enrolment.entry_date,
-               Enrolment.municipality_code, Enrolment.furthest_stage_order, Enrolment.version,
-               Household.code.label("household"), Opr.name.label("opr"))
+        select(
+            Enrolment.id,
+            Enrolment.participant_kind,
+            Enrolment.route,
+            Enrolment.current_stage,
+            Enrolment.status,
+            Enrolment.exit_outcome,
+            Enrolment.exit_date,
+            Enrolment.entry_date,
+            Enrolment.municipality_code,
+            Enrolment.furthest_stage_order,
+            Enrolment.version,
+            Household.code.label("household"),
+            Opr.name.label("opr"),
+        )
         .outerjoin(Household, Household.id == Enrolment.household_id)
         .outerjoin(Opr, Opr.id == Enrolment.opr_id)
         .where(Enrolment.id == enrolment_id, _edit_territory_clause(viewer, Enrolment.municipality_code)),
@@ -871,8 +1133,13 @@ def enrolment_detail(viewer: Viewer, enrolment_id: int, url: str | None = None) 
         return None
     d = head[0]
     d["history"] = _rows(
-        select(StageEvent.id, StageEvent.stage, StageEvent.outcome, StageEvent.event_date,
-               StageEvent.registered_by)
+        select(
+            StageEvent.id,
+            StageEvent.stage,
+            StageEvent.outcome,
+            StageEvent.event_date,
+            StageEvent.registered_by,
+        )
         .where(StageEvent.enrolment_id == enrolment_id)
         .order_by(StageEvent.event_date, StageEvent.id),
         url,
@@ -880,16 +1147,23 @@ def enrolment_detail(viewer: Viewer, enrolment_id: int, url: str | None = None) 
     last = d["history"][-1] if d["history"] else None
     last_outcome = last["outcome"] if last and last["stage"] == d["current_stage"] else None
     d["last_event_date"] = last["event_date"] if last else None
-    d["allowed_next"] = list(allowed_next(d["route"], d["current_stage"], last_outcome)) \
-        if d["status"] == "activo" else []
+    d["allowed_next"] = (
+        list(allowed_next(d["route"], d["current_stage"], last_outcome)) if d["status"] == "activo" else []
+    )
     return d
 
 
 def sla_contracts(viewer: Viewer, url: str | None = None) -> list[dict]:
     """Contracts whose ANS values the viewer may report."""
     return _rows(
-        select(OperatorContract.id, OperatorContract.code, OperatorContract.route,
-               Operator.name.label("operator"), OperatorContract.start_date, OperatorContract.end_date)
+        select(
+            OperatorContract.id,
+            OperatorContract.code,
+            OperatorContract.route,
+            Operator.name.label("operator"),
+            OperatorContract.start_date,
+            OperatorContract.end_date,
+        )
         .join(Operator, Operator.id == OperatorContract.operator_id)
         .where(_edit_contract_clause(viewer))
         .order_by(OperatorContract.code),
@@ -900,8 +1174,14 @@ def sla_contracts(viewer: Viewer, url: str | None = None) -> list[dict]:
 def sla_reported_definitions(route: str, url: str | None = None) -> list[dict]:
     """Reported (not derived) ANS indicators of a route — catalogue, not programme data."""
     return _rows(
-        select(SlaDefinition.id, SlaDefinition.code, SlaDefinition.name, SlaDefinition.unit,
-               SlaDefinition.target, SlaDefinition.direction)
+        select(
+            SlaDefinition.id,
+            SlaDefinition.code,
+            SlaDefinition.name,
+            SlaDefinition.unit,
+            SlaDefinition.target,
+            SlaDefinition.direction,
+        )
         .where(SlaDefinition.route == route, SlaDefinition.kind == "reported")
         .order_by(SlaDefinition.code),
         url,
@@ -910,14 +1190,29 @@ def sla_reported_definitions(route: str, url: str | None = None) -> list[dict]:
 
 def sla_values(viewer: Viewer, contract_id: int, quarter: str, url: str | None = None) -> list[dict]:
     """One row per reported indicator of the contract's route, with the quarter's value."""
-    m = select(SlaMeasurement).where(SlaMeasurement.contract_id == contract_id,
-                                     SlaMeasurement.quarter == quarter).subquery()
+    m = (
+        select(SlaMeasurement)
+        .where(SlaMeasurement.contract_id == contract_id, SlaMeasurement.quarter == quarter)
+        .subquery()
+    )
     return _rows(
-        select(SlaDefinition.id.label("definition_id"), SlaDefinition.code, SlaDefinition.name,
-               SlaDefinition.unit, SlaDefinition.target, m.c.value, m.c.evidence_ref, m.c.reported_by,
-               m.c.reported_on, m.c.version)
+        select(
+            SlaDefinition.id.label("definition_id"),
+            SlaDefinition.code,
+            SlaDefinition.name,
+            SlaDefinition.unit,
+            SlaDefinition.target,
+            m.c.value,
+            m.c.evidence_ref,
+            m.c.reported_by,
+            m.c.reported_on,
+            m.c.version,
+        )
         .select_from(OperatorContract)
-        .join(SlaDefinition, and_(SlaDefinition.route == OperatorContract.route, SlaDefinition.kind == "reported"))
+        .join(
+            SlaDefinition,
+            and_(SlaDefinition.route == OperatorContract.route, SlaDefinition.kind == "reported"),
+        )
         .outerjoin(m, m.c.definition_id == SlaDefinition.id)
         .where(OperatorContract.id == contract_id, _edit_contract_clause(viewer))
         .order_by(SlaDefinition.code),
@@ -925,13 +1220,20 @@ def sla_values(viewer: Viewer, contract_id: int, quarter: str, url: str | None =
     )
 
 
-def targeting_rows(viewer: Viewer, year: int, territory=None, limit: int = 2000,
-                   url: str | None = None) -> list[dict]:
+def targeting_rows(
+    viewer: Viewer, year: int, territory=None, limit: int = 2000, url: str | None = None
+) -> list[dict]:
     t = select(Targeting).where(Targeting.year == year).subquery()
     stmt = (
-        select(Municipality.code.label("municipality_code"), Municipality.name.label("municipality"),
-               Municipality.department_code, t.c.prioritised, t.c.target_population, t.c.total_score,
-               t.c.version)
+        select(
+            Municipality.code.label("municipality_code"),
+            Municipality.name.label("municipality"),
+            Municipality.department_code,
+            t.c.prioritised,
+            t.c.target_population,
+            t.c.total_score,
+            t.c.version,
+        )
         .outerjoin(t, t.c.municipality_code == Municipality.code)
         .where(_edit_territory_clause(viewer, Municipality.code))
         .order_by(Municipality.department_code, Municipality.name)
@@ -942,13 +1244,22 @@ def targeting_rows(viewer: Viewer, year: int, territory=None, limit: int = 2000,
     return _rows(stmt, url)
 
 
-def alerts(viewer: Viewer, status: str | None = None, territory=None, limit: int = 500,
-           url: str | None = None) -> list[dict]:
+def alerts(
+    viewer: Viewer, status: str | None = None, territory=None, limit: int = 500, url: str | None = None
+) -> list[dict]:
     stmt = (
-        select(TerritorialAlert.id, TerritorialAlert.municipality_code, Municipality.name.label("municipality"),
-               TerritorialAlert.category, TerritorialAlert.severity, TerritorialAlert.status,
-               TerritorialAlert.description, TerritorialAlert.opened_on, TerritorialAlert.closed_on,
-               TerritorialAlert.version)
+        select(
+            TerritorialAlert.id,
+            TerritorialAlert.municipality_code,
+            Municipality.name.label("municipality"),
+            TerritorialAlert.category,
+            TerritorialAlert.severity,
+            TerritorialAlert.status,
+            TerritorialAlert.description,
+            TerritorialAlert.opened_on,
+            TerritorialAlert.closed_on,
+            TerritorialAlert.version,
+        )
         .join(Municipality, Municipality.code == TerritorialAlert.municipality_code)
         .where(_edit_territory_clause(viewer, TerritorialAlert.municipality_code))
         .order_by(TerritorialAlert.opened_on.desc(), TerritorialAlert.id.desc())
@@ -979,9 +1290,17 @@ def users(viewer: Viewer, url: str | None = None) -> list[dict]:
     if viewer.role != "admin":
         return []
     return _rows(
-        select(AppUser.id, AppUser.username, AppUser.display_name, AppUser.email, AppUser.role,
-               RegionalOffice.name.label("office"), Operator.name.label("operator"), AppUser.active,
-               (AppUser.password_hash.is_not(None)).label("local_password"))
+        select(
+            AppUser.id,
+            AppUser.username,
+            AppUser.display_name,
+            AppUser.email,
+            AppUser.role,
+            RegionalOffice.name.label("office"),
+            Operator.name.label("operator"),
+            AppUser.active,
+            (AppUser.password_hash.is_not(None)).label("local_password"),
+        )
         .outerjoin(RegionalOffice, RegionalOffice.id == AppUser.regional_office_id)
         .outerjoin(Operator, Operator.id == AppUser.operator_id)
         .order_by(AppUser.username),
@@ -991,22 +1310,27 @@ def users(viewer: Viewer, url: str | None = None) -> list[dict]:
 
 def offices_all(url: str | None = None) -> list[dict]:
     """Oficinas regionales (reference catalogue)."""
-    return _rows(select(RegionalOffice.id, RegionalOffice.code, RegionalOffice.name).order_by(RegionalOffice.name),
-                 url)
+    return _rows(
+        select(RegionalOffice.id, RegionalOffice.code, RegionalOffice.name).order_by(RegionalOffice.name), url
+    )
 
 
 def operators_all(url: str | None = None) -> list[dict]:
     return _rows(select(Operator.id, Operator.code, Operator.name).order_by(Operator.name), url)
 
 
-def municipality_offices(viewer: Viewer, department_code: str | None = None, url: str | None = None) -> list[dict]:
+def municipality_offices(
+    viewer: Viewer, department_code: str | None = None, url: str | None = None
+) -> list[dict]:
     if viewer.role != "admin":
         return []
-    stmt = (
-        select(Municipality.code, Municipality.name, Municipality.department_code,
-               Municipality.regional_office_id, Municipality.version)
-        .order_by(Municipality.department_code, Municipality.name)
-    )
+    stmt = select(
+        Municipality.code,
+        Municipality.name,
+        Municipality.department_code,
+        Municipality.regional_office_id,
+        Municipality.version,
+    ).order_by(Municipality.department_code, Municipality.name)
     if department_code:
         stmt = stmt.where(Municipality.department_code == department_code)
     return _rows(stmt, url)

@@ -13,6 +13,7 @@ Stable signatures (used by the importer):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -122,15 +123,22 @@ def _dates(data: dict, fields: tuple[str, ...], errors: list[FieldError], requir
         try:
             d = parse_date(data.get(f))
         except (ValueError, TypeError):
-            errors.append(FieldError(f, f"{label(f)}: «{data.get(f)}» no es una fecha válida; use el formato AAAA-MM-DD."))
+            errors.append(
+                FieldError(
+                    f, f"{label(f)}: «{data.get(f)}» no es una fecha válida; use el formato AAAA-MM-DD."
+                )
+            )
             out[f] = None
             continue
         if d is None and f in required:
             errors.append(FieldError(f, f"{label(f)}: es obligatoria; indique la fecha (AAAA-MM-DD)."))
         if d is not None and d > limit:
             errors.append(
-                FieldError(f, f"{label(f)}: {d.isoformat()} es posterior a hoy ({limit.isoformat()}); "
-                              "registre solo hechos ocurridos y corrija la fecha.")
+                FieldError(
+                    f,
+                    f"{label(f)}: {d.isoformat()} es posterior a hoy ({limit.isoformat()}); "
+                    "registre solo hechos ocurridos y corrija la fecha.",
+                )
             )
         out[f] = d
     return out
@@ -139,8 +147,11 @@ def _dates(data: dict, fields: tuple[str, ...], errors: list[FieldError], requir
 def check_date_order(errors: list[FieldError], first_field: str, first, second_field: str, second) -> None:
     if first is not None and second is not None and first > second:
         errors.append(
-            FieldError(second_field, f"{label(second_field)} ({second.isoformat()}) es anterior a "
-                                     f"{label(first_field).lower()} ({first.isoformat()}); corrija una de las dos fechas.")
+            FieldError(
+                second_field,
+                f"{label(second_field)} ({second.isoformat()}) es anterior a "
+                f"{label(first_field).lower()} ({first.isoformat()}); corrija una de las dos fechas.",
+            )
         )
 
 
@@ -153,12 +164,16 @@ def check_amounts(data: dict, fields, errors: list[FieldError]) -> None:
         try:
             num = float(v)
         except (TypeError, ValueError):
-            errors.append(FieldError(f, f"{label(f)}: «{v}» no es un número; escriba el valor sin puntos ni símbolos."))
+            errors.append(
+                FieldError(f, f"{label(f)}: «{v}» no es un número; escriba el valor sin puntos ni símbolos.")
+            )
             continue
-        if num != num:  # NaN
+        if math.isnan(num):
             continue
         if num < 0:
-            errors.append(FieldError(f, f"{label(f)}: no puede ser negativo ({v}); escriba un valor mayor o igual a 0."))
+            errors.append(
+                FieldError(f, f"{label(f)}: no puede ser negativo ({v}); escriba un valor mayor o igual a 0.")
+            )
 
 
 def validate_nit(value, field: str = "nit") -> list[FieldError]:
@@ -169,24 +184,37 @@ def validate_nit(value, field: str = "nit") -> list[FieldError]:
 
     if not is_valid_nit(str(value).strip()):
         return [
-            FieldError(field, f"{label(field)}: «{value}» no es un NIT válido; escríbalo con su dígito de "
-                              "verificación DIAN (p. ej. 900123456-8) y revise los dígitos.")
+            FieldError(
+                field,
+                f"{label(field)}: «{value}» no es un NIT válido; escríbalo con su dígito de "
+                "verificación DIAN (p. ej. 900123456-8) y revise los dígitos.",
+            )
         ]
     return []
 
 
-def validate_municipality(code, known_municipalities: set[str], field: str = "municipality_code") -> list[FieldError]:
+def validate_municipality(
+    code, known_municipalities: set[str], field: str = "municipality_code"
+) -> list[FieldError]:
     if _blank(code):
-        return [FieldError(field, f"{label(field)}: es obligatorio; indique el código DIVIPOLA de 5 dígitos.")]
+        return [
+            FieldError(field, f"{label(field)}: es obligatorio; indique el código DIVIPOLA de 5 dígitos.")
+        ]
     code = str(code).strip()
     if not re.fullmatch(r"\d{5}", code):
         return [FieldError(field, f"{label(field)}: «{code}» debe tener 5 dígitos (DIVIPOLA), p. ej. 05001.")]
     if code not in known_municipalities:
-        return [FieldError(field, f"{label(field)}: «{code}» no existe en el catálogo DIVIPOLA; verifique el código.")]
+        return [
+            FieldError(
+                field, f"{label(field)}: «{code}» no existe en el catálogo DIVIPOLA; verifique el código."
+            )
+        ]
     return []
 
 
-def _int(data: dict, f: str, errors: list[FieldError], fix: str = "escriba un número entero, sin decimales") -> int | None:
+def _int(
+    data: dict, f: str, errors: list[FieldError], fix: str = "escriba un número entero, sin decimales"
+) -> int | None:
     v = data.get(f)
     if _blank(v):
         return None
@@ -216,17 +244,28 @@ def validate_business_plan(data: dict, known_municipalities: set[str]) -> list[F
         if v is None and not any(e.field == "ventana" for e in errors):
             errors.append(FieldError("ventana", "Ventana: es obligatoria; use 1, 2 o 3."))
         elif v is not None and v not in VENTANAS:
-            errors.append(FieldError("ventana", f"Ventana: «{data.get('ventana')}» no es válida; use 1, 2 o 3."))
+            errors.append(
+                FieldError("ventana", f"Ventana: «{data.get('ventana')}» no es válida; use 1, 2 o 3.")
+            )
     if "municipality_code" in data:
         errors += validate_municipality(data.get("municipality_code"), known_municipalities)
     d = _dates(data, ("first_disbursement_date", "closure_date"), errors)
-    check_date_order(errors, "first_disbursement_date", d["first_disbursement_date"],
-                     "closure_date", d["closure_date"])
-    if (d["closure_date"] is not None and d["first_disbursement_date"] is None and "first_disbursement_date" in data
-            and not any(e.field == "first_disbursement_date" for e in errors)):
-        errors.append(FieldError("first_disbursement_date",
-                                 "Fecha del primer desembolso: un PN cerrado necesita la fecha de su primer "
-                                 "desembolso; regístrela o deje vacía la fecha de cierre."))
+    check_date_order(
+        errors, "first_disbursement_date", d["first_disbursement_date"], "closure_date", d["closure_date"]
+    )
+    if (
+        d["closure_date"] is not None
+        and d["first_disbursement_date"] is None
+        and "first_disbursement_date" in data
+        and not any(e.field == "first_disbursement_date" for e in errors)
+    ):
+        errors.append(
+            FieldError(
+                "first_disbursement_date",
+                "Fecha del primer desembolso: un PN cerrado necesita la fecha de su primer "
+                "desembolso; regístrela o deje vacía la fecha de cierre.",
+            )
+        )
     check_amounts(data, ("cofinancing_committed_cop", "cofinancing_disbursed_cop", "amount_cop"), errors)
     errors += validate_nit(data.get("nit"), "nit")
     return errors
@@ -247,15 +286,30 @@ def validate_evidence(data: dict) -> list[FieldError]:
     errors: list[FieldError] = []
     kind = data.get("kind")
     if kind not in EVIDENCE_KINDS:
-        errors.append(FieldError("kind", f"Tipo de evidencia: «{kind or ''}» no es válido; use contrato, factura o crédito."))
+        errors.append(
+            FieldError(
+                "kind", f"Tipo de evidencia: «{kind or ''}» no es válido; use contrato, factura o crédito."
+            )
+        )
     ally_type = data.get("ally_type")
     if ally_type not in ALLY_TYPES:
-        errors.append(FieldError("ally_type", f"Tipo de aliado: «{ally_type or ''}» no es válido; use comercial o financiero."))
+        errors.append(
+            FieldError(
+                "ally_type", f"Tipo de aliado: «{ally_type or ''}» no es válido; use comercial o financiero."
+            )
+        )
     elif kind == "credito" and ally_type != "financiero":
-        errors.append(FieldError("ally_type", "Tipo de aliado: un crédito solo puede tener un aliado financiero; "
-                                              "cambie el tipo de aliado a financiero o el tipo de evidencia."))
+        errors.append(
+            FieldError(
+                "ally_type",
+                "Tipo de aliado: un crédito solo puede tener un aliado financiero; "
+                "cambie el tipo de aliado a financiero o el tipo de evidencia.",
+            )
+        )
     if _blank(data.get("ally_name")):
-        errors.append(FieldError("ally_name", "Nombre del aliado: es obligatorio; escriba la razón social del aliado."))
+        errors.append(
+            FieldError("ally_name", "Nombre del aliado: es obligatorio; escriba la razón social del aliado.")
+        )
     d = _dates(data, ("start_date", "end_date"), errors, required=("start_date",))
     check_date_order(errors, "start_date", d["start_date"], "end_date", d["end_date"])
     check_amounts(data, ("amount_cop",), errors)
@@ -282,27 +336,54 @@ def validate_stage_transition(
     except ValueError as exc:
         return [FieldError("stage", str(exc))]
     if stage not in STAGES:
-        errors.append(FieldError("stage", f"Etapa: «{stage or ''}» no existe; elija una de las etapas de la ruta."))
+        errors.append(
+            FieldError("stage", f"Etapa: «{stage or ''}» no existe; elija una de las etapas de la ruta.")
+        )
     elif stage not in allowed:
         names = ", ".join(f"«{STAGE_LABELS[s]}»" for s in allowed) or "ninguna (la ruta ya terminó)"
         here = STAGE_LABELS.get(current_stage, "sin etapa") if current_stage else "sin etapa"
-        errors.append(FieldError("stage", f"Etapa: no se permite pasar de «{here}» a «{STAGE_LABELS[stage]}»; "
-                                          f"etapas permitidas: {names}."))
+        errors.append(
+            FieldError(
+                "stage",
+                f"Etapa: no se permite pasar de «{here}» a «{STAGE_LABELS[stage]}»; "
+                f"etapas permitidas: {names}.",
+            )
+        )
     if stage == SALIDA:
         if outcome not in EXIT_OUTCOMES:
-            errors.append(FieldError("outcome", "Resultado: la salida requiere su resultado; elija uno de: "
-                                                f"{', '.join(EXIT_OUTCOMES.values())}."))
+            errors.append(
+                FieldError(
+                    "outcome",
+                    "Resultado: la salida requiere su resultado; elija uno de: "
+                    f"{', '.join(EXIT_OUTCOMES.values())}.",
+                )
+            )
     elif stage in STAGE_OUTCOMES:
         if outcome not in STAGE_OUTCOMES[stage]:
-            errors.append(FieldError("outcome", f"Resultado: «{STAGE_LABELS[stage]}» requiere el resultado "
-                                                f"{' o '.join(STAGE_OUTCOMES[stage])}; elija uno."))
+            errors.append(
+                FieldError(
+                    "outcome",
+                    f"Resultado: «{STAGE_LABELS[stage]}» requiere el resultado "
+                    f"{' o '.join(STAGE_OUTCOMES[stage])}; elija uno.",
+                )
+            )
     elif outcome:
-        errors.append(FieldError("outcome", f"Resultado: la etapa «{STAGE_LABELS.get(stage, stage)}» no lleva "
-                                            "resultado; deje el campo vacío."))
+        errors.append(
+            FieldError(
+                "outcome",
+                f"Resultado: la etapa «{STAGE_LABELS.get(stage, stage)}» no lleva "
+                "resultado; deje el campo vacío.",
+            )
+        )
     d = _dates(data, ("event_date",), errors, required=("event_date",))
     if d["event_date"] is not None and last_event_date is not None and d["event_date"] < last_event_date:
-        errors.append(FieldError("event_date", f"Fecha del evento: {d['event_date'].isoformat()} es anterior a la "
-                                               f"etapa previa ({last_event_date.isoformat()}); corrija la fecha."))
+        errors.append(
+            FieldError(
+                "event_date",
+                f"Fecha del evento: {d['event_date'].isoformat()} es anterior a la "
+                f"etapa previa ({last_event_date.isoformat()}); corrija la fecha.",
+            )
+        )
     return errors
 
 
@@ -315,11 +396,18 @@ def validate_sla_measurement(data: dict, unit: str | None = None) -> list[FieldE
     q = str(data.get("quarter") or "").strip()
     m = re.fullmatch(r"(\d{4})Q([1-4])", q)
     if not m:
-        errors.append(FieldError("quarter", f"Trimestre: «{q}» no es válido; use el formato AAAAQn, p. ej. 2025Q3."))
+        errors.append(
+            FieldError("quarter", f"Trimestre: «{q}» no es válido; use el formato AAAAQn, p. ej. 2025Q3.")
+        )
     else:
         start = dt.date(int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1, 1)
         if start > today():
-            errors.append(FieldError("quarter", f"Trimestre: {q} aún no ha empezado; reporte solo trimestres en curso o pasados."))
+            errors.append(
+                FieldError(
+                    "quarter",
+                    f"Trimestre: {q} aún no ha empezado; reporte solo trimestres en curso o pasados.",
+                )
+            )
     v = data.get("value")
     if _blank(v):
         errors.append(FieldError("value", "Valor reportado: es obligatorio; escriba el valor medido."))
@@ -327,11 +415,19 @@ def validate_sla_measurement(data: dict, unit: str | None = None) -> list[FieldE
         check_amounts(data, ("value",), errors)
         try:
             if unit == "%" and float(v) > 100:
-                errors.append(FieldError("value", f"Valor reportado: {v} supera 100 %; escriba un porcentaje entre 0 y 100."))
+                errors.append(
+                    FieldError(
+                        "value", f"Valor reportado: {v} supera 100 %; escriba un porcentaje entre 0 y 100."
+                    )
+                )
         except (TypeError, ValueError):
             pass
     if len(str(data.get("evidence_ref") or "")) > 300:
-        errors.append(FieldError("evidence_ref", "Evidencia: máximo 300 caracteres; use un enlace o referencia más corta."))
+        errors.append(
+            FieldError(
+                "evidence_ref", "Evidencia: máximo 300 caracteres; use un enlace o referencia más corta."
+            )
+        )
     return errors
 
 
@@ -344,12 +440,22 @@ def validate_targeting(data: dict, known_municipalities: set[str]) -> list[Field
         errors += validate_municipality(data.get("municipality_code"), known_municipalities)
     year = _int(data, "year", errors)
     if year is None and not any(e.field == "year" for e in errors):
-        errors.append(FieldError("year", "Año: es obligatorio; escriba el año de la focalización (p. ej. 2025)."))
+        errors.append(
+            FieldError("year", "Año: es obligatorio; escriba el año de la focalización (p. ej. 2025).")
+        )
     elif year is not None and not (2015 <= year <= today().year + 1):
-        errors.append(FieldError("year", f"Año: {year} está fuera de rango; use un año entre 2015 y {today().year + 1}."))
+        errors.append(
+            FieldError(
+                "year", f"Año: {year} está fuera de rango; use un año entre 2015 y {today().year + 1}."
+            )
+        )
     pop = _int(data, "target_population", errors)
     if pop is not None and pop < 0:
-        errors.append(FieldError("target_population", "Población objetivo: no puede ser negativa; escriba 0 o más hogares."))
+        errors.append(
+            FieldError(
+                "target_population", "Población objetivo: no puede ser negativa; escriba 0 o más hogares."
+            )
+        )
     if "prioritised" in data and not isinstance(data.get("prioritised"), bool):
         errors.append(FieldError("prioritised", "Priorizado: use sí o no."))
     return errors
@@ -363,8 +469,13 @@ def validate_alert(data: dict, known_municipalities: set[str]) -> list[FieldErro
     if "municipality_code" in data:
         errors += validate_municipality(data.get("municipality_code"), known_municipalities)
     if data.get("category") not in ALERT_CATEGORIES:
-        errors.append(FieldError("category", f"Categoría: «{data.get('category') or ''}» no es válida; use una de: "
-                                             f"{', '.join(ALERT_CATEGORIES.values())}."))
+        errors.append(
+            FieldError(
+                "category",
+                f"Categoría: «{data.get('category') or ''}» no es válida; use una de: "
+                f"{', '.join(ALERT_CATEGORIES.values())}.",
+            )
+        )
     if data.get("severity") not in ALERT_SEVERITIES:
         errors.append(FieldError("severity", "Severidad: use alta, media o baja."))
     status = data.get("status")
@@ -373,10 +484,19 @@ def validate_alert(data: dict, known_municipalities: set[str]) -> list[FieldErro
     d = _dates(data, ("opened_on", "closed_on"), errors, required=("opened_on",))
     check_date_order(errors, "opened_on", d["opened_on"], "closed_on", d["closed_on"])
     if status == "cerrada" and d["closed_on"] is None and not any(e.field == "closed_on" for e in errors):
-        errors.append(FieldError("closed_on", "Fecha de cierre: una alerta cerrada necesita su fecha de cierre; indíquela."))
+        errors.append(
+            FieldError(
+                "closed_on", "Fecha de cierre: una alerta cerrada necesita su fecha de cierre; indíquela."
+            )
+        )
     if status in ("abierta", "en_gestion") and d["closed_on"] is not None:
-        errors.append(FieldError("closed_on", "Fecha de cierre: solo una alerta cerrada lleva fecha de cierre; "
-                                              "déjela vacía o cambie el estado a cerrada."))
+        errors.append(
+            FieldError(
+                "closed_on",
+                "Fecha de cierre: solo una alerta cerrada lleva fecha de cierre; "
+                "déjela vacía o cambie el estado a cerrada.",
+            )
+        )
     if len(str(data.get("description") or "")) > 2000:
         errors.append(FieldError("description", "Descripción: máximo 2000 caracteres; resuma el texto."))
     return errors
@@ -389,15 +509,28 @@ def validate_user(data: dict) -> list[FieldError]:
     errors: list[FieldError] = []
     username = str(data.get("username") or "").strip()
     if not re.fullmatch(r"[a-z0-9._-]{3,60}", username):
-        errors.append(FieldError("username", "Usuario: use de 3 a 60 caracteres en minúscula, dígitos, punto, "
-                                             "guion o guion bajo (sin espacios)."))
+        errors.append(
+            FieldError(
+                "username",
+                "Usuario: use de 3 a 60 caracteres en minúscula, dígitos, punto, "
+                "guion o guion bajo (sin espacios).",
+            )
+        )
     role = data.get("role")
     if role not in ROLES:
         errors.append(FieldError("role", f"Rol: «{role or ''}» no existe; use uno de: {', '.join(ROLES)}."))
     if role == "comite_regional" and data.get("regional_office_id") in (None, ""):
-        errors.append(FieldError("regional_office_id", "Oficina regional: un comité regional necesita su oficina; elíjala."))
+        errors.append(
+            FieldError(
+                "regional_office_id", "Oficina regional: un comité regional necesita su oficina; elíjala."
+            )
+        )
     if role == "operador" and data.get("operator_id") in (None, ""):
-        errors.append(FieldError("operator_id", "Operador: una cuenta de operador necesita su empresa operadora; elíjala."))
+        errors.append(
+            FieldError(
+                "operator_id", "Operador: una cuenta de operador necesita su empresa operadora; elíjala."
+            )
+        )
     email = data.get("email")
     if not _blank(email) and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(email).strip()):
         errors.append(FieldError("email", f"Correo electrónico: «{email}» no es válido; use nombre@dominio."))

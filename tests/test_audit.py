@@ -4,6 +4,7 @@ naming the entry, after tampering by SQL; the CLI exits 1 and names it. Both sto
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 
 from click.testing import CliRunner
@@ -39,7 +40,7 @@ def test_chain_records_and_verifies(empty_store):
     with session_scope(w.url) as s:
         rows = s.scalars(select(AuditLog).order_by(AuditLog.id)).all()
     assert rows[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:]))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     # canonical JSON: sorted keys, ISO dates
     after = rows[0].after
     assert json.loads(after)["closure_date"] == "2025-12-31"
@@ -60,8 +61,10 @@ def test_tampering_is_caught_and_named(empty_store):
     ids = _ids(w.url)
     victim = ids[2]
     with get_engine(w.url).begin() as conn:  # someone edits the log by SQL
-        conn.execute(text("UPDATE audit_log SET after = REPLACE(after, 'en_gestion', 'cerrada') WHERE id = :i"),
-                     {"i": victim})
+        conn.execute(
+            text("UPDATE audit_log SET after = REPLACE(after, 'en_gestion', 'cerrada') WHERE id = :i"),
+            {"i": victim},
+        )
     res = audit.verify(w.url)
     assert not res.ok and res.first_broken_id == victim and res.checked == 2
     assert f"#{victim}" in res.message and "territorial_alert" in res.message
@@ -90,11 +93,21 @@ def test_forged_rehash_breaks_following_entry(empty_store):
         rows = s.scalars(select(AuditLog).order_by(AuditLog.id)).all()
     r = rows[1]
     forged_after = r.after.replace("300", "900")
-    forged_hash = audit.entry_hash(at=r.at, username=r.username, entity=r.entity, entity_id=r.entity_id,
-                                   action=r.action, before=r.before, after=forged_after, prev_hash=r.prev_hash)
+    forged_hash = audit.entry_hash(
+        at=r.at,
+        username=r.username,
+        entity=r.entity,
+        entity_id=r.entity_id,
+        action=r.action,
+        before=r.before,
+        after=forged_after,
+        prev_hash=r.prev_hash,
+    )
     with get_engine(w.url).begin() as conn:
-        conn.execute(text("UPDATE audit_log SET after = :a, hash = :h WHERE id = :i"),
-                     {"a": forged_after, "h": forged_hash, "i": r.id})
+        conn.execute(
+            text("UPDATE audit_log SET after = :a, hash = :h WHERE id = :i"),
+            {"a": forged_after, "h": forged_hash, "i": r.id},
+        )
     res = audit.verify(w.url)
     assert not res.ok and res.first_broken_id == rows[2].id
 
@@ -109,20 +122,40 @@ def test_cli_log_and_users(empty_store):
     rows = json.loads(out.output)
     assert [r["entity"] for r in rows] == ["targeting"]
     assert "target_population: 100 → 300" in rows[0]["changes"]
-    out = runner.invoke(tablero, ["audit", "log", "--user", "comite", "--since", dt.datetime.now(dt.UTC).date().isoformat()],
-                        env=env)
+    out = runner.invoke(
+        tablero,
+        ["audit", "log", "--user", "comite", "--since", dt.datetime.now(dt.UTC).date().isoformat()],
+        env=env,
+    )
     assert out.exit_code == 0 and "territorial_alert" in out.output and "business_plan" not in out.output
     out = runner.invoke(tablero, ["audit", "verify"], env=env)
     assert out.exit_code == 0 and "íntegra" in out.output
 
-    out = runner.invoke(tablero, ["users", "add", "maria", "--role", "comite_regional", "--office", "CAR",
-                                  "--email", "maria@x.gov.co", "--password", "clave-larga-123"], env=env)
+    out = runner.invoke(
+        tablero,
+        [
+            "users",
+            "add",
+            "maria",
+            "--role",
+            "comite_regional",
+            "--office",
+            "CAR",
+            "--email",
+            "maria@x.gov.co",
+            "--password",
+            "clave-larga-123",
+        ],
+        env=env,
+    )
     assert out.exit_code == 0, out.output
     viewer = authenticate("maria", "clave-larga-123", url=w.url)
     assert viewer.role == "comite_regional" and viewer.regional_office_id == w.car
     out = runner.invoke(tablero, ["users", "add", "pedro", "--role", "operador"], env=env)
     assert out.exit_code == 1 and "Operador:" in out.output
-    out = runner.invoke(tablero, ["users", "add", "luis", "--role", "comite_regional", "--office", "XXX"], env=env)
+    out = runner.invoke(
+        tablero, ["users", "add", "luis", "--role", "comite_regional", "--office", "XXX"], env=env
+    )
     assert out.exit_code == 1 and "no existe" in out.output
     out = runner.invoke(tablero, ["users", "set-password", "maria", "--password", "nueva-clave-456"], env=env)
     assert out.exit_code == 0, out.output

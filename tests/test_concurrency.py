@@ -43,8 +43,11 @@ def _run_together(fns) -> list:
 
 def _audit_rows(url, entity, entity_id) -> int:
     with session_scope(url) as s:
-        return s.scalar(select(func.count()).select_from(AuditLog).where(
-            AuditLog.entity == entity, AuditLog.entity_id == str(entity_id)))
+        return s.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
+        )
 
 
 def test_two_sessions_same_version_exactly_one_wins(empty_store):
@@ -54,10 +57,16 @@ def test_two_sessions_same_version_exactly_one_wins(empty_store):
         opened = pn.version
         mine = f"2025-12-{10 + round_:02d}"
         theirs = f"2025-11-{10 + round_:02d}"
-        results = _run_together([
-            lambda: edits.set_pn_dates(w.v["analista"], w.pn_car, opened, "2025-03-01", mine, url=w.url),
-            lambda: edits.set_pn_dates(w.v["comite"], w.pn_car, opened, "2025-03-01", theirs, url=w.url),
-        ])
+        results = _run_together(
+            [
+                lambda o=opened, d=mine: edits.set_pn_dates(
+                    w.v["analista"], w.pn_car, o, "2025-03-01", d, url=w.url
+                ),
+                lambda o=opened, d=theirs: edits.set_pn_dates(
+                    w.v["comite"], w.pn_car, o, "2025-03-01", d, url=w.url
+                ),
+            ]
+        )
         wins = [r for r in results if isinstance(r, edits.EditResult)]
         stale = [r for r in results if isinstance(r, edits.StaleEdit)]
         assert len(wins) == 1 and len(stale) == 1, results
@@ -84,8 +93,9 @@ def test_concurrent_increments_with_retries_lose_nothing(empty_store):
         while done < per_worker:
             row = get(w.url, Targeting, w.targeting)  # open the form: value and version
             try:
-                edits.set_targeting(viewer, MUNI_CAR, 2025, row.prioritised, row.target_population + 1,
-                                    row.version, url=w.url)
+                edits.set_targeting(
+                    viewer, MUNI_CAR, 2025, row.prioritised, row.target_population + 1, row.version, url=w.url
+                )
                 done += 1
             except edits.StaleEdit:
                 stale_seen.append(1)  # someone saved first: reopen and retry
@@ -106,9 +116,17 @@ def test_concurrent_writers_on_different_rows_keep_one_chain(empty_store):
     w = build(empty_store)
     ids = []
     for i in range(6):
-        res = edits.open_alert(w.v["analista"], {"municipality_code": MUNI_CAR, "category": "riego",
-                                                 "severity": "media", "opened_on": "2025-01-01",
-                                                 "description": f"alerta {i}"}, url=w.url)
+        res = edits.open_alert(
+            w.v["analista"],
+            {
+                "municipality_code": MUNI_CAR,
+                "category": "riego",
+                "severity": "media",
+                "opened_on": "2025-01-01",
+                "description": f"alerta {i}",
+            },
+            url=w.url,
+        )
         ids.append(res.id)
 
     def edit_many(alert_id):

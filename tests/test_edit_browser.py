@@ -57,9 +57,13 @@ def _kpi(page) -> int:
 
 def _not_prioritised(url: str) -> tuple[str, str]:
     with get_engine(url).connect() as conn:
-        row = conn.execute(text(
-            "SELECT m.code, m.name FROM targeting t JOIN municipality m ON m.code = t.municipality_code "
-            "WHERE t.year = :y AND NOT t.prioritised ORDER BY m.name LIMIT 1"), {"y": YEAR}).one()
+        row = conn.execute(
+            text(
+                "SELECT m.code, m.name FROM targeting t JOIN municipality m ON m.code = t.municipality_code "
+                "WHERE t.year = :y AND NOT t.prioritised ORDER BY m.name LIMIT 1"
+            ),
+            {"y": YEAR},
+        ).one()
     return row.code, row.name
 
 
@@ -75,9 +79,13 @@ def test_edit_seen_on_another_page_and_in_a_second_process(pg_demo, tmp_path):
     url, accounts = pg_demo
     code, name = _not_prioritised(url)
     env = {"TABLERO_TODAY": os.environ.get("TABLERO_TODAY", "2026-11-23")}
-    with harness.running_app(url, env) as app_a, harness.running_app(url, env) as app_b, \
-            harness.chromium() as browser, \
-            harness.watched_page(browser) as wa, harness.watched_page(browser) as wb:
+    with (
+        harness.running_app(url, env) as app_a,
+        harness.running_app(url, env) as app_b,
+        harness.chromium() as browser,
+        harness.watched_page(browser) as wa,
+        harness.watched_page(browser) as wb,
+    ):
         assert app_a.port != app_b.port
         pa, pb = wa.page, wb.page
 
@@ -109,10 +117,19 @@ def test_edit_seen_on_another_page_and_in_a_second_process(pg_demo, tmp_path):
 
         # the store holds it, audited
         with get_engine(url).connect() as conn:
-            assert conn.execute(text("SELECT prioritised FROM targeting WHERE municipality_code = :c AND year = :y"),
-                                {"c": code, "y": YEAR}).scalar() is True
-            assert conn.execute(text("SELECT username FROM audit_log WHERE entity = 'targeting' ORDER BY id DESC"
-                                     " LIMIT 1")).scalar() == "analista"
+            assert (
+                conn.execute(
+                    text("SELECT prioritised FROM targeting WHERE municipality_code = :c AND year = :y"),
+                    {"c": code, "y": YEAR},
+                ).scalar()
+                is True
+            )
+            assert (
+                conn.execute(
+                    text("SELECT username FROM audit_log WHERE entity = 'targeting' ORDER BY id DESC LIMIT 1")
+                ).scalar()
+                == "analista"
+            )
 
         # another page, same process: the overview figure moved by one
         harness.click_nav(pa, "Resumen ejecutivo")

@@ -55,12 +55,27 @@ def tab(at, label: str):
 
 def test_edit_tabs_per_role(w):
     expected = {
-        "analista": ["Planes de negocio y alianzas", "Cambio de etapa", "ANS reportados", "Focalización",
-                     "Alertas territoriales"],
-        "comite": ["Planes de negocio y alianzas", "Cambio de etapa", "Focalización", "Alertas territoriales"],
+        "analista": [
+            "Planes de negocio y alianzas",
+            "Cambio de etapa",
+            "ANS reportados",
+            "Focalización",
+            "Alertas territoriales",
+        ],
+        "comite": [
+            "Planes de negocio y alianzas",
+            "Cambio de etapa",
+            "Focalización",
+            "Alertas territoriales",
+        ],
         "operador": ["ANS reportados"],
-        "admin": ["Planes de negocio y alianzas", "Cambio de etapa", "ANS reportados", "Focalización",
-                  "Alertas territoriales"],
+        "admin": [
+            "Planes de negocio y alianzas",
+            "Cambio de etapa",
+            "ANS reportados",
+            "Focalización",
+            "Alertas territoriales",
+        ],
     }
     for user, tabs in expected.items():
         at = run_app(w.url, user, "pages/edit.py")
@@ -79,8 +94,13 @@ def test_edit_tabs_per_role(w):
 
 
 def test_pages_hidden_from_roles_without_access(w):
-    for user, page in (("directivo", "pages/edit.py"), ("comite", "pages/audit.py"), ("operador", "pages/audit.py"),
-                       ("analista", "pages/admin.py"), ("comite", "pages/admin.py")):
+    for user, page in (
+        ("directivo", "pages/edit.py"),
+        ("comite", "pages/audit.py"),
+        ("operador", "pages/audit.py"),
+        ("analista", "pages/admin.py"),
+        ("comite", "pages/admin.py"),
+    ):
         at = run_app(w.url, user)
         assert not at.exception
         with pytest.raises(ValueError):
@@ -160,13 +180,15 @@ def test_evidence_credit_with_commercial_ally_refused(w):
 def test_stage_transition_widgets(w):
     at = run_app(w.url, "comite", "pages/edit.py")
     eid = w.enr_hh
-    next_box = [s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_")][0]
+    next_box = next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_"))
     assert next_box.options == ["Evaluación de capacidades", "Salida documentada"]  # allowed transitions only
     next_box.set_value("salida").run()
-    outcome = [s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_")][0]
+    outcome = next(s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_"))
     outcome.set_value("abandono")
-    [d for d in at.date_input if (d.key or "").startswith(f"st_date_{eid}_")][0].set_value(dt.date(2025, 3, 3))
-    [b for b in at.button if (b.key or "").startswith(f"st_go_{eid}_")][0].click()
+    next(d for d in at.date_input if (d.key or "").startswith(f"st_date_{eid}_")).set_value(
+        dt.date(2025, 3, 3)
+    )
+    next(b for b in at.button if (b.key or "").startswith(f"st_go_{eid}_")).click()
     at.run()
     assert not at.exception
     assert "Etapa «Salida documentada» registrada en la inscripción" in all_text(at)

@@ -61,8 +61,12 @@ def test_pn_dates_valid_written_and_audited(w):
     pn = get(w.url, BusinessPlan, w.pn_car)
     assert pn.closure_date == dt.date(2026, 6, 30) and pn.version == 2
     entry = last_audit(w.url)
-    assert (entry.entity, entry.entity_id, entry.action, entry.username) == ("business_plan", str(w.pn_car),
-                                                                              "update", "comite")
+    assert (entry.entity, entry.entity_id, entry.action, entry.username) == (
+        "business_plan",
+        str(w.pn_car),
+        "update",
+        "comite",
+    )
     assert json.loads(entry.before)["closure_date"] is None
     assert json.loads(entry.after)["closure_date"] == "2026-06-30"
     assert versions.current(w.url)["business_plans"] == v0 + 1
@@ -79,8 +83,17 @@ CASES_PN_DATES_INVALID_REFUSED = [
 
 def test_pn_dates_invalid_refused(w):
     for first, closure, field, text in CASES_PN_DATES_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.set_pn_dates, w.v["analista"], w.pn_car, 1, first, closure,
-                       contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.set_pn_dates,
+            w.v["analista"],
+            w.pn_car,
+            1,
+            first,
+            closure,
+            contains=text,
+        )
         assert field in _fields(exc)
         assert get(w.url, BusinessPlan, w.pn_car).version == 1
 
@@ -90,27 +103,48 @@ CASES_PN_DATES_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
 
 def test_pn_dates_out_of_scope_refused(w):
     for who in CASES_PN_DATES_OUT_OF_SCOPE_REFUSED:
-        _refused(w, edits.PermissionDenied, edits.set_pn_dates, w.v[who], w.pn_car, 1, "2025-03-01", "2025-08-01",
-                 contains="no puede")
+        _refused(
+            w,
+            edits.PermissionDenied,
+            edits.set_pn_dates,
+            w.v[who],
+            w.pn_car,
+            1,
+            "2025-03-01",
+            "2025-08-01",
+            contains="no puede",
+        )
         assert get(w.url, BusinessPlan, w.pn_car).closure_date is None
 
 
 # ------------------------------------------------------------------ evidence
 
-GOOD_CREDIT = {"kind": "credito", "ally_type": "financiero", "ally_name": "Banco Agrario",
-               "start_date": "2025-04-01", "end_date": "2026-04-01", "document_ref": "CR-9",
-               "ally_nit": "800037800-8"}
+GOOD_CREDIT = {
+    "kind": "credito",
+    "ally_type": "financiero",
+    "ally_name": "Banco Agrario",
+    "start_date": "2025-04-01",
+    "end_date": "2026-04-01",
+    "document_ref": "CR-9",
+    "ally_nit": "800037800-8",
+}
 
 
 def test_evidence_add_correct_void(w):
     res = edits.add_evidence(w.v["analista"], w.pn_car, GOOD_CREDIT, url=w.url)
     ev = get(w.url, AllianceEvidence, res.id)
     assert (ev.kind, ev.ally_type, ev.start_date, ev.version, ev.voided) == (
-        "credito", "financiero", dt.date(2025, 4, 1), 1, False)
+        "credito",
+        "financiero",
+        dt.date(2025, 4, 1),
+        1,
+        False,
+    )
     assert (last_audit(w.url).entity, last_audit(w.url).action) == ("alliance_evidence", "create")
 
-    res2 = edits.correct_evidence(w.v["comite"], res.id, 1, {**GOOD_CREDIT, "ally_name": "Banco Agrario de Colombia"},
-                                  url=w.url)
+    res2 = edits.correct_evidence(
+        w.v["comite"], res.id, 1, {**GOOD_CREDIT, "ally_name": "Banco Agrario de Colombia"}, url=w.url
+    )
     assert res2.version == 2
     assert get(w.url, AllianceEvidence, res.id).ally_name == "Banco Agrario de Colombia"
     entry = last_audit(w.url)
@@ -121,7 +155,9 @@ def test_evidence_add_correct_void(w):
     assert ev.voided and ev.version == 3
     assert last_audit(w.url).action == "void"
     # a voided evidence cannot be voided or corrected again
-    _refused(w, edits.ValidationFailed, edits.void_evidence, w.v["comite"], res.id, 3, contains="ya está anulada")
+    _refused(
+        w, edits.ValidationFailed, edits.void_evidence, w.v["comite"], res.id, 3, contains="ya está anulada"
+    )
     assert audit.verify(w.url).ok
 
 
@@ -138,11 +174,26 @@ CASES_EVIDENCE_INVALID_REFUSED = [
 
 def test_evidence_invalid_refused(w):
     for change, field, text in CASES_EVIDENCE_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.add_evidence, w.v["analista"], w.pn_car,
-                       {**GOOD_CREDIT, **change}, contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.add_evidence,
+            w.v["analista"],
+            w.pn_car,
+            {**GOOD_CREDIT, **change},
+            contains=text,
+        )
         assert field in _fields(exc)
-        exc = _refused(w, edits.ValidationFailed, edits.correct_evidence, w.v["analista"], w.evidence, 1,
-                       {**GOOD_CREDIT, **change}, contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.correct_evidence,
+            w.v["analista"],
+            w.evidence,
+            1,
+            {**GOOD_CREDIT, **change},
+            contains=text,
+        )
         assert get(w.url, AllianceEvidence, w.evidence).version == 1
 
 
@@ -161,43 +212,92 @@ def test_evidence_out_of_scope_refused(w):
 
 
 def test_stage_transition_and_exit(w):
-    res = edits.record_stage(w.v["comite"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01",
-                             note="visita", url=w.url)
+    res = edits.record_stage(
+        w.v["comite"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", note="visita", url=w.url
+    )
     enr = get(w.url, Enrolment, w.enr_hh)
     assert (enr.current_stage, enr.furthest_stage_order, enr.status, enr.version) == (
-        "evaluacion_capacidades", 2, "activo", 2)
+        "evaluacion_capacidades",
+        2,
+        "activo",
+        2,
+    )
     assert res.version == 2
     with session_scope(w.url) as s:
-        evs = s.scalars(select(StageEvent).where(StageEvent.enrolment_id == w.enr_hh).order_by(StageEvent.id)).all()
+        evs = s.scalars(
+            select(StageEvent).where(StageEvent.enrolment_id == w.enr_hh).order_by(StageEvent.id)
+        ).all()
     assert [e.stage for e in evs] == ["ingreso", "evaluacion_capacidades"]
     assert evs[-1].registered_by == "comite" and evs[-1].event_date == dt.date(2025, 2, 1)
     assert {last_audit(w.url).entity} == {"stage_event"}
     # basica: training is optional → formulación allowed directly
     edits.record_stage(w.v["analista"], w.enr_hh, 2, "formulacion", None, "2025-03-01", url=w.url)
-    edits.record_stage(w.v["analista"], w.enr_hh, 3, "evaluacion_viabilidad", "no_viable", "2025-04-01", url=w.url)
+    edits.record_stage(
+        w.v["analista"], w.enr_hh, 3, "evaluacion_viabilidad", "no_viable", "2025-04-01", url=w.url
+    )
     # failed viability → only exit
-    exc = _refused(w, edits.ValidationFailed, edits.record_stage, w.v["analista"], w.enr_hh, 4,
-                   "solicitud_cofinanciacion", None, "2025-05-01", contains="Salida documentada")
+    exc = _refused(
+        w,
+        edits.ValidationFailed,
+        edits.record_stage,
+        w.v["analista"],
+        w.enr_hh,
+        4,
+        "solicitud_cofinanciacion",
+        None,
+        "2025-05-01",
+        contains="Salida documentada",
+    )
     assert _fields(exc) == {"stage"}
     edits.record_stage(w.v["analista"], w.enr_hh, 4, "salida", "no_viable", "2025-05-01", url=w.url)
     enr = get(w.url, Enrolment, w.enr_hh)
     assert (enr.current_stage, enr.status, enr.exit_outcome, enr.exit_date, enr.version) == (
-        "salida", "salido", "no_viable", dt.date(2025, 5, 1), 5)
-    assert enr.furthest_stage_order == 10
-    _refused(w, edits.ValidationFailed, edits.record_stage, w.v["analista"], w.enr_hh, 5, "salida", "abandono",
-             "2025-06-01", contains="Etapa")
+        "salida",
+        "salido",
+        "no_viable",
+        dt.date(2025, 5, 1),
+        5,
+    )
+    assert enr.furthest_stage_order == 5  # salida is the exit marker, not progress
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.record_stage,
+        w.v["analista"],
+        w.enr_hh,
+        5,
+        "salida",
+        "abandono",
+        "2025-06-01",
+        contains="Etapa",
+    )
     assert audit.verify(w.url).ok
 
 
 def test_completed_exit_is_finalizado(w):
     enr_id = w.enr_opr
-    stages = ["evaluacion_capacidades", "formacion", "formulacion", ("evaluacion_viabilidad", "viable"),
-              "solicitud_cofinanciacion", ("requisitos_recursos", "cumple"), "servicios_activados",
-              "plan_completado", ("salida", "graduado")]
+    stages = [
+        "evaluacion_capacidades",
+        "formacion",
+        "formulacion",
+        ("evaluacion_viabilidad", "viable"),
+        "solicitud_cofinanciacion",
+        ("requisitos_recursos", "cumple"),
+        "servicios_activados",
+        "plan_completado",
+        ("salida", "graduado"),
+    ]
     for i, st in enumerate(stages):
         stage, outcome = st if isinstance(st, tuple) else (st, None)
-        edits.record_stage(w.v["analista"], enr_id, i + 1, stage, outcome, dt.date(2025, 3, 1) + dt.timedelta(days=i),
-                           url=w.url)
+        edits.record_stage(
+            w.v["analista"],
+            enr_id,
+            i + 1,
+            stage,
+            outcome,
+            dt.date(2025, 3, 1) + dt.timedelta(days=i),
+            url=w.url,
+        )
     enr = get(w.url, Enrolment, enr_id)
     assert (enr.status, enr.exit_outcome) == ("finalizado", "graduado")
 
@@ -215,8 +315,18 @@ CASES_STAGE_INVALID_REFUSED = [
 
 def test_stage_invalid_refused(w):
     for stage, outcome, day, field, text in CASES_STAGE_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.record_stage, w.v["analista"], w.enr_hh, 1, stage, outcome,
-                       day, contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.record_stage,
+            w.v["analista"],
+            w.enr_hh,
+            1,
+            stage,
+            outcome,
+            day,
+            contains=text,
+        )
         assert field in _fields(exc)
         enr = get(w.url, Enrolment, w.enr_hh)
         assert (enr.current_stage, enr.version) == ("ingreso", 1)
@@ -227,8 +337,17 @@ CASES_STAGE_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
 
 def test_stage_out_of_scope_refused(w):
     for who in CASES_STAGE_OUT_OF_SCOPE_REFUSED:
-        _refused(w, edits.PermissionDenied, edits.record_stage, w.v[who], w.enr_hh, 1, "evaluacion_capacidades",
-                 None, "2025-02-01")
+        _refused(
+            w,
+            edits.PermissionDenied,
+            edits.record_stage,
+            w.v[who],
+            w.enr_hh,
+            1,
+            "evaluacion_capacidades",
+            None,
+            "2025-02-01",
+        )
         assert get(w.url, Enrolment, w.enr_hh).version == 1
 
 
@@ -236,12 +355,15 @@ def test_stage_out_of_scope_refused(w):
 
 
 def test_sla_report_insert_then_update(w):
-    res = edits.report_sla(w.v["operador"], w.contract_a, w.def_rep, "2025Q3", "87.5", "https://doc/1", None,
-                           url=w.url)
+    res = edits.report_sla(
+        w.v["operador"], w.contract_a, w.def_rep, "2025Q3", "87.5", "https://doc/1", None, url=w.url
+    )
     m = get(w.url, SlaMeasurement, res.id)
     assert (m.value, m.evidence_ref, m.reported_by, m.version) == (87.5, "https://doc/1", "operador", 1)
     assert (last_audit(w.url).entity, last_audit(w.url).action) == ("sla_measurement", "create")
-    res2 = edits.report_sla(w.v["operador"], w.contract_a, w.def_rep, "2025Q3", 91, "https://doc/2", 1, url=w.url)
+    res2 = edits.report_sla(
+        w.v["operador"], w.contract_a, w.def_rep, "2025Q3", 91, "https://doc/2", 1, url=w.url
+    )
     assert res2.id == res.id and res2.version == 2
     assert get(w.url, SlaMeasurement, res.id).value == 91
     # PMO corrects any contract
@@ -263,34 +385,87 @@ CASES_SLA_INVALID_REFUSED = [
 
 def test_sla_invalid_refused(w):
     for definition, quarter, value, field, text in CASES_SLA_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.report_sla, w.v["operador"], w.contract_a,
-                       getattr(w, definition), quarter, value, "", None, contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.report_sla,
+            w.v["operador"],
+            w.contract_a,
+            getattr(w, definition),
+            quarter,
+            value,
+            "",
+            None,
+            contains=text,
+        )
         assert field in _fields(exc)
 
 
-CASES_SLA_OUT_OF_SCOPE_REFUSED = [("operador", "contract_b"), ("operador_b", "contract_a"),
-                                          ("comite", "contract_a"), ("directivo", "contract_a")]
+CASES_SLA_OUT_OF_SCOPE_REFUSED = [
+    ("operador", "contract_b"),
+    ("operador_b", "contract_a"),
+    ("comite", "contract_a"),
+    ("directivo", "contract_a"),
+]
 
 
 def test_sla_out_of_scope_refused(w):
     for who, contract in CASES_SLA_OUT_OF_SCOPE_REFUSED:
-        _refused(w, edits.PermissionDenied, edits.report_sla, w.v[who], getattr(w, contract), w.def_rep, "2025Q3", 80,
-                 "", None, contains="no puede")
+        _refused(
+            w,
+            edits.PermissionDenied,
+            edits.report_sla,
+            w.v[who],
+            getattr(w, contract),
+            w.def_rep,
+            "2025Q3",
+            80,
+            "",
+            None,
+            contains="no puede",
+        )
 
 
 def test_service_delivery_operator_own_contract(w):
     # the OPR enrolment (Cali) runs under operator B's contract
-    res = edits.add_service_delivery(w.v["operador_b"], w.enr_opr, w.contract_b, "asistencia_tecnica",
-                                     "2025-03-05", url=w.url)
+    res = edits.add_service_delivery(
+        w.v["operador_b"], w.enr_opr, w.contract_b, "asistencia_tecnica", "2025-03-05", url=w.url
+    )
     row = get(w.url, ServiceDelivery, res.id)
     assert (row.operator_id, row.municipality_code) == (w.op_b, MUNI_PAC)
     assert last_audit(w.url).entity == "service_delivery"
-    _refused(w, edits.PermissionDenied, edits.add_service_delivery, w.v["operador"], w.enr_opr, w.contract_b,
-             "asistencia_tecnica", "2025-03-05")
-    _refused(w, edits.ValidationFailed, edits.add_service_delivery, w.v["operador_b"], w.enr_opr, w.contract_b,
-             "asistencia_tecnica", "2027-03-05", contains="posterior a hoy")
-    _refused(w, edits.ValidationFailed, edits.add_service_delivery, w.v["operador_b"], w.enr_hh, w.contract_b,
-             "asistencia_tecnica", "2025-03-05", contains="Contrato")
+    _refused(
+        w,
+        edits.PermissionDenied,
+        edits.add_service_delivery,
+        w.v["operador"],
+        w.enr_opr,
+        w.contract_b,
+        "asistencia_tecnica",
+        "2025-03-05",
+    )
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.add_service_delivery,
+        w.v["operador_b"],
+        w.enr_opr,
+        w.contract_b,
+        "asistencia_tecnica",
+        "2027-03-05",
+        contains="posterior a hoy",
+    )
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.add_service_delivery,
+        w.v["operador_b"],
+        w.enr_hh,
+        w.contract_b,
+        "asistencia_tecnica",
+        "2025-03-05",
+        contains="Contrato",
+    )
 
 
 # ---------------------------------------------------------------- targeting
@@ -318,8 +493,18 @@ CASES_TARGETING_INVALID_REFUSED = [
 
 def test_targeting_invalid_refused(w):
     for muni, year, pop, field, text in CASES_TARGETING_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.set_targeting, w.v["analista"], muni, year, True, pop, 1,
-                       contains=text)
+        exc = _refused(
+            w,
+            edits.ValidationFailed,
+            edits.set_targeting,
+            w.v["analista"],
+            muni,
+            year,
+            True,
+            pop,
+            1,
+            contains=text,
+        )
         assert field in _fields(exc)
         assert get(w.url, Targeting, w.targeting).version == 1
 
@@ -336,9 +521,17 @@ def test_targeting_out_of_scope_refused(w):
 
 
 def test_alert_open_update_close(w):
-    res = edits.open_alert(w.v["comite"], {"municipality_code": MUNI_CAR, "category": "electrificacion",
-                                           "severity": "media", "description": "Veredas sin energía",
-                                           "opened_on": "2025-09-01"}, url=w.url)
+    res = edits.open_alert(
+        w.v["comite"],
+        {
+            "municipality_code": MUNI_CAR,
+            "category": "electrificacion",
+            "severity": "media",
+            "description": "Veredas sin energía",
+            "opened_on": "2025-09-01",
+        },
+        url=w.url,
+    )
     al = get(w.url, TerritorialAlert, res.id)
     assert (al.status, al.category, al.version) == ("abierta", "electrificacion", 1)
     edits.update_alert(w.v["comite"], res.id, 1, {"status": "en_gestion", "severity": "alta"}, url=w.url)
@@ -363,18 +556,31 @@ CASES_ALERT_INVALID_REFUSED = [
 
 def test_alert_invalid_refused(w):
     for data, field, text in CASES_ALERT_INVALID_REFUSED:
-        exc = _refused(w, edits.ValidationFailed, edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text)
+        exc = _refused(
+            w, edits.ValidationFailed, edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text
+        )
         assert field in _fields(exc)
         assert get(w.url, TerritorialAlert, w.alert).version == 1
 
 
 def test_alert_open_invalid_and_scope(w):
     base = {"municipality_code": MUNI_CAR, "category": "riego", "severity": "baja", "opened_on": "2025-09-01"}
-    _refused(w, edits.ValidationFailed, edits.open_alert, w.v["analista"], {**base, "municipality_code": "00000"},
-             contains="DIVIPOLA")
-    _refused(w, edits.ValidationFailed, edits.open_alert, w.v["analista"], {**base, "status": "cerrada",
-                                                                            "closed_on": "2025-09-02"},
-             contains="no puede nacer cerrada")
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.open_alert,
+        w.v["analista"],
+        {**base, "municipality_code": "00000"},
+        contains="DIVIPOLA",
+    )
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.open_alert,
+        w.v["analista"],
+        {**base, "status": "cerrada", "closed_on": "2025-09-02"},
+        contains="no puede nacer cerrada",
+    )
     for who in ("comite_pac", "directivo", "operador"):
         _refused(w, edits.PermissionDenied, edits.open_alert, w.v[who], base)
         _refused(w, edits.PermissionDenied, edits.close_alert, w.v[who], w.alert, 1, "2025-09-01")
@@ -389,8 +595,16 @@ def test_municipality_office_mapping_admin_only(w):
     with session_scope(w.url) as s:
         muni = s.get(Municipality, MUNI_CAR)
     v0 = versions.current(w.url)["reference"]
-    _refused(w, edits.PermissionDenied, edits.set_municipality_office, w.v["analista"], MUNI_CAR, w.pac,
-             muni.version, contains="solo el administrador")
+    _refused(
+        w,
+        edits.PermissionDenied,
+        edits.set_municipality_office,
+        w.v["analista"],
+        MUNI_CAR,
+        w.pac,
+        muni.version,
+        contains="solo el administrador",
+    )
     edits.set_municipality_office(w.v["admin"], MUNI_CAR, w.pac, muni.version, url=w.url)
     assert get(w.url, Municipality, MUNI_CAR).regional_office_id == w.pac
     assert versions.current(w.url)["reference"] == v0 + 1
@@ -398,14 +612,30 @@ def test_municipality_office_mapping_admin_only(w):
     assert (entry.entity, entry.entity_id) == ("municipality", MUNI_CAR)
     # the comité of Caribe lost the municipality → its edits there are now refused
     _refused(w, edits.PermissionDenied, edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, True, 1, 1)
-    _refused(w, edits.ValidationFailed, edits.set_municipality_office, w.v["admin"], MUNI_PAC, 999,
-             get(w.url, Municipality, MUNI_PAC).version, contains="Oficina regional")
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.set_municipality_office,
+        w.v["admin"],
+        MUNI_PAC,
+        999,
+        get(w.url, Municipality, MUNI_PAC).version,
+        contains="Oficina regional",
+    )
 
 
 def test_users_create_and_password(w):
-    res = edits.create_user(w.v["admin"], {"username": "nuevo.comite", "role": "comite_regional",
-                                           "regional_office_id": w.car, "email": "nuevo@x.gov.co",
-                                           "generate_password": True}, url=w.url)
+    res = edits.create_user(
+        w.v["admin"],
+        {
+            "username": "nuevo.comite",
+            "role": "comite_regional",
+            "regional_office_id": w.car,
+            "email": "nuevo@x.gov.co",
+            "generate_password": True,
+        },
+        url=w.url,
+    )
     pw = res.extra["password"]
     viewer = authenticate("nuevo.comite", pw, url=w.url)
     assert viewer.role == "comite_regional" and viewer.regional_office_id == w.car
@@ -414,15 +644,35 @@ def test_users_create_and_password(w):
     edits.set_password(w.v["admin"], "nuevo.comite", "otra-clave-larga", url=w.url)
     assert authenticate("nuevo.comite", "otra-clave-larga", url=w.url) is not None
     assert "argon2" not in (last_audit(w.url).before or "") + (last_audit(w.url).after or "")
-    _refused(w, edits.ValidationFailed, edits.create_user, w.v["admin"],
-             {"username": "nuevo.comite", "role": "comite_regional", "regional_office_id": w.car},
-             contains="ya existe")
-    _refused(w, edits.ValidationFailed, edits.create_user, w.v["admin"], {"username": "op", "role": "operador"},
-             contains=["Usuario:", "Operador:"])
-    _refused(w, edits.ValidationFailed, edits.set_password, w.v["admin"], "nuevo.comite", "corta",
-             contains="10 caracteres")
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.create_user,
+        w.v["admin"],
+        {"username": "nuevo.comite", "role": "comite_regional", "regional_office_id": w.car},
+        contains="ya existe",
+    )
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.create_user,
+        w.v["admin"],
+        {"username": "op", "role": "operador"},
+        contains=["Usuario:", "Operador:"],
+    )
+    _refused(
+        w,
+        edits.ValidationFailed,
+        edits.set_password,
+        w.v["admin"],
+        "nuevo.comite",
+        "corta",
+        contains="10 caracteres",
+    )
     for who in ("analista", "comite", "directivo", "operador"):
-        _refused(w, edits.PermissionDenied, edits.create_user, w.v[who], {"username": "x1y2z", "role": "admin"})
+        _refused(
+            w, edits.PermissionDenied, edits.create_user, w.v[who], {"username": "x1y2z", "role": "admin"}
+        )
         _refused(w, edits.PermissionDenied, edits.set_password, w.v[who], "admin", "clave-muy-larga-1")
     with session_scope(w.url) as s:
         assert s.scalar(select(AppUser).where(AppUser.username == "x1y2z")) is None
@@ -433,9 +683,20 @@ def test_users_create_and_password(w):
 
 def test_stale_edit_reports_their_change(w):
     edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-12-31", url=w.url)
-    exc = _refused(w, edits.StaleEdit, edits.set_pn_dates, w.v["comite"], w.pn_car, 1, "2025-03-01", "2026-01-31",
-                   contains=["analista", "versión 1 → 2", "Fecha de cierre: 2025-12-31 (suyo: 2026-01-31)"])
-    assert [(c.field, c.theirs, c.yours) for c in exc.changes] == [("closure_date", "2025-12-31", "2026-01-31")]
+    exc = _refused(
+        w,
+        edits.StaleEdit,
+        edits.set_pn_dates,
+        w.v["comite"],
+        w.pn_car,
+        1,
+        "2025-03-01",
+        "2026-01-31",
+        contains=["analista", "versión 1 → 2", "Fecha de cierre: 2025-12-31 (suyo: 2026-01-31)"],
+    )
+    assert [(c.field, c.theirs, c.yours) for c in exc.changes] == [
+        ("closure_date", "2025-12-31", "2026-01-31")
+    ]
     assert get(w.url, BusinessPlan, w.pn_car).closure_date == dt.date(2025, 12, 31)
 
     edits.update_alert(w.v["analista"], w.alert, 1, {"severity": "baja"}, url=w.url)
@@ -445,19 +706,53 @@ def test_stale_edit_reports_their_change(w):
     edits.set_targeting(w.v["analista"], MUNI_CAR, 2025, True, 120, 1, url=w.url)
     exc = _refused(w, edits.StaleEdit, edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, False, 130, 1)
     assert {(c.field, c.theirs, c.yours) for c in exc.changes} == {
-        ("prioritised", True, False), ("target_population", 120, 130)}
+        ("prioritised", True, False),
+        ("target_population", 120, 130),
+    }
 
     edits.record_stage(w.v["analista"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", url=w.url)
-    _refused(w, edits.StaleEdit, edits.record_stage, w.v["comite"], w.enr_hh, 1, "salida", "abandono",
-             "2025-02-02", contains="Etapa")
+    _refused(
+        w,
+        edits.StaleEdit,
+        edits.record_stage,
+        w.v["comite"],
+        w.enr_hh,
+        1,
+        "salida",
+        "abandono",
+        "2025-02-02",
+        contains="Etapa",
+    )
 
-    edits.correct_evidence(w.v["analista"], w.evidence, 1,
-                           {"kind": "contrato", "ally_type": "comercial", "ally_name": "Almacenes del Norte SAS",
-                            "start_date": "2025-03-15"}, url=w.url)
-    _refused(w, edits.StaleEdit, edits.void_evidence, w.v["comite"], w.evidence, 1, contains="Nombre del aliado")
+    edits.correct_evidence(
+        w.v["analista"],
+        w.evidence,
+        1,
+        {
+            "kind": "contrato",
+            "ally_type": "comercial",
+            "ally_name": "Almacenes del Norte SAS",
+            "start_date": "2025-03-15",
+        },
+        url=w.url,
+    )
+    _refused(
+        w, edits.StaleEdit, edits.void_evidence, w.v["comite"], w.evidence, 1, contains="Nombre del aliado"
+    )
 
     # ANS: value created by someone else after the form opened empty
     edits.report_sla(w.v["analista"], w.contract_a, w.def_rep, "2025Q2", 70, "", None, url=w.url)
-    _refused(w, edits.StaleEdit, edits.report_sla, w.v["operador"], w.contract_a, w.def_rep, "2025Q2", 95, "",
-             None, contains="Valor reportado: 70.0 (suyo: 95.0)")
+    _refused(
+        w,
+        edits.StaleEdit,
+        edits.report_sla,
+        w.v["operador"],
+        w.contract_a,
+        w.def_rep,
+        "2025Q2",
+        95,
+        "",
+        None,
+        contains="Valor reportado: 70.0 (suyo: 95.0)",
+    )
     assert audit.verify(w.url).ok

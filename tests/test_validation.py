@@ -27,9 +27,15 @@ def by_field(errors: list[FieldError]) -> dict[str, str]:
 
 
 def test_business_plan_valid_and_each_rule():
-    ok = {"ventana": 2, "municipality_code": "05001", "first_disbursement_date": dt.date(2025, 1, 5),
-          "closure_date": "2026-01-05", "cofinancing_committed_cop": 10, "cofinancing_disbursed_cop": 0,
-          "nit": "900123456-8"}
+    ok = {
+        "ventana": 2,
+        "municipality_code": "05001",
+        "first_disbursement_date": dt.date(2025, 1, 5),
+        "closure_date": "2026-01-05",
+        "cofinancing_committed_cop": 10,
+        "cofinancing_disbursed_cop": 0,
+        "nit": "900123456-8",
+    }
     assert validate_business_plan(ok, KNOWN) == []
     assert validate_business_plan({}, set()) == []  # only what is given is checked
     e = by_field(validate_business_plan({**ok, "ventana": 4}, KNOWN))
@@ -38,9 +44,15 @@ def test_business_plan_valid_and_each_rule():
     assert "use 1, 2 o 3" in by_field(validate_business_plan({**ok, "ventana": "dos"}, KNOWN))["ventana"]
     e = by_field(validate_business_plan({**ok, "municipality_code": "99999"}, KNOWN))
     assert "no existe en el catálogo DIVIPOLA" in e["municipality_code"]
-    assert "5 dígitos" in by_field(validate_business_plan({**ok, "municipality_code": "5001"}, KNOWN))["municipality_code"]
+    assert (
+        "5 dígitos"
+        in by_field(validate_business_plan({**ok, "municipality_code": "5001"}, KNOWN))["municipality_code"]
+    )
     e = by_field(validate_business_plan({**ok, "closure_date": "2024-12-31"}, KNOWN))
-    assert e["closure_date"].startswith("Fecha de cierre (2024-12-31) es anterior") and "corrija" in e["closure_date"]
+    assert (
+        e["closure_date"].startswith("Fecha de cierre (2024-12-31) es anterior")
+        and "corrija" in e["closure_date"]
+    )
     e = by_field(validate_business_plan({**ok, "closure_date": "2026-11-24"}, KNOWN))
     assert "posterior a hoy (2026-11-23)" in e["closure_date"]
     assert validate_business_plan({**ok, "closure_date": "2026-11-23"}, KNOWN) == []  # today is fine
@@ -57,13 +69,19 @@ def test_business_plan_valid_and_each_rule():
 
 def test_pn_dates():
     assert validate_pn_dates({"first_disbursement_date": "2025-01-01", "closure_date": None}) == []
-    assert "first_disbursement_date" in by_field(validate_pn_dates({"first_disbursement_date": None,
-                                                                   "closure_date": "2025-01-01"}))
+    assert "first_disbursement_date" in by_field(
+        validate_pn_dates({"first_disbursement_date": None, "closure_date": "2025-01-01"})
+    )
 
 
 def test_evidence_rules():
-    ok = {"kind": "credito", "ally_type": "financiero", "ally_name": "Banco", "start_date": "2025-01-01",
-          "end_date": None}
+    ok = {
+        "kind": "credito",
+        "ally_type": "financiero",
+        "ally_name": "Banco",
+        "start_date": "2025-01-01",
+        "end_date": None,
+    }
     assert validate_evidence(ok) == []
     assert validate_evidence({**ok, "kind": "factura", "ally_type": "comercial"}) == []
     e = by_field(validate_evidence({**ok, "ally_type": "comercial"}))
@@ -82,43 +100,92 @@ def test_evidence_rules():
 
 def test_stage_transitions_follow_routes():
     day = {"event_date": "2025-02-01"}
-    assert validate_stage_transition("basica", "ingreso", None, {"stage": "evaluacion_capacidades", **day}) == []
+    assert (
+        validate_stage_transition("basica", "ingreso", None, {"stage": "evaluacion_capacidades", **day}) == []
+    )
     # básica: formación is optional
-    assert validate_stage_transition("basica", "evaluacion_capacidades", None, {"stage": "formulacion", **day}) == []
-    e = by_field(validate_stage_transition("intermedia", "evaluacion_capacidades", None,
-                                           {"stage": "formulacion", **day}))
+    assert (
+        validate_stage_transition("basica", "evaluacion_capacidades", None, {"stage": "formulacion", **day})
+        == []
+    )
+    e = by_field(
+        validate_stage_transition(
+            "intermedia", "evaluacion_capacidades", None, {"stage": "formulacion", **day}
+        )
+    )
     assert "no se permite pasar" in e["stage"] and "Formación" in e["stage"]
     # exit allowed from anywhere, with an exit outcome
-    assert validate_stage_transition("basica", "formacion", None,
-                                     {"stage": "salida", "outcome": "abandono", **day}) == []
-    assert "resultado" in by_field(validate_stage_transition("basica", "formacion", None,
-                                                             {"stage": "salida", **day}))["outcome"]
+    assert (
+        validate_stage_transition(
+            "basica", "formacion", None, {"stage": "salida", "outcome": "abandono", **day}
+        )
+        == []
+    )
+    assert (
+        "resultado"
+        in by_field(validate_stage_transition("basica", "formacion", None, {"stage": "salida", **day}))[
+            "outcome"
+        ]
+    )
     # a failed filter only allows exit
-    e = by_field(validate_stage_transition("basica", "evaluacion_viabilidad", "no_viable",
-                                           {"stage": "solicitud_cofinanciacion", **day}))
+    e = by_field(
+        validate_stage_transition(
+            "basica", "evaluacion_viabilidad", "no_viable", {"stage": "solicitud_cofinanciacion", **day}
+        )
+    )
     assert "Salida documentada" in e["stage"]
     # outcome must belong to the stage
-    assert "viable o no_viable" in by_field(validate_stage_transition(
-        "basica", "formulacion", None, {"stage": "evaluacion_viabilidad", "outcome": "cumple", **day}))["outcome"]
+    assert (
+        "viable o no_viable"
+        in by_field(
+            validate_stage_transition(
+                "basica", "formulacion", None, {"stage": "evaluacion_viabilidad", "outcome": "cumple", **day}
+            )
+        )["outcome"]
+    )
     # after exit nothing
-    assert "ninguna" in by_field(validate_stage_transition("basica", "salida", "abandono",
-                                                           {"stage": "ingreso", **day}))["stage"]
-    assert "Etapa" in by_field(validate_stage_transition("basica", "ingreso", None, {"stage": "x", **day}))["stage"]
-    assert "Ruta desconocida" in by_field(validate_stage_transition("otra", "ingreso", None,
-                                                                    {"stage": "salida", **day}))["stage"]
-    e = by_field(validate_stage_transition("basica", "ingreso", None, {"stage": "evaluacion_capacidades",
-                                                                     "event_date": "2025-01-01"},
-                                           last_event_date=dt.date(2025, 1, 10)))
+    assert (
+        "ninguna"
+        in by_field(validate_stage_transition("basica", "salida", "abandono", {"stage": "ingreso", **day}))[
+            "stage"
+        ]
+    )
+    assert (
+        "Etapa"
+        in by_field(validate_stage_transition("basica", "ingreso", None, {"stage": "x", **day}))["stage"]
+    )
+    assert (
+        "Ruta desconocida"
+        in by_field(validate_stage_transition("otra", "ingreso", None, {"stage": "salida", **day}))["stage"]
+    )
+    e = by_field(
+        validate_stage_transition(
+            "basica",
+            "ingreso",
+            None,
+            {"stage": "evaluacion_capacidades", "event_date": "2025-01-01"},
+            last_event_date=dt.date(2025, 1, 10),
+        )
+    )
     assert "anterior a la etapa previa (2025-01-10)" in e["event_date"]
-    assert "posterior a hoy" in by_field(validate_stage_transition(
-        "basica", "ingreso", None, {"stage": "evaluacion_capacidades", "event_date": "2026-12-01"}))["event_date"]
+    assert (
+        "posterior a hoy"
+        in by_field(
+            validate_stage_transition(
+                "basica", "ingreso", None, {"stage": "evaluacion_capacidades", "event_date": "2026-12-01"}
+            )
+        )["event_date"]
+    )
 
 
 def test_sla_measurement():
     assert validate_sla_measurement({"quarter": "2025Q4", "value": 80}, "%") == []
     assert validate_sla_measurement({"quarter": "2026Q4", "value": 0}, "días") == []
     assert "AAAAQn" in by_field(validate_sla_measurement({"quarter": "2025-4", "value": 1}))["quarter"]
-    assert "aún no ha empezado" in by_field(validate_sla_measurement({"quarter": "2027Q1", "value": 1}))["quarter"]
+    assert (
+        "aún no ha empezado"
+        in by_field(validate_sla_measurement({"quarter": "2027Q1", "value": 1}))["quarter"]
+    )
     assert "negativo" in by_field(validate_sla_measurement({"quarter": "2025Q1", "value": -1}))["value"]
     assert "100" in by_field(validate_sla_measurement({"quarter": "2025Q1", "value": 101}, "%"))["value"]
     assert validate_sla_measurement({"quarter": "2025Q1", "value": 101}, "días") == []
@@ -126,22 +193,45 @@ def test_sla_measurement():
 
 
 def test_targeting():
-    assert validate_targeting({"municipality_code": "05001", "year": 2025, "prioritised": True,
-                               "target_population": 10}, KNOWN) == []
-    assert "negativa" in by_field(validate_targeting({"year": 2025, "target_population": -1}, KNOWN))["target_population"]
+    assert (
+        validate_targeting(
+            {"municipality_code": "05001", "year": 2025, "prioritised": True, "target_population": 10}, KNOWN
+        )
+        == []
+    )
+    assert (
+        "negativa"
+        in by_field(validate_targeting({"year": 2025, "target_population": -1}, KNOWN))["target_population"]
+    )
     assert "fuera de rango" in by_field(validate_targeting({"year": 2040}, KNOWN))["year"]
     assert "obligatorio" in by_field(validate_targeting({"year": None}, KNOWN))["year"]
-    assert "DIVIPOLA" in by_field(validate_targeting({"municipality_code": "11111", "year": 2025}, KNOWN))[
-        "municipality_code"]
+    assert (
+        "DIVIPOLA"
+        in by_field(validate_targeting({"municipality_code": "11111", "year": 2025}, KNOWN))[
+            "municipality_code"
+        ]
+    )
 
 
 def test_alerts():
-    ok = {"municipality_code": "08001", "category": "riego", "severity": "alta", "status": "abierta",
-          "opened_on": "2025-01-01", "closed_on": None}
+    ok = {
+        "municipality_code": "08001",
+        "category": "riego",
+        "severity": "alta",
+        "status": "abierta",
+        "opened_on": "2025-01-01",
+        "closed_on": None,
+    }
     assert validate_alert(ok, KNOWN) == []
     assert validate_alert({**ok, "status": "cerrada", "closed_on": "2025-02-01"}, KNOWN) == []
-    assert "necesita su fecha de cierre" in by_field(validate_alert({**ok, "status": "cerrada"}, KNOWN))["closed_on"]
-    assert "solo una alerta cerrada" in by_field(validate_alert({**ok, "closed_on": "2025-02-01"}, KNOWN))["closed_on"]
+    assert (
+        "necesita su fecha de cierre"
+        in by_field(validate_alert({**ok, "status": "cerrada"}, KNOWN))["closed_on"]
+    )
+    assert (
+        "solo una alerta cerrada"
+        in by_field(validate_alert({**ok, "closed_on": "2025-02-01"}, KNOWN))["closed_on"]
+    )
     e = by_field(validate_alert({**ok, "status": "cerrada", "closed_on": "2024-12-01"}, KNOWN))
     assert "es anterior a fecha de apertura" in e["closed_on"]
     assert "Categoría" in by_field(validate_alert({**ok, "category": "x"}, KNOWN))["category"]
@@ -156,5 +246,8 @@ def test_nit_and_users():
     assert validate_user({"username": "ana.perez", "role": "analista_pmo"}) == []
     e = by_field(validate_user({"username": "Ana Pérez", "role": "jefe", "email": "x", "password": "corta"}))
     assert set(e) == {"username", "role", "email", "password"}
-    assert "oficina" in by_field(validate_user({"username": "com", "role": "comite_regional"}))["regional_office_id"]
+    assert (
+        "oficina"
+        in by_field(validate_user({"username": "com", "role": "comite_regional"}))["regional_office_id"]
+    )
     assert "operadora" in by_field(validate_user({"username": "ope", "role": "operador"}))["operator_id"]
