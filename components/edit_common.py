@@ -87,8 +87,8 @@ def render_refusal(ctx: PageContext, exc: EditError) -> None:
                     [
                         {
                             ctx.t("edit.col_field"): c.label,
-                            ctx.t("edit.col_theirs"): _txt(c.theirs),
-                            ctx.t("edit.col_yours"): _txt(c.yours),
+                            ctx.t("edit.col_theirs"): _txt(ctx, c.theirs),
+                            ctx.t("edit.col_yours"): _txt(ctx, c.yours),
                         }
                         for c in exc.changes
                     ]
@@ -103,13 +103,13 @@ def render_refusal(ctx: PageContext, exc: EditError) -> None:
         st.error(exc.message)
 
 
-def _txt(v) -> str:
+def _txt(ctx: PageContext, v) -> str:
     if v is None or v == "":
         return "—"
     if v is True:
-        return "sí"
+        return ctx.t("edit.yes")
     if v is False:
-        return "no"
+        return ctx.t("edit.no")
     return str(v)
 
 
