@@ -172,12 +172,25 @@ _SCRIPT = r"""
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
-  var clicks = 0;
+  var clicks = 0, current = null;
   function light(f) {
     return function () {  /* what streamlit-folium sends back on a click: the code, no geometry */
-      var p = {n: ++clicks}; for (var k in f) p[k] = f[k];
-      return {type: "Feature", properties: p, geometry: null};
+      return current && current.properties.c === f.c ? current : {type: "Feature", properties: f, geometry: null};
     };
+  }
+  function report(f) {
+    /* A click: number it (so that clicking the same municipality again is a new event) and send it
+       at once instead of after streamlit-folium's 250 ms debounce; its own later update then finds
+       nothing new to send. Without those internals, its normal path sends the same value. */
+    var p = {c: f.c, n: ++clicks}; if (f.alert) p.alert = 1;
+    current = {type: "Feature", properties: p, geometry: null};
+    var g = window.__GLOBAL_DATA__;
+    if (g && window.Streamlit && g.returned_objects && g.returned_objects.length === 1 &&
+        g.returned_objects[0] === "last_active_drawing") {
+      g.last_active_drawing = current;
+      g.previous_data = {last_active_drawing: current};
+      window.Streamlit.setComponentValue(g.previous_data);
+    }
   }
   if (!map.getPane("tableroDeptos")) {
     map.createPane("tableroDeptos"); map.getPane("tableroDeptos").style.zIndex = 450;
@@ -216,6 +229,7 @@ _SCRIPT = r"""
   group.addTo(map);
   var selected = null;
   group.on("click", function (e) {
+    report({c: codes[e.layer._t]});
     if (selected && selected !== e.layer) selected.setStyle({weight: 0.4, color: selected.options.className.indexOf("tablero-out") >= 0 ? "#ffffff" : "#6b6b6b"});
     selected = e.layer; selected.setStyle({weight: 2.5, color: "#000000"}); selected.bringToFront();
   });
@@ -235,6 +249,7 @@ _SCRIPT = r"""
         keyboard: false
       });
       m.toGeoJSON = light({c: a[5], alert: 1});
+      m.on("click", function () { report({c: a[5], alert: 1}); });
       m.bindTooltip(esc(a[4]), {direction: "top"});
       alerts.addLayer(m);
     });

@@ -73,9 +73,10 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         c1.metric(t("map.profile.prioritised", year=p["year"]), na)
         c2.metric(t("map.profile.target_population", year=p["year"]), na)
     c1, c2 = st.columns(2)
-    c1.metric(t("map.profile.plans"), fmt_int(p["plans"], lang),
-              help=t("map.profile.plans_detail", disbursed=fmt_int(p["disbursed_plans"], lang),
-                     closed=fmt_int(p["closed_plans"], lang)))
+    plans_detail = t("map.profile.plans_detail", disbursed=fmt_int(p["disbursed_plans"], lang),
+                     closed=fmt_int(p["closed_plans"], lang))
+    c1.metric(t("map.profile.plans"), fmt_int(p["plans"], lang), help=plans_detail)
+    c1.caption(plans_detail)
     c2.metric(t("map.profile.alerts_open"), fmt_int(len(p["alerts"]), lang) if p["territorial_visible"] else na)
     c1, c2 = st.columns(2)
     c1.metric(t("map.profile.committed"), fmt_money(p["committed_cop"], lang))
@@ -151,9 +152,10 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         elif alliance is None:
             c1.metric(t("map.profile.alliance"), t("map.legend_no_data"))
         else:
-            c1.metric(t("map.profile.alliance"), fmt_pct(alliance["percent"], 1, lang),
-                      help=t("map.profile.alliance_detail", num=fmt_int(alliance["numerator"], lang),
-                             den=fmt_int(alliance["denominator"], lang), pending=fmt_int(alliance["pending"], lang)))
+            detail = t("map.profile.alliance_detail", num=fmt_int(alliance["numerator"], lang),
+                       den=fmt_int(alliance["denominator"], lang), pending=fmt_int(alliance["pending"], lang))
+            c1.metric(t("map.profile.alliance"), fmt_pct(alliance["percent"], 1, lang), help=detail)
+            c1.caption(detail)
         if sla == "pending":
             c2.metric(t("map.profile.sla"), t("map.profile.pending_area"))
         else:

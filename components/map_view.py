@@ -108,9 +108,8 @@ def alert_markers(ctx: PageContext, alerts: dict, points: dict) -> list[list]:
     return out
 
 
-def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
-               show_alerts: bool, basemap: bool, height: int = 620) -> str | None:
-    """Draw the choropleth; return the code of a municipality clicked in this run (new click)."""
+def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
+          show_alerts: bool, basemap: bool, height: int) -> MapSpec:
     cat = cached_catalogue(url=ctx.url)
     names = cat["municipalities"]
     spec_unit = territory.METRICS[metric].unit
@@ -126,15 +125,72 @@ def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, valu
     alerts = None
     if show_alerts:
         alerts = alert_markers(ctx, cached_alerts(ctx.viewer, ctx.filters, url=ctx.url), wire["points"])
-    spec = MapSpec(
+    return MapSpec(
         geo_json=wire["geo"], codes=wire["codes"], names=names, departments=cat["departments"],
         values=values, classes=classes, unit=spec_unit, metric_label=ctx.t(f"map.metric.{metric}"),
         legend=legend_html(ctx.t(f"map.metric.{metric}"), classes, out_label, scheme_label),
         filtered_out=filtered_out, focus=focus_codes(ctx, names, sorted(values)), alerts=alerts,
         labels=_labels(ctx.lang), lang=ctx.lang, basemap=basemap, height=height, entries=entries,
     )
-    state = st_folium(build_map(spec), key=MAP_KEY, height=height, use_container_width=True,
-                      returned_objects=["last_active_drawing"])
+
+
+_ARGS_CACHE_KEY = "_map_component_args"
+
+
+def _component_args(spec: MapSpec) -> dict | None:
+    """streamlit-folium's component arguments for ``spec`` (what ``st_folium`` computes on
+    every rerun), or None when its internals differ from the version this was written for."""
+    import streamlit_folium as sf
+
+    try:
+        m = build_map(spec)
+        m.get_root().render()
+        html, header = sf._get_html(m), sf._get_header(m)
+        script = sf._get_map_string(m)
+        return {"script": script, "header": header, "html": html, "id": sf.get_full_id(m),
+                "hash_key": sf.generate_js_hash(script, MAP_KEY, False),
+                "css_links": [u for _, u in m.default_css], "js_links": [u for _, u in m.default_js]}
+    except AttributeError:
+        return None
+
+
+def _draw(make_spec, args_key: tuple, height: int):
+    """Draw the map with streamlit-folium's component. On a rerun with the same inputs (a
+    click, a profile change) the rendered arguments are reused instead of rebuilt."""
+    import streamlit_folium as sf
+
+    cached = st.session_state.get(_ARGS_CACHE_KEY)
+    args = cached[1] if cached and cached[0] == args_key else None
+    spec = None
+    if args is None:
+        spec = make_spec()
+        args = _component_args(spec)
+        st.session_state[_ARGS_CACHE_KEY] = (args_key, args)
+    component = getattr(sf, "_component_func", None)
+    if args is None or component is None:  # another streamlit-folium: through its public API
+        return st_folium(build_map(spec or make_spec()), key=MAP_KEY, height=height, use_container_width=True,
+                         returned_objects=["last_active_drawing"])
+    hash_key = args["hash_key"]
+
+    def _on_change():
+        st.session_state[MAP_KEY] = st.session_state.get(hash_key, {})
+
+    return component(
+        script=args["script"], header=args["header"], html=args["html"], id=args["id"], key=hash_key,
+        height=height, width=None, returned_objects=["last_active_drawing"],
+        default={"last_active_drawing": None}, zoom=None, center=None, feature_group=None,
+        return_on_hover=False, layer_control=None, pixelated=False, css_links=args["css_links"],
+        js_links=args["js_links"], on_change=_on_change, wrap_longitude=False,
+    )
+
+
+def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
+               show_alerts: bool, basemap: bool, height: int = 620) -> str | None:
+    """Draw the choropleth; return the code of a municipality clicked in this run (new click)."""
+    args_key = (wire["id"], metric, year, scheme, ctx.lang, show_alerts, basemap, height, ctx.viewer,
+                ctx.filters, ctx.url, tuple(sorted(ctx.versions.items())))
+    state = _draw(lambda: _spec(ctx, wire, metric, year, values, scheme, show_alerts, basemap, height),
+                  args_key, height)
     return new_click(state)
 
 

@@ -94,8 +94,11 @@ if not ensure_assets():
     st.error(t("map.assets_missing"))
     st.stop()
 
-if SELECTED_KEY not in st.session_state:
-    st.session_state[SELECTED_KEY] = ctx.filters.municipality_code
+if SELECTED_KEY not in st.session_state or st.session_state.get("_map_filter_mpio") != ctx.filters.municipality_code:
+    # the municipality filter (e.g. a link with ?mpio=) opens its profile
+    st.session_state["_map_filter_mpio"] = ctx.filters.municipality_code
+    if ctx.filters.municipality_code or SELECTED_KEY not in st.session_state:
+        st.session_state[SELECTED_KEY] = ctx.filters.municipality_code
 
 
 def _pick() -> None:

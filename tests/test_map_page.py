@@ -177,6 +177,11 @@ def test_filters_zoom_and_grey_out(map_store):
     assert data["v"] and all(c.startswith("05") for c in data["v"])
     filtered = data["f"].split(",")
     assert "13001" in filtered and not any(c.startswith("05") for c in filtered)
+    # a link from another page (?mpio=) opens that municipality's profile
+    at = run_app(map_store, "directivo", page="pages/map.py", query={"depto": "13", "mpio": "13001"})
+    assert not at.exception and "Cartagena" in all_text(at) and at.metric
+    args, size, geo, data = _payload(at)
+    assert data["focus"] == ["13001"]
     # a comité regional is zoomed on its own office by default
     at = run_app(map_store, "comite", page="pages/map.py")
     args, size, geo, data = _payload(at)
@@ -230,3 +235,36 @@ def test_without_boundaries_the_page_explains_and_shows_a_table(demo_store):
     table = at.dataframe[0].value
     assert len(table) == 1121 and list(table.columns)[:2] == ["Código DIVIPOLA", "Municipio"]
     assert [b.label for b in at.get("download_button")] == ["Descargar CSV", "Descargar Excel"]
+
+
+def test_reused_component_arguments_equal_st_folium(map_store, monkeypatch):
+    """The page reuses rendered arguments across reruns; they must be exactly what
+    streamlit-folium's public ``st_folium`` sends (guards against version drift)."""
+    at = run_app(map_store, "directivo", page="pages/map.py")
+    fast = json.loads(at.get("component_instance")[0].proto.json_args)
+    import streamlit_folium
+
+    monkeypatch.setattr(streamlit_folium, "_component_func", None, raising=False)
+    monkeypatch.setattr("components.map_view.st_folium", _recording_st_folium(streamlit_folium))
+    at = run_app(map_store, "directivo", page="pages/map.py")
+    assert not at.exception
+    public = json.loads(at.get("component_instance")[0].proto.json_args)
+    for key in ("script", "header", "html", "id", "css_links", "js_links", "returned_objects", "default", "height"):
+        assert fast[key] == public[key], key
+
+
+def _recording_st_folium(module):
+    """st_folium with the real component function (the test hid it from the fast path)."""
+    import streamlit.components.v1 as components
+
+    real = components.declare_component("st_folium", path=str(
+        __import__("pathlib").Path(module.__file__).parent / "frontend" / "build"))
+
+    def call(*args, **kwargs):
+        module._component_func = real
+        try:
+            return module.st_folium(*args, **kwargs)
+        finally:
+            module._component_func = None
+
+    return call
