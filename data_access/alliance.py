@@ -667,10 +667,11 @@ def valid_drill(pairs) -> Drill:
 
 # ------------------------------------------------------------------ one call for the page / bench
 def page_data(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), url: str | None = None) -> dict:
-    """Every aggregate the alliance page shows (headline, six drill-downs, two series).
-
-    The benchmark (``tablero bench``) can time this directly; the page calls the same
-    functions through ``components.cache.cached_read``.
+    """Every aggregate of the alliance page at once (headline, the six drill-downs, both
+    series): the uncached SQL cost of a full page, for ``tablero bench`` to time directly
+    (``data_access.alliance.page_data(url=..., viewer=..., filters=...)``). The page itself
+    reads ``page_overview`` / ``plan_list`` / ``at_risk`` / ``sales_overview`` through
+    ``components.cache.cached_read``.
     """
     return {
         "headline": indicator(viewer, filters, drill, url),

@@ -78,7 +78,10 @@ def test_import_cli_template_dry_run_and_rejection(empty_store, tmp_path):
     plans, evidence, sales = good_rows()
     good = tmp_path / "matriz.xlsx"
     good.write_bytes(workbook(plans, evidence, sales))
-    count = lambda: get_engine(empty_store).connect().execute(select(func.count()).select_from(BusinessPlan)).scalar()  # noqa: E731
+    def count() -> int:
+        with get_engine(empty_store).connect() as conn:
+            return conn.execute(select(func.count()).select_from(BusinessPlan)).scalar()
+
     res = run(empty_store, "import", "tracking-matrix", str(good), "--dry-run", "--as-user", "analista")
     assert res.exit_code == 0 and "simulación" in res.output and count() == 0
     res = CliRunner().invoke(tablero, ["import", "tracking-matrix", str(good), "--as-user", "directivo"],
