@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
 
     select,
     union_all,
@@ -252,15 +253,23 @@ def sankey(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | No
     x1, x2, x3 = exit_of(e1), exit_of(e2), exit_of(e3)
     src = (
         cohort_from(cohort)
-        .outerjoin(prev, and_(prev.c.id == e1.c.previous_enrolment_id, visible(prev)))
         .outerjoin(e2, and_(e2.c.previous_enrolment_id == e1.c.id, visible(e2)))
         .outerjoin(e3, and_(e3.c.previous_enrolment_id == e2.c.id, visible(e3)))
     )
+    # A chain starts where there is no previous enrolment the viewer may see (a previous
+    # enrolment always entered before, so for national viewers: no previous at all).
+    chain_start = e1.c.previous_enrolment_id.is_(None)
+    if not viewer.is_national:
+        chain_start = or_(
+            chain_start,
+            ~exists().where(prev.c.id == e1.c.previous_enrolment_id,
+                            record_clause(viewer, prev.c.municipality_code, prev.c.operator_id)),
+        )
     keys = (e1.c.entry_mechanism, e1.c.route, x1, e2.c.route, x2, e3.c.route, x3)
     stmt = (
         select(*keys, func.count())
         .select_from(src)
-        .where(*cohort_conditions(viewer, filters, cohort), prev.c.id.is_(None))
+        .where(*cohort_conditions(viewer, filters, cohort), chain_start)
         .group_by(*keys)
     )
     with get_engine(url).connect() as conn:
@@ -431,15 +440,13 @@ def participants(
     page = max(1, int(page))
     conds = _participant_stmt(viewer, filters, cohort, route, stage, which, reason)
     personal = viewer.role in PERSONAL_DATA_ROLES
-    h = H.alias("hh") if not cohort.person_filters else H
+    h = H.alias("hh")
     o = Opr.__table__
     m = Municipality.__table__
     op = Operator.__table__
-    base_from = cohort_from(cohort)
-    if not cohort.person_filters:
-        base_from = base_from.outerjoin(h, h.c.id == E.c.household_id)
-    base_from = (
-        base_from.outerjoin(o, o.c.id == E.c.opr_id)
+    detail_from = (
+        E.outerjoin(h, h.c.id == E.c.household_id)
+        .outerjoin(o, o.c.id == E.c.opr_id)
         .outerjoin(m, m.c.code == E.c.municipality_code)
         .outerjoin(op, op.c.id == E.c.operator_id)
     )
@@ -485,16 +492,23 @@ def participants(
         last_stage.label("last_stage"),
         exit_outcome.label("exit_outcome"),
     ]
+    # Two steps: the page's ids (conditions only, ordered by id), then their details —
+    # the per-row subqueries run for one page, never for the whole stage.
     count_stmt = select(func.count()).select_from(cohort_from(cohort)).where(*conds)
-    rows_stmt = select(*cols).select_from(base_from).where(*conds).order_by(E.c.id)
+    ids_stmt = select(E.c.id).select_from(cohort_from(cohort)).where(*conds).order_by(E.c.id)
     if limit is not None:
-        rows_stmt = rows_stmt.limit(int(limit))
+        ids_stmt = ids_stmt.limit(int(limit))
         page, page_size = 1, max(1, int(limit))
     else:
-        rows_stmt = rows_stmt.limit(page_size).offset((page - 1) * page_size)
+        ids_stmt = ids_stmt.limit(page_size).offset((page - 1) * page_size)
     with get_engine(url).connect() as conn:
         total = int(conn.execute(count_stmt).scalar_one())
-        rows = [dict(r._mapping) for r in conn.execute(rows_stmt)]
+        ids = [i for (i,) in conn.execute(ids_stmt)]
+        rows = []
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            detail = select(*cols).select_from(detail_from).where(E.c.id.in_(chunk)).order_by(E.c.id)
+            rows.extend(dict(r._mapping) for r in conn.execute(detail))
     for r in rows:
         if isinstance(r.get("stage_date"), str):  # SQLite scalar subqueries come back as text
             r["stage_date"] = dt.date.fromisoformat(r["stage_date"])
