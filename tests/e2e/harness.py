@@ -2,8 +2,9 @@
 
 Small on purpose. Everything a browser test needs:
 
-``running_app(database_url, env=None, *, secrets_file=None, extra_args=(), timeout=120)``
-    Context manager. Starts ``.venv/bin/streamlit run app.py`` on a free port
+``running_app(database_url, env=None, *, secrets_file=None, extra_args=(), timeout=120, port=None)``
+    Context manager. Starts ``.venv/bin/streamlit run app.py`` on a free port (or ``port``,
+    e.g. from ``free_port()`` when a redirect URI must name it beforehand)
     (headless, cwd = project root, ``DATABASE_URL`` = the given store, plus ``env``),
     waits until ``/_stcore/health`` answers and yields an ``AppServer`` with
     ``.base_url`` (``http://localhost:<port>``), ``.port`` and ``.log_path``. Stops the
@@ -154,9 +155,10 @@ def running_app(
     secrets_file: str | os.PathLike | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = 120,
+    port: int | None = None,
 ) -> Iterator[AppServer]:
-    """Run the real app on a free port until the block ends (see module docstring)."""
-    port = free_port()
+    """Run the real app on a free port (or ``port``) until the block ends (see module docstring)."""
+    port = port or free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{port}.log"
     cmd = [
