@@ -1458,6 +1458,7 @@ def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000)
     per-row dicts and bind processing would triple the load time on millions of rows.
     Foreign-key checks are off for the load only (ids are assigned consistently by the
     generator; the tests run ``PRAGMA foreign_key_check``): they would double it again.
+    Secondary indexes are dropped and re-created from their own SQL around the load.
     """
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
@@ -1465,6 +1466,17 @@ def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000)
         try:
             conn = conn.execution_options(sqlite_immediate=True)
             with conn.begin():
+                # Secondary indexes are rebuilt once after the load (a sort) rather than
+                # maintained row by row; UNIQUE/PK auto-indexes (no SQL) stay.
+                indexes = conn.execute(
+                    sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                            "AND tbl_name IN :names ORDER BY name").bindparams(
+                        sa.bindparam("names", expanding=True)),
+                    {"names": list(PROGRAMME_TABLES)},
+                ).all()
+                quote = conn.dialect.identifier_preparer.quote
+                for idx, _ in indexes:
+                    conn.exec_driver_sql(f"DROP INDEX {quote(idx)}")
                 for name in PROGRAMME_TABLES:
                     frame = tables[name]
                     cols = _column_names(name)
@@ -1477,6 +1489,8 @@ def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000)
                     for start in range(0, n, chunk):
                         values = _python_columns(name, frame, start, min(n, start + chunk), sqlite=True)
                         conn.exec_driver_sql(compiled.string, list(zip(*values)))
+                for _, definition in indexes:
+                    conn.exec_driver_sql(definition)
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
 
