@@ -21,7 +21,9 @@ Definitions (the UI states them through ``figure_note``):
   attended: distinct municipalities with ≥ 1 enrolment by the date;
 * open territorial alerts: opened on or before the date and not closed by then.
 
-``period_start`` (when set) narrows the event dates to ``[period_start, date]``.
+``period_start`` (when set): participants and municipalities count when served during the
+period (entered by the date and not exited before the period start, as on the map); plan
+closures, disbursements, commitments and alert openings count within ``[period_start, date]``.
 """
 
 from __future__ import annotations
@@ -114,8 +116,8 @@ def _first_entries(viewer: Viewer, filters: GlobalFilters, kind: str, id_col):
     """Per participant: first entry date overall and per route (one streaming GROUP BY)."""
     clauses = [_enrolment_scope(viewer, filters), Enrolment.participant_kind == kind,
                Enrolment.entry_date <= filters.cutoff]
-    if filters.period_start is not None:
-        clauses.append(Enrolment.entry_date >= filters.period_start)
+    if filters.period_start is not None:  # served in the period: not exited before it began (as the map)
+        clauses.append(or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= filters.period_start))
     per_route = [func.min(case((Enrolment.route == r, Enrolment.entry_date), else_=None)).label(f"r_{r}")
                  for r in ROUTE_ORDER]
     return (
@@ -181,7 +183,7 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
         first_muni = (
             select(Enrolment.municipality_code, func.min(Enrolment.entry_date).label("first"))
             .where(_enrolment_scope(viewer, filters),
-                   Enrolment.entry_date >= start if start is not None else true())
+                   or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= start) if start is not None else true())
             .group_by(Enrolment.municipality_code)
             .subquery()
         )
@@ -430,11 +432,15 @@ def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int 
             and "hogar" in ROUTE_MODELS[r].participant_kinds for e in ends]
 
 
-def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
-    """Per visible municipality: households served, OPR served, prioritised, open alerts (at the cut-off)."""
+def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
+                        households: dict[str, int] | None = None) -> list[dict]:
+    """Per visible municipality: households served, prioritised, open alerts (at the cut-off).
+
+    ``households`` (code → count, e.g. the map page's ``territory.map_values``) skips the
+    households query."""
     d, start = filters.cutoff, filters.period_start
     with get_engine(url).connect() as conn:
-        served = dict(
+        served = households if households is not None else dict(
             conn.execute(
                 select(Enrolment.municipality_code,
                        _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, d, start)),

@@ -242,8 +242,19 @@ def build_overview(vc: ViewContext) -> SlideData:
 # --------------------------------------------------------------------------------- map
 
 
+def _map_households(vc: ViewContext) -> dict[str, int] | None:
+    """Households per municipality from the map page's metric (``data_access.territory``)."""
+    try:
+        from data_access import territory as tmod  # the map engineer's module
+    except ImportError:
+        return None
+    if not hasattr(tmod, "map_values"):
+        return None
+    return {c: int(v or 0) for c, v in tmod.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
+
+
 def build_map(vc: ViewContext) -> SlideData:
-    rows = ov.municipality_values(vc.viewer, vc.filters, url=vc.url)
+    rows = ov.municipality_values(vc.viewer, vc.filters, url=vc.url, households=_map_households(vc))
     lang = vc.lang
     attended = sum(1 for r in rows if r["households"] > 0)
     prioritised = sum(1 for r in rows if r["prioritised"])
@@ -279,13 +290,6 @@ def build_map(vc: ViewContext) -> SlideData:
         slide.notes.append(vc.t("committee.map.no_shapes"))
         return slide
     values = {r["code"]: r["households"] for r in rows}
-    try:
-        from data_access import territory as tmod  # the map engineer's module: the map page's metric
-    except ImportError:
-        tmod = None
-    if tmod is not None and hasattr(tmod, "map_values"):
-        values = {c: int(v or 0) for c, v in tmod.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
-        polygons = {c: p for c, p in polygons.items() if c in values}
     slide.figure = charts.choropleth(
         polygons, values,
         lambda lo, hi: (vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)) if hi > lo

@@ -235,7 +235,8 @@ def test_headline_values_by_scope(empty_store):
     offices = office_ids(empty_store)
     assert head("directivo", f.with_(regional_office_id=offices["CAR"])).values["households"] == (3, 2)
     assert head("directivo", f.with_(route="basica")).values["households"] == (2, 2)
-    assert head("directivo", f.with_(period_start=D(2026, 4, 1))).values["households"] == (2, 1)
+    # a period: served during it (entered by the date, not exited before the period start)
+    assert head("directivo", f.with_(period_start=D(2026, 4, 1))).values["households"] == (4, 3)
 
 
 EXPECTED_SCOPE = {
