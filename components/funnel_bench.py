@@ -43,9 +43,24 @@ def bench_cohort_changes(
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from sqlalchemy import event
+
     from components import funnel_data
+    from data_access.db import get_engine
 
     os.environ["DATABASE_URL"] = url
+    engine = get_engine(url)
+    sql = {"s": 0.0, "t0": []}
+
+    def before(*_a):
+        sql["t0"].append(time.perf_counter())
+
+    def after(*_a):
+        if sql["t0"]:
+            sql["s"] += time.perf_counter() - sql["t0"].pop()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     st.cache_data.clear()
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
@@ -68,13 +83,19 @@ def bench_cohort_changes(
             el = next(w for w in widget if w.key == f"ca_{suffix}")
             el.set_value(value)
         funnel_data.clear_cohort_reads()
+        sql["s"] = 0.0
         t0 = time.perf_counter()
         at.run()
-        per_change.append((label, time.perf_counter() - t0, bool(at.exception)))
-    times = [s for _, s, _ in per_change]
+        per_change.append((label, time.perf_counter() - t0, sql["s"], bool(at.exception)))
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "after_cursor_execute", after)
+    times = [s for _, s, _, _ in per_change]
+    sql_times = [q for _, _, q, _ in per_change]
     return {
         "routes: first load (s)": first,
         "routes: cohort change median (s)": statistics.median(times) if times else None,
+        "routes: cohort change SQL median (s)": statistics.median(sql_times) if sql_times else None,
         "routes: cohort change max (s)": max(times) if times else None,
-        "routes: changes": [(label, round(s, 3), "ERROR" if err else "ok") for label, s, err in per_change],
+        "routes: changes": [(label, round(s, 3), round(q, 3), "ERROR" if err else "ok")
+                            for label, s, q, err in per_change],
     }
