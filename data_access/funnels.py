@@ -39,7 +39,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from rules.catalog import ROUTE_ORDER, services_for_route
 from rules.funnels import Cohort, FunnelStage, Sankey, build_funnel, build_sankey

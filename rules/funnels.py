@@ -37,11 +37,8 @@ from .catalog import ENTRY_MECHANISMS, ETHNICITIES, ROUTE_ORDER, ROUTES
 from .formatting import quarter_end
 from .routes import (
     COMPLETED_EXITS,
-    EXIT_ABANDONO,
     EXIT_AUTOGESTION,
     EXIT_GRADUADO,
-    EXIT_NO_VIABLE,
-    EXIT_REQUISITOS,
     INGRESO,
     LOSS_REASONS,
     SALIDA,
@@ -388,9 +385,6 @@ __all__ = [
     "compare_funnels",
     "exit_node",
     "loss_reason",
+    "default_quarter",
     "median_from_histogram",
-    "EXIT_NO_VIABLE",
-    "EXIT_REQUISITOS",
-    "EXIT_ABANDONO",
-    "SALIDA",
 ]
