@@ -41,7 +41,6 @@ from .routes import (
     EXIT_GRADUADO,
     INGRESO,
     LOSS_REASONS,
-    SALIDA,
     conversion_base,
     route_model,
 )
