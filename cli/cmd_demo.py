@@ -15,10 +15,16 @@ def register(group: click.Group) -> None:
         """Datos de demostración (deterministas a partir de una semilla)."""
 
     @demo.command("seed")
-    @click.option("--scale", type=click.Choice(["demo", "national", "x10"]), default="demo", show_default=True,
-                  help="demo ≈ 3.000 hogares; national ≈ 250.000; x10 = 10 × national.")
-    @click.option("--seed", "seed_value", type=int, default=42, show_default=True,
-                  help="Misma semilla, mismas filas.")
+    @click.option(
+        "--scale",
+        type=click.Choice(["demo", "national", "x10"]),
+        default="demo",
+        show_default=True,
+        help="demo ≈ 3.000 hogares; national ≈ 250.000; x10 = 10 × national.",
+    )
+    @click.option(
+        "--seed", "seed_value", type=int, default=42, show_default=True, help="Misma semilla, mismas filas."
+    )
     @click.option("--if-empty", is_flag=True, help="No hace nada si el almacén ya tiene hogares.")
     @click.option("--replace", is_flag=True, help="Borra primero los datos del programa existentes.")
     def seed_cmd(scale: str, seed_value: int, if_empty: bool, replace: bool) -> None:

@@ -178,49 +178,235 @@ def _take(labels, idx: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------- plain Spanish
 
 FEMALE_NAMES = (
-    "María", "Luz", "Ana", "Rosa", "Carmen", "Gloria", "Martha", "Blanca", "Sandra", "Patricia",
-    "Claudia", "Diana", "Yolanda", "Marleny", "Nubia", "Esperanza", "Luz Marina", "Dora", "Alba",
-    "Yenny", "Leidy", "Paola", "Ángela", "Liliana", "Mónica", "Adriana", "Olga", "Fanny", "Miryam",
-    "Teresa", "Yurani", "Deisy", "Johana", "Erika", "Marisol", "Flor", "Mercedes", "Edilma", "Nelly",
-    "Beatriz", "Luz Dary", "Yamile", "Dayana", "Natalia", "Carolina", "Eliana", "Yesenia", "Ruth",
+    "María",
+    "Luz",
+    "Ana",
+    "Rosa",
+    "Carmen",
+    "Gloria",
+    "Martha",
+    "Blanca",
+    "Sandra",
+    "Patricia",
+    "Claudia",
+    "Diana",
+    "Yolanda",
+    "Marleny",
+    "Nubia",
+    "Esperanza",
+    "Luz Marina",
+    "Dora",
+    "Alba",
+    "Yenny",
+    "Leidy",
+    "Paola",
+    "Ángela",
+    "Liliana",
+    "Mónica",
+    "Adriana",
+    "Olga",
+    "Fanny",
+    "Miryam",
+    "Teresa",
+    "Yurani",
+    "Deisy",
+    "Johana",
+    "Erika",
+    "Marisol",
+    "Flor",
+    "Mercedes",
+    "Edilma",
+    "Nelly",
+    "Beatriz",
+    "Luz Dary",
+    "Yamile",
+    "Dayana",
+    "Natalia",
+    "Carolina",
+    "Eliana",
+    "Yesenia",
+    "Ruth",
 )
 MALE_NAMES = (
-    "José", "Luis", "Carlos", "Juan", "Jorge", "Pedro", "Manuel", "Jesús", "Antonio", "Francisco",
-    "Jairo", "Álvaro", "Hernando", "Orlando", "Fabio", "Gustavo", "Héctor", "Édgar", "Wilson",
-    "Jhon", "Fredy", "Óscar", "Rubén", "Arnulfo", "Ramiro", "Albeiro", "Yeison", "Brayan", "Andrés",
-    "Diego", "Julián", "Camilo", "Miguel", "Rafael", "Alirio", "Ernesto", "Humberto", "Silvio",
-    "Jaime", "Libardo", "Nelson", "Germán", "Eduardo", "Víctor", "Elkin", "Dairo", "Wilmer", "Alexis",
+    "José",
+    "Luis",
+    "Carlos",
+    "Juan",
+    "Jorge",
+    "Pedro",
+    "Manuel",
+    "Jesús",
+    "Antonio",
+    "Francisco",
+    "Jairo",
+    "Álvaro",
+    "Hernando",
+    "Orlando",
+    "Fabio",
+    "Gustavo",
+    "Héctor",
+    "Édgar",
+    "Wilson",
+    "Jhon",
+    "Fredy",
+    "Óscar",
+    "Rubén",
+    "Arnulfo",
+    "Ramiro",
+    "Albeiro",
+    "Yeison",
+    "Brayan",
+    "Andrés",
+    "Diego",
+    "Julián",
+    "Camilo",
+    "Miguel",
+    "Rafael",
+    "Alirio",
+    "Ernesto",
+    "Humberto",
+    "Silvio",
+    "Jaime",
+    "Libardo",
+    "Nelson",
+    "Germán",
+    "Eduardo",
+    "Víctor",
+    "Elkin",
+    "Dairo",
+    "Wilmer",
+    "Alexis",
 )
 SURNAMES = (
-    "Rodríguez", "Gómez", "González", "Martínez", "García", "López", "Hernández", "Sánchez", "Ramírez",
-    "Pérez", "Díaz", "Muñoz", "Rojas", "Moreno", "Jiménez", "Vargas", "Castro", "Gutiérrez", "Ortiz",
-    "Álvarez", "Ruiz", "Suárez", "Torres", "Romero", "Valencia", "Quintero", "Mosquera", "Palacios",
-    "Cuesta", "Rentería", "Córdoba", "Murillo", "Caicedo", "Angulo", "Cortés", "Epiayú", "Uriana",
-    "Ipuana", "Pushaina", "Tombé", "Yule", "Pito", "Ospina", "Giraldo", "Restrepo", "Cardona",
-    "Zapata", "Montoya", "Ríos", "Agudelo", "Parra", "Cárdenas", "Bermúdez", "Salazar", "Arias",
-    "Mejía", "Herrera", "Medina", "Cabrera", "Guerrero", "Benavides", "Chaparro", "Pabón", "Barrera",
+    "Rodríguez",
+    "Gómez",
+    "González",
+    "Martínez",
+    "García",
+    "López",
+    "Hernández",
+    "Sánchez",
+    "Ramírez",
+    "Pérez",
+    "Díaz",
+    "Muñoz",
+    "Rojas",
+    "Moreno",
+    "Jiménez",
+    "Vargas",
+    "Castro",
+    "Gutiérrez",
+    "Ortiz",
+    "Álvarez",
+    "Ruiz",
+    "Suárez",
+    "Torres",
+    "Romero",
+    "Valencia",
+    "Quintero",
+    "Mosquera",
+    "Palacios",
+    "Cuesta",
+    "Rentería",
+    "Córdoba",
+    "Murillo",
+    "Caicedo",
+    "Angulo",
+    "Cortés",
+    "Epiayú",
+    "Uriana",
+    "Ipuana",
+    "Pushaina",
+    "Tombé",
+    "Yule",
+    "Pito",
+    "Ospina",
+    "Giraldo",
+    "Restrepo",
+    "Cardona",
+    "Zapata",
+    "Montoya",
+    "Ríos",
+    "Agudelo",
+    "Parra",
+    "Cárdenas",
+    "Bermúdez",
+    "Salazar",
+    "Arias",
+    "Mejía",
+    "Herrera",
+    "Medina",
+    "Cabrera",
+    "Guerrero",
+    "Benavides",
+    "Chaparro",
+    "Pabón",
+    "Barrera",
 )
 OPERATOR_KINDS = (
-    "Fundación", "Corporación", "Unión Temporal", "Consorcio", "Asociación", "Cooperativa",
+    "Fundación",
+    "Corporación",
+    "Unión Temporal",
+    "Consorcio",
+    "Asociación",
+    "Cooperativa",
 )
 OPERATOR_WORDS = (
-    "Desarrollo Rural", "Campo Vivo", "Tierra Fértil", "Progreso Campesino", "Raíces", "Sembrar Futuro",
-    "Agroempresarial", "Territorios Productivos", "Surcos", "Cosecha Común", "Red Rural", "Horizonte Verde",
-    "Manos del Campo", "Semilla", "Montaña Productiva", "Ríos y Valles", "Minga", "Agrosolidaria",
-    "Oportunidades", "Alianzas del Sur", "Caribe Productivo", "Llano Adentro", "Selva Viva", "Pacífico Emprende",
+    "Desarrollo Rural",
+    "Campo Vivo",
+    "Tierra Fértil",
+    "Progreso Campesino",
+    "Raíces",
+    "Sembrar Futuro",
+    "Agroempresarial",
+    "Territorios Productivos",
+    "Surcos",
+    "Cosecha Común",
+    "Red Rural",
+    "Horizonte Verde",
+    "Manos del Campo",
+    "Semilla",
+    "Montaña Productiva",
+    "Ríos y Valles",
+    "Minga",
+    "Agrosolidaria",
+    "Oportunidades",
+    "Alianzas del Sur",
+    "Caribe Productivo",
+    "Llano Adentro",
+    "Selva Viva",
+    "Pacífico Emprende",
 )
 COMMERCIAL_ALLIES = (
-    "Comercializadora Andina de Alimentos S.A.S.", "Agroexportadora del Caribe S.A.S.",
-    "Distribuidora La Cosecha Ltda.", "Cafés Especiales del Macizo S.A.S.", "Chocolates Sierra Nevada S.A.S.",
-    "Lácteos La Pradera S.A.", "Frutícola del Valle S.A.S.", "Supermercados El Campesino S.A.",
-    "Mercados Verdes de Colombia S.A.S.", "Plaza Mayorista Regional", "Hortifrutícola Sabana S.A.S.",
-    "Pesquera Bahía Solano S.A.S.", "Molino Arrocero Llanero S.A.", "Panelera Hoya del Suárez S.A.S.",
-    "Apiarios Unidos S.A.S.", "Fibras Naturales de Colombia S.A.S.", "Tiendas de Barrio Asociadas",
-    "Procesadora de Frutas Tropicales S.A.S.", "Cacaos Finos de Colombia S.A.S.", "Restaurantes Sabor Local",
+    "Comercializadora Andina de Alimentos S.A.S.",
+    "Agroexportadora del Caribe S.A.S.",
+    "Distribuidora La Cosecha Ltda.",
+    "Cafés Especiales del Macizo S.A.S.",
+    "Chocolates Sierra Nevada S.A.S.",
+    "Lácteos La Pradera S.A.",
+    "Frutícola del Valle S.A.S.",
+    "Supermercados El Campesino S.A.",
+    "Mercados Verdes de Colombia S.A.S.",
+    "Plaza Mayorista Regional",
+    "Hortifrutícola Sabana S.A.S.",
+    "Pesquera Bahía Solano S.A.S.",
+    "Molino Arrocero Llanero S.A.",
+    "Panelera Hoya del Suárez S.A.S.",
+    "Apiarios Unidos S.A.S.",
+    "Fibras Naturales de Colombia S.A.S.",
+    "Tiendas de Barrio Asociadas",
+    "Procesadora de Frutas Tropicales S.A.S.",
+    "Cacaos Finos de Colombia S.A.S.",
+    "Restaurantes Sabor Local",
 )
 FINANCIAL_ALLIES = (
-    "Banco Agrario de Colombia", "Bancamía", "Banco W", "Cooperativa Financiera de Antioquia",
-    "Cooperativa de Ahorro y Crédito Rural", "Fondo Rotatorio Regional", "Banco Mundo Mujer",
+    "Banco Agrario de Colombia",
+    "Bancamía",
+    "Banco W",
+    "Cooperativa Financiera de Antioquia",
+    "Cooperativa de Ahorro y Crédito Rural",
+    "Fondo Rotatorio Regional",
+    "Banco Mundo Mujer",
 )
 ALERT_TEXT = {
     "vias_terciarias": "Vía terciaria de acceso a las veredas intransitable en temporada de lluvias.",
@@ -240,11 +426,27 @@ SALIDA_NOTES = {
 # ----------------------------------------------------------- programme "personality"
 
 # Regional office effects (logit scale): some offices clearly run better than others.
-OFFICE_QUALITY = {"NOC": 0.55, "CEN": 0.35, "NOR": 0.15, "SUR": 0.0, "ORI": -0.15, "CAR": -0.3,
-                  "PAC": -0.5, "AMA": -0.65}
+OFFICE_QUALITY = {
+    "NOC": 0.55,
+    "CEN": 0.35,
+    "NOR": 0.15,
+    "SUR": 0.0,
+    "ORI": -0.15,
+    "CAR": -0.3,
+    "PAC": -0.5,
+    "AMA": -0.65,
+}
 OFFICE_SLOWNESS = {"AMA": 1.25, "PAC": 1.15, "ORI": 1.1, "CAR": 1.05}
-OFFICE_PROMOTION = {"NOC": 0.6, "CEN": 0.55, "NOR": 0.52, "SUR": 0.48, "ORI": 0.45, "CAR": 0.43,
-                    "PAC": 0.4, "AMA": 0.35}
+OFFICE_PROMOTION = {
+    "NOC": 0.6,
+    "CEN": 0.55,
+    "NOR": 0.52,
+    "SUR": 0.48,
+    "ORI": 0.45,
+    "CAR": 0.43,
+    "PAC": 0.4,
+    "AMA": 0.35,
+}
 # Office means of the targeting criteria (0–100).
 OFFICE_POVERTY = {"PAC": 66, "AMA": 68, "CAR": 63, "SUR": 57, "ORI": 57, "NOR": 53, "NOC": 50, "CEN": 49}
 OFFICE_VICTIMS = {"PAC": 60, "SUR": 57, "CAR": 53, "NOC": 53, "ORI": 53, "NOR": 49, "AMA": 42, "CEN": 42}
@@ -291,9 +493,20 @@ CHAIN_REGION = {
     "Fique": {"NOR": 2, "PAC": 2, "SUR": 1},
 }
 CHAIN_GROWTH = {
-    "Café": 0.10, "Cacao": 0.16, "Aguacate hass": 0.20, "Plátano": 0.07, "Panela": 0.03, "Lácteos": 0.05,
-    "Frutales": 0.11, "Hortalizas": 0.08, "Apicultura": 0.12, "Pesca artesanal": 0.04, "Arroz": 0.02,
-    "Yuca": 0.05, "Ganadería doble propósito": 0.06, "Fique": -0.01,
+    "Café": 0.10,
+    "Cacao": 0.16,
+    "Aguacate hass": 0.20,
+    "Plátano": 0.07,
+    "Panela": 0.03,
+    "Lácteos": 0.05,
+    "Frutales": 0.11,
+    "Hortalizas": 0.08,
+    "Apicultura": 0.12,
+    "Pesca artesanal": 0.04,
+    "Arroz": 0.02,
+    "Yuca": 0.05,
+    "Ganadería doble propósito": 0.06,
+    "Fique": -0.01,
 }
 
 
@@ -309,27 +522,49 @@ class RouteParams:
 
 # Stage indices in rules.routes.STAGES.
 (I_ING, I_CAP, I_FOR, I_FML, I_VIA, I_SOL, I_REQ, I_SRV, I_PLN, I_SAL) = range(10)
-assert R.STAGES[I_VIA] == R.EVAL_VIABILIDAD and R.STAGES[I_REQ] == R.REQUISITOS and R.STAGES[I_SAL] == R.SALIDA
+assert (
+    R.STAGES[I_VIA] == R.EVAL_VIABILIDAD and R.STAGES[I_REQ] == R.REQUISITOS and R.STAGES[I_SAL] == R.SALIDA
+)
 
 ROUTE_PARAMS = {
     "basica": RouteParams(
-        0.55, (0, 0.045, 0.04, 0.03, 0.02, 0.015, 0.02, 0.015, 0.05), 0.12, 0.06,
-        (0, 20, 25, 70, 40, 20, 45, 25, 0), 290,
+        0.55,
+        (0, 0.045, 0.04, 0.03, 0.02, 0.015, 0.02, 0.015, 0.05),
+        0.12,
+        0.06,
+        (0, 20, 25, 70, 40, 20, 45, 25, 0),
+        290,
     ),
     "intermedia": RouteParams(
-        1.0, (0, 0.04, 0.03, 0.03, 0.02, 0.015, 0.02, 0.015, 0.05), 0.17, 0.10,
-        (0, 25, 30, 60, 45, 25, 50, 25, 0), 400,
+        1.0,
+        (0, 0.04, 0.03, 0.03, 0.02, 0.015, 0.02, 0.015, 0.05),
+        0.17,
+        0.10,
+        (0, 25, 30, 60, 45, 25, 50, 25, 0),
+        400,
     ),
     "competitividad": RouteParams(
-        1.0, (0, 0.03, 0.03, 0.03, 0.02, 0.02, 0.02, 0.01, 0.04), 0.12, 0.07,
-        (0, 25, 30, 60, 50, 25, 55, 30, 0), 460,
+        1.0,
+        (0, 0.03, 0.03, 0.03, 0.02, 0.02, 0.02, 0.01, 0.04),
+        0.12,
+        0.07,
+        (0, 25, 30, 60, 50, 25, 55, 30, 0),
+        460,
     ),
 }
 
 # Outcome codes stored per event (index into this tuple; 0 = no outcome).
 OUTCOMES: tuple[str | None, ...] = (
-    None, R.VIABLE, R.NO_VIABLE, R.CUMPLE, R.NO_CUMPLE,
-    R.EXIT_GRADUADO, R.EXIT_AUTOGESTION, R.EXIT_NO_VIABLE, R.EXIT_REQUISITOS, R.EXIT_ABANDONO,
+    None,
+    R.VIABLE,
+    R.NO_VIABLE,
+    R.CUMPLE,
+    R.NO_CUMPLE,
+    R.EXIT_GRADUADO,
+    R.EXIT_AUTOGESTION,
+    R.EXIT_NO_VIABLE,
+    R.EXIT_REQUISITOS,
+    R.EXIT_ABANDONO,
 )
 O_VIABLE, O_NO_VIABLE, O_CUMPLE, O_NO_CUMPLE = 1, 2, 3, 4
 O_GRAD, O_AUTO, O_X_NV, O_X_REQ, O_X_AB = 5, 6, 7, 8, 9
@@ -337,15 +572,38 @@ COMPLETED_CODES = (O_GRAD, O_AUTO)
 
 SERVICE_CODES = tuple(SERVICE_TYPES)
 # Deliveries per month of service window, and base coverage (share of participants served).
-SERVICE_RATE = {"asistencia_tecnica": 0.32, "capacidades": 0.22, "asociatividad": 0.1, "comercializacion": 0.1,
-                "financieros": 0.05, "monitoreo": 0.17, "innovacion": 0.1, "ordenamiento": 0.05}
-SERVICE_COVERAGE = {"asistencia_tecnica": 0.95, "capacidades": 0.85, "asociatividad": 0.6,
-                    "comercializacion": 0.72, "financieros": 0.55, "monitoreo": 0.9, "innovacion": 0.5,
-                    "ordenamiento": 0.35}
+SERVICE_RATE = {
+    "asistencia_tecnica": 0.32,
+    "capacidades": 0.22,
+    "asociatividad": 0.1,
+    "comercializacion": 0.1,
+    "financieros": 0.05,
+    "monitoreo": 0.17,
+    "innovacion": 0.1,
+    "ordenamiento": 0.05,
+}
+SERVICE_COVERAGE = {
+    "asistencia_tecnica": 0.95,
+    "capacidades": 0.85,
+    "asociatividad": 0.6,
+    "comercializacion": 0.72,
+    "financieros": 0.55,
+    "monitoreo": 0.9,
+    "innovacion": 0.5,
+    "ordenamiento": 0.35,
+}
 
 QUARTER_WEIGHTS = (0.6, 0.85, 1.0, 1.05, 1.1, 1.1, 1.1, 1.05, 1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.55)
-CONVOCATORIAS = ("2023-03-01", "2023-09-01", "2024-03-01", "2024-09-01", "2025-03-01", "2025-09-01",
-                 "2026-03-01", "2026-09-01")
+CONVOCATORIAS = (
+    "2023-03-01",
+    "2023-09-01",
+    "2024-03-01",
+    "2024-09-01",
+    "2025-03-01",
+    "2025-09-01",
+    "2026-03-01",
+    "2026-09-01",
+)
 ROUTE_ABBR = {"basica": "BAS", "intermedia": "INT", "competitividad": "COM"}
 
 
@@ -456,14 +714,27 @@ class Generator:
         capital = np.array([c.endswith("001") for c in codes])
         office_code = _take(ref.office_codes, ref.muni_office)
         size = rng.lognormal(0.0, 0.8, n) * np.where(capital, 3.0, 1.0)
-        pov0 = np.array([OFFICE_POVERTY.get(c, 55) for c in office_code]) + rng.normal(0, 12, n) - 15 * capital
+        pov0 = (
+            np.array([OFFICE_POVERTY.get(c, 55) for c in office_code]) + rng.normal(0, 12, n) - 15 * capital
+        )
         rur0 = 68 + rng.normal(0, 14, n) - 35 * capital
         vic0 = np.array([OFFICE_VICTIMS.get(c, 48) for c in office_code]) + rng.normal(0, 15, n)
         prd0 = 55 + rng.normal(0, 15, n)
         years = np.arange(2023, 2027)
-        cols: dict[str, list] = {k: [] for k in ("municipality_code", "year", "prioritised", "target_population",
-                                                "score_poverty", "score_rurality", "score_victims",
-                                                "score_productive", "total_score")}
+        cols: dict[str, list] = {
+            k: []
+            for k in (
+                "municipality_code",
+                "year",
+                "prioritised",
+                "target_population",
+                "score_poverty",
+                "score_rurality",
+                "score_victims",
+                "score_productive",
+                "total_score",
+            )
+        }
         prioritised_by_year = {}
         drift = np.zeros((4, n))
         for i, year in enumerate(years):
@@ -473,11 +744,13 @@ class Generator:
             vic = np.clip(vic0 + drift[2], 0, 100).round(1)
             prd = np.clip(prd0 + drift[3], 0, 100).round(1)
             total = (0.35 * pov + 0.25 * rur + 0.25 * vic + 0.15 * prd).round(2)
-            k = int(round(0.35 * n))
+            k = round(0.35 * n)
             prio = np.zeros(n, bool)
             prio[np.argsort(-total, kind="stable")[:k]] = True
             prioritised_by_year[int(year)] = prio
-            target = np.where(prio, np.rint(size * 900 * (0.4 + pov / 100) * (0.5 + rur / 100)), 0).astype(np.int64)
+            target = np.where(prio, np.rint(size * 900 * (0.4 + pov / 100) * (0.5 + rur / 100)), 0).astype(
+                np.int64
+            )
             cols["municipality_code"].append(codes)
             cols["year"].append(np.full(n, year))
             cols["prioritised"].append(prio)
@@ -535,7 +808,7 @@ class Generator:
         psde_only = np.zeros(n_ops, bool)
         route_op = np.ones(n_ops, bool)
         order = rng.permutation(n_ops)
-        n_psde_only = int(round(0.2 * n_ops))
+        n_psde_only = round(0.2 * n_ops)
         psde_only[order[:n_psde_only]] = True
         route_op[psde_only] = False
         is_psde = psde_only | (route_op & (rng.random(n_ops) < 0.3))
@@ -547,14 +820,16 @@ class Generator:
         slow = np.clip(rng.normal(1.0, 0.1, n_ops) + 0.15 * weak, 0.8, 1.5)
         at_delay = np.where(weak, rng.uniform(30, 60, n_ops), rng.uniform(5, 25, n_ops))
         cov_logit = np.array([_logit(SERVICE_COVERAGE[s]) for s in SERVICE_CODES])
-        coverage = _expit(cov_logit[None, :] + 0.9 * quality[:, None] + rng.normal(0, 0.35, (n_ops, len(SERVICE_CODES))))
+        coverage = _expit(
+            cov_logit[None, :] + 0.9 * quality[:, None] + rng.normal(0, 0.35, (n_ops, len(SERVICE_CODES)))
+        )
 
-        # Contracts: per route × office, k operators of the office (some from elsewhere).
+        # Contracts: per route × office, k distinct operators based in that office.
         share = {"basica": 0.32, "intermedia": 0.2, "competitividad": 0.12}
-        c_op, c_route, c_office, c_code, c_start, c_end, c_value = [], [], [], [], [], [], []
+        c_op, c_route, c_office, c_code, c_start, c_end = [], [], [], [], [], []
         cell_contracts: dict[tuple[str, int], list[int]] = {}
         for route in ROUTE_ORDER:
-            k = max(1, int(round(n_ops * share[route] / n_off)))
+            k = max(1, round(n_ops * share[route] / n_off))
             for o in range(n_off):
                 local = np.flatnonzero(route_op & (home == o))
                 pool = local if len(local) else np.flatnonzero(route_op)
@@ -588,9 +863,12 @@ class Generator:
         kinds = _take(OPERATOR_KINDS, rng.integers(0, len(OPERATOR_KINDS), n_ops))
         words = _take(OPERATOR_WORDS, rng.integers(0, len(OPERATOR_WORDS), n_ops))
         names = np.array(
-            [f"{k} {w} {ref.office_codes[h]}-{i + 1:03d}" if k in ("Unión Temporal", "Consorcio")
-             else f"{k} {w} de {_office_short(ref.office_codes[h])}"
-             for i, (k, w, h) in enumerate(zip(kinds, words, home.tolist()))],
+            [
+                f"{k} {w} {ref.office_codes[h]}-{i + 1:03d}"
+                if k in ("Unión Temporal", "Consorcio")
+                else f"{k} {w} de {_office_short(ref.office_codes[h])}"
+                for i, (k, w, h) in enumerate(zip(kinds, words, home.tolist()))
+            ],
             dtype=object,
         )
         # Names must read as distinct organisations: suffix duplicates with a number.
@@ -606,7 +884,9 @@ class Generator:
             nit=_nits(rng, n_ops, 800_000_000, 901_999_999),
             is_psde=is_psde,
         )
-        expected = np.array([{"basica": 900, "intermedia": 260, "competitividad": 60}[r] for r in c_route], float)
+        expected = np.array(
+            [{"basica": 900, "intermedia": 260, "competitividad": 60}[r] for r in c_route], float
+        )
         scale_f = self.scale.households / 250_000
         value = np.rint(expected * scale_f * rng.uniform(0.6, 1.4, n_c) * 9.5e6 / 1e6) * 1e6
         self.tables["operator_contract"] = Frame(
@@ -657,24 +937,30 @@ class Generator:
         rng, ref = self.rng(2), self.ref
         n = self.scale.opr
         muni = self._sample_munis(rng, n, in_prio=0.9)
-        office_code = _take(ref.office_codes, ref.muni_office[muni])
         # Value chain by regional suitability.
-        w = np.array([[CHAIN_REGION.get(ch, {}).get(oc, 1.0) for ch in ref.chain_names]
-                      for oc in ref.office_codes])
+        w = np.array(
+            [[CHAIN_REGION.get(ch, {}).get(oc, 1.0) for ch in ref.chain_names] for oc in ref.office_codes]
+        )
         chain = _choice_cdf(rng, (w / w.sum(1, keepdims=True))[ref.muni_office[muni]])
         members = np.clip(np.rint(rng.lognormal(np.log(45), 0.7, n)), 10, 300).astype(np.int64)
         maturity = rng.random(n)  # higher = more mature association
         formalised = maturity > 0.3
         form_kind = np.where(
-            ~formalised, "colectivo",
+            ~formalised,
+            "colectivo",
             _take(("asociacion", "cooperativa", "corporacion"), _weighted(rng, [7, 2, 1], n)),
         ).astype(object)
         created = np.where(
-            formalised, _day("1995-01-01") + rng.integers(0, _day("2026-01-01") - _day("1995-01-01"), n),
+            formalised,
+            _day("1995-01-01") + rng.integers(0, _day("2026-01-01") - _day("1995-01-01"), n),
             _day("2019-01-01") + rng.integers(0, _day("2026-06-01") - _day("2019-01-01"), n),
         )
-        prefix = {"colectivo": "Colectivo de productores de", "asociacion": "Asociación de productores de",
-                  "cooperativa": "Cooperativa agropecuaria de", "corporacion": "Corporación de productores de"}
+        prefix = {
+            "colectivo": "Colectivo de productores de",
+            "asociacion": "Asociación de productores de",
+            "cooperativa": "Cooperativa agropecuaria de",
+            "corporacion": "Corporación de productores de",
+        }
         chain_name = _take(ref.chain_names, chain)
         mname = ref.muni_names[muni]
         names = np.array(
@@ -716,7 +1002,9 @@ class Generator:
     def _entry_dates(self, rng, mechanism: np.ndarray) -> np.ndarray:
         """Barrido: continuous, quarter-weighted; convocatoria: after the call windows."""
         n = len(mechanism)
-        q_start = np.array([_day(f"{2023 + q // 4}-{3 * (q % 4) + 1:02d}-01") for q in range(16)] + [_day("2027-01-01")])
+        q_start = np.array(
+            [_day(f"{2023 + q // 4}-{3 * (q % 4) + 1:02d}-01") for q in range(16)] + [_day("2027-01-01")]
+        )
         q_len = np.minimum(q_start[1:], TODAY + 1) - q_start[:-1]
         w = np.array(QUARTER_WEIGHTS) * q_len / 91.0
         qi = _weighted(rng, w, n)
@@ -733,10 +1021,12 @@ class Generator:
         muni = self._sample_munis(rng, n, in_prio=0.92)
         sex_f = rng.random(n) < 0.52
         age = np.clip(np.rint(rng.normal(43, 14, n)), 18, 75).astype(np.int64)
-        eth_p = np.array([
-            DEPARTMENT_ETHNICITY.get(d, OFFICE_ETHNICITY.get(ref.office_codes[o], DEFAULT_ETHNICITY))
-            for d, o in zip(ref.muni_dept, ref.muni_office)
-        ])
+        eth_p = np.array(
+            [
+                DEPARTMENT_ETHNICITY.get(d, OFFICE_ETHNICITY.get(ref.office_codes[o], DEFAULT_ETHNICITY))
+                for d, o in zip(ref.muni_dept, ref.muni_office)
+            ]
+        )
         eth = _choice_cdf(rng, eth_p[muni])
         victim = rng.random(n) < np.clip(0.08 + 0.42 * self.score_victims[muni] / 100, 0, 0.9)
         first = np.where(sex_f, rng.integers(0, len(FEMALE_NAMES), n), rng.integers(0, len(MALE_NAMES), n))
@@ -756,7 +1046,7 @@ class Generator:
             np.where(rng.random(n) < 0.85, "barrido", "convocatoria"),
         ).astype(object)
         entry = self._entry_dates(rng, mech)
-        self.hh = dict(muni=muni, direct_int=direct_int, mech=mech, entry=entry)
+        self.hh = {"muni": muni, "direct_int": direct_int, "mech": mech, "entry": entry}
         self.tables["household"] = Frame(
             id=np.arange(1, n + 1),
             code=np.array([f"HG-{i:07d}" for i in range(1, n + 1)], dtype=object),
@@ -794,16 +1084,27 @@ class Generator:
             return np.full(n, NULL_INT)
 
         # Básica: households from barrido / convocatoria.
-        b = add("basica", _Batch(
-            kind=np.full(int(nb.sum()), "hogar", dtype=object), household=hh_ids[nb], opr=none(int(nb.sum())),
-            muni=self.hh["muni"][nb], entry=self.hh["entry"][nb], mechanism=self.hh["mech"][nb],
-            previous=none(int(nb.sum())),
-        ))
+        b = add(
+            "basica",
+            _Batch(
+                kind=np.full(int(nb.sum()), "hogar", dtype=object),
+                household=hh_ids[nb],
+                opr=none(int(nb.sum())),
+                muni=self.hh["muni"][nb],
+                entry=self.hh["entry"][nb],
+                mechanism=self.hh["mech"][nb],
+                previous=none(int(nb.sum())),
+            ),
+        )
         # Básica graduates promoted to intermedia.
         grad = b["exists"][:, I_SAL] & (b["outcome"][:, I_SAL] == O_GRAD)
-        p_promo = np.array([OFFICE_PROMOTION.get(c, 0.35) for c in self.ref.office_codes])[self.ref.muni_office[b["batch"].muni]]
+        p_promo = np.array([OFFICE_PROMOTION.get(c, 0.35) for c in self.ref.office_codes])[
+            self.ref.muni_office[b["batch"].muni]
+        ]
         p_promo = _expit(_logit(p_promo) + 0.4 * self.op_quality[b["operator"]])
-        promo_entry = b["date"][:, I_SAL] + np.rint(rng.lognormal(np.log(45), 0.5, len(grad))).astype(np.int64)
+        promo_entry = b["date"][:, I_SAL] + np.rint(rng.lognormal(np.log(45), 0.5, len(grad))).astype(
+            np.int64
+        )
         promoted = grad & (rng.random(len(grad)) < p_promo) & (promo_entry <= TODAY)
         direct = self.hh["direct_int"]
         opr_int = np.flatnonzero(self.opr_route == 1)
@@ -811,33 +1112,42 @@ class Generator:
         opr_entry = self._entry_dates(rng, opr_mech)
         k_p, k_d, k_o = int(promoted.sum()), int(direct.sum()), len(opr_int)
         i_batch = _Batch(
-            kind=np.concatenate([np.full(k_p + k_d, "hogar", dtype=object), np.full(k_o, "opr", dtype=object)]),
+            kind=np.concatenate(
+                [np.full(k_p + k_d, "hogar", dtype=object), np.full(k_o, "opr", dtype=object)]
+            ),
             household=np.concatenate([b["batch"].household[promoted], hh_ids[direct], none(k_o)]),
             opr=np.concatenate([none(k_p + k_d), opr_int + 1]),
             muni=np.concatenate([b["batch"].muni[promoted], self.hh["muni"][direct], self.opr_muni[opr_int]]),
             entry=np.concatenate([promo_entry[promoted], self.hh["entry"][direct], opr_entry]),
-            mechanism=np.concatenate([np.full(k_p, "promocion", dtype=object), self.hh["mech"][direct], opr_mech]),
+            mechanism=np.concatenate(
+                [np.full(k_p, "promocion", dtype=object), self.hh["mech"][direct], opr_mech]
+            ),
             previous=np.concatenate([b["id"][promoted], none(k_d + k_o)]),
         )
         i = add("intermedia", i_batch)
         # OPR graduating from intermedia promoted to competitividad, plus mature OPR by convocatoria.
         is_opr = i_batch.kind == "opr"
         grad_i = is_opr & i["exists"][:, I_SAL] & (i["outcome"][:, I_SAL] == O_GRAD)
-        promo_entry_i = i["date"][:, I_SAL] + np.rint(rng.lognormal(np.log(60), 0.5, len(grad_i))).astype(np.int64)
+        promo_entry_i = i["date"][:, I_SAL] + np.rint(rng.lognormal(np.log(60), 0.5, len(grad_i))).astype(
+            np.int64
+        )
         promoted_i = grad_i & (rng.random(len(grad_i)) < 0.5) & (promo_entry_i <= TODAY)
         opr_comp = np.flatnonzero(self.opr_route == 2)
         comp_mech = np.full(len(opr_comp), "convocatoria", dtype=object)
         comp_entry = self._entry_dates(rng, comp_mech)
         k_p2, k_o2 = int(promoted_i.sum()), len(opr_comp)
-        add("competitividad", _Batch(
-            kind=np.full(k_p2 + k_o2, "opr", dtype=object),
-            household=none(k_p2 + k_o2),
-            opr=np.concatenate([i_batch.opr[promoted_i], opr_comp + 1]),
-            muni=np.concatenate([i_batch.muni[promoted_i], self.opr_muni[opr_comp]]),
-            entry=np.concatenate([promo_entry_i[promoted_i], comp_entry]),
-            mechanism=np.concatenate([np.full(k_p2, "promocion", dtype=object), comp_mech]),
-            previous=np.concatenate([i["id"][promoted_i], none(k_o2)]),
-        ))
+        add(
+            "competitividad",
+            _Batch(
+                kind=np.full(k_p2 + k_o2, "opr", dtype=object),
+                household=none(k_p2 + k_o2),
+                opr=np.concatenate([i_batch.opr[promoted_i], opr_comp + 1]),
+                muni=np.concatenate([i_batch.muni[promoted_i], self.opr_muni[opr_comp]]),
+                entry=np.concatenate([promo_entry_i[promoted_i], comp_entry]),
+                mechanism=np.concatenate([np.full(k_p2, "promocion", dtype=object), comp_mech]),
+                previous=np.concatenate([i["id"][promoted_i], none(k_o2)]),
+            ),
+        )
         self._assemble_enrolments(rng, enrol_parts)
 
     def _simulate(self, rng, route: str, batch: _Batch) -> dict:
@@ -895,8 +1205,15 @@ class Generator:
         date[:, I_SAL] = cur + exit_gap
         outcome[:, I_SAL] = exit_code
         exists = reach & (date <= TODAY)
-        return dict(batch=batch, route=route, contract=contract, operator=operator, exists=exists,
-                    date=date, outcome=outcome)
+        return {
+            "batch": batch,
+            "route": route,
+            "contract": contract,
+            "operator": operator,
+            "exists": exists,
+            "date": date,
+            "outcome": outcome,
+        }
 
     def _assemble_enrolments(self, rng, parts: list[dict]) -> None:
         ref = self.ref
@@ -907,15 +1224,19 @@ class Generator:
         route = np.concatenate([np.full(len(p["id"]), p["route"], dtype=object) for p in parts])
         contract = np.concatenate([p["contract"] for p in parts])
         operator = np.concatenate([p["operator"] for p in parts])
-        b = {k: np.concatenate([getattr(p["batch"], k) for p in parts])
-             for k in ("kind", "household", "opr", "muni", "entry", "mechanism", "previous")}
+        b = {
+            k: np.concatenate([getattr(p["batch"], k) for p in parts])
+            for k in ("kind", "household", "opr", "muni", "entry", "mechanism", "previous")
+        }
         n = len(ids)
         stage_idx = np.arange(10)
         last = np.where(exists, stage_idx, -1).max(axis=1)
         furthest = np.where(exists[:, :I_SAL], stage_idx[:I_SAL], -1).max(axis=1)
         exited = exists[:, I_SAL]
         exit_out = outcome[:, I_SAL]
-        status = np.where(~exited, "activo", np.where(np.isin(exit_out, COMPLETED_CODES), "finalizado", "salido"))
+        status = np.where(
+            ~exited, "activo", np.where(np.isin(exit_out, COMPLETED_CODES), "finalizado", "salido")
+        )
         stages = np.array(R.STAGES, dtype=object)
         self.tables["enrolment"] = Frame(
             id=ids,
@@ -937,9 +1258,19 @@ class Generator:
             previous_enrolment_id=b["previous"],
             version=np.ones(n, np.int64),
         )
-        self.enr = dict(exists=exists, date=date, outcome=outcome, route=route, operator=operator,
-                        contract=contract, muni=b["muni"], kind=b["kind"], household=b["household"],
-                        opr=b["opr"], entry=b["entry"])
+        self.enr = {
+            "exists": exists,
+            "date": date,
+            "outcome": outcome,
+            "route": route,
+            "operator": operator,
+            "contract": contract,
+            "muni": b["muni"],
+            "kind": b["kind"],
+            "household": b["household"],
+            "opr": b["opr"],
+            "entry": b["entry"],
+        }
 
         # Stage events, ordered by enrolment then route order.
         rows, cols = np.nonzero(exists)
@@ -948,7 +1279,9 @@ class Generator:
         op = operator[rows]
         lag = np.floor(rng.gamma(1.6, self.op_lag[op] / 1.6)).astype(np.int64)
         ev_out = outcome[rows, cols]
-        notes = np.where(cols == I_SAL, _take([SALIDA_NOTES.get(o, "") if o else "" for o in OUTCOMES], ev_out), "")
+        notes = np.where(
+            cols == I_SAL, _take([SALIDA_NOTES.get(o, "") if o else "" for o in OUTCOMES], ev_out), ""
+        )
         self.tables["stage_event"] = Frame(
             id=np.arange(1, m + 1),
             enrolment_id=ids[rows],
@@ -967,14 +1300,21 @@ class Generator:
         ids = self.tables["enrolment"]["id"]
         active = np.flatnonzero(e["exists"][:, I_SRV])
         start = e["date"][active, I_SRV]
-        end = np.where(e["exists"][active, I_PLN], e["date"][active, I_PLN],
-                       np.where(e["exists"][active, I_SAL], e["date"][active, I_SAL], TODAY))
+        end = np.where(
+            e["exists"][active, I_PLN],
+            e["date"][active, I_PLN],
+            np.where(e["exists"][active, I_SAL], e["date"][active, I_SAL], TODAY),
+        )
         end = np.maximum(end, start)
         basic = e["route"][active] == "basica"
         basic_idx = np.array([SERVICE_CODES.index(s) for s in BASIC_ROUTE_SERVICES])
         all_idx = np.arange(len(SERVICE_CODES))
-        pe = np.concatenate([np.repeat(np.flatnonzero(basic), len(basic_idx)),
-                             np.repeat(np.flatnonzero(~basic), len(all_idx))])
+        pe = np.concatenate(
+            [
+                np.repeat(np.flatnonzero(basic), len(basic_idx)),
+                np.repeat(np.flatnonzero(~basic), len(all_idx)),
+            ]
+        )
         ps = np.concatenate([np.tile(basic_idx, int(basic.sum())), np.tile(all_idx, int((~basic).sum()))])
         order = np.lexsort((ps, pe))
         pe, ps = pe[order], ps[order]
@@ -1055,20 +1395,27 @@ class Generator:
         e = self.enr
         enr_ids = self.tables["enrolment"]["id"]
         target = self.scale.business_plans
-        eligible = (np.isin(e["route"], ("intermedia", "competitividad")) & e["exists"][:, I_REQ]
-                    & (e["outcome"][:, I_REQ] == O_CUMPLE))
+        eligible = (
+            np.isin(e["route"], ("intermedia", "competitividad"))
+            & e["exists"][:, I_REQ]
+            & (e["outcome"][:, I_REQ] == O_CUMPLE)
+        )
         opr_rows = np.flatnonzero(eligible & (e["kind"] == "opr"))
         hh_opr = np.where(e["household"] > 0, self.hh_opr[np.maximum(e["household"], 1) - 1], NULL_INT)
         hh_rows = np.flatnonzero(eligible & (e["kind"] == "hogar") & (hh_opr > 0))
-        n_extra_min = int(round(0.08 * target))
+        n_extra_min = round(0.08 * target)
         k_hh = int(np.clip(target - n_extra_min - len(opr_rows), 0, len(hh_rows)))
         hh_rows = np.sort(rng.choice(hh_rows, size=k_hh, replace=False)) if k_hh else hh_rows[:0]
         n_extra = max(n_extra_min, target - len(opr_rows) - k_hh)
         rows = np.concatenate([opr_rows, hh_rows])
         n_enr = len(rows)
         n = n_enr + n_extra
-        opr_id = np.concatenate([np.where(e["kind"][rows] == "opr", e["opr"][rows], hh_opr[rows]),
-                                 rng.integers(1, self.scale.opr + 1, n_extra)])
+        opr_id = np.concatenate(
+            [
+                np.where(e["kind"][rows] == "opr", e["opr"][rows], hh_opr[rows]),
+                rng.integers(1, self.scale.opr + 1, n_extra),
+            ]
+        )
         muni = np.concatenate([e["muni"][rows], self.opr_muni[opr_id[n_enr:] - 1]])
         office = ref.muni_office[muni]
         chain = self.opr_chain[opr_id - 1]
@@ -1076,7 +1423,9 @@ class Generator:
         # Disbursement after resources are granted; extras (no enrolment: earlier calls) spread 2023–2026.
         granted = e["date"][rows, I_REQ]
         d_enr = granted + np.rint(rng.lognormal(np.log(40), 0.4, n_enr)).astype(np.int64)
-        d_extra = _day("2023-02-01") + np.floor(rng.beta(1.2, 1.8, n_extra) * (TODAY - 20 - _day("2023-02-01"))).astype(np.int64)
+        d_extra = _day("2023-02-01") + np.floor(
+            rng.beta(1.2, 1.8, n_extra) * (TODAY - 20 - _day("2023-02-01"))
+        ).astype(np.int64)
         disb = np.concatenate([d_enr, d_extra])
         disbursed = disb <= TODAY
         disb = np.where(disbursed, disb, NULL_DATE)
@@ -1087,19 +1436,32 @@ class Generator:
         committed = np.clip(rng.lognormal(np.log(base_cop), 0.35), 50e6, 400e6)
         committed = (np.rint(committed / 1e5) * 1e5).astype(np.int64)
         elapsed = np.where(disbursed, (TODAY - disb) / 365.0, 0.0)
-        frac = np.where(closed, rng.uniform(0.92, 1.0, n), np.where(disbursed, np.clip(0.4 + 0.6 * elapsed, 0, 0.95), 0.0))
+        frac = np.where(
+            closed, rng.uniform(0.92, 1.0, n), np.where(disbursed, np.clip(0.4 + 0.6 * elapsed, 0, 0.95), 0.0)
+        )
         disbursed_cop = (np.rint(committed * frac / 1e5) * 1e5).astype(np.int64)
         # PSDE operator of the office: deterministic per municipality (territories again).
         psde_ops = {o: np.flatnonzero(self.op_psde & (self.op_home == o)) for o in range(self.n_off)}
         all_psde = np.flatnonzero(self.op_psde)
         slot = rng.integers(0, 1_000_000, self.n_muni)[muni]
-        psde = np.array([
-            (psde_ops[o] if len(psde_ops[o]) else all_psde)[s % max(1, len(psde_ops[o]) or len(all_psde))]
-            for o, s in zip(office.tolist(), slot.tolist())
-        ], dtype=np.int64)
-        year = np.where(disbursed, _year_of(np.where(disbursed, disb, 0)), _year_of(np.concatenate([granted, d_extra])))
+        psde = np.array(
+            [
+                (psde_ops[o] if len(psde_ops[o]) else all_psde)[s % max(1, len(psde_ops[o]) or len(all_psde))]
+                for o, s in zip(office.tolist(), slot.tolist())
+            ],
+            dtype=np.int64,
+        )
+        year = np.where(
+            disbursed, _year_of(np.where(disbursed, disb, 0)), _year_of(np.concatenate([granted, d_extra]))
+        )
         ids = np.arange(1, n + 1)
-        codes = np.array([f"PN-{y}-{ref.office_codes[o]}-{i:06d}" for y, o, i in zip(year.tolist(), office.tolist(), ids.tolist())], dtype=object)
+        codes = np.array(
+            [
+                f"PN-{y}-{ref.office_codes[o]}-{i:06d}"
+                for y, o, i in zip(year.tolist(), office.tolist(), ids.tolist())
+            ],
+            dtype=object,
+        )
         self.tables["business_plan"] = Frame(
             id=ids,
             code=codes,
@@ -1126,12 +1488,25 @@ class Generator:
         catch: expired or voided contracts, a contrato with a financial ally, no credit.
         """
         chain_eff = np.array([0.25 if CHAIN_GROWTH.get(c, 0) > 0.1 else 0.0 for c in self.ref.chain_names])
-        p_keep = _expit(_logit(0.80) + 1.3 * self.office_quality[office] + 0.5 * self.op_quality[psde] + chain_eff[chain])
+        p_keep = _expit(
+            _logit(0.80) + 1.3 * self.office_quality[office] + 0.5 * self.op_quality[psde] + chain_eff[chain]
+        )
         keep = rng.random(len(ids)) < p_keep
         u = rng.random((len(ids), 12))
         ri = rng.integers(0, 10_000, (len(ids), 6))
-        cols: dict[str, list] = {k: [] for k in ("business_plan_id", "kind", "ally_type", "ally_name",
-                                                "start_date", "end_date", "document_ref", "voided")}
+        cols: dict[str, list] = {
+            k: []
+            for k in (
+                "business_plan_id",
+                "kind",
+                "ally_type",
+                "ally_name",
+                "start_date",
+                "end_date",
+                "document_ref",
+                "voided",
+            )
+        }
         m18 = 548
 
         def add(bp, kind, ally_type, name, start, end=None, voided=False):
@@ -1162,22 +1537,48 @@ class Generator:
                     add(bp, "contrato", "comercial", com, d - 120 + int(uu[3] * 270), end)
                 if mode in (1, 2):
                     for k in range(1 + rr[2] % 3):
-                        add(bp, "factura", "comercial", COMMERCIAL_ALLIES[(rr[0] + k) % n_com],
-                            e18 - 150 + int(uu[4 + k] * 130))
+                        add(
+                            bp,
+                            "factura",
+                            "comercial",
+                            COMMERCIAL_ALLIES[(rr[0] + k) % n_com],
+                            e18 - 150 + int(uu[4 + k] * 130),
+                        )
                 for k in range(rr[3] % 3):  # earlier invoices along the way
                     add(bp, "factura", "comercial", com, d + 20 + int(uu[7 + k] * 300))
                 if v2:
-                    add(bp, "credito", "financiero", fin, d - 90 + int(uu[10] * 180),
-                        None if uu[11] < 0.15 else e18 + 60 + int(uu[11] * 900))
+                    add(
+                        bp,
+                        "credito",
+                        "financiero",
+                        fin,
+                        d - 90 + int(uu[10] * 180),
+                        None if uu[11] < 0.15 else e18 + 60 + int(uu[11] * 900),
+                    )
                 if uu[9] < 0.1:  # a replaced contract, voided
-                    add(bp, "contrato", "comercial", COMMERCIAL_ALLIES[(rr[0] + 5) % n_com], d, e18 + 400, True)
+                    add(
+                        bp,
+                        "contrato",
+                        "comercial",
+                        COMMERCIAL_ALLIES[(rr[0] + 5) % n_com],
+                        d,
+                        e18 + 400,
+                        True,
+                    )
             else:
                 mode = uu[0]
                 if v2 and mode < 0.4:
                     # Commercial side fine, but the credit ended before D+18 months (or never existed).
                     add(bp, "contrato", "comercial", com, d - 60 + int(uu[3] * 150), None)
                     if uu[1] < 0.7:
-                        add(bp, "credito", "financiero", fin, d - 60 + int(uu[2] * 90), e18 - 30 - int(uu[4] * 200))
+                        add(
+                            bp,
+                            "credito",
+                            "financiero",
+                            fin,
+                            d - 60 + int(uu[2] * 90),
+                            e18 - 30 - int(uu[4] * 200),
+                        )
                 elif mode < 0.55:
                     start = d - 60 + int(uu[3] * 120)
                     add(bp, "contrato", "comercial", com, start, max(start + 60, e18 - 30 - int(uu[4] * 270)))
@@ -1236,13 +1637,30 @@ class Generator:
     # -- ANS: definitions per route × service, reported measurements per contract × quarter
     def _sla(self) -> None:
         rng = self.rng(8)
-        d_cols: dict[str, list] = {k: [] for k in ("code", "route", "service_type_code", "name", "description",
-                                                  "kind", "derived_key", "unit", "target", "direction",
-                                                  "tolerance", "weight", "frequency")}
+        d_cols: dict[str, list] = {
+            k: []
+            for k in (
+                "code",
+                "route",
+                "service_type_code",
+                "name",
+                "description",
+                "kind",
+                "derived_key",
+                "unit",
+                "target",
+                "direction",
+                "tolerance",
+                "weight",
+                "frequency",
+            )
+        }
         for route in ROUTE_ORDER:
             ri = ROUTE_ORDER.index(route)
             for service in services_for_route(route):
-                for suffix, name, desc, kind, key, unit, targets, direction, tol, weight in _sla_templates(service):
+                for suffix, name, desc, kind, key, unit, targets, direction, tol, weight in _sla_templates(
+                    service
+                ):
                     d_cols["code"].append(f"{ROUTE_ABBR[route]}-{suffix}")
                     d_cols["route"].append(route)
                     d_cols["service_type_code"].append(service)
@@ -1257,8 +1675,12 @@ class Generator:
                     d_cols["weight"].append(float(weight))
                     d_cols["frequency"].append("trimestral")
         nd = len(d_cols["code"])
-        defs = Frame({k: np.array(v, dtype=object if isinstance(v[0], str) or v[0] is None else None)
-                      for k, v in d_cols.items()})
+        defs = Frame(
+            {
+                k: np.array(v, dtype=object if isinstance(v[0], str) or v[0] is None else None)
+                for k, v in d_cols.items()
+            }
+        )
         defs["id"] = np.arange(1, nd + 1)
         defs["version"] = np.ones(nd, np.int64)
         self.tables["sla_definition"] = defs
@@ -1303,81 +1725,218 @@ class Generator:
             contract_id=m_con_a,
             quarter=np.array(m_q, dtype=object),
             value=np.array(m_val, dtype=float),
-            evidence_ref=np.array([f"ANS/{self.contract_code[c]}/{q}/{d_cols['code'][d - 1]}.pdf"
-                                   for c, q, d in zip(m_con, m_q, m_def)], dtype=object),
-            reported_by=np.array([f"reportes.{self.op_code[self.contract_operator[c]].lower()}" for c in m_con], dtype=object),
+            evidence_ref=np.array(
+                [
+                    f"ANS/{self.contract_code[c]}/{q}/{d_cols['code'][d - 1]}.pdf"
+                    for c, q, d in zip(m_con, m_q, m_def)
+                ],
+                dtype=object,
+            ),
+            reported_by=np.array(
+                [f"reportes.{self.op_code[self.contract_operator[c]].lower()}" for c in m_con], dtype=object
+            ),
             reported_on=np.array(m_rep_on, dtype=np.int64),
             version=np.ones(m, np.int64),
         )
 
 
 def _office_short(code: str) -> str:
-    return {"NOC": "Antioquia y Eje Cafetero", "CAR": "la Costa", "NOR": "Santander", "CEN": "Cundinamarca",
-            "PAC": "el Pacífico", "SUR": "el Huila", "ORI": "los Llanos", "AMA": "la Amazonía"}.get(code, code)
+    return {
+        "NOC": "Antioquia y Eje Cafetero",
+        "CAR": "la Costa",
+        "NOR": "Santander",
+        "CEN": "Cundinamarca",
+        "PAC": "el Pacífico",
+        "SUR": "el Huila",
+        "ORI": "los Llanos",
+        "AMA": "la Amazonía",
+    }.get(code, code)
 
 
 def _sla_templates(service: str) -> list[tuple]:
-    """(suffix, name, description, kind, derived_key, unit, targets per route, direction, tolerance, weight)."""
-    ab = {"capacidades": "CAP", "asistencia_tecnica": "AT", "asociatividad": "ASO", "comercializacion": "COM",
-          "financieros": "FIN", "monitoreo": "MON", "innovacion": "INN", "ordenamiento": "ORD"}[service]
+    """ANS of one service: (suffix, name, description, kind, derived_key, unit,
+    targets per route (básica, intermedia, competitividad), direction, tolerance, weight)."""
+    ab = {
+        "capacidades": "CAP",
+        "asistencia_tecnica": "AT",
+        "asociatividad": "ASO",
+        "comercializacion": "COM",
+        "financieros": "FIN",
+        "monitoreo": "MON",
+        "innovacion": "INN",
+        "ordenamiento": "ORD",
+    }[service]
     label = SERVICE_TYPES[service].lower()
     coverage_target = {"asistencia_tecnica": 90, "monitoreo": 85, "capacidades": 80}.get(service, 60)
     out = {
         "capacidades": [
-            ("CAP-HOR", "Horas de formación por participante",
-             "Promedio de horas de formación impartidas en el trimestre a cada participante activo.",
-             "reported", None, "número", (10, 14, 18), "higher", 2, 1),
-            ("CAP-SAT", "Satisfacción con la formación",
-             "Porcentaje de participantes que califican la formación como buena o excelente en la encuesta del trimestre.",
-             "reported", None, "%", (85, 85, 85), "higher", 5, 1),
+            (
+                "CAP-HOR",
+                "Horas de formación por participante",
+                "Promedio de horas de formación impartidas en el trimestre a cada participante activo.",
+                "reported",
+                None,
+                "número",
+                (10, 14, 18),
+                "higher",
+                2,
+                1,
+            ),
+            (
+                "CAP-SAT",
+                "Satisfacción con la formación",
+                "Porcentaje de participantes que califican la formación como buena o excelente "
+                "en la encuesta del trimestre.",
+                "reported",
+                None,
+                "%",
+                (85, 85, 85),
+                "higher",
+                5,
+                1,
+            ),
         ],
         "asistencia_tecnica": [
-            ("AT-VIS", "Visitas de asistencia técnica por participante",
-             "Visitas de asistencia técnica en el trimestre por participante con servicios activados.",
-             "reported", None, "número", (2, 2, 2.5), "higher", 0.3, 2),
-            ("AT-DIA", "Días del ingreso a la primera asistencia técnica",
-             "Mediana de días entre el ingreso a la ruta y la primera entrega de asistencia técnica: mide la oportunidad del servicio.",
-             "derived", "dias_ingreso_primera_asistencia", "días", (260, 300, 320), "lower", 30, 2),
+            (
+                "AT-VIS",
+                "Visitas de asistencia técnica por participante",
+                "Visitas de asistencia técnica en el trimestre por participante con servicios activados.",
+                "reported",
+                None,
+                "número",
+                (2, 2, 2.5),
+                "higher",
+                0.3,
+                2,
+            ),
+            (
+                "AT-DIA",
+                "Días del ingreso a la primera asistencia técnica",
+                "Mediana de días entre el ingreso a la ruta y la primera entrega de asistencia técnica: "
+                "mide la oportunidad del servicio.",
+                "derived",
+                "dias_ingreso_primera_asistencia",
+                "días",
+                (260, 300, 320),
+                "lower",
+                30,
+                2,
+            ),
         ],
         "asociatividad": [
-            ("ASO-ENC", "Encuentros de asociatividad realizados",
-             "Encuentros de intercambio y fortalecimiento del capital social realizados en el trimestre.",
-             "reported", None, "número", (2, 4, 6), "higher", 1, 1),
+            (
+                "ASO-ENC",
+                "Encuentros de asociatividad realizados",
+                "Encuentros de intercambio y fortalecimiento del capital social realizados en el trimestre.",
+                "reported",
+                None,
+                "número",
+                (2, 4, 6),
+                "higher",
+                1,
+                1,
+            ),
         ],
         "comercializacion": [
-            ("COM-ACU", "Acuerdos comerciales gestionados",
-             "Acuerdos, órdenes de compra o ruedas de negocio con resultado gestionados en el trimestre.",
-             "reported", None, "número", (3, 5, 8), "higher", 1, 2),
+            (
+                "COM-ACU",
+                "Acuerdos comerciales gestionados",
+                "Acuerdos, órdenes de compra o ruedas de negocio con resultado gestionados en el trimestre.",
+                "reported",
+                None,
+                "número",
+                (3, 5, 8),
+                "higher",
+                1,
+                2,
+            ),
         ],
         "financieros": [
-            ("FIN-INC", "Participantes con producto financiero o seguro",
-             "Porcentaje de participantes activos con un crédito, ahorro o microseguro vigente.",
-             "reported", None, "%", (40, 55, 65), "higher", 10, 1),
+            (
+                "FIN-INC",
+                "Participantes con producto financiero o seguro",
+                "Porcentaje de participantes activos con un crédito, ahorro o microseguro vigente.",
+                "reported",
+                None,
+                "%",
+                (40, 55, 65),
+                "higher",
+                10,
+                1,
+            ),
         ],
         "monitoreo": [
-            ("MON-INF", "Informes de seguimiento entregados a tiempo",
-             "Porcentaje de informes de seguimiento del trimestre entregados en la fecha acordada.",
-             "reported", None, "%", (95, 95, 95), "higher", 5, 1),
-            ("MON-REG", "Eventos de la ruta registrados en 15 días",
-             "Porcentaje de eventos de etapa registrados en el sistema dentro de los 15 días siguientes a su ocurrencia.",
-             "derived", "pct_eventos_registrados_15d", "%", (90, 90, 90), "higher", 5, 2),
+            (
+                "MON-INF",
+                "Informes de seguimiento entregados a tiempo",
+                "Porcentaje de informes de seguimiento del trimestre entregados en la fecha acordada.",
+                "reported",
+                None,
+                "%",
+                (95, 95, 95),
+                "higher",
+                5,
+                1,
+            ),
+            (
+                "MON-REG",
+                "Eventos de la ruta registrados en 15 días",
+                "Porcentaje de eventos de etapa registrados en el sistema dentro de los 15 días "
+                "siguientes a su ocurrencia.",
+                "derived",
+                "pct_eventos_registrados_15d",
+                "%",
+                (90, 90, 90),
+                "higher",
+                5,
+                2,
+            ),
         ],
         "innovacion": [
-            ("INN-BPA", "Buenas prácticas adoptadas por proyecto",
-             "Buenas prácticas productivas o ambientales adoptadas y verificadas por proyecto en el trimestre.",
-             "reported", None, "número", (1, 2, 3), "higher", 0.5, 1),
+            (
+                "INN-BPA",
+                "Buenas prácticas adoptadas por proyecto",
+                "Buenas prácticas productivas o ambientales adoptadas y verificadas por proyecto "
+                "en el trimestre.",
+                "reported",
+                None,
+                "número",
+                (1, 2, 3),
+                "higher",
+                0.5,
+                1,
+            ),
         ],
         "ordenamiento": [
-            ("ORD-GES", "Alertas de bienes públicos gestionadas",
-             "Porcentaje de alertas territoriales de los municipios del contrato con gestión documentada ante la entidad competente.",
-             "reported", None, "%", (70, 70, 70), "higher", 10, 1),
+            (
+                "ORD-GES",
+                "Alertas de bienes públicos gestionadas",
+                "Porcentaje de alertas territoriales de los municipios del contrato con gestión "
+                "documentada ante la entidad competente.",
+                "reported",
+                None,
+                "%",
+                (70, 70, 70),
+                "higher",
+                10,
+                1,
+            ),
         ],
     }[service]
-    out.append((
-        f"{ab}-COB", f"Cobertura de {label}",
-        f"Porcentaje de participantes en «Servicios activados» que recibieron {label}.",
-        "derived", "pct_cobertura_servicio", "%", (coverage_target,) * 3, "higher", 10, 1,
-    ))
+    out.append(
+        (
+            f"{ab}-COB",
+            f"Cobertura de {label}",
+            f"Porcentaje de participantes en «Servicios activados» que recibieron {label}.",
+            "derived",
+            "pct_cobertura_servicio",
+            "%",
+            (coverage_target,) * 3,
+            "higher",
+            10,
+            1,
+        )
+    )
     return out
 
 
@@ -1413,7 +1972,9 @@ def _date_strings(arr: np.ndarray) -> list:
     if null.all():
         return [None] * len(arr)
     lo, hi = int(arr[~null].min()), int(arr[~null].max())
-    lut = np.datetime_as_string(_EPOCH + np.arange(lo, hi + 1).astype("timedelta64[D]"), unit="D").astype(object)
+    lut = np.datetime_as_string(_EPOCH + np.arange(lo, hi + 1).astype("timedelta64[D]"), unit="D").astype(
+        object
+    )
     out = lut[np.where(null, lo, arr) - lo]
     out[null] = None
     return out.tolist()
@@ -1447,7 +2008,9 @@ def _check_frames(tables: dict[str, Frame]) -> None:
     for name in PROGRAMME_TABLES:
         have, want = set(tables[name]), set(_column_names(name))
         if have != want:
-            raise RuntimeError(f"demo: table {name}: missing {sorted(want - have)}, extra {sorted(have - want)}")
+            raise RuntimeError(
+                f"demo: table {name}: missing {sorted(want - have)}, extra {sorted(have - want)}"
+            )
 
 
 def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000) -> None:
@@ -1469,9 +2032,10 @@ def _load_sqlite(engine: Engine, tables: dict[str, Frame], chunk: int = 100_000)
                 # Secondary indexes are rebuilt once after the load (a sort) rather than
                 # maintained row by row; UNIQUE/PK auto-indexes (no SQL) stay.
                 indexes = conn.execute(
-                    sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                            "AND tbl_name IN :names ORDER BY name").bindparams(
-                        sa.bindparam("names", expanding=True)),
+                    sa.text(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                        "AND tbl_name IN :names ORDER BY name"
+                    ).bindparams(sa.bindparam("names", expanding=True)),
                     {"names": list(PROGRAMME_TABLES)},
                 ).all()
                 quote = conn.dialect.identifier_preparer.quote
@@ -1510,17 +2074,23 @@ def _load_postgres(engine: Engine, tables: dict[str, Frame], chunk: int = 200_00
     with engine.begin() as conn:
         quote = conn.dialect.identifier_preparer.quote
         conn.execute(sa.text("SET LOCAL maintenance_work_mem = '256MB'"))
-        fks = conn.execute(sa.text(
-            "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
-            "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
-            "WHERE k.contype = 'f' AND s.nspname = current_schema() AND c.relname = ANY(:names) "
-            "ORDER BY c.relname, k.conname"
-        ), {"names": names}).all()
-        indexes = conn.execute(sa.text(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
-            "AND i.tablename = ANY(:names) AND i.indexname NOT IN (SELECT k.conname FROM pg_constraint k "
-            "WHERE k.contype IN ('p', 'u', 'x')) ORDER BY i.indexname"
-        ), {"names": names}).all()
+        fks = conn.execute(
+            sa.text(
+                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
+                "WHERE k.contype = 'f' AND s.nspname = current_schema() AND c.relname = ANY(:names) "
+                "ORDER BY c.relname, k.conname"
+            ),
+            {"names": names},
+        ).all()
+        indexes = conn.execute(
+            sa.text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
+                "AND i.tablename = ANY(:names) AND i.indexname NOT IN (SELECT k.conname FROM pg_constraint k "
+                "WHERE k.contype IN ('p', 'u', 'x')) ORDER BY i.indexname"
+            ),
+            {"names": names},
+        ).all()
         for table, con, _ in fks:
             conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(con)}")
         for idx, _ in indexes:
@@ -1565,8 +2135,13 @@ def _after_load(engine: Engine) -> None:
             if "id" not in t.c:
                 continue
             top = select(func.max(t.c.id)).scalar_subquery()
-            conn.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"),
-                                            func.coalesce(top, 1), top.is_not(None))))
+            conn.execute(
+                select(
+                    func.setval(
+                        func.pg_get_serial_sequence(name, "id"), func.coalesce(top, 1), top.is_not(None)
+                    )
+                )
+            )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in PROGRAMME_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{name}"')  # identifiers from a fixed list
@@ -1578,7 +2153,9 @@ def _after_load(engine: Engine) -> None:
 def programme_counts(url: str | None = None) -> dict[str, int]:
     md = Base.metadata.tables
     with get_engine(url).connect() as conn:
-        return {t: conn.execute(select(func.count()).select_from(md[t])).scalar_one() for t in PROGRAMME_TABLES}
+        return {
+            t: conn.execute(select(func.count()).select_from(md[t])).scalar_one() for t in PROGRAMME_TABLES
+        }
 
 
 def household_count(url: str | None = None) -> int:
@@ -1606,7 +2183,9 @@ def clear_programme(url: str | None = None) -> None:
                 conn = conn.execution_options(sqlite_immediate=True)
                 with conn.begin():
                     conn.execute(sa.delete(users).where(users.c.username.in_(demo_names)))
-                    conn.execute(sa.update(users).where(users.c.operator_id.is_not(None)).values(operator_id=None))
+                    conn.execute(
+                        sa.update(users).where(users.c.operator_id.is_not(None)).values(operator_id=None)
+                    )
                     for name in reversed(PROGRAMME_TABLES):
                         conn.execute(sa.delete(md[name]))
             finally:
@@ -1640,18 +2219,28 @@ def _create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], 
     cand = np.flatnonzero(ops["is_psde"] & with_contracts)
     op_id = int(ops["id"][cand[np.argmax(counts[cand])]])
     passwords = demo_passwords(seed)
-    labels = {"directivo": "Directivo (demo)", "analista": "Analista PMO (demo)",
-              "comite": "Comité regional Caribe (demo)", "comite_pac": "Comité regional Pacífico (demo)",
-              "operador": f"{ops['name'][op_id - 1]} (demo)", "admin": "Administrador (demo)"}
+    labels = {
+        "directivo": "Directivo (demo)",
+        "analista": "Analista PMO (demo)",
+        "comite": "Comité regional Caribe (demo)",
+        "comite_pac": "Comité regional Pacífico (demo)",
+        "operador": f"{ops['name'][op_id - 1]} (demo)",
+        "admin": "Administrador (demo)",
+    }
     accounts = []
     for username, role, office in DEMO_ACCOUNTS:
         office_id = office_by_code.get(office) if office else None
         if office and office_id is None:
             raise RuntimeError(f"No existe la oficina regional «{office}» en el catálogo.")
         create_user(
-            username, role, passwords[username],
-            display_name=labels[username], email=f"{username}@{ACCOUNT_EMAIL_DOMAIN}",
-            regional_office_id=office_id, operator_id=op_id if role == "operador" else None, url=url,
+            username,
+            role,
+            passwords[username],
+            display_name=labels[username],
+            email=f"{username}@{ACCOUNT_EMAIL_DOMAIN}",
+            regional_office_id=office_id,
+            operator_id=op_id if role == "operador" else None,
+            url=url,
         )
         accounts.append({"role": role, "username": username, "password": passwords[username]})
     return accounts
@@ -1663,9 +2252,9 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     Refuses a store that already holds programme rows unless ``replace`` (which deletes
     them first). Prints nothing: the CLI and the benchmarks format the result.
     """
+    from .db import session_scope
     from .migrate import upgrade
     from .versions import TOPICS, bump
-    from .db import session_scope
 
     if scale not in SCALES:
         raise ValueError(f"Escala «{scale}» desconocida: use {', '.join(SCALES)}.")

@@ -139,9 +139,11 @@ def test_filters_and_exits_where_seed_000_puts_them(histories, enrolments):
             assert outcome == R.route_model(enrolments[eid].route).completed_exit
     assert set(exits) == set(R.EXIT_OUTCOMES)
     # Formación is optional only in básica: some básica histories skip it.
-    skipped = sum(1 for eid, ev in histories.items()
-                  if enrolments[eid].route == "basica" and R.FORMACION not in [s for s, *_ in ev]
-                  and len(ev) > 3)
+    skipped = sum(
+        1
+        for eid, ev in histories.items()
+        if enrolments[eid].route == "basica" and R.FORMACION not in [s for s, *_ in ev] and len(ev) > 3
+    )
     assert skipped > 0
 
 
@@ -182,7 +184,9 @@ def test_promotions_chain_enrolments(enrolments):
 def test_enrolments_use_their_routes_contract(demo_store, enrolments):
     with get_engine(demo_store).connect() as conn:
         contracts = {r.id: r for r in conn.execute(select(T["operator_contract"]))}
-        office = dict(conn.execute(select(T["municipality"].c.code, T["municipality"].c.regional_office_id)).all())
+        office = dict(
+            conn.execute(select(T["municipality"].c.code, T["municipality"].c.regional_office_id)).all()
+        )
     for e in enrolments.values():
         c = contracts[e.contract_id]
         assert c.operator_id == e.operator_id and c.route == e.route
@@ -203,7 +207,11 @@ def test_deliveries_only_after_services_activated(demo_store, histories, enrolme
         assert R.SERVICIOS in by_stage
         assert by_stage[R.SERVICIOS] <= d.delivery_date <= d.registered_on <= TODAY
         assert d.service_type_code in services_for_route(e.route)
-        assert (d.operator_id, d.contract_id, d.municipality_code) == (e.operator_id, e.contract_id, e.municipality_code)
+        assert (d.operator_id, d.contract_id, d.municipality_code) == (
+            e.operator_id,
+            e.contract_id,
+            e.municipality_code,
+        )
 
 
 def test_households_look_like_the_programme(demo_store):
@@ -248,7 +256,10 @@ def test_business_plans_and_alliance_evidence(demo_store, histories, enrolments)
             months = (p.closure_date - p.first_disbursement_date).days / 30.4
             assert 5.9 < months < 15.1 and p.closure_date <= TODAY
     assert {(e.kind, e.ally_type) for e in evidence} >= {
-        ("contrato", "comercial"), ("factura", "comercial"), ("credito", "financiero"), ("contrato", "financiero")
+        ("contrato", "comercial"),
+        ("factura", "comercial"),
+        ("credito", "financiero"),
+        ("contrato", "financiero"),
     }
     assert any(e.voided for e in evidence) and all(e.start_date <= TODAY for e in evidence)
     baselines = {s.business_plan_id for s in sales if s.is_baseline}
@@ -284,7 +295,11 @@ def test_sla_definitions_and_measurements(demo_store):
         meas = conn.execute(select(T["sla_measurement"])).all()
         contracts = {r.id: r for r in conn.execute(select(T["operator_contract"]))}
     keys = {d.derived_key for d in defs if d.kind == "derived"}
-    assert keys == {"dias_ingreso_primera_asistencia", "pct_eventos_registrados_15d", "pct_cobertura_servicio"}
+    assert keys == {
+        "dias_ingreso_primera_asistencia",
+        "pct_eventos_registrados_15d",
+        "pct_cobertura_servicio",
+    }
     assert all((d.kind == "derived") == (d.derived_key is not None) for d in defs)
     assert {(d.route, d.service_type_code) for d in defs} == {
         (r, s) for r in ROUTE_ORDER for s in services_for_route(r)
@@ -408,8 +423,15 @@ def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
     counts = demo.programme_counts(demo_store_rw)
     with session_scope(demo_store_rw, write=True) as s:
         op = Operator(code="OP-NUEVO", name="Operador nuevo", nit="800197268-4", is_psde=False)
-        ev = StageEvent(enrolment_id=1, stage=R.SALIDA, event_date=TODAY, outcome=R.EXIT_ABANDONO,
-                        registered_on=TODAY, registered_by="prueba", note="")
+        ev = StageEvent(
+            enrolment_id=1,
+            stage=R.SALIDA,
+            event_date=TODAY,
+            outcome=R.EXIT_ABANDONO,
+            registered_on=TODAY,
+            registered_by="prueba",
+            note="",
+        )
         s.add_all([op, ev])
         s.flush()
         assert op.id == counts["operator"] + 1

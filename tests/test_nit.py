@@ -36,7 +36,17 @@ def test_wrong_digit_rejected() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "800197268-", "800197268-45", "800.197.268-4", "800197268 4", "-4", None, "８００１９７２６８-4"],
+    [
+        "",
+        "abc",
+        "800197268-",
+        "800197268-45",
+        "800.197.268-4",
+        "800197268 4",
+        "-4",
+        None,
+        "８００１９７２６８-4",
+    ],
 )
 def test_malformed_text_rejected(text) -> None:
     assert not is_valid_nit(text)
