@@ -101,8 +101,6 @@ def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: 
         "empty": False,
         "summary": operator_summary(tx, frame, quarter),
         "operators": sorted(set(now["operator_code"])),
-        "n_operators": int(frame["operator_code"].nunique()),
-        "all_scores": scores_by_quarter(frame),
     }
 
 
@@ -129,8 +127,13 @@ def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window:
     if mine_now.empty:
         return {"empty": True}
     scores = scores_by_quarter(mine)
+    name = mine_now["operator_name"].iloc[0]
+    series = [(name, scores, OKABE_BLUE, "solid")]
+    if frame["operator_code"].nunique() > 1:
+        series.append((tx.t("sla.fig.all_visible"), scores_by_quarter(frame), OKABE_ORANGE, "dash"))
     return {
         "empty": False,
+        "figure": trend_figure(tx, series, [q for q in window if q <= quarter]),
         "name": mine_now["operator_name"].iloc[0],
         "scores": scores,
         "trend": _trend_of(scores, window),
@@ -171,11 +174,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
     for col, s in zip(cols[1:], (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)):
         with col:
             kpi(f"{R.STATUS_ICONS[s]} {t('sla.status.' + s)}", fmt_int(op["counts"][s], ctx.lang))
-    series = [(op["name"], op["scores"], OKABE_BLUE, "solid")]
-    if model["n_operators"] > 1:
-        series.append((t("sla.fig.all_visible"), model["all_scores"], OKABE_ORANGE, "dash"))
-    shown = [q for q in window if q <= quarter]
-    st.plotly_chart(trend_figure(tx, series, shown), width="stretch", key="sla_trend")
+    st.plotly_chart(op["figure"], width="stretch", key="sla_trend")
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
 
