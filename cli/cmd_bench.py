@@ -12,7 +12,9 @@ Not a test: it prints figures. Steps:
    (SQLAlchemy ``before/after_cursor_execute`` listeners on the store's engine);
 3. with ``--browser``: the real app in headless Chromium (``tests/e2e/harness.py``),
    log in, then per page the time from the navigation click to the page rendered;
-4. area benchmarks when present (``<package>.bench.bench(url, ...)`` functions).
+4. area benchmarks when present: every ``bench``/``bench_*`` function of a ``bench.py`` or
+   ``*_bench.py`` module in geodata/, data_access/, components/, exports/, rules/ (called
+   with those of ``url``, ``scale``, ``runs``, ``browser`` it accepts).
 
 The temporary store is dropped afterwards unless ``--keep`` (then its URL is printed).
 Helpers used by the tests too: ``app_pages()``, ``import_boundaries(url)``.
@@ -40,7 +42,7 @@ from data_access.db import PROJECT_ROOT, get_engine, normalise_url
 APP_PATH = PROJECT_ROOT / "app.py"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 NATIONAL_PREFERENCE = ("directivo", "analista_pmo", "admin")  # first national role allowed on a page
-AREA_BENCH_PACKAGES = ("geodata", "data_access", "components", "rules")
+AREA_BENCH_PACKAGES = ("geodata", "data_access", "components", "exports", "rules")
 
 
 # --------------------------------------------------------------------------- app pages
@@ -79,56 +81,20 @@ def app_pages(app_path: Path = APP_PATH) -> list[PageSpec]:
 # ------------------------------------------------------------------- store and geodata
 
 
-def import_boundaries(url: str) -> str | None:
-    """Import the boundaries of ``TABLERO_GEODATA`` into ``url`` when the geodata importer
-    exists; returns a one-line summary, or None when there is nothing to do."""
-    folder = os.environ.get("TABLERO_GEODATA", "").strip()
-    if not folder or not Path(folder).is_dir():
+def import_boundaries(url: str, source: str | os.PathLike | None = None, imported_by: str = "bench") -> str | None:
+    """Import DANE MGN boundaries into ``url`` with the geodata importer, from ``source``
+    (default: ``TABLERO_GEODATA``). Returns the importer's report as one line, or None
+    when there is no source or no importer (``geodata.importer.import_boundaries``)."""
+    raw = str(source) if source is not None else os.environ.get("TABLERO_GEODATA", "").strip()
+    if not raw or not Path(raw).exists():
         return None
-    fn = _geodata_importer()
-    if fn is None:
+    try:
+        from geodata.importer import import_boundaries as importer
+    except ImportError:
         return None
-    params = inspect.signature(fn).parameters
-    kwargs = {}
-    if "url" in params:
-        kwargs["url"] = url
-    args: list = []
-    for name in ("folder", "path", "directory", "source", "geodata_dir", "root"):
-        if name in params:
-            kwargs[name] = Path(folder)
-            break
-    else:
-        first = next(iter(params.values()), None)
-        if first is not None and first.name != "url" and first.default is inspect.Parameter.empty:
-            args.append(Path(folder))
-    result = fn(*args, **kwargs)
-    return _summary(result)
-
-
-def _geodata_importer() -> Callable | None:
-    candidates = (
-        ("geodata.importer", "import_configured"), ("geodata.importer", "import_folder"),
-        ("geodata.importer", "import_boundaries"), ("geodata", "import_configured"),
-        ("geodata", "import_boundaries"), ("geodata.boundaries", "import_boundaries"),
-        ("geodata.load", "import_boundaries"),
-    )
-    for module, attr in candidates:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        fn = getattr(mod, attr, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def _summary(result) -> str:
-    if result is None:
-        return "importado"
-    if isinstance(result, dict):
-        return ", ".join(f"{k}: {v}" for k, v in result.items() if not isinstance(v, (list, dict)))[:200]
-    return str(result)[:200]
+    report = importer([Path(raw)], url=url, imported_by=imported_by)
+    lines = report.lines() if hasattr(report, "lines") else [str(report)]
+    return " · ".join(line for line in lines if line)[:300]
 
 
 @contextlib.contextmanager
@@ -344,34 +310,61 @@ def _current_path(page) -> str:
 # ------------------------------------------------------------------- area benchmarks
 
 
-def area_benchmarks(url: str, scale: str, echo: Callable[[str], None] = click.echo) -> list[tuple[str, str]]:
-    """Call ``<pkg>.bench.bench(url, ...)`` (or ``run``) of each area that has one."""
-    out = []
+def _area_bench_functions() -> list[tuple[str, Callable]]:
+    """``bench``/``bench_*`` functions of the areas' ``bench.py`` / ``*_bench.py`` modules."""
+    import pkgutil
+    import sys
+
+    if str(PROJECT_ROOT) not in sys.path:  # area benches may drive Chromium via tests/e2e/harness.py
+        sys.path.insert(0, str(PROJECT_ROOT))
+    found: list[tuple[str, Callable]] = []
+    seen: set[int] = set()
     for pkg in AREA_BENCH_PACKAGES:
         try:
-            mod = importlib.import_module(f"{pkg}.bench")
+            package = importlib.import_module(pkg)
         except ImportError:
             continue
-        fn = getattr(mod, "bench", None) or getattr(mod, "run", None)
-        if not callable(fn):
-            continue
+        for mod in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if not (mod.name == "bench" or mod.name.endswith("_bench")):
+                continue
+            module = importlib.import_module(f"{pkg}.{mod.name}")
+            for name, fn in sorted(vars(module).items()):
+                if (callable(fn) and (name == "bench" or name.startswith("bench_"))
+                        and getattr(fn, "__module__", "") == module.__name__ and id(fn) not in seen):
+                    seen.add(id(fn))
+                    found.append((f"{pkg}.{mod.name}.{name}", fn))
+    return found
+
+
+def area_benchmarks(url: str, scale: str, runs: int, browser: bool,
+                    echo: Callable[[str], None] = click.echo) -> list[tuple[str, str]]:
+    """Call every area benchmark function with the arguments it takes among
+    ``url``, ``scale``, ``runs`` and ``browser``; a failing one is reported, not fatal."""
+    out = []
+    for name, fn in _area_bench_functions():
         params = inspect.signature(fn).parameters
-        kwargs = {k: v for k, v in (("url", url), ("scale", scale)) if k in params}
+        offered = {"url": url, "scale": scale, "runs": runs, "browser": browser}
+        kwargs = {k: v for k, v in offered.items() if k in params}
+        echo(f"  … {name}")
+        t0 = time.perf_counter()
         try:
-            result = fn(**kwargs) if kwargs else fn(url)
-        except Exception as exc:  # noqa: BLE001 - a failing area bench is reported, not fatal
-            out.append((f"{pkg}.bench", f"ERROR: {type(exc).__name__}: {exc}"[:200]))
+            result = fn(**kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported in the output
+            out.append((name, f"ERROR: {type(exc).__name__}: {exc}"[:300]))
             continue
+        out.append((name, f"({time.perf_counter() - t0:.1f} s)"))
         if isinstance(result, dict):
-            out.extend((f"{pkg}: {k}", _fmt_value(v)) for k, v in result.items())
-        elif isinstance(result, (list, tuple)):
-            out.extend((f"{pkg}: {k}", _fmt_value(v)) for k, v in result)
-        else:
-            out.append((f"{pkg}.bench", str(result)))
+            out.extend((f"  {k}", _fmt_value(v)) for k, v in result.items())
+        elif result is not None:
+            out.append(("  resultado", str(result)[:300]))
     return out
 
 
 def _fmt_value(v) -> str:
+    if isinstance(v, list) and len(v) > 12:
+        return f"[{', '.join(_fmt_value(x) for x in v[:12])}, … ({len(v)})]"
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_fmt_value(x)}" for k, x in v.items())[:300]
     if isinstance(v, float):
         return f"{v:.3f}"
     if isinstance(v, int):
@@ -463,7 +456,8 @@ def register(group: click.Group) -> None:
             if browser:
                 click.echo("Navegador (Chromium):")
                 bench_browser(url, pages, accounts, timings)
-            area = area_benchmarks(url, scale)
+            click.echo("Benchmarks de área:")
+            area = area_benchmarks(url, scale, runs, browser)
             click.echo("")
             click.echo(format_table(timings, runs, browser))
             click.echo("")
@@ -471,6 +465,8 @@ def register(group: click.Group) -> None:
                        + (f" · límites: {geo_s:.1f} s" if geo_s is not None else ""))
             for name, value in area:
                 click.echo(f"{name}: {value}")
+            if not area:
+                click.echo("(ningún benchmark de área)")
             if keep:
                 keep_store()
                 from sqlalchemy.engine import make_url

@@ -1,0 +1,55 @@
+"""Smoke test of ``tablero bench`` (no timing asserted: figures are for people): on a
+temporary store of each kind it seeds the demo, measures every page of app.PAGES for a
+national role and the comité role, prints the table and drops the store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from cli.cmd_bench import app_pages
+from tests.stores import PG_ADMIN_URL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tablero() -> list[str]:
+    exe = ROOT / ".venv" / "bin" / "tablero"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "cli.main"]
+
+
+def _bench_databases() -> set[str]:
+    engine = create_engine(PG_ADMIN_URL)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'tablero_bench_%'"))
+                       .scalars())
+    finally:
+        engine.dispose()
+
+
+def test_bench_demo_prints_every_page(store_kind):
+    env = dict(os.environ)
+    env["TABLERO_BENCH_PG_URL"] = PG_ADMIN_URL
+    env.pop("DATABASE_URL", None)
+    before = _bench_databases() if store_kind == "postgresql" else set()
+    proc = subprocess.run(
+        [*_tablero(), "bench", "--scale", "demo", "--runs", "1", "--store", store_kind],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
+    table = out[out.index("página"):]
+    rows = [line.split() for line in table.splitlines()[2:] if line.strip()]
+    measured = {(r[0], r[1]) for r in rows if len(r) > 2}
+    for page in app_pages():
+        assert any(p == page.name for p, _ in measured), f"{page.name} missing from:\n{table}"
+        if "comite_regional" in page.roles:
+            assert (page.name, "comite_regional") in measured, f"{page.name} has no comité row:\n{table}"
+    assert "siembra total" in out
+    if store_kind == "postgresql":
+        assert _bench_databases() == before, "the temporary bench database was not dropped"
