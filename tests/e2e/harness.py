@@ -89,6 +89,11 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 __all__ = [
+    "ARTIFACTS",
+    "CHROMIUM_ARGS",
+    "LOCAL_HOSTS",
+    "NAV_LINK_SELECTOR",
+    "ROOT",
     "SETTLED_JS",
     "AppServer",
     "WatchedPage",
