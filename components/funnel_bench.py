@@ -71,7 +71,10 @@ def bench_cohort_changes(
     first = time.perf_counter() - t0
     if view != "funnel":
         at.radio(key="rt_view").set_value(view).run()
-    quarters = list(at.multiselect(key="ca_quarters").options)
+    from data_access.funnels import cohort_quarters
+    from data_access.scope import Viewer
+
+    quarters = cohort_quarters(Viewer("bench", "admin"), url=url)
     per_change = []
     for label, change in changes:
         for suffix, value in change.items():
@@ -86,7 +89,13 @@ def bench_cohort_changes(
         sql["s"] = 0.0
         t0 = time.perf_counter()
         at.run()
-        per_change.append((label, time.perf_counter() - t0, sql["s"], bool(at.exception)))
+        ok = not at.exception and all(
+            (at.multiselect(key=f"ca_{k}").value if k in ("quarters", "mech", "eth") else at.selectbox(key=f"ca_{k}").value)
+            == (([quarters[0]] if v == "first" else [quarters[min(1, len(quarters) - 1)]]) if v in ("first", "second")
+                else v)
+            for k, v in change.items()
+        )
+        per_change.append((label, time.perf_counter() - t0, sql["s"], not ok))
     event.remove(engine, "before_cursor_execute", before)
     event.remove(engine, "after_cursor_execute", after)
     times = [s for _, s, _, _ in per_change]
