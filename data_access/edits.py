@@ -268,6 +268,14 @@ def _stale(
     return StaleEdit(entity, entity_id, opened_version, int(current.get("version") or 0), changes, by)
 
 
+def _audit_id(entity: str, obj):
+    """The audit log's entity_id: the PN code for plans (as the tracking-matrix importer
+    records them, so both trails line up), the primary key otherwise."""
+    if entity == "business_plan":
+        return obj.code
+    return getattr(obj, type(obj).__mapper__.primary_key[0].key)
+
+
 def _versioned_update(
     s: Session,
     viewer: Viewer,
@@ -281,9 +289,10 @@ def _versioned_update(
     model = type(obj)
     pk_attr = model.__mapper__.primary_key[0].key
     pk = getattr(obj, pk_attr)
+    audit_id = _audit_id(entity, obj)
     before = audit.row_dict(obj)
     if opened_version is None or before["version"] != opened_version:
-        raise _stale(s, entity, pk, opened_version, before, changes)
+        raise _stale(s, entity, audit_id, opened_version, before, changes)
     real = {k: v for k, v in changes.items() if before.get(k) != v}
     if not real:
         return EditResult(entity, pk, before["version"], changed=False)
@@ -295,10 +304,10 @@ def _versioned_update(
     )
     if res.rowcount != 1:  # changed under us (cannot happen with the row lock; kept as the guard)
         s.expire(obj)
-        raise _stale(s, entity, pk, opened_version, audit.row_dict(obj), changes)
+        raise _stale(s, entity, audit_id, opened_version, audit.row_dict(obj), changes)
     after = {**before, **real, "version": opened_version + 1}
     s.expire(obj)
-    audit.record(s, viewer.username, entity, pk, action, before, after)
+    audit.record(s, viewer.username, entity, audit_id, action, before, after)
     return EditResult(entity, pk, opened_version + 1)
 
 
@@ -359,7 +368,7 @@ def set_pn_dates(
             raise _stale(
                 s,
                 "business_plan",
-                plan.id,
+                plan.code,
                 opened_version,
                 audit.row_dict(plan),
                 {k: _date(v) for k, v in data.items()},

@@ -78,7 +78,7 @@ def test_two_sessions_same_version_exactly_one_wins(empty_store):
         change = {c.field: c for c in stale[0].changes}["closure_date"]
         assert (change.theirs, change.yours) == (winner_value, loser_value)
         assert "Nada se sobrescribió" in stale[0].message
-    assert _audit_rows(w.url, "business_plan", w.pn_car) == 3
+    assert _audit_rows(w.url, "business_plan", "PN-CAR-1") == 3
     assert audit.verify(w.url).ok
 
 

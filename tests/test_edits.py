@@ -63,7 +63,7 @@ def test_pn_dates_valid_written_and_audited(w):
     entry = last_audit(w.url)
     assert (entry.entity, entry.entity_id, entry.action, entry.username) == (
         "business_plan",
-        str(w.pn_car),
+        "PN-CAR-1",  # plans are audited by their code, like the importer does
         "update",
         "comite",
     )
