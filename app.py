@@ -44,16 +44,30 @@ def _lang() -> str:
     return lang if lang in LANGS else "es"
 
 
+def _gate(page_fn) -> None:
+    """Run ``page_fn`` at every page URL, with the navigation hidden.
+
+    Calling st.navigation on every path (also errors and login) keeps Streamlit's
+    pages/-folder fallback off, so no page file ever runs without this gate, and a
+    shared link keeps its page and query string until the person gets through.
+    """
+    st.navigation(
+        [st.Page(page_fn, title=t("app.title", _lang()), url_path=slug, default=(slug == "resumen"))
+         for _, _, _, slug, _ in PAGES],
+        position="hidden",
+    ).run()
+
+
 def _store_ready(url: str, lang: str) -> dict | None:
-    """Data versions, or a clear Spanish message when the store cannot be used."""
+    """Data versions, or None after showing a clear message when the store cannot be used."""
     try:
-        if not is_up_to_date(url):
-            st.error(t("error.store_not_migrated", lang))
-            return None
-        return versions.current(url)
+        if is_up_to_date(url):
+            return versions.current(url)
+        message = t("error.store_not_migrated", lang)
     except (OperationalError, ProgrammingError):
-        st.error(t("error.store_unreachable", lang))
-        return None
+        message = t("error.store_unreachable", lang)
+    _gate(lambda: st.error(message))
+    return None
 
 
 def main() -> None:
@@ -61,17 +75,10 @@ def main() -> None:
     url = database_url()
     data_versions = _store_ready(url, lang)
     if data_versions is None:
-        st.stop()
+        return
     viewer = current_viewer(url)
     if viewer is None:
-        # The login form answers at every page's URL, so a shared link (page + filters in
-        # the query string) opens exactly that view once the person has signed in.
-        login = lambda: login_page(url, lang)  # noqa: E731
-        st.navigation(
-            [st.Page(login, title=t("login.title", lang), url_path=slug, default=(slug == "resumen"))
-             for _, _, _, slug, _ in PAGES],
-            position="hidden",
-        ).run()
+        _gate(lambda: login_page(url, lang))
         return
     with st.sidebar:
         st.markdown(f"**{viewer.display_name or viewer.username}** · {t('role.' + viewer.role, lang) if viewer.role else '—'}")
@@ -84,8 +91,8 @@ def main() -> None:
         if st.button(t("login.logout", lang), key="logout"):
             logout()
     if not viewer.known:
-        st.error(t("error.no_role", lang))
-        st.stop()
+        _gate(lambda: st.error(t("error.no_role", lang)))
+        return
     filters, labels = render_global_filters(viewer, lang, url)
     set_page_context(
         PageContext(viewer=viewer, filters=filters, url=url, lang=lang, versions=data_versions, labels=labels)
