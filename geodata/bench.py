@@ -205,13 +205,24 @@ def browser_timings(url: str, runs: int = 5) -> dict:
     }
 
 
-def bench(url: str | None = None, runs: int = 5, browser: bool = True) -> dict:
-    """All map figures as a dict (and printed)."""
+def _browser_available() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return Path("/usr/bin/chromium").exists()
+
+
+def bench(url: str | None = None, runs: int = 5, browser: bool | None = None) -> dict:
+    """All map figures as a dict (and printed). ``browser=None``: Chromium figures when
+    Chromium and Playwright are installed."""
     from data_access.db import database_url
 
     url = url or database_url()
     out: dict = {"boundaries": ensure_boundaries(url)}
     out.update(payload_bytes(url))
+    if browser is None:
+        browser = _browser_available()
     if browser:
         out.update(browser_timings(url, runs))
         out["goals"] = (f"mapa visible ≤ {GOALS['map_visible_s']} s: "

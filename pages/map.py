@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.cache import cached_read
 from components.context import page_context
 from components.figures import download_table, figure_note
 from components.map_choropleth import SCHEMES
@@ -18,7 +19,6 @@ from components.map_view import (
     ensure_assets,
     render_map,
 )
-from components.cache import cached_read
 from data_access import territory
 
 ctx = page_context()
@@ -52,26 +52,35 @@ except LookupError:
 catalogue = cached_catalogue(url=ctx.url)
 names = catalogue["municipalities"]
 
-def figures_table(sort_desc: bool = True) -> pd.DataFrame:
+
+def _cell(v):
+    if spec.unit != "bool":
+        return v
+    return t("map.legend_no_data") if v is None else t("map.bool_yes") if v else t("map.bool_no")
+
+
+def figures_table() -> pd.DataFrame:
+    """One row per municipality in scope, largest value first (sortable by any column)."""
+    value_col = t(f"map.metric.{metric}")
     rows = []
     for code, v in values.items():
         name, dept, _ = names.get(code, (code, code[:2], None))
         rows.append({t("map.col.code"): code, t("map.col.municipality"): name,
-                     t("map.col.department"): catalogue["departments"].get(dept, dept),
-                     t("map.col.value"): v})
+                     t("map.col.department"): catalogue["departments"].get(dept, dept), value_col: v})
     df = pd.DataFrame(rows, columns=[t("map.col.code"), t("map.col.municipality"), t("map.col.department"),
-                                     t("map.col.value")])
-    return df.sort_values(t("map.col.value"), ascending=not sort_desc, na_position="last", kind="stable")
+                                     value_col])
+    df = df.sort_values(value_col, ascending=False, na_position="last", kind="stable")
+    if spec.unit == "bool":
+        df[value_col] = df[value_col].map(_cell)
+    return df
 
 
 def show_table() -> None:
     df = figures_table()
-    st.dataframe(
-        df, hide_index=True, width="stretch",
-        column_config={t("map.col.value"): st.column_config.NumberColumn(
-            t(f"map.metric.{metric}"),
-            format="%.1f %%" if spec.unit == "pct" else "%d" if spec.unit in ("count", "bool") else "$ %d")},
-    )
+    value_col = t(f"map.metric.{metric}")
+    config = {} if spec.unit == "bool" else {
+        value_col: st.column_config.NumberColumn(value_col, format="localized")}
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config)
     download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}")
 
 

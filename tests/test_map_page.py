@@ -233,7 +233,9 @@ def test_without_boundaries_the_page_explains_and_shows_a_table(demo_store):
     text = all_text(at)
     assert "tablero geodata import" in text and "TABLERO_GEODATA" in text
     table = at.dataframe[0].value
-    assert len(table) == 1121 and list(table.columns)[:2] == ["Código DIVIPOLA", "Municipio"]
+    assert len(table) == 1121 and list(table.columns) == ["Código DIVIPOLA", "Municipio", "Departamento",
+                                                           "Hogares vinculados"]
+    assert table["Hogares vinculados"].is_monotonic_decreasing
     assert [b.label for b in at.get("download_button")] == ["Descargar CSV", "Descargar Excel"]
 
 
