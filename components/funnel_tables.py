@@ -20,6 +20,9 @@ REASONS = (*LOSS_REASONS, OTHER_REASON)
 def funnel_frames(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(display, export) of every route's funnel, one row per route and stage."""
     t, lang = ctx.t, ctx.lang
+    has_other = any(r.losses.get(OTHER_REASON) for rows in funnels.values() for r in rows)
+    shown_reasons = [x for x in REASONS if x != OTHER_REASON or has_other]
+    reason_names = {x: t(f"routes.reason.{x}") for x in REASONS}
     show, export = [], []
     for route, rows in funnels.items():
         for r in rows:
@@ -32,8 +35,7 @@ def funnel_frames(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> tu
                     t("routes.col.pct_entrants"): fmt_pct(r.pct_entrants, 1, lang),
                     t("routes.col.conversion"): fmt_pct(r.conversion, 1, lang) if r.base_stage else "—",
                     t("routes.col.base_stage"): base,
-                    **{t(f"routes.reason.{x}"): fmt_int(r.losses.get(x, 0), lang) for x in REASONS
-                       if x != OTHER_REASON or any(o.losses.get(OTHER_REASON) for rr in funnels.values() for o in rr)},
+                    **{reason_names[x]: fmt_int(r.losses.get(x, 0), lang) for x in shown_reasons},
                     t("routes.col.median_days"): fmt_days(r.median_days, lang) if r.base_stage else "—",
                     t("routes.col.days_n"): fmt_int(r.days_measured, lang) if r.base_stage else "—",
                 }
@@ -47,7 +49,7 @@ def funnel_frames(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> tu
                     t("routes.col.pct_entrants"): None if r.pct_entrants is None else round(r.pct_entrants, 2),
                     t("routes.col.conversion"): None if r.conversion is None else round(r.conversion, 2),
                     t("routes.col.base_stage"): r.base_stage or "",
-                    **{t(f"routes.reason.{x}"): r.losses.get(x, 0) for x in REASONS},
+                    **{reason_names[x]: r.losses.get(x, 0) for x in REASONS},
                     t("routes.col.median_days"): r.median_days,
                     t("routes.col.days_n"): r.days_measured,
                 }
