@@ -115,8 +115,17 @@ def parse_date(value) -> dt.date | None:
     raise ValueError(value)
 
 
-def _dates(data: dict, fields: tuple[str, ...], errors: list[FieldError], required: tuple[str, ...] = ()):
-    """Parse the date fields; report unparseable, missing and future dates."""
+def _dates(
+    data: dict,
+    fields: tuple[str, ...],
+    errors: list[FieldError],
+    required: tuple[str, ...] = (),
+    future_ok: tuple[str, ...] = (),
+):
+    """Parse the date fields; report unparseable, missing and future dates.
+
+    ``future_ok`` names agreed terms (a contract's or credit's end) rather than facts.
+    """
     out: dict[str, dt.date | None] = {}
     limit = today()
     for f in fields:
@@ -132,7 +141,7 @@ def _dates(data: dict, fields: tuple[str, ...], errors: list[FieldError], requir
             continue
         if d is None and f in required:
             errors.append(FieldError(f, f"{label(f)}: es obligatoria; indique la fecha (AAAA-MM-DD)."))
-        if d is not None and d > limit:
+        if d is not None and d > limit and f not in future_ok:
             errors.append(
                 FieldError(
                     f,
@@ -310,7 +319,9 @@ def validate_evidence(data: dict) -> list[FieldError]:
         errors.append(
             FieldError("ally_name", "Nombre del aliado: es obligatorio; escriba la razón social del aliado.")
         )
-    d = _dates(data, ("start_date", "end_date"), errors, required=("start_date",))
+    # a contract's or credit's end is an agreed term and may lie in the future; a factura's
+    # date (start_date) and every start are facts and may not
+    d = _dates(data, ("start_date", "end_date"), errors, required=("start_date",), future_ok=("end_date",))
     check_date_order(errors, "start_date", d["start_date"], "end_date", d["end_date"])
     check_amounts(data, ("amount_cop",), errors)
     errors += validate_nit(data.get("ally_nit"), "ally_nit")

@@ -93,6 +93,8 @@ def test_evidence_rules():
     e = by_field(validate_evidence({**ok, "end_date": "2024-06-01"}))
     assert "Fecha de fin (2024-06-01) es anterior a fecha de inicio" in e["end_date"]
     assert "posterior a hoy" in by_field(validate_evidence({**ok, "start_date": "2027-01-01"}))["start_date"]
+    # a contract or credit running into the future is normal: its end is a term, not a fact
+    assert validate_evidence({**ok, "end_date": "2028-12-31"}) == []
     assert "negativo" in by_field(validate_evidence({**ok, "amount_cop": -5}))["amount_cop"]
     assert "NIT del aliado" in by_field(validate_evidence({**ok, "ally_nit": "800037800-1"}))["ally_nit"]
     assert validate_evidence({**ok, "ally_nit": "800037800-8"}) == []
