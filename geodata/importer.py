@@ -97,6 +97,13 @@ def import_boundaries(
     report.payload_bytes, report.wire_bytes = topo.size, topo.wire_bytes
     report.tolerance, report.quantization = topo.tolerance, topo.quantization
     report.arc_vertices, report.input_vertices = topo.arc_vertices, topo.input_vertices
+    if topo.over_budget:
+        size, budget = (f"{n:,}".replace(",", ".") for n in (topo.wire_bytes, topo.budget))
+        report.notes.append(
+            f"Aviso: aun con la simplificación máxima la geometría ocupa {size} bytes (presupuesto {budget}): "
+            "el mapa cargará más lento. Revise que los municipios vecinos compartan exactamente sus bordes "
+            "(archivo oficial del MGN)."
+        )
     if topo.presimplified:
         report.notes.append("Entrada muy detallada: se adelgazó primero con simplificación de cobertura (GEOS).")
     points = centroids_and_areas(sources.municipal.frame)

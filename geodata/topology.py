@@ -39,6 +39,7 @@ SIMPLIFICATION_STEPS: tuple[tuple[float, float], ...] = (
     (0.008, 2e4),
     (0.016, 1e4),
     (0.03, 1e4),
+    (0.05, 1e4),
 )
 # Above this many input vertices, first thin the coverages with GEOS coverage
 # simplification (also topology-preserving) so that building the topology stays fast.
@@ -59,6 +60,11 @@ class TopologyResult:
     arc_vertices: int
     presimplified: bool
     wire_bytes: int  # size of the geometry as sent to the browser
+    budget: int = TOPOLOGY_BUDGET
+
+    @property
+    def over_budget(self) -> bool:
+        return self.wire_bytes > self.budget
 
     @property
     def size(self) -> int:
@@ -174,6 +180,7 @@ def build_topology(
         arc_vertices=sum(len(a) for a in topo["arcs"]),
         presimplified=presimplified,
         wire_bytes=size,
+        budget=budget,
     )
 
 
