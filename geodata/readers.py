@@ -134,9 +134,17 @@ def _fields(ref: LayerRef) -> list[str]:
     return [str(f) for f in info["fields"]]
 
 
+# Finer MGN levels (rural/urban sectors and sections, populated centres, blocks, urban
+# zones) also carry the municipal code: a layer with any of these fields is not the
+# municipal layer.
+_FINER_LEVEL_PREFIXES = ("SETR_", "SECR_", "SETU_", "SECU_", "CPOB_", "CLAS_", "MANZ_", "ZU_", "UA_", "LOC_")
+
+
 def classify(ref: LayerRef) -> tuple[str | None, str | None]:
     """(kind, schema) of a layer, or (None, None) if it is not MGN boundaries."""
     upper = {f.upper() for f in _fields(ref)}
+    if any(f.startswith(_FINER_LEVEL_PREFIXES) for f in upper):
+        return None, None
     if "MPIO_CCNCT" in upper:
         return "municipal", "MGN2018"
     if "MPIO_CDPMP" in upper:
@@ -312,6 +320,16 @@ def read_sources(paths: list[str | Path]) -> BoundarySources:
             + (f"; capas revisadas: {', '.join(ignored)}" if ignored else "")
             + ". Indique el archivo MGN_MPIO_POLITICO del DANE."
         )
+    if len(municipal) > 1:  # e.g. a whole MGN download: prefer the layer named MPIO
+        named = [m for m in municipal if "MPIO" in m.label.upper()]
+        if len(named) == 1:
+            ignored.extend(m.label for m in municipal if m is not named[0])
+            municipal = named
+    if len(department) > 1:
+        named = [d for d in department if "DPTO" in d.label.upper()]
+        if len(named) == 1:
+            ignored.extend(d.label for d in department if d is not named[0])
+            department = named
     if len(municipal) > 1:
         raise GeodataError(
             "Hay más de una capa de municipios ("

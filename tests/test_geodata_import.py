@@ -285,3 +285,18 @@ def test_cli_import_and_import_configured(empty_store, sample, tmp_path, monkeyp
     assert len(_active(empty_store)) == 1
     res = runner.invoke(tablero, ["geodata", "status"])
     assert res.exit_code == 0 and "20 municipios" in res.output
+
+
+def test_a_whole_mgn_folder_picks_the_municipal_and_department_layers(empty_store, sample, tmp_path):
+    folder = tmp_path / "MGN2018"
+    folder.mkdir()
+    write_geojson(sample, folder / "MGN_MPIO_POLITICO.geojson")
+    write_geojson(real_departments(SAMPLE_DEPTS), folder / "MGN_DPTO_POLITICO.geojson")
+    sectors = sample[["DPTO_CCDGO", "MPIO_CCDGO", "MPIO_CCNCT", "geometry"]].copy()
+    sectors["SETR_CCDGO"] = "001"  # a finer level (rural sectors) also carries the municipal code
+    write_geojson(sectors, folder / "MGN_RUR_SECTOR.geojson")
+    (folder / "LEAME.txt").write_text("MGN", encoding="utf-8")
+    report = import_boundaries([folder], url=empty_store, dry_run=True)
+    assert report.ok and report.features == 20
+    assert report.department_source == "MGN_DPTO_POLITICO.geojson"
+    assert report.ignored_layers == ["MGN_RUR_SECTOR.geojson"]
