@@ -244,7 +244,7 @@ _SCRIPT = r"""
     D.al.forEach(function (a) {
       var s = D.sym[a[3]];
       var m = L.marker([a[0], a[1]], {
-        icon: L.divIcon({className: "tablero-alert", iconSize: [26, 18], iconAnchor: [13, 9],
+        icon: L.divIcon({className: "tablero-alert", iconSize: [22, 14], iconAnchor: [11, 7],
           html: '<span style="color:' + s[1] + '">' + s[0] + "</span>" + esc(a[2])}),
         keyboard: false
       });
@@ -261,7 +261,7 @@ _SCRIPT = r"""
   var style = document.createElement("style");
   style.textContent = ".tablero-legend{background:#fff;padding:6px 8px;border:1px solid #999;font:12px sans-serif;line-height:16px;max-width:220px}" +
     ".tl-title{font-weight:bold;margin-bottom:3px}.tl-sw{display:inline-block;width:14px;height:11px;margin-right:5px;border:1px solid #777;vertical-align:middle}" +
-    ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 11px sans-serif;color:#1B2A22;background:rgba(255,255,255,.85);border:1px solid #555;border-radius:3px;text-align:center;line-height:16px}" +
+    ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;border-radius:3px;text-align:center;line-height:12px}" +
     ".leaflet-container{background:#f7fbff}";
   document.head.appendChild(style);
   window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now()};
