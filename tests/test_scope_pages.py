@@ -481,3 +481,13 @@ def test_cli_as_user_shows_only_the_viewers_scope(username, demo_store, tmp_path
             if found:
                 failures.append(f"tablero {' '.join(argv)} as {oracle.label}:\n  " + "\n  ".join(found))
     assert not failures, "\n".join(failures)
+
+
+def test_cli_scan_sees_national_output(demo_store):
+    """The CLI check works: the same command with national scope is full of other offices."""
+    from cli.main import tablero
+
+    result = CliRunner().invoke(tablero, ["indicator", "alliance", "--as-of", "2026-09-30", "--by",
+                                          "municipality", "--format", "json"], env={"DATABASE_URL": demo_store})
+    assert result.exit_code == 0, result.output
+    assert len(leaks(office_oracle(demo_store, "comite"), [("stdout", result.output)])) > 20
