@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from data_access.filters import GlobalFilters
@@ -58,25 +59,59 @@ def render_images(slides: list[SlideData]) -> dict[str, bytes]:
     return {s.view: png for s, png in zip(with_fig, pngs)}
 
 
+# Process-level cache of built packs' content, keyed by the store's data versions (a write
+# anywhere bumps them: never stale), the viewer, the filters, the views and the language.
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_MAX = 16
+
+
+def _cache_key(viewer, filters, views, lang, url):
+    from data_access.db import database_url
+    from data_access.versions import current
+
+    return (url or database_url(), tuple(sorted(current(url).items())), viewer, filters, tuple(views), lang)
+
+
 def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx", lang: str = "es",
-               url: str | None = None, images: dict[str, bytes] | None = None) -> PackResult:
-    """The pack file for ``viewer`` (scoped) at ``filters``; ``images`` reuses already rendered charts."""
+               url: str | None = None, images: dict[str, bytes] | None = None, use_cache: bool = True
+               ) -> PackResult:
+    """The pack file for ``viewer`` (scoped) at ``filters``; ``images`` reuses already rendered
+    charts. The content and the chart images of a pack are kept per data version, so the
+    PDF after the PPTX (or a second click) costs only the file writing."""
     if fmt not in FORMATS:
         raise ValueError(t("committee.export.bad_format", lang, fmt=fmt))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    warm = None
-    if images is None:  # start Chromium while the SQL runs (2 processes, 2 cores)
-        warm = threading.Thread(target=charts.warm_up, daemon=True)
-        warm.start()
-    slides = build_slides(viewer, filters, views, lang, url)
-    timings["queries"] = time.perf_counter() - t0
+    chosen = parse_views(",".join(views) if not isinstance(views, str) else views)
+    key = _cache_key(viewer, filters, chosen, lang, url) if use_cache else None
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key) if key else None
+        if hit:
+            _CACHE.move_to_end(key)
+    if hit:
+        slides, cached_images = hit
+        images = images or cached_images
+        timings["queries"] = time.perf_counter() - t0
+    else:
+        warm = None
+        if images is None:  # start Chromium while the SQL runs (2 processes, 2 cores)
+            warm = threading.Thread(target=charts.warm_up, daemon=True)
+            warm.start()
+        slides = build_slides(viewer, filters, chosen, lang, url)
+        timings["queries"] = time.perf_counter() - t0
+        if warm is not None:
+            warm.join()
     t1 = time.perf_counter()
     if images is None:
-        warm.join()
         images = render_images(slides)
     else:
         images = {s.view: images[s.view] for s in slides if s.view in images}
+    if key and not hit:
+        with _CACHE_LOCK:
+            _CACHE[key] = (slides, images)
+            while len(_CACHE) > _CACHE_MAX:
+                _CACHE.popitem(last=False)
     timings["charts"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     footer = t("committee.export.footer", lang, date=fmt_date(today(), lang), user=viewer.username or "—")
