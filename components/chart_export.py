@@ -40,7 +40,8 @@ def chart_with_png(ctx: PageContext, fig: go.Figure, basename: str, key: str, he
     """Show ``fig`` and offer its PNG (rendered on demand)."""
     if height:
         fig.update_layout(height=height)
-    st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False, "responsive": True})
+    # theme=None: the figure's own large fonts and Okabe–Ito colours, as in the exported PNG
+    st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False, "responsive": True})
     fig_json = fig.to_json()
     st.download_button(
         ctx.t("committee.download_png"),

@@ -29,11 +29,13 @@ CSS = """
 .tb-card.tb-good {border-left-color: #0072B2;}
 .tb-card.tb-bad {border-left-color: #D55E00;}
 .tb-card.tb-neutral {border-left-color: #999999;}
-.tb-big .tb-card .tb-value {font-size: 3.4rem;}
 .tb-card .tb-value.tb-long {font-size: 1.9rem; white-space: nowrap;}
-.tb-big .tb-card .tb-value.tb-long {font-size: 2.3rem;}
-.tb-big .tb-card .tb-label {font-size: 1.35rem;}
-.tb-big .tb-card .tb-delta, .tb-big .tb-card .tb-status {font-size: 1.2rem;}
+.tb-card.tb-big .tb-value {font-size: 3.2rem;}
+.tb-card.tb-big .tb-value.tb-long {font-size: 2.2rem;}
+.tb-card.tb-big .tb-label {font-size: 1.25rem;}
+.tb-card.tb-big .tb-delta, .tb-card.tb-big .tb-status {font-size: 1.1rem;}
+.tb-card.tb-side {min-height: 0; padding: .45rem .9rem .4rem .9rem;}
+.tb-card.tb-side .tb-value {font-size: 2.5rem; margin: 0;}
 </style>
 """
 
@@ -60,9 +62,11 @@ def _arrow(delta: str | None) -> str:
     return "= "
 
 
-def card_html(fig: KeyFigure) -> str:
+def card_html(fig: KeyFigure, size: str = "") -> str:
+    """``size``: "" (page), "big" (presentation) or "side" (stacked beside a chart)."""
     e = html.escape
-    parts = [f'<div class="tb-card {_tone(fig)}" role="group" aria-label="{e(fig.label)}">',
+    extra = {"big": " tb-big", "side": " tb-big tb-side"}.get(size, "")
+    parts = [f'<div class="tb-card {_tone(fig)}{extra}" role="group" aria-label="{e(fig.label)}">',
              f'<div class="tb-label">{e(fig.label)}</div>',
              f'<div class="tb-value{" tb-long" if len(fig.value) > 11 else ""}">{e(fig.value)}</div>']
     if fig.delta:
@@ -82,14 +86,14 @@ def link_query(ctx: PageContext) -> dict[str, str]:
 
 
 def render_cards(ctx: PageContext, figures: Sequence[KeyFigure], per_row: int = 4, links: bool = True,
-                 key: str = "cards") -> None:
+                 key: str = "cards", size: str = "") -> None:
     """Cards in rows of ``per_row``; each links to its page with the same filters."""
     query = link_query(ctx)
     for start in range(0, len(figures), per_row):
         cols = st.columns(per_row)
         for col, fig in zip(cols, figures[start:start + per_row]):
             with col:
-                st.markdown(card_html(fig), unsafe_allow_html=True)
+                st.markdown(card_html(fig, size), unsafe_allow_html=True)
                 if links and fig.page:
                     st.page_link(fig.page, label=ctx.t("committee.see_detail"), icon=":material/arrow_forward:",
                                  query_params=query, help=fig.definition or None)

@@ -97,16 +97,13 @@ def render(ctx: PageContext, data: SlideData, *, big: bool = True, key: str = "s
         # one screen: the chart on the left, the key figures stacked on the right
         left, right = st.columns([3, 1], gap="medium")
         with right:
-            st.markdown('<div class="tb-big">', unsafe_allow_html=True)
-            render_cards(ctx, data.key_figures, per_row=1, links=False, key=f"{key}_cards")
-            st.markdown("</div>", unsafe_allow_html=True)
+            render_cards(ctx, data.key_figures, per_row=1, links=False, key=f"{key}_cards", size="side")
         with left:
             render_chart_and_table(ctx, data, big=True, key=key, show_table=show_table)
         return
     if data.key_figures:
-        st.markdown('<div class="tb-big">' if big else "<div>", unsafe_allow_html=True)
-        render_cards(ctx, data.key_figures, per_row=per_row, links=not big, key=f"{key}_cards")
-        st.markdown("</div>", unsafe_allow_html=True)
+        render_cards(ctx, data.key_figures, per_row=per_row, links=not big, key=f"{key}_cards",
+                     size="big" if big else "")
     render_chart_and_table(ctx, data, big=big, key=key, show_table=show_table)
 
 
