@@ -54,8 +54,18 @@ Small on purpose. Everything a browser test needs:
 ``screenshot(page, name)``
     Full-page PNG in ``tests/artifacts/`` (git-ignored); returns its path.
 
-Pytest fixtures built on these live in ``tests/e2e/conftest.py`` (``chromium_browser``,
-``e2e_demo``). Mark browser tests ``@pytest.mark.browser``.
+Pytest fixtures built on these live in ``tests/e2e/conftest.py``: ``chromium_browser``
+(one Chromium per session), ``e2e_demo`` (a writable demo store with the real DANE
+boundaries, ``.url``, ``.accounts`` = {username: (role, password)}) and ``demo_app`` (the
+app serving it). Mark browser tests ``@pytest.mark.browser``. Typical test::
+
+    @pytest.mark.browser
+    def test_something(e2e_demo, demo_app, chromium_browser):
+        role, password = e2e_demo.accounts["analista"]
+        with h.watched_page(chromium_browser) as w:
+            h.login(w.page, demo_app.base_url, "analista", password)
+            h.click_nav(w.page, "mapa")
+            assert not h.page_errors(w.page) and not w.problems()
 """
 
 from __future__ import annotations
