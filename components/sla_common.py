@@ -249,37 +249,3 @@ def items_table(ctx: PageContext, frame: pd.DataFrame, with_operator: bool = Fal
         })
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def bench_scorecard_page(url: str, username: str = "directivo", runs: int = 5, quarter: str | None = None,
-                         timeout: float = 600) -> dict:
-    """Time the ANS page as the benchmark does: the real app under AppTest logged in as
-    ``username`` on store ``url``; first load (cold caches) and the median of ``runs`` warm
-    reruns, in seconds. A plain function for ``tablero bench`` / manual measurement."""
-    import os
-    import statistics
-    import time
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["DATABASE_URL"] = url
-    app = str(Path(__file__).resolve().parent.parent / "app.py")
-    at = AppTest.from_file(app, default_timeout=timeout)
-    at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
-    if quarter:
-        at.query_params[Q_QUARTER] = quarter
-    at.run()
-    st.cache_data.clear()
-    at.switch_page("pages/sla.py")
-    t0 = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t0
-    warm = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - t0)
-    errors = [str(e.value) for e in at.exception]
-    return {"first_s": first, "warm_median_s": statistics.median(warm) if warm else None, "warm_runs_s": warm,
-            "errors": errors}
