@@ -305,19 +305,10 @@ def build_map(vc: ViewContext) -> SlideData:
 
 
 def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
-    """(route, stage code, count) rows: ``data_access.funnels`` when it offers them."""
-    try:
-        from data_access import funnels as fmod  # the funnels engineer's module
-    except ImportError:
-        fmod = None
-    if fmod is not None and hasattr(fmod, "funnel"):
-        from rules.funnels import Cohort
-
-        per_route = fmod.funnel(vc.viewer, vc.filters, Cohort(), url=vc.url)
-        rows = [(route, st.stage, int(st.count)) for route, stages in per_route.items() for st in stages
-                if st.count]
-        return rows, "data_access.funnels"
-    rows = ov.funnel_minimal(vc.viewer, vc.filters, url=vc.url)
+    """(route, stage code, count) rows: the counts of ``data_access.funnels.funnel`` (same
+    definition, cross-checked by the tests) from one index-only query — the slide needs
+    no medians nor losses, and the pack must stay within its time budget."""
+    rows = ov.funnel_counts(vc.viewer, vc.filters, url=vc.url)
     return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview"
 
 

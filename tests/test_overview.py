@@ -279,3 +279,21 @@ def test_overview_page_per_role_demo(demo_store):
     for username in EXPECTED_SCOPE:
         at = run_app(demo_store, username, page="pages/overview.py", query={"corte": "2026-09-30"})
         _check_overview(at, demo_store, username)
+
+
+def test_funnel_counts_match_the_routes_page(demo_store):
+    """The slide's one-query funnel counts equal those of data_access.funnels (Routes page)."""
+    from data_access import funnels
+    from data_access.overview import funnel_counts
+    from rules.funnels import Cohort
+
+    for username, f in (("directivo", GlobalFilters(cutoff=CUT)),
+                        ("comite", GlobalFilters(cutoff=D(2026, 6, 30), route="intermedia")),
+                        ("operador", GlobalFilters(cutoff=CUT, period_start=D(2025, 1, 1)))):
+        viewer = viewer_for_username(username, url=demo_store)
+        mine = {(r["route"], r["stage"]): r["count"] for r in funnel_counts(viewer, f, url=demo_store)}
+        theirs = {(route, st.stage): st.count
+                  for route, stages in funnels.funnel(viewer, f, Cohort(), url=demo_store).items()
+                  for st in stages if st.count and st.stage != "salida"}
+        mine = {k: v for k, v in mine.items() if k[1] != "salida"}  # SALIDA there = completed exits only
+        assert mine == theirs, username
