@@ -123,16 +123,26 @@ def render_comparison(
     if not routes:
         st.info(t("routes.empty"))
         return
-    all_rows = []
-    for route in routes:
-        rows = compare_funnels(a[route], b[route])
-        all_rows.extend(rows)
-        ta, tb = _totals(a[route]), _totals(b[route])
-        st.subheader(t(f"route.{route}"))
-        c1, c2 = st.columns(2)
-        c1.metric(f"{t('routes.kpi.entrants')} · {names[0]}", fmt_int(ta["entrants"], ctx.lang))
-        c2.metric(f"{t('routes.kpi.entrants')} · {names[1]}", fmt_int(tb["entrants"], ctx.lang))
-        st.plotly_chart(comparison_figure(ctx, route, rows, names), key=f"rt_cmp_{route}", config=PLOTLY_CONFIG)
+    all_rows = [row for route in routes for row in compare_funnels(a[route], b[route])]
+    route = routes[0]
+    if len(routes) > 1:
+        route = st.radio(t("routes.compare.route"), routes, key="rt_cmp_route", horizontal=True,
+                         format_func=lambda r: t(f"route.{r}"))
+    ta, tb = _totals(a[route]), _totals(b[route])
+    c1, c2 = st.columns(2)
+    for col, name, tot, rows, side in ((c1, names[0], ta, a[route], "a"), (c2, names[1], tb, b[route], "b")):
+        with col:
+            st.markdown(f"**{name}**")
+            pct = 100.0 * tot["completed"] / tot["entrants"] if tot["entrants"] else None
+            k1, k2 = st.columns(2)
+            k1.metric(t("routes.kpi.entrants"), fmt_int(tot["entrants"], ctx.lang))
+            k2.metric(t("routes.kpi.completed"), f"{fmt_int(tot['completed'], ctx.lang)} · {fmt_pct(pct, 1, ctx.lang)}")
+            if tot["entrants"]:
+                st.plotly_chart(funnel_figure(ctx, route, rows), key=f"rt_cmp_funnel_{side}", config=PLOTLY_CONFIG)
+            else:
+                st.info(t("routes.empty_route"))
+    route_rows = [r for r in all_rows if r["route"] == route]
+    st.plotly_chart(comparison_figure(ctx, route, route_rows, names), key="rt_cmp_conv", config=PLOTLY_CONFIG)
     show, export = comparison_frames(ctx, all_rows, names)
     st.dataframe(show, hide_index=True, width="stretch")
     figure_note(

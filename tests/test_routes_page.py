@@ -158,7 +158,12 @@ def test_save_load_and_compare_cohorts(demo_store_rw):
     _view(at, "compare")
     assert at.selectbox(key="rt_cmp_pick").value == "Mujeres T3 2025"
     text = all_text(at)
-    assert "Ingresaron · A (cohorte analizada)" in text and "Ingresaron · Mujeres T3 2025" in text
+    assert "A (cohorte analizada)" in text and "Mujeres T3 2025" in text
+    assert len(at.get("plotly_chart")) == 3  # funnel A, funnel B, conversion A vs B
+    entered = [m.value for m in at.metric if m.label == "Ingresaron"]
+    assert len(entered) == 2 and int(entered[1].replace(".", "")) < int(entered[0].replace(".", ""))
+    at.radio(key="rt_cmp_route").set_value("intermedia").run()
+    assert not at.exception
     df = at.dataframe[0].value
     assert "Diferencia de conversión (B − A)" in df.columns
     # Another user does not see it.
