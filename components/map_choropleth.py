@@ -151,6 +151,7 @@ _SCRIPT = r"""
 (function (map) {
   var t0 = performance.now();
   var G = JSON.parse(/*G*/'{{ this.geo }}'/*G*/), D = /*D*/{{ this.data }}/*D*/;
+  var T = {parse: performance.now() - t0};
   var sx = G.tr[0], sy = G.tr[1], tx = G.tr[2], ty = G.tr[3];
   var arcs = G.a.map(function (a) {
     var x = 0, y = 0, out = new Array(a.length);
@@ -192,6 +193,7 @@ _SCRIPT = r"""
       window.Streamlit.setComponentValue(g.previous_data);
     }
   }
+  T.arcs = performance.now() - t0;
   if (!map.getPane("tableroDeptos")) {
     map.createPane("tableroDeptos"); map.getPane("tableroDeptos").style.zIndex = 450;
     map.getPane("tableroDeptos").style.pointerEvents = "none";
@@ -219,6 +221,7 @@ _SCRIPT = r"""
     if (!v) return head + "<br>" + esc(filtered[code] ? D.t.filtered : D.t.out);
     return head + "<br>" + esc(D.t.metric) + ": " + esc(v[1]);
   }, {sticky: true, direction: "top"});
+  T.polygons = performance.now() - t0;
   var bounds = null;  /* zoom first, then draw: one rendering pass instead of two */
   (D.focus && D.focus.length ? D.focus : codes).forEach(function (c) {
     var l = byCode[c]; if (!l) return;
@@ -226,7 +229,9 @@ _SCRIPT = r"""
     bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
   });
   if (bounds) map.fitBounds(bounds, {padding: [8, 8], maxZoom: 11, animate: false});
+  T.fit = performance.now() - t0;
   group.addTo(map);
+  T.drawn = performance.now() - t0;
   var selected = null;
   group.on("click", function (e) {
     report({c: codes[e.layer._t]});
@@ -255,6 +260,7 @@ _SCRIPT = r"""
     });
     alerts.addTo(map);
   }
+  T.layers = performance.now() - t0;
   var legend = L.control({position: "bottomright"});
   legend.onAdd = function () { var div = L.DomUtil.create("div", "tablero-legend"); div.innerHTML = D.legend; return div; };
   legend.addTo(map);
@@ -264,7 +270,7 @@ _SCRIPT = r"""
     ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;border-radius:3px;text-align:center;line-height:12px}" +
     ".leaflet-container{background:#f7fbff}";
   document.head.appendChild(style);
-  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now()};
+  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now(), timings: T};
 })({{ this._parent.get_name() }});
 """
 
