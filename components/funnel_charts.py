@@ -89,7 +89,12 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], val
         "textposition": "inside",
         "marker": {"color": colours, "line": {"color": "#333333", "width": [2 if r.optional else 0 for r in rows]}},
         "connector": {"line": {"color": "#999999", "width": 1}},
-        "hovertemplate": "%{y}<br>%{text}<extra></extra>",
+        "customdata": [
+            ctx.t("routes.hover.conversion", pct=fmt_pct(r.conversion, 1, ctx.lang),
+                  base=stage_label(ctx, r.base_stage)) if r.base_stage else ""
+            for r in rows
+        ],
+        "hovertemplate": "%{y}<br>%{text}<br>%{customdata}<extra></extra>",
     }
     return figure([trace], {"title": {"text": ctx.t(f"route.{route}"), "x": 0}}, 420, ctx.lang, validate)
 
