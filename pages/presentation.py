@@ -69,6 +69,8 @@ st.html(KEYS_JS, unsafe_allow_javascript=True)
 
 params = st.query_params
 views = parse_views(params.get("vistas"))
+bad_link = not views
+views = views or list(VIEWS)  # a link without any valid view shows them all (and says so)
 try:
     auto = int(params.get("auto", "0"))
 except ValueError:
@@ -114,9 +116,8 @@ def _show() -> None:
     slides.render(ctx, slides.REGISTRY[view].build(ctx), big=True, key=f"pres_{view}")
 
 
-if not views:
-    st.error(ctx.t("committee.pres.no_views"))
-    st.stop()
+if bad_link:
+    st.warning(ctx.t("committee.pres.no_views"))
 
 st.fragment(_show, run_every=auto or None)()
 
