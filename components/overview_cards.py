@@ -29,9 +29,9 @@ CSS = """
 .tb-card.tb-good {border-left-color: #0072B2;}
 .tb-card.tb-bad {border-left-color: #D55E00;}
 .tb-card.tb-neutral {border-left-color: #999999;}
-.tb-card .tb-value.tb-long {font-size: 1.9rem; white-space: nowrap;}
+.tb-card .tb-value.tb-long {font-size: clamp(1.1rem, 1.65vw, 1.9rem); white-space: nowrap;}
 .tb-card.tb-big .tb-value {font-size: 3.2rem;}
-.tb-card.tb-big .tb-value.tb-long {font-size: 2.2rem;}
+.tb-card.tb-big .tb-value.tb-long {font-size: clamp(1.3rem, 1.9vw, 2.2rem);}
 .tb-card.tb-big .tb-label {font-size: 1.25rem;}
 .tb-card.tb-big .tb-delta, .tb-card.tb-big .tb-status {font-size: 1.1rem;}
 .tb-card.tb-side {min-height: 0; padding: .45rem .9rem .4rem .9rem;}
