@@ -164,15 +164,30 @@ def funnel_aggregates(
     if not routes:
         return []
     engine = get_engine(url)
-    day = _day_number(SE.c.event_date, is_sqlite(engine))
+    sqlite = is_sqlite(engine)
+    day = _day_number(SE.c.event_date, sqlite)
+    in_time = SE.c.event_date <= filters.cutoff
+    if sqlite:
+        # The date test stays inside the pivot, out of WHERE: SQLite then always drives the
+        # join from the cohort through the covering (enrolment_id, …) index and never
+        # range-scans an event-date index (its choice when statistics are missing).
+        def at(stage):
+            return and_(SE.c.stage == stage, in_time)
+
+        where_time = []
+    else:
+        def at(stage):
+            return SE.c.stage == stage
+
+        where_time = [in_time]
     cols = [E.c.route.label("route")]
     for i, stage in enumerate(STAGES):
-        cols.append(func.min(case((SE.c.stage == stage, day))).label(f"d{i}"))
-    cols.append(func.max(case((SE.c.stage == SALIDA, SE.c.outcome))).label("xo"))
+        cols.append(func.min(case((at(stage), day))).label(f"d{i}"))
+    cols.append(func.max(case((at(SALIDA), SE.c.outcome))).label("xo"))
     piv = (
         select(*cols)
         .select_from(cohort_from(cohort).join(SE, SE.c.enrolment_id == E.c.id))
-        .where(*cohort_conditions(viewer, filters, cohort), SE.c.event_date <= filters.cutoff)
+        .where(*cohort_conditions(viewer, filters, cohort), *where_time)
         .group_by(E.c.id, E.c.route)
         .cte("piv")
         .prefix_with("MATERIALIZED")
