@@ -84,6 +84,8 @@ def bench_cohort_changes(
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0
+    if at.exception:
+        raise RuntimeError(f"la página de rutas falló: {str(at.exception[0].value).splitlines()[0][:160]}")
     if view != "funnel":
         at.radio(key="rt_view").set_value(view).run()
     from data_access.funnels import cohort_quarters
@@ -98,7 +100,9 @@ def bench_cohort_changes(
             elif value == "second":
                 value = [quarters[min(1, len(quarters) - 1)]] if quarters else []
             widget = at.get("multiselect") if suffix in ("quarters", "mech", "eth") else at.get("selectbox")
-            el = next(w for w in widget if w.key == f"ca_{suffix}")
+            el = next((w for w in widget if w.key == f"ca_{suffix}"), None)
+            if el is None:
+                raise RuntimeError(f"filtro de cohorte «ca_{suffix}» no encontrado en la página de rutas")
             el.set_value(value)
         funnel_data.clear_cohort_reads()
         sql["s"] = 0.0
