@@ -15,6 +15,7 @@ from components.login import current_viewer, login_page, logout
 from data_access import versions
 from data_access.db import database_url
 from data_access.migrate import is_up_to_date
+from data_access.scope import localised
 from rules.catalog import ROLES
 from rules.i18n import LANGS, t
 
@@ -80,6 +81,7 @@ def main() -> None:
     if viewer is None:
         _gate(lambda: login_page(url, lang))
         return
+    viewer = localised(viewer, lambda key, name: t(key, lang, name=name))
     with st.sidebar:
         st.markdown(f"**{viewer.display_name or viewer.username}** · {t('role.' + viewer.role, lang) if viewer.role else '—'}")
         st.caption(viewer.scope_label or t("scope.none", lang))

@@ -62,18 +62,21 @@ def to_excel_bytes(df: pd.DataFrame, sheet: str = "datos") -> bytes:
 
 
 def download_table(ctx: PageContext, df: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and Excel downloads of exactly the (already scoped) rows shown."""
+    """CSV and Excel downloads of exactly the (already scoped) rows shown.
+
+    The files are built only when clicked (deferred data), so a rerun pays nothing.
+    """
     c1, c2 = st.columns(2)
     c1.download_button(
         ctx.t("common.download_csv"),
-        df.to_csv(index=False).encode("utf-8-sig"),
+        lambda: df.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
     )
     c2.download_button(
         ctx.t("common.download_xlsx"),
-        to_excel_bytes(df),
+        lambda: to_excel_bytes(df),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -36,13 +36,15 @@ def new_password() -> str:
 
 
 def _to_viewer(session, user: AppUser) -> Viewer:
-    label = "Nacional"
+    label, name = "Nacional", ""
     if user.role == "comite_regional":
         office = session.get(RegionalOffice, user.regional_office_id) if user.regional_office_id else None
-        label = f"Oficina regional {office.name}" if office else "Sin alcance"
+        name = office.name if office else ""
+        label = f"Oficina regional {name}" if office else "Sin alcance"
     elif user.role == "operador":
         op = session.get(Operator, user.operator_id) if user.operator_id else None
-        label = f"Operador {op.name}" if op else "Sin alcance"
+        name = op.name if op else ""
+        label = f"Operador {name}" if op else "Sin alcance"
     return Viewer(
         username=user.username,
         role=user.role if user.role in ROLES else "",
@@ -50,6 +52,7 @@ def _to_viewer(session, user: AppUser) -> Viewer:
         operator_id=user.operator_id,
         display_name=user.display_name,
         scope_label=label,
+        scope_name=name,
     )
 
 

@@ -29,6 +29,9 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        # fresh statistics for the reference tables the migrations loaded (the planner
+        # otherwise guesses one row per municipality table and picks poor plans)
+        conn.exec_driver_sql("ANALYZE")
 
 
 def current_revision(url: str | None = None) -> str | None:

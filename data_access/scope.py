@@ -7,7 +7,7 @@ other viewer (unknown role, missing office/operator) sees nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, false, select, true
 
@@ -23,7 +23,8 @@ class Viewer:
     regional_office_id: int | None = None
     operator_id: int | None = None
     display_name: str = ""
-    scope_label: str = ""  # "Nacional", the office's name, or the operator's name
+    scope_label: str = ""  # "Nacional", "Oficina regional Caribe", "Operador X" (Spanish; see localised)
+    scope_name: str = ""  # the office's or the operator's name
 
     @property
     def is_national(self) -> bool:
@@ -40,6 +41,19 @@ class Viewer:
     @property
     def known(self) -> bool:
         return self.role in ROLES
+
+
+def localised(viewer: Viewer, label_for) -> Viewer:
+    """The same viewer with its scope label in the UI language (``label_for(key, name)``)."""
+    if viewer.is_national:
+        label = label_for("scope.national", "")
+    elif viewer.is_regional and viewer.scope_name:
+        label = label_for("scope.office", viewer.scope_name)
+    elif viewer.is_operator and viewer.scope_name:
+        label = label_for("scope.operator", viewer.scope_name)
+    else:
+        label = label_for("scope.none", "")
+    return replace(viewer, scope_label=label)
 
 
 NOBODY = Viewer(username="", role="")
