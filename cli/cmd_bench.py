@@ -328,11 +328,21 @@ def _area_bench_functions() -> list[tuple[str, Callable]]:
             if not (mod.name == "bench" or mod.name.endswith("_bench")):
                 continue
             module = importlib.import_module(f"{pkg}.{mod.name}")
-            for name, fn in sorted(vars(module).items()):
-                if (callable(fn) and (name == "bench" or name.startswith("bench_"))
-                        and getattr(fn, "__module__", "") == module.__name__ and id(fn) not in seen):
-                    seen.add(id(fn))
-                    found.append((f"{pkg}.{mod.name}.{name}", fn))
+            candidates = {
+                name: fn for name, fn in sorted(vars(module).items())
+                if callable(fn) and (name == "bench" or name.startswith("bench_"))
+                and getattr(fn, "__module__", "") == module.__name__
+            }
+            # A bench_* function that another one of the module calls is its helper (e.g. one
+            # generic function behind per-role wrappers): only the callers are run.
+            called = {n for fn in candidates.values() for n in getattr(getattr(fn, "__code__", None), "co_names", ())}
+            for name, fn in candidates.items():
+                if id(fn) in seen or (name in called and any(
+                        name in getattr(getattr(other, "__code__", None), "co_names", ())
+                        for other_name, other in candidates.items() if other_name != name and other is not fn)):
+                    continue
+                seen.add(id(fn))
+                found.append((f"{pkg}.{mod.name}.{name}", fn))
     return found
 
 
@@ -424,7 +434,11 @@ def register(group: click.Group) -> None:
 
         from data_access.demo import seed as demo_seed
 
-        streamlit.logger.set_log_level("error")  # AppTest's bare-mode warnings are noise here
+        from streamlit import config as st_config
+
+        # AppTest's bare-mode warnings are noise here (the config option survives AppTest runs)
+        st_config.set_option("logger.level", "error")
+        streamlit.logger.set_log_level("error")
         # The demo programme's "today" (its data end there), unless the caller set one.
         from data_access.demo import REFERENCE_DATE
 
