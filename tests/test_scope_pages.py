@@ -306,18 +306,20 @@ class DownloadCapture:
         monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
 
     def payloads(self, at, built: set | None = None) -> Iterator[tuple[str, str]]:
-        """Decoded payloads of the run's download buttons. Deferred (generated on click)
-        files are built once per name in ``built`` (e.g. the committee pack, which is
-        slow: kaleido renders its charts); PDFs are not decoded (module docstring)."""
+        """Decoded payloads of the run's download buttons (static, or generated on click).
+        Presentations (the committee pack: slow, kaleido renders its charts) are built
+        once per file name in ``built``; PDFs are not decoded (module docstring)."""
         for btn in at.get("download_button"):
             proto = btn.proto
             if proto.url and proto.url in self.static:
                 data, mime, name = self.static[proto.url]
             elif proto.deferred_file_id and proto.deferred_file_id in self.deferred:
                 fn, mime, name = self.deferred[proto.deferred_file_id]
-                if "pdf" in mime or (built is not None and name in built):
+                if "pdf" in mime:
                     continue
-                if built is not None:
+                if "presentation" in mime:
+                    if built is None or name in built:
+                        continue
                     built.add(name)
                 data = fn()
                 data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -383,8 +385,6 @@ def test_page_shows_only_the_viewers_scope(page, username, demo_store, monkeypat
     # built for the Caribe comité, once per file name; the operador's pack is read by the
     # CLI test (`tablero export pack --as-user operador`).
     built = _BUILT.setdefault((demo_store, username), set()) if username == "comite" else None
-    if built is None:
-        built = {name for _, _, name in downloads.deferred.values()}
     found = leaks(oracle, visible_strings(at, downloads, built))
     assert not found, f"{page.path} as {oracle.label} shows out-of-scope data:\n" + "\n".join(found)
 
