@@ -40,6 +40,16 @@ PAGES = [
 ]
 
 
+@st.cache_resource
+def _warm_heavy_imports() -> None:
+    """Import the map's scientific stack (mapclassify → scipy, scikit-learn) in the
+    background once per process, so the first map visit does not wait for it."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("mapclassify",), daemon=True).start()
+
+
 def _lang() -> str:
     lang = st.query_params.get("lang", "es")
     return lang if lang in LANGS else "es"
@@ -72,6 +82,7 @@ def _store_ready(url: str, lang: str) -> dict | None:
 
 
 def main() -> None:
+    _warm_heavy_imports()
     lang = _lang()
     url = database_url()
     data_versions = _store_ready(url, lang)
