@@ -62,6 +62,8 @@ def bench_cohort_changes(
         out["routes: cohort change SQL median (s)"] = statistics.median(sql_times)
         out["routes: cohort change max (s)"] = max(times)
         out["routes: timed reruns"] = len(times)
+        cpu = [c for r in results for c in r["_cpu"]]
+        out["routes: cohort change app-process CPU median (s)"] = statistics.median(cpu)
         return {k: v for k, v in out.items() if not k.startswith("_")}
     os.environ["DATABASE_URL"] = url
     engine = get_engine(url)
@@ -93,6 +95,7 @@ def bench_cohort_changes(
 
     quarters = cohort_quarters(Viewer("bench", "admin"), url=url)
     per_change = []
+    cpu: list[float] = []  # this process's CPU (app + SQLite in-process; not a PostgreSQL server)
     for label, change in changes:
         for suffix, value in change.items():
             if value == "first":
@@ -106,8 +109,10 @@ def bench_cohort_changes(
             el.set_value(value)
         funnel_data.clear_cohort_reads()
         sql["s"] = 0.0
+        c0 = time.process_time()
         t0 = time.perf_counter()
         at.run()
+        cpu.append(time.process_time() - c0)
         ok = not at.exception and all(
             (at.multiselect(key=f"ca_{k}").value if k in ("quarters", "mech", "eth") else at.selectbox(key=f"ca_{k}").value)
             == (([quarters[0]] if v == "first" else [quarters[min(1, len(quarters) - 1)]]) if v in ("first", "second")
@@ -126,8 +131,10 @@ def bench_cohort_changes(
         "routes: cohort change max (s)": max(times) if times else None,
         "routes: changes (s, SQL s)": [(label, round(s, 3), round(q, 3), "ERROR" if err else "ok")
                                        for label, s, q, err in per_change],
+        "routes: cohort change app-process CPU median (s)": statistics.median(cpu) if cpu else None,
         "_times": times,
         "_sql": sql_times,
+        "_cpu": cpu,
     }
 
 
