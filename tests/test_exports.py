@@ -7,6 +7,8 @@ ToUnicode map) — no PDF library is a project dependency.
 
 from __future__ import annotations
 
+import pytest
+
 import io
 import re
 import zlib
@@ -281,3 +283,12 @@ def test_regional_pack_on_demo_store(demo_store_rw):
     assert mine == theirs
     text = "\n".join(s["text"] for s in slides)
     assert "Alcance: Oficina regional Caribe" in text and "Alcance: Nacional" not in text
+
+
+@pytest.fixture(autouse=True)
+def _close_pools():
+    """Give back this test's store connections (the PostgreSQL server is shared)."""
+    yield
+    from data_access.db import dispose_engines
+
+    dispose_engines()

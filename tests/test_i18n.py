@@ -161,3 +161,12 @@ def test_every_page_in_english(demo_store, username):
             if (" " in frag and frag in blob) or frag in exact:
                 problems.append(f"{page}: Spanish text {frag!r} (key {key})")
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+@pytest.fixture(autouse=True)
+def _close_pools():
+    """Give back this test's store connections (the PostgreSQL server is shared)."""
+    yield
+    from data_access.db import dispose_engines
+
+    dispose_engines()

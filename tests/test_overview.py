@@ -9,6 +9,8 @@ password ``clave-<username>``.
 
 from __future__ import annotations
 
+import pytest
+
 import datetime as dt
 import json
 
@@ -297,3 +299,12 @@ def test_funnel_counts_match_the_routes_page(demo_store):
                   for st in stages if st.count and st.stage != "salida"}
         mine = {k: v for k, v in mine.items() if k[1] != "salida"}  # SALIDA there = completed exits only
         assert mine == theirs, username
+
+
+@pytest.fixture(autouse=True)
+def _close_pools():
+    """Give back this test's store connections (the PostgreSQL server is shared)."""
+    yield
+    from data_access.db import dispose_engines
+
+    dispose_engines()

@@ -3,6 +3,8 @@ roles, and the printed cut-off / scope / filters on the slide."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.apptest_utils import all_text, run_app
 from tests.test_overview import seed_small
 
@@ -51,3 +53,12 @@ def test_operator_has_no_presentation(empty_store):
     # the page is not registered in the operador's navigation at all
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         run_app(empty_store, "operador", page="pages/presentation.py")
+
+
+@pytest.fixture(autouse=True)
+def _close_pools():
+    """Give back this test's store connections (the PostgreSQL server is shared)."""
+    yield
+    from data_access.db import dispose_engines
+
+    dispose_engines()
