@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "tablero.db"
@@ -49,6 +50,9 @@ _ENGINES: dict[str, Engine] = {}
 
 def _create_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
+        if os.environ.get("TABLERO_DB_NULLPOOL"):
+            # tests open hundreds of short-lived stores: no idle pooled connections
+            return create_engine(url, poolclass=NullPool)
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 

@@ -190,6 +190,8 @@ class Enrolment(Versioned, Base):
     __table_args__ = (
         Index("ix_enrolment_route_muni", "route", "municipality_code"),
         Index("ix_enrolment_cohort", "cohort_quarter"),
+        Index("ix_enrolment_previous", "previous_enrolment_id"),  # 0003: Sankey promotions
+        Index("ix_enrolment_contract_cohort", "contract_id", "cohort_quarter"),  # 0004: ANS
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_kind: Mapped[str] = mapped_column(String(10))  # hogar | opr
@@ -212,7 +214,14 @@ class Enrolment(Versioned, Base):
 
 class StageEvent(Base):
     __tablename__ = "stage_event"
-    __table_args__ = (Index("ix_stage_event_enrolment_stage", "enrolment_id", "stage"),)
+    __table_args__ = (
+        Index("ix_stage_event_enrolment_stage", "enrolment_id", "stage"),
+        # 0003: covering index, the funnel reads its events from the index alone
+        Index("ix_stage_event_funnel", "enrolment_id", "stage", "event_date", "outcome"),
+        # 0004: ANS scans by date and by stage
+        Index("ix_stage_event_date", "event_date", "enrolment_id", "registered_on"),
+        Index("ix_stage_event_stage_date", "stage", "event_date", "enrolment_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
     stage: Mapped[str] = mapped_column(String(30))  # rules.routes stage code
@@ -225,7 +234,10 @@ class StageEvent(Base):
 
 class ServiceDelivery(Base):
     __tablename__ = "service_delivery"
-    __table_args__ = (Index("ix_service_delivery_enrolment", "enrolment_id", "service_type_code"),)
+    __table_args__ = (
+        Index("ix_service_delivery_enrolment", "enrolment_id", "service_type_code"),
+        Index("ix_service_delivery_first", "enrolment_id", "service_type_code", "delivery_date"),  # 0004
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
     service_type_code: Mapped[str] = mapped_column(ForeignKey("service_type.code"))

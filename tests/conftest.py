@@ -14,6 +14,8 @@ from tests.stores import STORES, make_factory
 
 DEMO_SEED = 7
 os.environ.setdefault("TABLERO_TODAY", "2026-11-23")
+# hundreds of short-lived PostgreSQL stores: connect per use instead of keeping pools open
+os.environ.setdefault("TABLERO_DB_NULLPOOL", "1")
 
 
 @pytest.fixture(scope="session", params=STORES)

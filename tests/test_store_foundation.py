@@ -60,3 +60,14 @@ def test_record_clause_operator_sees_own_only():
     clause = record_clause(op, Municipality.code, Municipality.regional_office_id)
     assert "regional_office_id" in str(clause)
     assert str(record_clause(Viewer("o", "operador"), Municipality.code, Municipality.regional_office_id)) == "false"
+
+
+def test_models_and_migrations_agree(empty_store):
+    """Every schema change goes through Alembic: the migrated store equals the models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from data_access.models import Base
+
+    with get_engine(empty_store).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
