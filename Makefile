@@ -29,7 +29,7 @@ run: assets
 
 ## Set up and run the whole test suite (SQLite and PostgreSQL, AppTest, Chromium end-to-end)
 test: assets
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -q -p no:cacheprovider -rfE $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/tablero bench --scale national
