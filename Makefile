@@ -27,9 +27,12 @@ run: assets
 	$(BIN)/tablero geodata import-configured
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
-## Set up and run the whole test suite (SQLite and PostgreSQL, AppTest, Chromium end-to-end)
+## Set up and run the whole test suite (SQLite and PostgreSQL, AppTest, Chromium end-to-end).
+## Unit, SQL and AppTest tests run on two workers; browser tests then run one at a time, so
+## a real app server and Chromium never compete with another one for the two cores.
 test: assets
-	$(BIN)/pytest -n 2 -q -p no:cacheprovider -rfE $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -q -p no:cacheprovider -rfE -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -rfE -m browser $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/tablero bench --scale national
