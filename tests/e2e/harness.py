@@ -225,15 +225,28 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def chromium(headless: bool = True):
-    """The Debian Chromium driven by Playwright; closed (with Playwright) afterwards."""
+    """The Debian Chromium driven by Playwright; closed (with Playwright) afterwards.
+
+    Playwright's sync API allows one instance per thread at a time, so a nested call (a
+    test inside a session that already holds the ``chromium_browser`` fixture) shares the
+    open browser instead of starting a second Playwright.
+    """
+    if _OPEN_BROWSER:
+        yield _OPEN_BROWSER[-1]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=headless, args=CHROMIUM_ARGS)
+        _OPEN_BROWSER.append(browser)
         try:
             yield browser
         finally:
+            _OPEN_BROWSER.remove(browser)
             browser.close()
+
+
+_OPEN_BROWSER: list = []
 
 
 def _is_local(url: str, allowed_hosts: frozenset[str]) -> bool:
