@@ -48,10 +48,12 @@ def register(group: click.Group) -> None:
         viewer = resolve_viewer(as_user)
         filters = GlobalFilters(cutoff=cutoff, period_start=start, regional_office_id=office,
                                 department_code=department, municipality_code=municipality, route=route)
+        from exports import charts
+
         try:
             result = build_pack(viewer, filters, chosen, fmt=fmt, lang=lang)
         finally:
-            _stop_kaleido()
+            charts.stop()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(result.data)
         tm = result.timings
@@ -62,15 +64,3 @@ def register(group: click.Group) -> None:
             f"archivo {tm['write']:.2f} s)."
         )
 
-
-def _stop_kaleido() -> None:
-    try:
-        import kaleido
-
-        from exports import charts
-
-        if charts._SERVER_STARTED:
-            kaleido.stop_sync_server(silence_warnings=True)
-            charts._SERVER_STARTED = False
-    except Exception:  # noqa: BLE001 — shutting down is best effort
-        pass

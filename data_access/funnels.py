@@ -57,6 +57,7 @@ from rules.routes import (
     route_model,
 )
 
+from . import audit
 from .db import get_engine, is_sqlite, session_scope
 from .filters import GlobalFilters
 from .models import (
@@ -597,11 +598,15 @@ def save_cohort(viewer: Viewer, name: str, cohort: Cohort, url: str | None = Non
     Cohort.from_dict(cohort.to_dict())  # validates
     with session_scope(url, write=True) as s:
         row = s.scalar(select(SavedCohort).where(SavedCohort.username == username, SavedCohort.name == clean))
+        before = audit.row_dict(row) if row is not None else None
         if row is None:
             row = SavedCohort(username=username, name=clean)
             s.add(row)
         row.filters = cohort.to_dict()
         row.created_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        s.flush()
+        audit.record(s, username, "saved_cohort", row.id, "update" if before else "create", before,
+                     audit.row_dict(row))
     return clean
 
 
@@ -630,6 +635,7 @@ def delete_saved_cohort(viewer: Viewer, name: str, url: str | None = None) -> bo
         row = s.scalar(select(SavedCohort).where(SavedCohort.username == username, SavedCohort.name == name))
         if row is None:
             return False
+        audit.record(s, username, "saved_cohort", row.id, "delete", audit.row_dict(row), None)
         s.delete(row)
     return True
 

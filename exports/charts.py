@@ -293,6 +293,21 @@ def warm_up() -> None:
         kaleido.calc_fig_sync(go.Figure(), opts={"format": "png", "width": 10, "height": 10})
 
 
+def stop() -> None:
+    """Shut the kaleido Chromium down (a CLI run or a benchmark ends; the app keeps it)."""
+    global _SERVER_STARTED
+    with _KALEIDO_LOCK:
+        if not _SERVER_STARTED:
+            return
+        try:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:  # noqa: BLE001 — shutting down is best effort
+            pass
+        _SERVER_STARTED = False
+
+
 def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE, scale: float = 1.0
                      ) -> list[bytes]:
     """PNG bytes of every figure, rendered in one kaleido session (one Chromium)."""

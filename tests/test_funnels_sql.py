@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from data_access import audit
 from data_access import funnels as F
 from data_access.db import session_scope
 from data_access.filters import GlobalFilters
@@ -23,6 +24,7 @@ CAR_OFFICE = 2
 CUTOFF = dt.date(2026, 9, 30)
 
 ANALYST = Viewer("ana", "analista_pmo", scope_label="Nacional")
+ADMIN = Viewer("root", "admin", scope_label="Nacional")
 DIRECTIVE = Viewer("dir", "directivo", scope_label="Nacional")
 COMITE_CAR = Viewer("comite", "comite_regional", regional_office_id=CAR_OFFICE, scope_label="CAR")
 OPERATOR_1 = Viewer("op1", "operador", operator_id=1, scope_label="Operador 1")
@@ -380,6 +382,10 @@ def test_saved_cohorts_are_per_user(empty_store):
     with pytest.raises(PermissionError):
         F.save_cohort(NOBODY, "x", c, url)
     assert F.saved_cohorts(NOBODY, url) == []
+    # Saving, overwriting and deleting are changes to the shared store: each one is audited.
+    trail = [(e["username"], e["action"]) for e in audit.entries(ADMIN, entity="saved_cohort", url=url)]
+    assert trail == [("ana", "delete"), ("ana", "update"), ("ana", "create"), ("ana", "create")]
+    assert audit.verify(url).ok
 
 
 def test_page_reads_entry_point(programme):
