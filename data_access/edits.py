@@ -30,7 +30,7 @@ from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from rules import validation as V
-from rules.catalog import ROLES
+from rules.catalog import ROLES, SERVICE_TYPES, services_for_route
 from rules.clock import today
 from rules.routes import COMPLETED_EXITS, SALIDA, allowed_next, route_model
 from rules.validation import FieldError
@@ -42,6 +42,7 @@ from .models import (
     AppUser,
     AuditLog,
     BusinessPlan,
+    ContractService,
     Enrolment,
     Household,
     Municipality,
@@ -1225,6 +1226,98 @@ def sla_values(viewer: Viewer, contract_id: int, quarter: str, url: str | None =
         .outerjoin(m, m.c.definition_id == SlaDefinition.id)
         .where(OperatorContract.id == contract_id, _edit_contract_clause(viewer))
         .order_by(SlaDefinition.code),
+        url,
+    )
+
+
+def delivery_contracts(viewer: Viewer, url: str | None = None) -> list[dict]:
+    """Contracts the viewer may register service deliveries for (the same as for ANS:
+    operador its own, analista PMO and admin any; everyone else none)."""
+    return sla_contracts(viewer, url=url)
+
+
+def contract_services(viewer: Viewer, contract_id: int, url: str | None = None) -> list[dict]:
+    """Service types a contract provides (code, name), in catalogue order: those listed in
+    ``contract_service``, or every service of its route when none is listed (básica four,
+    the other routes all eight; ``rules.catalog.services_for_route``). Empty when the
+    viewer may not register deliveries for the contract."""
+    with get_engine(url).connect() as conn:
+        route = conn.scalar(
+            select(OperatorContract.route).where(
+                OperatorContract.id == contract_id, _edit_contract_clause(viewer)
+            )
+        )
+        if route is None:
+            return []
+        listed = conn.scalars(
+            select(ContractService.service_type_code).where(ContractService.contract_id == contract_id)
+        ).all()
+        codes = set(listed) if listed else set(services_for_route(route))
+        rows = conn.execute(
+            select(ServiceType.code, ServiceType.name).where(ServiceType.code.in_(sorted(codes)))
+        ).all()
+    order = {code: i for i, code in enumerate(SERVICE_TYPES)}
+    return sorted(
+        ({"code": r.code, "name": r.name} for r in rows), key=lambda r: (order.get(r["code"], 99), r["code"])
+    )
+
+
+def contract_enrolments(
+    viewer: Viewer, contract_id: int, search: str = "", limit: int = 100, url: str | None = None
+) -> list[dict]:
+    """Enrolments (participants) of one contract the viewer may register deliveries for,
+    by household code, OPR name or enrolment id. No personal data: the household is
+    named by its code only."""
+    stmt = (
+        select(
+            Enrolment.id,
+            Enrolment.participant_kind,
+            Household.code.label("household"),
+            Opr.name.label("opr"),
+            Enrolment.route,
+            Enrolment.status,
+            Enrolment.entry_date,
+            Enrolment.municipality_code,
+            Municipality.name.label("municipality"),
+        )
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .outerjoin(Household, Household.id == Enrolment.household_id)
+        .outerjoin(Opr, Opr.id == Enrolment.opr_id)
+        .join(Municipality, Municipality.code == Enrolment.municipality_code)
+        .where(Enrolment.contract_id == contract_id, _edit_contract_clause(viewer))
+        .order_by(Enrolment.id)
+        .limit(limit)
+    )
+    if search and search.strip():
+        s = search.strip()
+        like = f"%{s}%"
+        conds = [Household.code.ilike(like), Opr.name.ilike(like)]
+        if s.lstrip("#").isdigit():
+            conds.append(Enrolment.id == int(s.lstrip("#")))
+        stmt = stmt.where(or_(*conds))
+    return _rows(stmt, url)
+
+
+def enrolment_deliveries(
+    viewer: Viewer, contract_id: int, enrolment_id: int, url: str | None = None
+) -> list[dict]:
+    """Deliveries already registered for one enrolment under one contract, newest first."""
+    return _rows(
+        select(
+            ServiceDelivery.id,
+            ServiceDelivery.service_type_code,
+            ServiceType.name.label("service"),
+            ServiceDelivery.delivery_date,
+            ServiceDelivery.registered_on,
+        )
+        .join(OperatorContract, OperatorContract.id == ServiceDelivery.contract_id)
+        .join(ServiceType, ServiceType.code == ServiceDelivery.service_type_code)
+        .where(
+            ServiceDelivery.enrolment_id == enrolment_id,
+            ServiceDelivery.contract_id == contract_id,
+            _edit_contract_clause(viewer),
+        )
+        .order_by(ServiceDelivery.delivery_date.desc(), ServiceDelivery.id.desc()),
         url,
     )
 

@@ -14,6 +14,7 @@ from components.context import page_context
 from components.edit_alerts import alerts_section
 from components.edit_common import show_flash
 from components.edit_plans import plan_section
+from components.edit_services import services_section
 from components.edit_sla import sla_section
 from components.edit_stage import stage_section
 from components.edit_targeting import targeting_section
@@ -28,13 +29,17 @@ if not can_edit_anything(ctx.viewer):
     st.info(t("edit.readonly"), icon=":material/visibility:")
     st.stop()
 
-show_flash(ctx)
+# the flash lives in a container that is always there, so the tabs keep their place in the
+# page and the tab the person was working in stays selected after a save
+with st.container():
+    show_flash(ctx)
 
 role = ctx.viewer.role
 SECTIONS = [
     ("edit.tab.plans", plan_section, {"analista_pmo", "admin", "comite_regional"}),
     ("edit.tab.stage", stage_section, {"analista_pmo", "admin", "comite_regional"}),
     ("edit.tab.sla", sla_section, {"analista_pmo", "admin", "operador"}),
+    ("edit.tab.services", services_section, {"analista_pmo", "admin", "operador"}),
     ("edit.tab.targeting", targeting_section, {"analista_pmo", "admin", "comite_regional"}),
     ("edit.tab.alerts", alerts_section, {"analista_pmo", "admin", "comite_regional"}),
 ]
