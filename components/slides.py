@@ -29,7 +29,7 @@ ALL_TOPICS = ("reference", "targeting", "alerts", "participants", "business_plan
 
 @cached_read(*ALL_TOPICS)
 def _build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: str | None = None) -> SlideData:
-    return content.build_view(view, content.make_context(viewer, filters, lang, url))
+    return content.build_view(view, content.shared_context(viewer, filters, lang, url))
 
 
 def _data(ctx: PageContext, view: str) -> SlideData:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -133,8 +134,37 @@ def filters_text(filters: GlobalFilters, lang: str, url: str | None = None) -> s
 
 
 def make_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None) -> ViewContext:
+    """A fresh context: every view and intermediate is computed anew."""
     return ViewContext(viewer=viewer, filters=filters, lang=lang, url=url,
                        scope_label=scope_text(viewer, lang, url), filters_label=filters_text(filters, lang, url))
+
+
+# Contexts kept per process, keyed by the store's data versions (a write anywhere bumps them:
+# never stale): the pages (presentation, overview) and the pack built from one context share
+# every view and intermediate already computed, e.g. the pack after the overview page only
+# computes the views not yet shown.
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 16
+
+
+def shared_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None
+                   ) -> ViewContext:
+    from data_access.db import database_url
+    from data_access.versions import current
+
+    key = (url or database_url(), tuple(sorted(current(url).items())), viewer, filters, lang)
+    with _SHARED_LOCK:
+        vc = _SHARED.get(key)
+        if vc is not None:
+            _SHARED.move_to_end(key)
+            return vc
+    vc = make_context(viewer, filters, lang, url)
+    with _SHARED_LOCK:
+        vc = _SHARED.setdefault(key, vc)
+        while len(_SHARED) > _SHARED_MAX:
+            _SHARED.popitem(last=False)
+    return vc
 
 
 def _frame(vc: ViewContext, view: str, **kw) -> SlideData:
@@ -486,7 +516,8 @@ BUILDERS = {
 
 
 def build_view(view: str, vc: ViewContext) -> SlideData:
-    return BUILDERS[view](vc)
+    """The view's content, computed once per context (read only once built: it is shared)."""
+    return vc.once(("view", view), lambda: BUILDERS[view](vc))
 
 
 def build_views(views: list[str], vc: ViewContext, workers: int = 2) -> list[SlideData]:

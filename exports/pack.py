@@ -21,7 +21,7 @@ from rules.formatting import fmt_date
 from rules.i18n import t
 
 from . import charts
-from .content import SlideData, build_views, make_context, parse_views
+from .content import SlideData, build_views, make_context, parse_views, shared_context
 
 FORMATS = ("pptx", "pdf")
 MIME = {
@@ -48,8 +48,9 @@ def default_file_name(cutoff: dt.date | str, fmt: str) -> str:
 
 
 def build_slides(viewer: Viewer, filters: GlobalFilters, views, lang: str = "es",
-                 url: str | None = None) -> list[SlideData]:
-    vc = make_context(viewer, filters, lang, url)
+                 url: str | None = None, shared: bool = True) -> list[SlideData]:
+    """The views' content; ``shared``: reuse what the pages already computed at these data versions."""
+    vc = (shared_context if shared else make_context)(viewer, filters, lang, url)
     return build_views(parse_views(",".join(views) if not isinstance(views, str) else views), vc)
 
 
@@ -78,7 +79,8 @@ def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx",
                ) -> PackResult:
     """The pack file for ``viewer`` (scoped) at ``filters``; ``images`` reuses already rendered
     charts. The content and the chart images of a pack are kept per data version, so the
-    PDF after the PPTX (or a second click) costs only the file writing."""
+    PDF after the PPTX (or a second click) costs only the file writing, and views the pages
+    already computed are reused (``use_cache=False``: everything computed anew)."""
     if fmt not in FORMATS:
         raise ValueError(t("committee.export.bad_format", lang, fmt=fmt))
     timings: dict[str, float] = {}
@@ -98,7 +100,7 @@ def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx",
         if images is None:  # start Chromium while the SQL runs (2 processes, 2 cores)
             warm = threading.Thread(target=charts.warm_up, daemon=True)
             warm.start()
-        slides = build_slides(viewer, filters, chosen, lang, url)
+        slides = build_slides(viewer, filters, chosen, lang, url, shared=use_cache)
         timings["queries"] = time.perf_counter() - t0
         if warm is not None:
             warm.join()

@@ -48,16 +48,19 @@ def _table(slide, df, left, top, width, height, max_rows=12):
     shape = slide.shapes.add_table(rows + 1, cols, left, top, width, Emu(int(height * min(1.0, (rows + 1) / 13))))
     tbl = shape.table
     for j, c in enumerate(df.columns):
-        cell = tbl.cell(0, j)
-        cell.text = str(c)
-        cell.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
-        cell.text_frame.paragraphs[0].runs[0].font.bold = True
+        _cell(tbl.cell(0, j), str(c), Pt(12), bold=True)
     for i in range(rows):
-        for j, c in enumerate(df.columns):
+        for j in range(cols):
             v = df.iloc[i, j]
-            cell = tbl.cell(i + 1, j)
-            cell.text = "" if v is None else str(v)
-            cell.text_frame.paragraphs[0].runs[0].font.size = Pt(11)
+            _cell(tbl.cell(i + 1, j), "" if v is None else str(v), Pt(11))
+
+
+def _cell(cell, text: str, size, bold: bool = False) -> None:
+    cell.text = text
+    font = cell.text_frame.paragraphs[0].font  # the paragraph's font: an empty cell has no run
+    font.size, font.bold = size, bold
+    for run in cell.text_frame.paragraphs[0].runs:
+        run.font.size, run.font.bold = size, bold
 
 
 def write_pptx(slides: list[SlideData], images: dict[str, bytes], footer: str, labels: dict[str, str]) -> bytes:

@@ -173,6 +173,25 @@ def test_national_pack_pptx_and_pdf(empty_store):
     assert pdf.data.count(b"/Subtype /Image") >= 6
 
 
+def test_pack_reuses_the_views_pages_built_until_the_data_changes(empty_store):
+    from data_access import versions
+    from exports.content import build_view, shared_context
+
+    seed_small(empty_store)
+    viewer = viewer_for_username("directivo", url=empty_store)
+    f = GlobalFilters(cutoff=CUT)
+    shown = build_view("overview", shared_context(viewer, f, "es", empty_store))  # what the overview page did
+    pack = build_pack(viewer, f, ["overview", "alerts"], "pptx", url=empty_store, images={})
+    assert pack.slides[0] is shown  # reused, not computed again
+    assert build_pack(viewer, f, ["overview"], "pptx", url=empty_store, images={},
+                      use_cache=False).slides[0] is not shown
+    with session_scope(empty_store, write=True) as s:
+        versions.bump(s, "alerts")  # any write to the store
+    again = build_pack(viewer, f, ["overview"], "pptx", url=empty_store, images={})
+    assert again.slides[0] is not shown
+    assert [k.value for k in again.slides[0].key_figures] == [k.value for k in shown.key_figures]
+
+
 def test_regional_pack_holds_nothing_outside_its_office(empty_store):
     info = seed_small(empty_store)
     viewer = viewer_for_username("comite", url=empty_store)
