@@ -588,16 +588,33 @@ def add_service_delivery(
                     f"inscripción de la ruta {enr.route}; elija el contrato correcto.",
                 )
             )
+        elif enr.contract_id != contract.id:
+            errors.append(
+                FieldError(
+                    "enrolment_id",
+                    f"Inscripción {enrolment_id}: no es un participante del contrato {contract.code}; "
+                    "elija un participante de la lista del contrato.",
+                )
+            )
         if s.get(ServiceType, service_type_code) is None:
             errors.append(
                 FieldError(
                     "service_type_code", f"Servicio: «{service_type_code}» no existe; elíjalo de la lista."
                 )
             )
+        elif service_type_code not in _provided_services(s, contract.id, contract.route):
+            errors.append(
+                FieldError(
+                    "service_type_code",
+                    f"Servicio: «{service_type_code}» no es un servicio del contrato {contract.code}; "
+                    "elija uno de los servicios del contrato.",
+                )
+            )
         d = V._dates(
             {"delivery_date": delivery_date}, ("delivery_date",), errors, required=("delivery_date",)
         )
-        if d["delivery_date"] and d["delivery_date"] < contract.start_date:
+        day = d["delivery_date"]
+        if day and day < contract.start_date:
             errors.append(
                 FieldError(
                     "delivery_date",
@@ -605,6 +622,46 @@ def add_service_delivery(
                     f"({contract.start_date.isoformat()}); corrija la fecha.",
                 )
             )
+        if day and contract.end_date and day > contract.end_date:
+            errors.append(
+                FieldError(
+                    "delivery_date",
+                    f"Fecha de entrega: es posterior al fin del contrato ({contract.end_date.isoformat()}); "
+                    "corrija la fecha.",
+                )
+            )
+        if day and enr is not None and enr.contract_id == contract.id:
+            if day < enr.entry_date:
+                errors.append(
+                    FieldError(
+                        "delivery_date",
+                        f"Fecha de entrega: es anterior al ingreso del participante ({enr.entry_date.isoformat()}); "
+                        "corrija la fecha.",
+                    )
+                )
+            if enr.exit_date and day > enr.exit_date:
+                errors.append(
+                    FieldError(
+                        "delivery_date",
+                        f"Fecha de entrega: es posterior a la salida del participante ({enr.exit_date.isoformat()}); "
+                        "corrija la fecha.",
+                    )
+                )
+            same = s.scalar(
+                select(ServiceDelivery.id).where(
+                    ServiceDelivery.enrolment_id == enr.id,
+                    ServiceDelivery.service_type_code == service_type_code,
+                    ServiceDelivery.delivery_date == day,
+                ).limit(1)
+            )
+            if same is not None:
+                errors.append(
+                    FieldError(
+                        "delivery_date",
+                        f"Fecha de entrega: esta entrega ya está registrada (registro #{same}, mismo servicio y "
+                        "fecha); no la registre dos veces.",
+                    )
+                )
         _raise_if(errors)
         row = ServiceDelivery(
             enrolment_id=enr.id,
@@ -1236,6 +1293,14 @@ def delivery_contracts(viewer: Viewer, url: str | None = None) -> list[dict]:
     return sla_contracts(viewer, url=url)
 
 
+def _provided_services(conn, contract_id: int, route: str) -> set[str]:
+    """Service codes a contract provides: listed in ``contract_service``, else all of its route."""
+    listed = conn.scalars(
+        select(ContractService.service_type_code).where(ContractService.contract_id == contract_id)
+    ).all()
+    return set(listed) if listed else set(services_for_route(route))
+
+
 def contract_services(viewer: Viewer, contract_id: int, url: str | None = None) -> list[dict]:
     """Service types a contract provides (code, name), in catalogue order: those listed in
     ``contract_service``, or every service of its route when none is listed (básica four,
@@ -1249,10 +1314,7 @@ def contract_services(viewer: Viewer, contract_id: int, url: str | None = None) 
         )
         if route is None:
             return []
-        listed = conn.scalars(
-            select(ContractService.service_type_code).where(ContractService.contract_id == contract_id)
-        ).all()
-        codes = set(listed) if listed else set(services_for_route(route))
+        codes = _provided_services(conn, contract_id, route)
         rows = conn.execute(
             select(ServiceType.code, ServiceType.name).where(ServiceType.code.in_(sorted(codes)))
         ).all()

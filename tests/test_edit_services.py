@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from data_access import edits, versions
 from data_access.db import session_scope
@@ -91,8 +91,6 @@ def w(empty_store):
         )
         s.add_all([e_a_opr, e_a_hh])
         s.flush()
-        # operator B's OPR enrolment (Cali) runs under B's contract
-        s.execute(update(Enrolment).where(Enrolment.id == ns.enr_opr).values(contract_id=ns.contract_b))
         s.add_all(
             [
                 ServiceDelivery(
@@ -214,6 +212,33 @@ def test_another_operators_contract_refused(w):
         )
     assert "C-B-INT" in info.value.message and "sus propios contratos" in info.value.message
     assert _state(w.url) == before
+
+
+def test_write_refuses_what_the_form_never_offers(w):
+    """The server checks what the form's lists imply: the participant is the contract's,
+    the service is one the contract provides, the date fits the participant, no repeat."""
+    before = _state(w.url)
+    cases = [
+        # operator B's participant (same route) under operator A's contract
+        ((w.enr_opr, w.contract_a, "asistencia_tecnica", "2025-04-01"),
+         "Inscripción {}: no es un participante del contrato C-A-INT".format(w.enr_opr)),
+        # a service the contract does not list
+        ((w.enr_a_opr, w.contract_a, "financieros", "2025-04-01"),
+         "Servicio: «financieros» no es un servicio del contrato C-A-INT"),
+        # before the participant entered
+        ((w.enr_a_hh, w.contract_a, "asistencia_tecnica", "2024-04-15"),
+         "anterior al ingreso del participante (2024-05-01)"),
+        # the same delivery twice
+        ((w.enr_a_opr, w.contract_a, "asistencia_tecnica", "2024-07-03"), "ya está registrada (registro #"),
+    ]
+    for args, message in cases:
+        with pytest.raises(edits.ValidationFailed) as info:
+            edits.add_service_delivery(w.v["operador"], *args, url=w.url)
+        assert message in info.value.message, (args, info.value.message)
+    assert _state(w.url) == before
+    edits.add_service_delivery(w.v["operador"], w.enr_a_opr, w.contract_a, "asistencia_tecnica", "2024-07-04",
+                               url=w.url)  # another day is another delivery
+    assert len(_deliveries(w.url)) == before[2] + 1
 
 
 # -------------------------------------------------------------------------- AppTest

@@ -65,6 +65,7 @@ def build(url: str, accounts: bool = False) -> SimpleNamespace:
             value_cop=1,
         )
         s.add_all([c_a, c_b])
+        s.flush()
         d_rep = SlaDefinition(
             code="INT_REP",
             route="intermedia",
@@ -145,7 +146,7 @@ def build(url: str, accounts: bool = False) -> SimpleNamespace:
             cohort_quarter="2025Q1",
             municipality_code=MUNI_PAC,
             operator_id=op_b.id,
-            contract_id=None,
+            contract_id=c_b.id,  # the OPR enrolment (Cali) runs under operator B's contract
             current_stage="ingreso",
             furthest_stage_order=1,
             status="activo",
