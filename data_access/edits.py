@@ -1164,14 +1164,20 @@ def find_enrolments(
         stmt = stmt.where(
             territory.territory_clause(Enrolment.municipality_code), territory.route_clause(Enrolment.route)
         )
-    if search:
-        s = search.strip()
-        like = f"%{s}%"
-        conds = [Household.code.ilike(like), Opr.name.ilike(like), Opr.nit.ilike(like)]
-        if s.isdigit():
-            conds.append(Enrolment.id == int(s))
-        stmt = stmt.where(or_(*conds))
-    return _rows(stmt, url)
+    return _rows(_participant_search(stmt, search), url)
+
+
+def _participant_search(stmt, search: str):
+    """Narrow an enrolment select (joined to Household and Opr) to a search: part of a
+    household code or OPR name, the start of an OPR NIT, or the enrolment id (``#12``/``12``)."""
+    text = (search or "").strip()
+    if not text:
+        return stmt
+    like = f"%{text}%"
+    conds = [Household.code.ilike(like), Opr.name.ilike(like), Opr.nit.like(f"{text}%")]
+    if text.lstrip("#").isdigit():
+        conds.append(Enrolment.id == int(text.lstrip("#")))
+    return stmt.where(or_(*conds))
 
 
 def enrolment_detail(viewer: Viewer, enrolment_id: int, url: str | None = None) -> dict | None:
@@ -1350,14 +1356,7 @@ def contract_enrolments(
         .order_by(Enrolment.id)
         .limit(limit)
     )
-    if search and search.strip():
-        s = search.strip()
-        like = f"%{s}%"
-        conds = [Household.code.ilike(like), Opr.name.ilike(like)]
-        if s.lstrip("#").isdigit():
-            conds.append(Enrolment.id == int(s.lstrip("#")))
-        stmt = stmt.where(or_(*conds))
-    return _rows(stmt, url)
+    return _rows(_participant_search(stmt, search), url)
 
 
 def enrolment_deliveries(

@@ -176,6 +176,7 @@ def test_participants_only_of_the_contract_and_in_scope(w):
     # search by household code, OPR name, enrolment id (with or without '#')
     assert ids(find("operador", w.contract_a, "h-0002")) == [w.enr_a_hh]
     assert ids(find("operador", w.contract_a, "Caribe")) == [w.enr_a_opr]
+    assert ids(find("operador", w.contract_a, "900123")) == [w.enr_a_opr]  # the OPR's NIT, from its start
     assert ids(find("operador", w.contract_a, str(w.enr_a_hh))) == [w.enr_a_hh]
     assert ids(find("operador", w.contract_a, f"#{w.enr_a_opr}")) == [w.enr_a_opr]
     assert ids(find("operador", w.contract_a, "Pacífico")) == []
