@@ -67,6 +67,15 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_MAX = 16
 
 
+def forget() -> None:
+    """Drop this process's packs and shared view contexts (benchmarks' cold starts, tests)."""
+    from . import content
+
+    for cache, lock in ((_CACHE, _CACHE_LOCK), (content._SHARED, content._SHARED_LOCK)):
+        with lock:
+            cache.clear()
+
+
 def _cache_key(viewer, filters, views, lang, url):
     from data_access.db import database_url
     from data_access.versions import current

@@ -31,15 +31,6 @@ def _viewers(url: str):
     return out
 
 
-def _forget() -> None:
-    """Drop the process caches of packs and views: the next build computes everything."""
-    from . import content, pack
-
-    for cache, lock in ((pack._CACHE, pack._CACHE_LOCK), (content._SHARED, content._SHARED_LOCK)):
-        with lock:
-            cache.clear()
-
-
 def _fmt(tm: dict, size: int) -> str:
     return (f"{tm['total']:.2f} (consultas {tm['queries']:.2f}, gráficos {tm['charts']:.2f}, "
             f"archivo {tm['write']:.2f}; {size // 1024} KB)")
@@ -59,7 +50,7 @@ def bench(url: str, runs: int = 3) -> dict:
             charts.stop()  # the first build pays Chromium's start, as a fresh process does
             totals = []
             for i in range(runs):
-                _forget()
+                pack.forget()
                 pptx = pack.build_pack(viewer, filters, content.VIEWS, fmt="pptx", url=url)
                 totals.append(pptx.timings["total"])
                 if i == 0:
@@ -69,13 +60,13 @@ def bench(url: str, runs: int = 3) -> dict:
             out[f"{label}: PPTX desde cero, mediana {runs} (s)"] = round(statistics.median(totals), 3)
             after = []
             for _ in range(runs):
-                _forget()
+                pack.forget()
                 content.build_view("overview", content.shared_context(viewer, filters, "es", url))  # the page
                 after.append(pack.build_pack(viewer, filters, content.VIEWS, fmt="pptx", url=url).timings["total"])
             out[f"{label}: PPTX después de la página de resumen, mediana {runs} (s)"] = round(statistics.median(after), 3)
             out[f"{label}: meta ≤ {GOAL_S:.0f} s"] = "sí" if max(totals + after) <= GOAL_S else "NO"
     finally:
         charts.stop()
-        _forget()
+        pack.forget()
     out["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     return out

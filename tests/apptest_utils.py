@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from exports import pack
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ROLE_USERS = ("directivo", "analista", "comite", "comite_pac", "operador", "admin")
 
@@ -17,6 +19,7 @@ def run_app(url: str, username: str | None, page: str | None = None, query: dict
     """Open the app on store ``url`` logged in (OIDC identity) as ``username``."""
     os.environ["DATABASE_URL"] = url
     st.cache_data.clear()
+    pack.forget()  # the committee views shared per process, as the page caches
     at = AppTest.from_file(APP, default_timeout=timeout)
     if username:
         at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
