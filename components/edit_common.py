@@ -20,6 +20,13 @@ _OPEN = "_edit_opened"
 _FLASH = "_edit_flash"
 
 
+def participant_label(ctx: PageContext, r: dict) -> str:
+    """"Hogar HG-0000148" / "OPR Asociación …": a participant without personal data."""
+    if r["participant_kind"] == "hogar":
+        return f"{ctx.t('edit.st.household')} {r.get('household') or '—'}"
+    return f"{ctx.t('edit.st.opr')} {r.get('opr') or '—'}"
+
+
 def remember_opened(key: str, record: dict | None, ident) -> dict | None:
     """The snapshot of ``record`` taken when it was first shown (by ``ident``)."""
     store = st.session_state.setdefault(_OPEN, {})

@@ -21,19 +21,13 @@ from rules.formatting import fmt_date
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import saved, show_refusal
+from .edit_common import participant_label, saved, show_refusal
 
 contracts = cached_read("sla", "reference")(edits.delivery_contracts)
 services = cached_read("sla", "reference")(edits.contract_services)
 find = cached_read("participants", "reference")(edits.contract_enrolments)
 deliveries = cached_read("participants")(edits.enrolment_deliveries)
 CLEAR = (deliveries,)
-
-
-def _participant(ctx: PageContext, r: dict) -> str:
-    if r["participant_kind"] == "hogar":
-        return f"{ctx.t('edit.st.household')} {r.get('household') or '—'}"
-    return f"{ctx.t('edit.st.opr')} {r.get('opr') or '—'}"
 
 
 def _service(ctx: PageContext, code: str) -> str:
@@ -74,7 +68,7 @@ def services_section(ctx: PageContext) -> None:
     if len(people) >= 100:
         st.caption(t("edit.sv.first_n", n=len(people)))
     plabels = {
-        r["id"]: f"#{r['id']} · {_participant(ctx, r)} · {r['municipality']} · "
+        r["id"]: f"#{r['id']} · {participant_label(ctx, r)} · {r['municipality']} · "
         f"{t('edit.st.status.' + r['status'])}"
         for r in people
     }
@@ -129,7 +123,7 @@ def services_section(ctx: PageContext) -> None:
         except edits.EditError as exc:
             show_refusal(ctx, exc)
         else:
-            who = _participant(ctx, next(r for r in people if r["id"] == eid))
+            who = participant_label(ctx, next(r for r in people if r["id"] == eid))
             saved(
                 ctx,
                 t(

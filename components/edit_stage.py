@@ -15,17 +15,11 @@ from rules.routes import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_since_opened, remember_opened, saved, show_refusal
+from .edit_common import changed_since_opened, participant_label, remember_opened, saved, show_refusal
 
 find = cached_read("participants", "reference")(edits.find_enrolments)
 detail = cached_read("participants")(edits.enrolment_detail)
 CLEAR = (find, detail)
-
-
-def _participant(ctx: PageContext, r: dict) -> str:
-    if r["participant_kind"] == "hogar":
-        return f"{ctx.t('edit.st.household')} {r.get('household') or '—'}"
-    return f"{ctx.t('edit.st.opr')} {r.get('opr') or '—'}"
 
 
 def stage_section(ctx: PageContext) -> None:
@@ -36,7 +30,7 @@ def stage_section(ctx: PageContext) -> None:
         st.info(t("edit.st.none"))
         return
     labels = {
-        r["id"]: f"#{r['id']} · {_participant(ctx, r)} · {t('route.' + r['route'])} · "
+        r["id"]: f"#{r['id']} · {participant_label(ctx, r)} · {t('route.' + r['route'])} · "
         f"{_stage(ctx, r['current_stage'])} · {r['municipality']}"
         for r in rows
     }
@@ -48,7 +42,7 @@ def stage_section(ctx: PageContext) -> None:
     key = "stage"
     snap = remember_opened(key, current, eid)
     c1, c2, c3, c4 = st.columns(4)
-    c1.markdown(f"**{t('edit.st.participant')}**  \n{_participant(ctx, snap)}")
+    c1.markdown(f"**{t('edit.st.participant')}**  \n{participant_label(ctx, snap)}")
     c2.markdown(f"**{t('filters.route')}**  \n{t('route.' + snap['route'])}")
     c3.markdown(f"**{t('edit.st.current')}**  \n{_stage(ctx, snap['current_stage'])}")
     c4.markdown(f"**{t('edit.st.status')}**  \n{t('edit.st.status.' + snap['status'])}")
