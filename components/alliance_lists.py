@@ -12,8 +12,7 @@ import streamlit as st
 
 from components.cache import cached_read
 from components.context import PageContext
-from components.alliance_download import download_frame
-from components.figures import figure_note
+from components.figures import download_table, figure_note
 from data_access import alliance as al
 from data_access import tracking_matrix as tm
 from rules import alliance as rule
@@ -89,7 +88,7 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
     figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
     base = f"alianzas_pn_{which}_{ctx.filters.cutoff.isoformat()}"
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
-    download_frame(ctx, lambda: full_plan_list(ctx, which, drill), base, key="al_dl_list")
+    download_table(ctx, lambda: full_plan_list(ctx, which, drill), base, key="al_dl_list")
 
 
 def full_plan_list(ctx: PageContext, which: str, drill: al.Drill) -> pd.DataFrame:
@@ -123,7 +122,7 @@ def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], t
     st.dataframe(shown, hide_index=True)
     _pager(ctx, total, "al_risk_page")
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
-    download_frame(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
+    download_table(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
                    key="al_dl_risk")
 
 
@@ -160,7 +159,7 @@ def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> 
     st.dataframe(table, hide_index=True)
     figure_note(ctx, t("alliance.sales_note", year=year), t("alliance.sales_num"), t("alliance.sales_den"),
                 extra_filters=drill_names)
-    download_frame(ctx, table, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales")
+    download_table(ctx, table, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales")
 
 
 def import_section(ctx: PageContext) -> None:
@@ -200,4 +199,4 @@ def import_section(ctx: PageContext) -> None:
             for p in report.problems
         ])
         st.dataframe(problems, hide_index=True)
-        download_frame(ctx, problems, "matriz_problemas", key="al_dl_problems")
+        download_table(ctx, problems, "matriz_problemas", key="al_dl_problems")

@@ -5,7 +5,7 @@ denominator, cut-off date, scope and filters; every table downloads as CSV and E
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -61,23 +61,29 @@ def to_excel_bytes(df: pd.DataFrame, sheet: str = "datos") -> bytes:
     return buf.getvalue()
 
 
-def download_table(ctx: PageContext, df: pd.DataFrame, basename: str, key: str) -> None:
-    """CSV and Excel downloads of exactly the (already scoped) rows shown.
+def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFrame], basename: str, key: str,
+                   label_suffix: str = "") -> None:
+    """CSV (UTF-8 with BOM) and Excel downloads of the (already scoped) rows: a frame, or a
+    callable that builds it — e.g. every row behind a figure, not just the page shown.
 
-    The files are built only when clicked (deferred data), so a rerun pays nothing.
+    The files (and the callable's frame) are built only when clicked, without a rerun, so a
+    page run never pays for files nobody downloads.
     """
+    make = df if callable(df) else (lambda: df)
     c1, c2 = st.columns(2)
     c1.download_button(
-        ctx.t("common.download_csv"),
-        lambda: df.to_csv(index=False).encode("utf-8-sig"),
+        f"{ctx.t('common.download_csv')}{label_suffix}",
+        lambda: make().to_csv(index=False).encode("utf-8-sig"),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
+        on_click="ignore",
     )
     c2.download_button(
-        ctx.t("common.download_xlsx"),
-        lambda: to_excel_bytes(df),
+        f"{ctx.t('common.download_xlsx')}{label_suffix}",
+        lambda: to_excel_bytes(make()),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
+        on_click="ignore",
     )

@@ -24,7 +24,6 @@ from rules.i18n import t as translate
 
 from .cache import cached_read
 from .context import PageContext
-from .figures import download_table
 
 TREND_QUARTERS = 6
 # page-level query parameters (the global ones live in components.filters)
@@ -99,11 +98,6 @@ class Texts:
 
 def texts(ctx: PageContext) -> Texts:
     return Texts(ctx.lang, ctx.viewer.scope_label)
-
-
-# The shared download builds its files only when clicked, as this page needs; the old
-# name stays because the ANS components (and their tests) refer to it.
-download_table_lazy = download_table
 
 
 # -------------------------------------------------------------------------- filters

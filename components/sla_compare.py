@@ -11,12 +11,11 @@ from rules import sla as R
 
 from .cache import cached_read
 from .context import PageContext
-from .figures import figure_note, kpi
+from .figures import download_table, figure_note, kpi
 from .sla_common import (
     Q_CMP_A,
     Q_CMP_B,
     Texts,
-    download_table_lazy,
     pick_operator,
     quarter_text,
     score_text,
@@ -96,4 +95,4 @@ def render(ctx: PageContext, chosen: dict, visible_codes: list[str]) -> None:
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{name_a} / {name_b}"])
     st.dataframe(model["table"], hide_index=True, width="stretch")
-    download_table_lazy(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare")
+    download_table(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare")

@@ -11,7 +11,8 @@ from rules import sla as R
 
 from .cache import cached_read
 from .context import PageContext
-from .sla_common import Texts, definition_rows, download_table_lazy, status_text, target_text, texts
+from .figures import download_table
+from .sla_common import Texts, definition_rows, status_text, target_text, texts
 
 
 def how_text(ctx: PageContext, kind: str, derived_key: str | None) -> str:
@@ -80,4 +81,4 @@ def render(ctx: PageContext, route: str | None, service: str | None) -> None:
         st.markdown(f"- {how_text(ctx, 'reported', None)}")
     st.dataframe(model["table"], hide_index=True, width="stretch")
     st.caption(t("sla.defs.admin_note"))
-    download_table_lazy(ctx, model["table"], "ans_definiciones", "sla_defs")
+    download_table(ctx, model["table"], "ans_definiciones", "sla_defs")

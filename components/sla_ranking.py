@@ -13,8 +13,8 @@ from rules import sla as R
 
 from .cache import cached_read
 from .context import PageContext
-from .figures import figure_note
-from .sla_common import Texts, download_table_lazy, quarter_text, score_text, texts, window_frame
+from .figures import download_table, figure_note
+from .sla_common import Texts, quarter_text, score_text, texts, window_frame
 
 
 def ranking_table(tx: Texts, frame: pd.DataFrame, quarter: str, with_rank: bool = True) -> pd.DataFrame:
@@ -85,4 +85,4 @@ def render(ctx: PageContext, chosen: dict) -> None:
     shown = shown.drop(columns="_score")
     st.dataframe(shown, hide_index=True, width="stretch")
     figure_note(ctx, t("sla.note.ranking"), t("sla.note.score_num"), t("sla.note.score_den"))
-    download_table_lazy(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking")
+    download_table(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking")

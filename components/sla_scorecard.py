@@ -19,11 +19,10 @@ from rules.formatting import fmt_int
 
 from .cache import cached_read
 from .context import PageContext
-from .figures import figure_note, kpi
+from .figures import download_table, figure_note, kpi
 from .sla_common import (
     Q_OPERATOR,
     Texts,
-    download_table_lazy,
     evidence_text,
     items_table,
     pick_operator,
@@ -154,7 +153,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
     st.subheader(t("sla.scorecard.all_title", quarter=quarter_text(quarter, ctx.lang)))
     st.dataframe(model["summary"], hide_index=True, width="stretch")
     figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
-    download_table_lazy(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
+    download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
 
     st.divider()
     visible = [(c, n) for c, n in chosen["operators"] if c in set(model["operators"])]
@@ -181,7 +180,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
     st.markdown(f"**{t('sla.scorecard.items_title')}**")
     st.dataframe(op["items_now"], hide_index=True, width="stretch")
     figure_note(ctx, t("sla.note.items"), extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
-    download_table_lazy(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
+    download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
 
     st.markdown(f"**{t('sla.scorecard.breaches_title')}**")
     if not op["breaches"]:

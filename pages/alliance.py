@@ -22,8 +22,7 @@ from components.alliance_lists import (
 )
 from components.cache import cached_read
 from components.context import page_context
-from components.alliance_download import download_frame
-from components.figures import figure_note, kpi
+from components.figures import download_table, figure_note, kpi
 from data_access import alliance as al
 from rules import alliance as rule
 from rules.clock import today
@@ -162,7 +161,7 @@ else:
     )
     if st.toggle(t("alliance.table_of", dim=t("alliance.dim." + dim).lower()), key="al_show_dim_table"):
         st.dataframe(table, hide_index=True)
-    download_frame(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
+    download_table(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
 
 # ------------------------------------------------------------------ series
 st.subheader(t("alliance.series"))
@@ -196,7 +195,7 @@ series_table = pd.DataFrame(
 figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
 if st.toggle(t("alliance.series_table"), key="al_show_series_table"):
     st.dataframe(series_table, hide_index=True)
-download_frame(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
+download_table(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
 
 # ------------------------------------------------------------------ lists, sales, import
 plan_list_section(ctx, drill, drill_names)

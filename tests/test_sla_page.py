@@ -56,14 +56,14 @@ def _codes_in(text: str, operators: dict[str, str]) -> set[str]:
 def downloads(monkeypatch):
     """Capture every table offered for download (CSV/Excel are built from these frames)."""
     captured: list[pd.DataFrame] = []
-    real = sla_common.download_table_lazy
+    real = sla_common.download_table
 
     def spy(ctx, df, basename, key):
         captured.append(df.copy())
         return real(ctx, df, basename, key)
 
     for mod in (sla_scorecard, sla_ranking, sla_compare, sla_definitions):
-        monkeypatch.setattr(mod, "download_table_lazy", spy)
+        monkeypatch.setattr(mod, "download_table", spy)
     return captured
 
 
