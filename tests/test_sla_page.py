@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from components import sla_common, sla_compare, sla_definitions, sla_ranking, sla_scorecard
+from components import figures, sla_compare, sla_definitions, sla_ranking, sla_scorecard
 from data_access.db import get_engine
 from data_access.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
 from tests.apptest_utils import all_text, run_app
@@ -56,11 +56,11 @@ def _codes_in(text: str, operators: dict[str, str]) -> set[str]:
 def downloads(monkeypatch):
     """Capture every table offered for download (CSV/Excel are built from these frames)."""
     captured: list[pd.DataFrame] = []
-    real = sla_common.download_table
+    real = figures.download_table
 
-    def spy(ctx, df, basename, key):
-        captured.append(df.copy())
-        return real(ctx, df, basename, key)
+    def spy(ctx, df, basename, key, **kw):
+        captured.append(df() if callable(df) else df.copy())
+        return real(ctx, df, basename, key, **kw)
 
     for mod in (sla_scorecard, sla_ranking, sla_compare, sla_definitions):
         monkeypatch.setattr(mod, "download_table", spy)
