@@ -148,12 +148,17 @@ _SHARED_LOCK = threading.Lock()
 _SHARED_MAX = 16
 
 
-def shared_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None
-                   ) -> ViewContext:
+def data_key(url: str | None = None) -> tuple:
+    """(store, data versions): what a process-level cache entry of committee content depends on."""
     from data_access.db import database_url
     from data_access.versions import current
 
-    key = (url or database_url(), tuple(sorted(current(url).items())), viewer, filters, lang)
+    return url or database_url(), tuple(sorted(current(url).items()))
+
+
+def shared_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None
+                   ) -> ViewContext:
+    key = (*data_key(url), viewer, filters, lang)
     with _SHARED_LOCK:
         vc = _SHARED.get(key)
         if vc is not None:

@@ -21,7 +21,7 @@ from rules.formatting import fmt_date
 from rules.i18n import t
 
 from . import charts
-from .content import SlideData, build_views, make_context, parse_views, shared_context
+from .content import SlideData, build_views, data_key, make_context, parse_views, shared_context
 
 FORMATS = ("pptx", "pdf")
 MIME = {
@@ -77,10 +77,7 @@ def forget() -> None:
 
 
 def _cache_key(viewer, filters, views, lang, url):
-    from data_access.db import database_url
-    from data_access.versions import current
-
-    return (url or database_url(), tuple(sorted(current(url).items())), viewer, filters, tuple(views), lang)
+    return (*data_key(url), viewer, filters, tuple(views), lang)
 
 
 def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx", lang: str = "es",
