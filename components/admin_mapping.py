@@ -47,6 +47,7 @@ def mapping_section(ctx: PageContext) -> None:
         base,
         key=f"{key}_{snap['_n']}",
         hide_index=True,
+        placeholder="—",
         width="stretch",
         disabled=["code", "name", "version"],
         column_config={

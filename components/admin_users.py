@@ -37,6 +37,7 @@ def users_section(ctx: PageContext) -> None:
             ]
         ),
         hide_index=True,
+        placeholder="—",
         width="stretch",
     )
     add, pw, act = st.tabs([t("admin.add"), t("admin.password"), t("admin.activation")])

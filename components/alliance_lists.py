@@ -83,7 +83,7 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
         st.info(t("alliance.no_rows"))
         return
     shown = _display(ctx, frame)
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, page_key)
     figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
     base = f"alianzas_pn_{which}_{ctx.filters.cutoff.isoformat()}"
@@ -119,7 +119,7 @@ def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], t
         st.success(t("alliance.risk_none"))
         return
     shown = _display(ctx, frame)
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, "al_risk_page")
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
     download_table(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
@@ -156,7 +156,7 @@ def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> 
     if table.empty:
         st.info(t("alliance.sales_none"))
         return
-    st.dataframe(table, hide_index=True)
+    st.dataframe(table, hide_index=True, placeholder="—")
     figure_note(ctx, t("alliance.sales_note", year=year), t("alliance.sales_num"), t("alliance.sales_den"),
                 extra_filters=drill_names)
     download_table(ctx, table, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales")
@@ -198,5 +198,5 @@ def import_section(ctx: PageContext) -> None:
              f"{p.column} ({p.letter})" if p.letter else p.column, t("alliance.col.problem"): p.message}
             for p in report.problems
         ])
-        st.dataframe(problems, hide_index=True)
+        st.dataframe(problems, hide_index=True, placeholder="—")
         download_table(ctx, problems, "matriz_problemas", key="al_dl_problems")

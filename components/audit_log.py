@@ -83,7 +83,7 @@ def log_section(ctx: PageContext) -> None:
         ]
     )
     st.caption(t("audit.shown", n=len(df), limit=limit))
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(df, hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, df, "auditoria", key="au_dl")
     ids = [r["id"] for r in rows]
     pick = st.selectbox(

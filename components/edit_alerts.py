@@ -57,6 +57,7 @@ def alerts_section(ctx: PageContext) -> None:
                 ]
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
     else:

@@ -101,6 +101,7 @@ def render_refusal(ctx: PageContext, exc: EditError) -> None:
                     ]
                 ),
                 hide_index=True,
+                placeholder="—",
             )
     elif isinstance(exc, PermissionDenied):
         st.error(exc.message, icon=":material/block:")

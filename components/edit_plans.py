@@ -112,7 +112,7 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
                 for r in rows
             ]
         )
-        st.dataframe(df, hide_index=True, width="stretch")
+        st.dataframe(df, hide_index=True, placeholder="—", width="stretch")
     else:
         st.caption(t("edit.ev.none"))
     tab_add, tab_fix = st.tabs([t("edit.ev.add"), t("edit.ev.correct_void")])

@@ -89,6 +89,7 @@ def services_section(ctx: PageContext) -> None:
                 ]
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
     else:

@@ -74,6 +74,7 @@ def sla_section(ctx: PageContext) -> None:
         base,
         key=f"sla_grid_{key}_{snap['_n']}",
         hide_index=True,
+        placeholder="—",
         width="stretch",
         disabled=["definition_id", "name", "unit", "target", "reported_by", "version"],
         column_order=["name", "unit", "target", "value", "evidence_ref", "reported_by", "version"],

@@ -60,6 +60,7 @@ def stage_section(ctx: PageContext) -> None:
                 ]
             ),
             hide_index=True,
+            placeholder="—",
             width="stretch",
         )
     changed_since_opened(ctx, snap, current, key)

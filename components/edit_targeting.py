@@ -101,6 +101,7 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
         base,
         key=f"{key}_{snap['_n']}",
         hide_index=True,
+        placeholder="—",
         width="stretch",
         disabled=["municipality_code", "municipality", "version"],
         column_config={

@@ -91,7 +91,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         columns=[t("map.profile.stage"), t("map.profile.reached"), t("map.profile.share")],
     )
     st.dataframe(
-        funnel, hide_index=True, width="stretch", height=min(390, 36 * (len(funnel) + 1)),
+        funnel, hide_index=True, placeholder="—", width="stretch", height=min(390, 36 * (len(funnel) + 1)),
         column_config={
             t("map.profile.share"): st.column_config.ProgressColumn(
                 t("map.profile.share"), format="%.0f %%", min_value=0, max_value=100),
@@ -104,7 +104,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         columns=[t("map.profile.route"), t("map.profile.households"), t("map.profile.opr")],
     )
     st.markdown(f"**{t('map.profile.by_route')}**")
-    st.dataframe(routes, hide_index=True, width="stretch")
+    st.dataframe(routes, hide_index=True, placeholder="—", width="stretch")
 
     st.markdown(f"**{t('map.profile.operators')}**")
     if p["operators"]:
@@ -115,7 +115,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
                 columns=[t("map.profile.operator"), t("map.profile.routes"), t("map.profile.participants"),
                          t("map.profile.psde_plans")],
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder="—", width="stretch",
         )
     else:
         st.caption(t("map.profile.no_operators"))
@@ -132,7 +132,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
                 columns=[t("map.profile.category"), t("map.profile.severity"), t("map.profile.status"),
                          t("map.profile.opened"), t("map.profile.description")],
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, placeholder="—", width="stretch",
         )
     else:
         st.caption(t("map.profile.no_alerts"))

@@ -94,5 +94,5 @@ def render(ctx: PageContext, chosen: dict, visible_codes: list[str]) -> None:
     st.plotly_chart(model["figure"], width="stretch", key="sla_cmp_fig")
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{name_a} / {name_b}"])
-    st.dataframe(model["table"], hide_index=True, width="stretch")
+    st.dataframe(model["table"], hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare")

@@ -79,6 +79,6 @@ def render(ctx: PageContext, route: str | None, service: str | None) -> None:
     if model["has_reported"]:
         st.markdown(f"**{t('sla.defs.kind_title.reported')}**")
         st.markdown(f"- {how_text(ctx, 'reported', None)}")
-    st.dataframe(model["table"], hide_index=True, width="stretch")
+    st.dataframe(model["table"], hide_index=True, placeholder="—", width="stretch")
     st.caption(t("sla.defs.admin_note"))
     download_table(ctx, model["table"], "ans_definiciones", "sla_defs")

@@ -83,6 +83,6 @@ def render(ctx: PageContext, chosen: dict) -> None:
                           yaxis={"autorange": "reversed"}, xaxis={"range": [0, 100], "ticksuffix": " %"})
         st.plotly_chart(fig, width="stretch", key="sla_rank_fig")
     shown = shown.drop(columns="_score")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("sla.note.ranking"), t("sla.note.score_num"), t("sla.note.score_den"))
     download_table(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking")

@@ -120,7 +120,7 @@ def render_chart_and_table(ctx: PageContext, data: SlideData, *, big: bool = Fal
     if data.table is not None and len(data.table):
         box = st.container() if table_now else st.expander(ctx.t("committee.table"))
         with box:
-            st.dataframe(data.table, hide_index=True, width="stretch")
+            st.dataframe(data.table, hide_index=True, placeholder="—", width="stretch")
             download_table(ctx, data.table, f"{data.view}_{stamp}", key=f"{key}_tbl")
     figure_note(note_context(ctx), data.definition)
     st.caption(f"{ctx.t('committee.source')}: {data.source}")

@@ -160,7 +160,7 @@ else:
           t("alliance.pending"): r.pending, t("alliance.not_executed"): r.not_executed} for r in rows]
     )
     if st.toggle(t("alliance.table_of", dim=t("alliance.dim." + dim).lower()), key="al_show_dim_table"):
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, placeholder="—")
     download_table(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
 
 # ------------------------------------------------------------------ series
@@ -194,7 +194,7 @@ series_table = pd.DataFrame(
 )
 figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
 if st.toggle(t("alliance.series_table"), key="al_show_series_table"):
-    st.dataframe(series_table, hide_index=True)
+    st.dataframe(series_table, hide_index=True, placeholder="—")
 download_table(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
 
 # ------------------------------------------------------------------ lists, sales, import

@@ -80,7 +80,7 @@ def show_table() -> None:
     value_col = t(f"map.metric.{metric}")
     config = {} if spec.unit == "bool" else {
         value_col: st.column_config.NumberColumn(value_col, format="localized")}
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config)
+    st.dataframe(df, hide_index=True, placeholder="—", width="stretch", column_config=config)
     download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}")
 
 
