@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -14,12 +12,11 @@ from rules.formatting import fmt_date
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_since_opened, remember_opened, saved, show_refusal
+from .edit_common import changed_since_opened, date_field, remember_opened, saved, show_refusal
 
 alert_rows = cached_read("alerts", "reference")(edits.alerts)
 municipalities = cached_read("reference")(edits.editable_municipalities)
 CLEAR = (alert_rows,)
-MIN_DATE, MAX_DATE = dt.date(2010, 1, 1), dt.date(2035, 12, 31)
 CATEGORIES = tuple(ALERT_CATEGORIES)
 
 
@@ -96,9 +93,7 @@ def _open_form(ctx: PageContext) -> None:
         severity = c2.selectbox(
             t("edit.al.severity"), ALERT_SEVERITIES, format_func=lambda s: t("edit.al.sev." + s)
         )
-        opened_on = st.date_input(
-            t("edit.al.opened_on"), value=today(), min_value=MIN_DATE, max_value=MAX_DATE, format="DD/MM/YYYY"
-        )
+        opened_on = date_field(st, t("edit.al.opened_on"), today())
         description = st.text_area(t("edit.al.description"), max_chars=2000)
         submitted = st.form_submit_button(t("edit.al.open_submit"), type="primary")
     if submitted:
@@ -146,21 +141,8 @@ def _edit_forms(ctx: PageContext, aid: int, current: dict) -> None:
             format_func=lambda s: _status(ctx, s),
         )
         c4, c5 = st.columns(2)
-        opened_on = c4.date_input(
-            t("edit.al.opened_on"),
-            value=snap["opened_on"],
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-        )
-        closed_on = c5.date_input(
-            t("edit.al.closed_on"),
-            value=snap["closed_on"],
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-            help=t("edit.al.closed_help"),
-        )
+        opened_on = date_field(c4, t("edit.al.opened_on"), snap["opened_on"])
+        closed_on = date_field(c5, t("edit.al.closed_on"), snap["closed_on"], help=t("edit.al.closed_help"))
         description = st.text_area(t("edit.al.description"), value=snap["description"] or "", max_chars=2000)
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
@@ -187,13 +169,7 @@ def _edit_forms(ctx: PageContext, aid: int, current: dict) -> None:
     if snap["status"] != "cerrada":
         with st.form(f"al_close_{aid}_{snap['_n']}"):
             st.markdown(f"**{t('edit.al.close_title')}**")
-            day = st.date_input(
-                t("edit.al.closed_on"),
-                value=today(),
-                min_value=MIN_DATE,
-                max_value=MAX_DATE,
-                format="DD/MM/YYYY",
-            )
+            day = date_field(st, t("edit.al.closed_on"), today())
             go = st.form_submit_button(t("edit.al.close_submit"))
         if go:
             try:

@@ -9,6 +9,8 @@ a concurrent change would be silently overwritten.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +20,16 @@ from .context import PageContext
 
 _OPEN = "_edit_opened"
 _FLASH = "_edit_flash"
+
+
+# Dates the edit forms accept (the validation rules refuse what is out of the programme's range).
+MIN_DATE, MAX_DATE = dt.date(2010, 1, 1), dt.date(2035, 12, 31)
+
+
+def date_field(where, label: str, value, **kw):
+    """A date input of the edit forms: es-CO day/month/year, within MIN_DATE..MAX_DATE."""
+    return where.date_input(label, value=value, min_value=MIN_DATE, max_value=MAX_DATE, format="DD/MM/YYYY",
+                            **kw)
 
 
 def participant_label(ctx: PageContext, r: dict) -> str:

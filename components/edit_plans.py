@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -15,14 +13,13 @@ from rules.formatting import fmt_date
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_since_opened, remember_opened, saved, show_refusal
+from .edit_common import changed_since_opened, date_field, remember_opened, saved, show_refusal
 
 plans = cached_read("business_plans", "reference")(edits.editable_business_plans)
 plan = cached_read("business_plans")(edits.business_plan)
 evidence = cached_read("business_plans")(edits.plan_evidence)
 CLEAR = (plans, plan, evidence)
 
-MIN_DATE, MAX_DATE = dt.date(2010, 1, 1), dt.date(2035, 12, 31)
 
 
 def plan_section(ctx: PageContext) -> None:
@@ -56,21 +53,8 @@ def _dates_form(ctx: PageContext, pid: int, current: dict) -> None:
     changed_since_opened(ctx, snap, current, key)
     with st.form(f"pn_dates_{pid}_{snap['_n']}"):
         c1, c2 = st.columns(2)
-        first = c1.date_input(
-            t("edit.pn.first_disbursement"),
-            value=snap["first_disbursement_date"],
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-        )
-        closure = c2.date_input(
-            t("edit.pn.closure"),
-            value=snap["closure_date"],
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-            help=t("edit.pn.closure_help"),
-        )
+        first = date_field(c1, t("edit.pn.first_disbursement"), snap["first_disbursement_date"])
+        closure = date_field(c2, t("edit.pn.closure"), snap["closure_date"], help=t("edit.pn.closure_help"))
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
         try:
@@ -182,21 +166,8 @@ def _evidence_form(
         )
         ally_name = st.text_input(t("edit.ev.ally_name"), value=snap.get("ally_name", ""), max_chars=200)
         c3, c4 = st.columns(2)
-        start = c3.date_input(
-            t("edit.ev.start"),
-            value=snap.get("start_date") if snap else today(),
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-        )
-        end = c4.date_input(
-            t("edit.ev.end"),
-            value=snap.get("end_date"),
-            min_value=MIN_DATE,
-            max_value=MAX_DATE,
-            format="DD/MM/YYYY",
-            help=t("edit.ev.end_help"),
-        )
+        start = date_field(c3, t("edit.ev.start"), snap.get("start_date") if snap else today())
+        end = date_field(c4, t("edit.ev.end"), snap.get("end_date"), help=t("edit.ev.end_help"))
         document_ref = st.text_input(t("edit.ev.document"), value=snap.get("document_ref", ""), max_chars=200)
         submitted = st.form_submit_button(submit_label, type="primary")
     if submitted:

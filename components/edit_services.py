@@ -21,7 +21,7 @@ from rules.formatting import fmt_date
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import participant_label, saved, show_refusal
+from .edit_common import date_field, participant_label, saved, show_refusal
 
 contracts = cached_read("sla", "reference")(edits.delivery_contracts)
 services = cached_read("sla", "reference")(edits.contract_services)
@@ -109,14 +109,7 @@ def services_section(ctx: PageContext) -> None:
             key=f"sv_service_{cid}_{eid}",
             help=t("edit.sv.service_help"),
         )
-        day = c2.date_input(
-            t("edit.sv.date"),
-            value=_default_day(contract),
-            min_value=dt.date(2010, 1, 1),
-            max_value=dt.date(2035, 12, 31),
-            format="DD/MM/YYYY",
-            key=f"sv_date_{cid}_{eid}",
-        )
+        day = date_field(c2, t("edit.sv.date"), _default_day(contract), key=f"sv_date_{cid}_{eid}")
         go = st.form_submit_button(t("edit.sv.submit"), type="primary")
     if go:
         try:

@@ -3,8 +3,6 @@ with outcome and date)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -15,7 +13,14 @@ from rules.routes import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES
 
 from .cache import cached_read
 from .context import PageContext
-from .edit_common import changed_since_opened, participant_label, remember_opened, saved, show_refusal
+from .edit_common import (
+    changed_since_opened,
+    date_field,
+    participant_label,
+    remember_opened,
+    saved,
+    show_refusal,
+)
 
 find = cached_read("participants", "reference")(edits.find_enrolments)
 detail = cached_read("participants")(edits.enrolment_detail)
@@ -86,14 +91,7 @@ def stage_section(ctx: PageContext) -> None:
             key=f"st_outcome_{suffix}_{stage}",
         )
     c1, c2 = st.columns([1, 2])
-    day = c1.date_input(
-        t("edit.st.date"),
-        value=today(),
-        min_value=dt.date(2010, 1, 1),
-        max_value=dt.date(2035, 12, 31),
-        format="DD/MM/YYYY",
-        key=f"st_date_{suffix}",
-    )
+    day = date_field(c1, t("edit.st.date"), today(), key=f"st_date_{suffix}")
     note = c2.text_input(t("edit.st.note"), key=f"st_note_{suffix}", max_chars=500)
     if st.button(t("edit.st.submit"), type="primary", key=f"st_go_{suffix}"):
         try:

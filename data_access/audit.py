@@ -156,23 +156,17 @@ class VerifyResult:
     message: str  # Spanish, for people
 
 
+# What an entry says (who, when, what, before/after), as read by verify() and entries().
+_ENTRY = (AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.entity, AuditLog.entity_id, AuditLog.action,
+          AuditLog.before, AuditLog.after)
+
+
 def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
     """Recompute the whole chain in id order; name the first broken entry."""
     engine = get_engine(url)
     prev = GENESIS_HASH
     checked = 0
-    cols = (
-        AuditLog.id,
-        AuditLog.at,
-        AuditLog.username,
-        AuditLog.entity,
-        AuditLog.entity_id,
-        AuditLog.action,
-        AuditLog.before,
-        AuditLog.after,
-        AuditLog.prev_hash,
-        AuditLog.hash,
-    )
+    cols = (*_ENTRY, AuditLog.prev_hash, AuditLog.hash)
     last_id = 0
     with engine.connect() as conn:
         while True:
@@ -243,17 +237,7 @@ def entries(
     if getattr(viewer, "role", None) not in AUDIT_ROLES:
         return []
     stmt = (
-        select(
-            AuditLog.id,
-            AuditLog.at,
-            AuditLog.username,
-            AuditLog.entity,
-            AuditLog.entity_id,
-            AuditLog.action,
-            AuditLog.before,
-            AuditLog.after,
-            AuditLog.hash,
-        )
+        select(*_ENTRY, AuditLog.hash)
         .order_by(AuditLog.id.desc())
         .limit(limit)
     )

@@ -614,39 +614,11 @@ def add_service_delivery(
             {"delivery_date": delivery_date}, ("delivery_date",), errors, required=("delivery_date",)
         )
         day = d["delivery_date"]
-        if day and day < contract.start_date:
-            errors.append(
-                FieldError(
-                    "delivery_date",
-                    "Fecha de entrega: es anterior al inicio del contrato "
-                    f"({contract.start_date.isoformat()}); corrija la fecha.",
-                )
-            )
-        if day and contract.end_date and day > contract.end_date:
-            errors.append(
-                FieldError(
-                    "delivery_date",
-                    f"Fecha de entrega: es posterior al fin del contrato ({contract.end_date.isoformat()}); "
-                    "corrija la fecha.",
-                )
-            )
-        if day and enr is not None and enr.contract_id == contract.id:
-            if day < enr.entry_date:
-                errors.append(
-                    FieldError(
-                        "delivery_date",
-                        f"Fecha de entrega: es anterior al ingreso del participante ({enr.entry_date.isoformat()}); "
-                        "corrija la fecha.",
-                    )
-                )
-            if enr.exit_date and day > enr.exit_date:
-                errors.append(
-                    FieldError(
-                        "delivery_date",
-                        f"Fecha de entrega: es posterior a la salida del participante ({enr.exit_date.isoformat()}); "
-                        "corrija la fecha.",
-                    )
-                )
+        ours = enr is not None and enr.contract_id == contract.id
+        if day:
+            stay = (enr.entry_date, enr.exit_date) if ours else (None, None)
+            errors += V.delivery_date_errors(day, contract.start_date, contract.end_date, *stay)
+        if day and ours:
             same = s.scalar(
                 select(ServiceDelivery.id).where(
                     ServiceDelivery.enrolment_id == enr.id,
@@ -658,8 +630,8 @@ def add_service_delivery(
                 errors.append(
                     FieldError(
                         "delivery_date",
-                        f"Fecha de entrega: esta entrega ya está registrada (registro #{same}, mismo servicio y "
-                        "fecha); no la registre dos veces.",
+                        f"Fecha de entrega: esta entrega ya está registrada (registro #{same}, mismo "
+                        "servicio y fecha); no la registre dos veces.",
                     )
                 )
         _raise_if(errors)
@@ -1140,6 +1112,21 @@ def find_enrolments(
     viewer: Viewer, search: str = "", territory=None, limit: int = 100, url: str | None = None
 ) -> list[dict]:
     """Active enrolments the viewer may move: by household code, OPR name/NIT or id."""
+    stmt = _participants(search, limit, Enrolment.current_stage, Enrolment.version).where(
+        _edit_territory_clause(viewer, Enrolment.municipality_code)
+    )
+    if territory is not None:
+        stmt = stmt.where(
+            territory.territory_clause(Enrolment.municipality_code), territory.route_clause(Enrolment.route)
+        )
+    return _rows(stmt, url)
+
+
+def _participants(search: str, limit: int, *extra):
+    """Enrolments as the forms list them — id, household code or OPR name (no personal data),
+    route, status, municipality, plus ``extra`` columns — narrowed to a search: part of a
+    household code or OPR name, the start of an OPR NIT, or the enrolment id (``#12``/``12``).
+    The caller adds the scope clause."""
     stmt = (
         select(
             Enrolment.id,
@@ -1147,29 +1134,17 @@ def find_enrolments(
             Household.code.label("household"),
             Opr.name.label("opr"),
             Enrolment.route,
-            Enrolment.current_stage,
             Enrolment.status,
             Enrolment.municipality_code,
             Municipality.name.label("municipality"),
-            Enrolment.version,
+            *extra,
         )
         .outerjoin(Household, Household.id == Enrolment.household_id)
         .outerjoin(Opr, Opr.id == Enrolment.opr_id)
         .join(Municipality, Municipality.code == Enrolment.municipality_code)
-        .where(_edit_territory_clause(viewer, Enrolment.municipality_code))
         .order_by(Enrolment.id)
         .limit(limit)
     )
-    if territory is not None:
-        stmt = stmt.where(
-            territory.territory_clause(Enrolment.municipality_code), territory.route_clause(Enrolment.route)
-        )
-    return _rows(_participant_search(stmt, search), url)
-
-
-def _participant_search(stmt, search: str):
-    """Narrow an enrolment select (joined to Household and Opr) to a search: part of a
-    household code or OPR name, the start of an OPR NIT, or the enrolment id (``#12``/``12``)."""
     text = (search or "").strip()
     if not text:
         return stmt
@@ -1337,26 +1312,11 @@ def contract_enrolments(
     by household code, OPR name or enrolment id. No personal data: the household is
     named by its code only."""
     stmt = (
-        select(
-            Enrolment.id,
-            Enrolment.participant_kind,
-            Household.code.label("household"),
-            Opr.name.label("opr"),
-            Enrolment.route,
-            Enrolment.status,
-            Enrolment.entry_date,
-            Enrolment.municipality_code,
-            Municipality.name.label("municipality"),
-        )
+        _participants(search, limit, Enrolment.entry_date)
         .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
-        .outerjoin(Household, Household.id == Enrolment.household_id)
-        .outerjoin(Opr, Opr.id == Enrolment.opr_id)
-        .join(Municipality, Municipality.code == Enrolment.municipality_code)
         .where(Enrolment.contract_id == contract_id, _edit_contract_clause(viewer))
-        .order_by(Enrolment.id)
-        .limit(limit)
     )
-    return _rows(_participant_search(stmt, search), url)
+    return _rows(stmt, url)
 
 
 def enrolment_deliveries(

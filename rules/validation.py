@@ -553,3 +553,20 @@ def validate_user(data: dict) -> list[FieldError]:
 
 def messages(errors: list[FieldError]) -> list[str]:
     return [e.message for e in errors]
+
+
+def delivery_date_errors(day: dt.date, contract_start: dt.date, contract_end: dt.date | None,
+                         entry: dt.date | None = None, exit_: dt.date | None = None) -> list[FieldError]:
+    """A service delivery falls within its contract and within the participant's stay
+    (entry to exit, when known)."""
+    bounds = [
+        (day < contract_start, "anterior al inicio del contrato", contract_start),
+        (contract_end is not None and day > contract_end, "posterior al fin del contrato", contract_end),
+        (entry is not None and day < entry, "anterior al ingreso del participante", entry),
+        (exit_ is not None and day > exit_, "posterior a la salida del participante", exit_),
+    ]
+    return [
+        FieldError("delivery_date", f"Fecha de entrega: es {what} ({when.isoformat()}); corrija la fecha.")
+        for broken, what, when in bounds
+        if broken
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rules import validation as V
 from rules.validation import (
     FieldError,
     validate_alert,
@@ -253,3 +254,18 @@ def test_nit_and_users():
         in by_field(validate_user({"username": "com", "role": "comite_regional"}))["regional_office_id"]
     )
     assert "operadora" in by_field(validate_user({"username": "ope", "role": "operador"}))["operator_id"]
+
+
+def test_delivery_date_within_contract_and_stay():
+    start, end = dt.date(2024, 1, 1), dt.date(2026, 12, 31)
+    assert V.delivery_date_errors(dt.date(2025, 3, 5), start, end, dt.date(2025, 2, 1), None) == []
+    assert V.delivery_date_errors(dt.date(2025, 3, 5), start, None) == []  # open-ended contract, stay unknown
+    msgs = [e.message for e in V.delivery_date_errors(dt.date(2023, 12, 31), start, end, dt.date(2024, 2, 1))]
+    assert msgs == [
+        "Fecha de entrega: es anterior al inicio del contrato (2024-01-01); corrija la fecha.",
+        "Fecha de entrega: es anterior al ingreso del participante (2024-02-01); corrija la fecha.",
+    ]
+    late = V.delivery_date_errors(dt.date(2027, 1, 2), start, end, None, dt.date(2026, 6, 30))
+    assert [e.field for e in late] == ["delivery_date", "delivery_date"]
+    assert "posterior al fin del contrato (2026-12-31)" in late[0].message
+    assert "posterior a la salida del participante (2026-06-30)" in late[1].message
