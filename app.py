@@ -9,36 +9,17 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from components.context import PageContext, set_page_context
-from components.filters import render_global_filters
-from components.login import current_viewer, login_page, logout
-from data_access import versions
-from data_access.db import database_url
+from components.core.context import PageContext, set_page_context
+from components.core.filters import render_global_filters
+from components.core.login import current_viewer, login_page, logout
+from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
+from data_access.core import versions
+from data_access.core.db import database_url
+from data_access.core.scope import localised
 from data_access.migrate import is_up_to_date
-from data_access.scope import localised
-from rules.catalog import ROLES
-from rules.i18n import LANGS, t
+from rules.core.i18n import LANGS, t
 
 st.set_page_config(page_title="Tablero Generación de Ingresos — MADR", page_icon="🌱", layout="wide")
-
-ALL = frozenset(ROLES)
-# (file, title key, icon, url path, roles allowed). A url path must never equal its file's
-# stem: with a pages/ folder Streamlit also registers each file under its stem (multipage v1)
-# until st.navigation runs, and a matching path would run the file without this gate.
-PAGES = [
-    ("pages/overview.py", "nav.overview", ":material/dashboard:", "resumen", ALL),
-    ("pages/map.py", "nav.map", ":material/map:", "mapa", ALL),
-    ("pages/routes.py", "nav.routes", ":material/conversion_path:", "rutas", ALL),
-    ("pages/alliance.py", "nav.alliance", ":material/handshake:", "alianzas", ALL),
-    ("pages/sla.py", "nav.sla", ":material/fact_check:", "ans", ALL),
-    ("pages/edit.py", "nav.edit", ":material/edit_note:", "edicion",
-     frozenset({"analista_pmo", "comite_regional", "operador", "admin"})),
-    ("pages/audit.py", "nav.audit", ":material/verified:", "auditoria", frozenset({"analista_pmo", "admin"})),
-    ("pages/presentation.py", "nav.presentation", ":material/slideshow:", "presentacion",
-     frozenset({"directivo", "analista_pmo", "comite_regional", "admin"})),
-    ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "administracion", frozenset({"admin"})),
-]
-
 
 @st.cache_resource
 def _warm_heavy_imports() -> None:
@@ -63,8 +44,8 @@ def _gate(page_fn) -> None:
     shared link keeps its page and query string until the person gets through.
     """
     st.navigation(
-        [st.Page(page_fn, title=t("app.title", _lang()), url_path=slug, default=(slug == "resumen"))
-         for _, _, _, slug, _ in PAGES],
+        [st.Page(page_fn, title=t("app.title", _lang()), url_path=page.url_path,
+                 default=(page.url_path == DEFAULT_URL_PATH)) for page in PAGES],
         position="hidden",
     ).run()
 
@@ -111,9 +92,9 @@ def main() -> None:
         PageContext(viewer=viewer, filters=filters, url=url, lang=lang, versions=data_versions, labels=labels)
     )
     pages = [
-        st.Page(path, title=t(title, lang), icon=icon, url_path=slug, default=(slug == "resumen"))
-        for path, title, icon, slug, roles in PAGES
-        if viewer.role in roles
+        st.Page(page.path, title=t(page.title_key, lang), icon=page.icon, url_path=page.url_path,
+                default=(page.url_path == DEFAULT_URL_PATH))
+        for page in pages_for(viewer.role)
     ]
     st.navigation(pages).run()
 

@@ -16,7 +16,7 @@ def register(group: click.Group) -> None:
                   help="Carpeta destino (por defecto static/vendor del proyecto).")
     def install_cmd(target: str | None) -> None:
         """Copia Leaflet desde el paquete instalado a static/vendor (idempotente)."""
-        from components.map_assets import AssetError, install
+        from components.map.assets import AssetError, install
 
         try:
             result = install(target)

@@ -17,7 +17,7 @@ def register(group: click.Group) -> None:
     @audit_group.command("verify")
     def verify_cmd() -> None:
         """Recalcula la cadena; código de salida 1 y la primera entrada rota si está alterada."""
-        from data_access.audit import verify
+        from data_access.audit.log import verify
 
         result = verify()
         click.echo(result.message)
@@ -36,7 +36,7 @@ def register(group: click.Group) -> None:
     @as_user_option
     def log_cmd(entity, username, entity_id, since, until, limit, fmt, as_user) -> None:
         """Entradas del registro, más recientes primero (analista PMO y administrador)."""
-        from data_access.audit import AUDIT_ROLES, changed_fields, entries
+        from data_access.audit.log import AUDIT_ROLES, changed_fields, entries
 
         viewer = resolve_viewer(as_user)
         if viewer.role not in AUDIT_ROLES:

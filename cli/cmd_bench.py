@@ -10,19 +10,18 @@ Not a test: it prints figures. Steps:
    real app under ``AppTest`` (OIDC identity of the demo account), time the first load
    with cold caches, then ``--runs`` warm reruns (median), and the SQL time of those runs
    (SQLAlchemy ``before/after_cursor_execute`` listeners on the store's engine);
-3. with ``--browser``: the real app in headless Chromium (``tests/e2e/harness.py``),
+3. with ``--browser``: the real app in headless Chromium (``cli/bench/browser.py``),
    log in, then per page the time from the navigation click to the page rendered;
 4. area benchmarks when present: every ``bench``/``bench_*`` function of a ``bench.py`` or
    ``*_bench.py`` module in geodata/, data_access/, components/, exports/, rules/ (called
    with those of ``url``, ``scale``, ``runs``, ``browser`` it accepts).
 
 The temporary store is dropped afterwards unless ``--keep`` (then its URL is printed).
-Helpers used by the tests too: ``app_pages()``, ``import_boundaries(url)``.
+Helpers used by the tests too: ``list(PAGES)``, ``import_boundaries(url)``.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import importlib
 import inspect
@@ -37,7 +36,8 @@ from pathlib import Path
 
 import click
 
-from data_access.db import PROJECT_ROOT, get_engine, normalise_url
+from components.core.navigation import PAGES, PageSpec
+from data_access.core.db import PROJECT_ROOT, get_engine, normalise_url
 
 APP_PATH = PROJECT_ROOT / "app.py"
 DEFAULT_PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -48,34 +48,6 @@ AREA_BENCH_PACKAGES = ("geodata", "data_access", "components", "exports", "rules
 # --------------------------------------------------------------------------- app pages
 
 
-@dataclass(frozen=True)
-class PageSpec:
-    path: str  # "pages/overview.py"
-    title_key: str  # "nav.overview"
-    icon: str
-    url_path: str  # "resumen"
-    roles: frozenset
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).stem
-
-
-def app_pages(app_path: Path = APP_PATH) -> list[PageSpec]:
-    """``app.PAGES`` without running the app: the assignments of ``ALL`` and ``PAGES`` in
-    app.py evaluated with the role catalogue (importing app.py would run the app)."""
-    from rules.catalog import NATIONAL_ROLES, ROLES
-
-    tree = ast.parse(app_path.read_text(encoding="utf-8"))
-    wanted = [
-        node for node in tree.body
-        if isinstance(node, (ast.Assign, ast.AnnAssign))
-        and any(isinstance(t, ast.Name) and t.id in ("ALL", "PAGES")
-                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))
-    ]
-    namespace: dict = {"ROLES": ROLES, "NATIONAL_ROLES": NATIONAL_ROLES, "frozenset": frozenset, "set": set}
-    exec(compile(ast.Module(body=wanted, type_ignores=[]), str(app_path), "exec"), namespace)  # noqa: S102
-    return [PageSpec(p, k, i, u, frozenset(r)) for p, k, i, u, r in namespace["PAGES"]]
 
 
 # ------------------------------------------------------------------- store and geodata
@@ -103,7 +75,7 @@ def temporary_store(kind: str) -> Iterator[tuple[str, Callable[[], None]]]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     if kind == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="tablero-bench-"))
@@ -273,9 +245,9 @@ def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
     try:
-        from tests.e2e import harness as h
+        from cli.bench import browser as h
     except ImportError as exc:  # installed without the source tree / without playwright
-        raise click.ClickException(f"--browser necesita tests/e2e/harness.py y playwright: {exc}") from exc
+        raise click.ClickException(f"--browser necesita cli/bench/browser.py y playwright: {exc}") from exc
 
     pw_by_user = {a["username"]: a["password"] for a in accounts}
     by_page = {p.name: p for p in pages}
@@ -292,7 +264,7 @@ def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings
                     here = _current_path(w.page)
                     target = next((lk for lk in links if lk["path"] == "/" + page.url_path), None)
                     if target is None:  # the default page, linked as "/"
-                        from rules.i18n import t as tr
+                        from rules.core.i18n import t as tr
 
                         target = next((lk for lk in links if lk["title"] == tr(page.title_key, "es")), None)
                     if target is None:
@@ -318,7 +290,7 @@ def _area_bench_functions() -> list[tuple[str, Callable]]:
     import pkgutil
     import sys
 
-    if str(PROJECT_ROOT) not in sys.path:  # area benches may drive Chromium via tests/e2e/harness.py
+    if str(PROJECT_ROOT) not in sys.path:  # area benches may drive Chromium via cli/bench/browser.py
         sys.path.insert(0, str(PROJECT_ROOT))
     found: list[tuple[str, Callable]] = []
     seen: set[int] = set()
@@ -434,10 +406,9 @@ def register(group: click.Group) -> None:
                   timeout: float) -> None:
         """Siembra un almacén TEMPORAL y mide cada página (AppTest, SQL y, con --browser, Chromium)."""
         import streamlit.logger
+        from streamlit import config as st_config
 
         from data_access.demo import seed as demo_seed
-
-        from streamlit import config as st_config
 
         # AppTest's bare-mode warnings are noise here (the config option survives AppTest runs)
         st_config.set_option("logger.level", "error")
@@ -446,7 +417,7 @@ def register(group: click.Group) -> None:
         from data_access.demo import REFERENCE_DATE
 
         os.environ.setdefault("TABLERO_TODAY", REFERENCE_DATE.isoformat())
-        pages = app_pages()
+        pages = list(PAGES)
         click.echo(f"tablero bench — escala {scale}, semilla {seed_value}, almacén {store}, {runs} reejecuciones")
         with temporary_store(store) as (url, keep_store):
             t0 = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from data_access.db import database_url
+from data_access.core.db import database_url
 
 
 def register(group: click.Group) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from data_access.db import PROJECT_ROOT, database_url
+from data_access.core.db import PROJECT_ROOT, database_url
 
 ACCOUNTS_FILE = PROJECT_ROOT / "data" / "demo_accounts.txt"
 

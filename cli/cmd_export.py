@@ -32,10 +32,10 @@ def register(group: click.Group) -> None:
     @as_user_option
     def pack_cmd(views, fmt, out, as_of, since, office, department, municipality, route, lang, as_user) -> None:
         """Construye el paquete para comité: una diapositiva por vista, con el alcance del usuario."""
-        from data_access.filters import GlobalFilters
+        from data_access.core.filters import GlobalFilters
         from exports.content import parse_views
         from exports.pack import build_pack
-        from rules.clock import last_quarter_end
+        from rules.core.clock import last_quarter_end
 
         chosen = parse_views(views, default=())
         if not chosen:

@@ -73,7 +73,7 @@ def register(group: click.Group) -> None:
     @geodata.command("status")
     def status_cmd() -> None:
         """Conjunto de límites activo."""
-        from data_access.territory import boundary_status
+        from data_access.map.queries import boundary_status
 
         info = boundary_status()
         if info is None:

@@ -1,7 +1,7 @@
 """``tablero import tracking-matrix FILE.xlsx [--dry-run] [--as-user USER]`` and
 ``tablero import template OUT.xlsx``: the «Matriz de seguimiento a OPRs».
 
-The same code as the upload form of the alliance page (``data_access.tracking_matrix``):
+The same code as the upload form of the alliance page (``data_access.alliance.tracking_matrix``):
 the whole workbook is validated first and any problem rejects it (exit code 1, every
 problem listed by sheet, row and column); a valid file is applied in one transaction.
 Without ``--as-user`` the command writes as the system account ``cli`` (admin).
@@ -31,7 +31,7 @@ def register(group: click.Group) -> None:
         """Importa la matriz de seguimiento a OPRs (.xlsx): todo o nada."""
         from sqlalchemy.exc import OperationalError, ProgrammingError
 
-        from data_access import tracking_matrix as tm
+        from data_access.alliance import tracking_matrix as tm
 
         if not file.exists():
             raise click.ClickException(f"No existe el archivo «{file}»: revise la ruta.")
@@ -52,7 +52,7 @@ def register(group: click.Group) -> None:
     @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
     def template(out: Path) -> None:
         """Escribe la plantilla vacía de la matriz de seguimiento (.xlsx)."""
-        from data_access import tracking_matrix as tm
+        from data_access.alliance import tracking_matrix as tm
 
         out.write_bytes(tm.template_bytes())
         click.echo(f"Plantilla escrita en {out}.")

@@ -1,6 +1,6 @@
 """``tablero indicator alliance``: the seed-004 alliance indicator from the shell.
 
-Same rule, scope and SQL as the page (``data_access.alliance``). ``--format csv`` prints
+Same rule, scope and SQL as the page (``data_access.alliance.queries``). ``--format csv`` prints
 exactly ``group,numerator,denominator,percent,pending``: one row per group of ``--by``
 (office/department/municipality codes, ventana number, value chain name, PSDE code)
 and the row ``total`` for the whole visible scope; ``percent`` has one decimal and is
@@ -26,8 +26,8 @@ def _percent(value: float | None) -> str:
 
 def alliance_rows(viewer, as_of: dt.date, by: str | None, url: str | None = None) -> list[dict]:
     """Rows of the indicator: groups of ``by`` (sorted by group) then the ``total`` row."""
-    from data_access import alliance as al
-    from data_access.filters import GlobalFilters
+    from data_access.alliance import queries as al
+    from data_access.core.filters import GlobalFilters
 
     filters = GlobalFilters(cutoff=as_of)
     groups = al.by_dimension(viewer, filters, by, url=url) if by else []

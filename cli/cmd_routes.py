@@ -1,5 +1,5 @@
 """``tablero routes funnel|participants|sankey|services|cohorts``: the routes page from the
-shell, with the same SQL (``data_access.funnels``) and the same scope (``--as-user``).
+shell, with the same SQL (``data_access.routes.funnels``) and the same scope (``--as-user``).
 
 Examples::
 
@@ -14,7 +14,7 @@ import datetime as dt
 
 import click
 
-from .common import as_user_option, emit_rows, resolve_viewer
+from cli.common import as_user_option, emit_rows, resolve_viewer
 
 FUNNEL_COLUMNS = [
     "route", "stage", "order", "optional", "count", "pct_entrants", "conversion", "base_stage",
@@ -50,10 +50,10 @@ def _cohort_options(f):
 
 def _context(kwargs: dict):
     """(viewer, global filters, cohort) from the command's options; Spanish errors."""
-    from data_access.filters import GlobalFilters
-    from data_access.funnels import saved_cohorts
-    from rules.clock import last_quarter_end
-    from rules.funnels import Cohort
+    from data_access.core.filters import GlobalFilters
+    from data_access.routes.funnels import saved_cohorts
+    from rules.core.clock import last_quarter_end
+    from rules.routes.funnels import Cohort
 
     viewer = resolve_viewer(kwargs.pop("as_user"))
     cutoff_text = kwargs.pop("cutoff")
@@ -94,7 +94,7 @@ def register(group: click.Group) -> None:
     def funnel_cmd(fmt: str, **kwargs) -> None:
         """Embudo de la cohorte por ruta: alcanzaron cada etapa, % de ingreso, conversión,
         pérdidas por motivo y mediana de días desde la etapa previa."""
-        from data_access.funnels import funnel
+        from data_access.routes.funnels import funnel
 
         viewer, filters, cohort = _context(kwargs)
         rows = [
@@ -106,7 +106,7 @@ def register(group: click.Group) -> None:
 
     @routes.command("participants")
     @_cohort_options
-    @click.option("--stage", required=True, help="Etapa (código de rules.routes), p. ej. formulacion.")
+    @click.option("--stage", required=True, help="Etapa (código de rules.routes.model), p. ej. formulacion.")
     @click.option("--which", type=click.Choice(["reached", "active", "lost"]), default="reached", show_default=True,
                   help="reached: alcanzaron la etapa; active: siguen en ella; lost: salieron después de ella.")
     @click.option("--reason", default=None, help="Con --which lost: no_viable, requisitos_no_cumplidos o abandono.")
@@ -117,7 +117,7 @@ def register(group: click.Group) -> None:
     def participants_cmd(stage: str, which: str, reason: str | None, page: int, page_size: int, all_rows: bool,
                          fmt: str, **kwargs) -> None:
         """Participantes detrás de una etapa (códigos; nombre y documento solo para analista PMO y admin)."""
-        from data_access.funnels import participants
+        from data_access.routes.funnels import participants
 
         viewer, filters, cohort = _context(kwargs)
         route = cohort.route
@@ -140,7 +140,7 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
     def sankey_cmd(fmt: str, **kwargs) -> None:
         """Flujos entre mecanismo de ingreso, rutas y salida (graduado, autogestionada, salió, en curso)."""
-        from data_access.funnels import sankey
+        from data_access.routes.funnels import sankey
 
         viewer, filters, cohort = _context(kwargs)
         s = sankey(viewer, filters, cohort)
@@ -156,7 +156,7 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
     def services_cmd(fmt: str, **kwargs) -> None:
         """Cobertura de cada servicio entre quienes llegaron a «servicios activados»."""
-        from data_access.funnels import service_coverage
+        from data_access.routes.funnels import service_coverage
 
         viewer, filters, cohort = _context(kwargs)
         rows = [{k: _round(v) for k, v in r.items()} for r in service_coverage(viewer, filters, cohort)]
@@ -169,7 +169,7 @@ def register(group: click.Group) -> None:
         """Cohortes guardadas del usuario (--as-user)."""
         import json
 
-        from data_access.funnels import saved_cohorts
+        from data_access.routes.funnels import saved_cohorts
 
         viewer = resolve_viewer(as_user)
         rows = [{"name": n, "filters": json.dumps(c.to_dict(), ensure_ascii=False)} for n, c in saved_cohorts(viewer)]

@@ -40,10 +40,10 @@ def register(group: click.Group) -> None:
         """Cada ANS de cada contrato visible frente a su meta, con estado y evidencia."""
         import datetime as dt
 
-        from data_access import sla as S
-        from data_access.filters import GlobalFilters
-        from rules import sla as R
-        from rules.clock import today
+        from data_access.core.filters import GlobalFilters
+        from data_access.sla import queries as S
+        from rules.core.clock import today
+        from rules.sla import scoring as R
 
         try:
             q = R.parse_quarter(quarter)
@@ -93,8 +93,8 @@ def register(group: click.Group) -> None:
     @as_user_option
     def definitions(route, fmt, as_user) -> None:
         """Cada ANS en lenguaje sencillo: meta, sentido, tolerancia, peso y cómo se calcula."""
-        from data_access import sla as S
-        from rules import sla as R
+        from data_access.sla import queries as S
+        from rules.sla import scoring as R
 
         viewer = resolve_viewer(as_user)
         rows = [

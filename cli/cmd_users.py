@@ -108,7 +108,7 @@ def register(group: click.Group) -> None:
     @click.option("--generate", is_flag=True, help="Genera una contraseña y la imprime una vez.")
     def set_password_cmd(username, password, generate) -> None:
         """Cambia la contraseña local de una cuenta (queda en la auditoría)."""
-        from data_access.auth import new_password
+        from data_access.core.auth import new_password
         from data_access.edits import EditError, set_password
 
         if generate:

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from data_access.scope import NOBODY, Viewer
+from data_access.core.scope import NOBODY, Viewer
 
 
 def as_user_option(f):
@@ -23,7 +23,7 @@ def as_user_option(f):
 
 def resolve_viewer(as_user: str | None) -> Viewer:
     """``--as-user`` → that account's Viewer (default-deny if unknown); none → national."""
-    from data_access.auth import viewer_for_username
+    from data_access.core.auth import viewer_for_username
 
     if as_user is None:
         return Viewer(username="cli", role="admin", scope_label="Nacional")

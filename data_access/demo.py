@@ -12,7 +12,7 @@ transaction on SQLite and psycopg 3 ``COPY ... FROM STDIN`` on PostgreSQL.
 
 Conventions the generated rows follow (and the tests check):
 
-* stage histories satisfy ``rules.routes.validate_history``;
+* stage histories satisfy ``rules.routes.model.validate_history``;
 * ``enrolment.current_stage`` is the stage of the last event, ``furthest_stage_order``
   the route order (1-based) of the furthest stage reached *other than* ``salida``
   (salida is the exit marker, not progress), ``status`` is ``activo`` without a salida,
@@ -30,8 +30,9 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import Engine, func, select
 
-from rules import routes as R
-from rules.catalog import (
+from data_access.core.db import get_engine, is_sqlite
+from data_access.core.models import Base
+from rules.core.catalog import (
     ALERT_CATEGORIES,
     BASIC_ROUTE_SERVICES,
     ETHNICITIES,
@@ -39,10 +40,8 @@ from rules.catalog import (
     SERVICE_TYPES,
     services_for_route,
 )
-from rules.nit import DIAN_WEIGHTS
-
-from .db import get_engine, is_sqlite
-from .models import Base
+from rules.core.nit import DIAN_WEIGHTS
+from rules.routes import model as R
 
 REFERENCE_DATE = dt.date(2026, 11, 23)  # "today" of the demo programme: fixed, for determinism
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -152,7 +151,7 @@ def _year_of(days: np.ndarray) -> np.ndarray:
 
 
 def _vector_dv(bases: np.ndarray) -> np.ndarray:
-    """DIAN check digit of many 9-digit bases at once (see ``rules.nit``)."""
+    """DIAN check digit of many 9-digit bases at once (see ``rules.core.nit``)."""
     total = np.zeros(len(bases), dtype=np.int64)
     rest = bases.astype(np.int64).copy()
     for w in DIAN_WEIGHTS[:9]:
@@ -520,7 +519,7 @@ class RouteParams:
     plan_days: float  # median days servicios_activados → plan_completado
 
 
-# Stage indices in rules.routes.STAGES.
+# Stage indices in rules.routes.model.STAGES.
 (I_ING, I_CAP, I_FOR, I_FML, I_VIA, I_SOL, I_REQ, I_SRV, I_PLN, I_SAL) = range(10)
 assert (
     R.STAGES[I_VIA] == R.EVAL_VIABILIDAD and R.STAGES[I_REQ] == R.REQUISITOS and R.STAGES[I_SAL] == R.SALIDA
@@ -2210,7 +2209,7 @@ def demo_passwords(seed: int) -> dict[str, str]:
 
 
 def _create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], seed: int) -> list[dict]:
-    from .auth import create_user
+    from data_access.core.auth import create_user
 
     office_by_code = dict(zip(ref.office_codes, ref.office_ids.tolist()))
     ops = tables["operator"]
@@ -2253,9 +2252,9 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     Refuses a store that already holds programme rows unless ``replace`` (which deletes
     them first). Prints nothing: the CLI and the benchmarks format the result.
     """
-    from .db import session_scope
-    from .migrate import upgrade
-    from .versions import TOPICS, bump
+    from data_access.core.db import session_scope
+    from data_access.core.versions import TOPICS, bump
+    from data_access.migrate import upgrade
 
     if scale not in SCALES:
         raise ValueError(f"Escala «{scale}» desconocida: use {', '.join(SCALES)}.")

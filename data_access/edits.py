@@ -13,7 +13,7 @@ the ``version`` the person opened. Order of checks, inside one write transaction
    ``UPDATE ... WHERE id = :id AND version = :opened`` (rowcount checked). A row that
    changed since it was opened → ``StaleEdit`` listing what the other person changed
    (field: theirs vs yours); nothing is overwritten.
-3. **Validation** with the pure rules of ``rules.validation`` → ``ValidationFailed``.
+3. **Validation** with the pure rules of ``rules.edit.validation`` → ``ValidationFailed``.
 4. Write, ``audit.record`` (same transaction), ``versions.bump`` of the affected topics.
 
 Any exception rolls the whole transaction back: nothing is written.
@@ -29,15 +29,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from rules import validation as V
-from rules.catalog import ROLES, SERVICE_TYPES, services_for_route
-from rules.clock import today
-from rules.routes import COMPLETED_EXITS, SALIDA, allowed_next, route_model
-from rules.validation import FieldError
-
-from . import audit, versions
-from .db import get_engine, session_scope
-from .models import (
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.db import get_engine, session_scope
+from data_access.core.models import (
     AllianceEvidence,
     AppUser,
     AuditLog,
@@ -58,7 +53,12 @@ from .models import (
     Targeting,
     TerritorialAlert,
 )
-from .scope import Viewer, municipality_clause
+from data_access.core.scope import Viewer, municipality_clause
+from rules.core.catalog import ROLES, SERVICE_TYPES, services_for_route
+from rules.core.clock import today
+from rules.edit import validation as V
+from rules.edit.validation import FieldError
+from rules.routes.model import COMPLETED_EXITS, SALIDA, allowed_next, route_model
 
 EDIT_ALL = frozenset({"analista_pmo", "admin"})
 
@@ -715,7 +715,7 @@ def report_sla(
                 )
             )
         if not errors:
-            from rules.formatting import quarter_end
+            from rules.core.formatting import quarter_end
 
             if quarter_end(quarter) < contract.start_date or (
                 contract.end_date and quarter_end(quarter) > contract.end_date + dt.timedelta(days=92)
@@ -919,7 +919,7 @@ def _user_dict(user: AppUser) -> dict:
 def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResult:
     """Create an account with role and scope (admin). ``extra['password']`` is set when
     a password was generated (no password given and ``generate_password`` true)."""
-    from .auth import hash_password, new_password
+    from data_access.core.auth import hash_password, new_password
 
     _require_admin(viewer, "crear usuarios")
     clean = {
@@ -975,7 +975,7 @@ def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResul
 
 
 def set_password(viewer: Viewer, username: str, password: str, url: str | None = None) -> EditResult:
-    from .auth import hash_password
+    from data_access.core.auth import hash_password
 
     _require_admin(viewer, "cambiar contraseñas")
     _raise_if(
@@ -1285,7 +1285,7 @@ def _provided_services(conn, contract_id: int, route: str) -> set[str]:
 def contract_services(viewer: Viewer, contract_id: int, url: str | None = None) -> list[dict]:
     """Service types a contract provides (code, name), in catalogue order: those listed in
     ``contract_service``, or every service of its route when none is listed (básica four,
-    the other routes all eight; ``rules.catalog.services_for_route``). Empty when the
+    the other routes all eight; ``rules.core.catalog.services_for_route``). Empty when the
     viewer may not register deliveries for the contract."""
     with get_engine(url).connect() as conn:
         route = conn.scalar(

@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from .db import get_engine
+from data_access.core.db import get_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

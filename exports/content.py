@@ -1,7 +1,7 @@
 """The committee views as data: one ``SlideData`` per view (title, key figures, chart,
 table, definition, data source), built from scoped data_access aggregates.
 
-The same builders feed the presentation mode (``components.slides``), the executive
+The same builders feed the presentation mode (``components.overview.slides``), the executive
 pack (PPTX/PDF, ``exports.pack``) and the CLI. No Streamlit here.
 
 Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from data_access import overview as ov
-from data_access.filters import GlobalFilters
-from data_access.scope import Viewer
-from rules.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
-from rules.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label, quarter_of
-from rules.i18n import t
-from rules.routes import STAGES
-
-from . import charts
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from data_access.overview import queries as ov
+from exports import charts
+from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
+from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label, quarter_of
+from rules.core.i18n import t
+from rules.routes.model import STAGES
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
 VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
@@ -100,7 +99,7 @@ class ViewContext:
         return entry[1]
 
 
-def sla_frame(vc: "ViewContext"):
+def sla_frame(vc: ViewContext):
     """The ANS scorecard (cut-off quarter and previous), shared by the overview and ANS views."""
     return vc.once("sla_frame", lambda: ov.sla_scorecard(vc.viewer, vc.filters, vc.url))
 
@@ -150,8 +149,8 @@ _SHARED_MAX = 16
 
 def data_key(url: str | None = None) -> tuple:
     """(store, data versions): what a process-level cache entry of committee content depends on."""
-    from data_access.db import database_url
-    from data_access.versions import current
+    from data_access.core.db import database_url
+    from data_access.core.versions import current
 
     return url or database_url(), tuple(sorted(current(url).items()))
 
@@ -278,9 +277,9 @@ def build_overview(vc: ViewContext) -> SlideData:
 
 
 def _map_households(vc: ViewContext) -> dict[str, int] | None:
-    """Households per municipality from the map page's metric (``data_access.territory``)."""
+    """Households per municipality from the map page's metric (``data_access.map.queries``)."""
     try:
-        from data_access import territory as tmod  # the map engineer's module
+        from data_access.map import queries as tmod
     except ImportError:
         return None
     if not hasattr(tmod, "map_values"):
@@ -340,11 +339,11 @@ def build_map(vc: ViewContext) -> SlideData:
 
 
 def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
-    """(route, stage code, count) rows: the counts of ``data_access.funnels.funnel`` (same
+    """(route, stage code, count) rows: the counts of ``data_access.routes.funnels.funnel`` (same
     definition, cross-checked by the tests) from one index-only query — the slide needs
     no medians nor losses, and the pack must stay within its time budget."""
     rows = ov.funnel_counts(vc.viewer, vc.filters, url=vc.url)
-    return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview"
+    return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview.queries"
 
 
 def build_funnels(vc: ViewContext) -> SlideData:
@@ -376,9 +375,9 @@ def build_funnels(vc: ViewContext) -> SlideData:
 
 
 def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
-    """(average compliance, per operator rows): ``data_access.sla`` when present."""
+    """(average compliance, per operator rows): ``data_access.sla.queries`` when present."""
     try:
-        from data_access import sla as smod  # the ANS engineer's module
+        from data_access.sla import queries as smod
     except ImportError:
         smod = None
     frame = sla_frame(vc) if smod is not None and hasattr(smod, "score_table") else None
@@ -428,9 +427,9 @@ def build_sla(vc: ViewContext) -> SlideData:
 
 
 def _alliance_rows(vc: ViewContext) -> tuple[dict, list[dict]]:
-    """(total, per ventana) as dicts numerator/denominator/pct: ``data_access.alliance`` when present."""
+    """(total, per ventana) as dicts numerator/denominator/pct: ``data_access.alliance.queries`` when present."""
     try:
-        from data_access import alliance as amod  # the alliance engineer's module
+        from data_access.alliance import queries as amod
     except ImportError:
         amod = None
     if amod is not None and hasattr(amod, "indicator") and hasattr(amod, "by_dimension"):
@@ -489,7 +488,7 @@ def build_alliance(vc: ViewContext) -> SlideData:
 
 
 def build_alerts(vc: ViewContext) -> SlideData:
-    from data_access.overview import alerts_by_category
+    from data_access.overview.queries import alerts_by_category
 
     lang = vc.lang
     rows = alerts_by_category(vc.viewer, vc.filters, url=vc.url)

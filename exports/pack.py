@@ -14,14 +14,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from data_access.filters import GlobalFilters
-from data_access.scope import Viewer
-from rules.clock import today
-from rules.formatting import fmt_date
-from rules.i18n import t
-
-from . import charts
-from .content import SlideData, build_views, data_key, make_context, parse_views, shared_context
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from exports import charts
+from exports.content import SlideData, build_views, data_key, make_context, parse_views, shared_context
+from rules.core.clock import today
+from rules.core.formatting import fmt_date
+from rules.core.i18n import t
 
 FORMATS = ("pptx", "pdf")
 MIME = {
@@ -69,7 +68,7 @@ _CACHE_MAX = 16
 
 def forget() -> None:
     """Drop this process's packs and shared view contexts (benchmarks' cold starts, tests)."""
-    from . import content
+    from exports import content
 
     for cache, lock in ((_CACHE, _CACHE_LOCK), (content._SHARED, content._SHARED_LOCK)):
         with lock:
@@ -125,11 +124,11 @@ def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx",
     footer = t("committee.export.footer", lang, date=fmt_date(today(), lang), user=viewer.username or "—")
     labels = {"definition": t("committee.definition", lang), "source": t("committee.source", lang)}
     if fmt == "pptx":
-        from .pptx_writer import write_pptx
+        from exports.pptx_writer import write_pptx
 
         data = write_pptx(slides, images, footer, labels)
     else:
-        from .pdf_writer import write_pdf
+        from exports.pdf_writer import write_pdf
 
         data = write_pdf(slides, images, footer, labels, title=t("committee.export.pack_title", lang))
     timings["write"] = time.perf_counter() - t2

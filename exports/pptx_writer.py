@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from .content import SlideData
+from exports.content import SlideData
 
 INK = RGBColor(0x1B, 0x2A, 0x22)
 MUTED = RGBColor(0x44, 0x55, 0x4C)

@@ -3,5 +3,5 @@
 topology-preserving simplification (``topojson``) and the atomic import into the store.
 
 Entry points: ``geodata.importer.import_boundaries`` (``tablero geodata import``) and
-``geodata.bench.run`` (``tablero bench``).
+``cli.bench.map.run`` (``tablero bench``).
 """

@@ -17,14 +17,20 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select, text, update
 
-from data_access import audit, versions
-from data_access.db import is_sqlite, session_scope
-from data_access.models import BoundarySet, Department, Municipality, MunicipalityBoundary, RegionalOffice
-from data_access.reference import reconciliation_additions, regional_offices
-
-from .readers import BoundarySources, GeodataError, read_sources
-from .topology import build_topology, centroids_and_areas
-from .validate import ImportReport, compare_codes
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.db import is_sqlite, session_scope
+from data_access.core.models import (
+    BoundarySet,
+    Department,
+    Municipality,
+    MunicipalityBoundary,
+    RegionalOffice,
+)
+from data_access.reference.load import reconciliation_additions, regional_offices
+from geodata.readers import BoundarySources, GeodataError, read_sources
+from geodata.topology import build_topology, centroids_and_areas
+from geodata.validate import ImportReport, compare_codes
 
 ENV_VAR = "TABLERO_GEODATA"
 

@@ -6,7 +6,7 @@ overlaps, no gaps) and department borders coincide with municipal ones. The resu
 is quantised and delta-encoded (standard TopoJSON) and must fit ``TOPOLOGY_BUDGET``
 bytes: simplification grows step by step until it does.
 
-The browser decodes it with our own decoder (``components.map_choropleth``);
+The browser decodes it with our own decoder (``components.map.choropleth``);
 ``decode`` below is the same algorithm in Python (tests, department GeoJSON).
 """
 

@@ -1,7 +1,7 @@
 """Validation of boundary codes against the DIVIPOLA catalogue of the store.
 
 All-or-nothing: a single municipal code that is neither in the catalogue nor listed in
-``data_access/reference_data/divipola_additions.csv`` rejects the whole import. Listed
+``data_access/reference/data/divipola_additions.csv`` rejects the whole import. Listed
 additions (official DANE codes the registry package lacks, e.g. 94663 Mapiripana) are
 added to the catalogue by the importer. Catalogue municipalities the file does not
 cover are reported (they stay without a polygon), not fatal.
@@ -62,7 +62,7 @@ class ImportReport:
                 f"ni en divipola_additions.csv: {', '.join(self.unknown_codes[:50])}"
                 + (" …" if len(self.unknown_codes) > 50 else "")
                 + ". Verifique que el archivo sea el MGN oficial del DANE; si un código es oficial y nuevo, "
-                "agréguelo a data_access/reference_data/divipola_additions.csv con su fuente."
+                "agréguelo a data_access/reference/data/divipola_additions.csv con su fuente."
             )
         if self.unknown_departments:
             out.append(

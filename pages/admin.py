@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.admin_mapping import mapping_section
-from components.admin_users import users_section
-from components.context import page_context
-from components.edit_common import show_flash
+from components.admin.mapping import mapping_section
+from components.admin.users import users_section
+from components.core.context import page_context
+from components.edit.common import show_flash
 
 ctx = page_context()
 st.title(ctx.t("nav.admin"))

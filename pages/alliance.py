@@ -1,8 +1,8 @@
 """Indicador de alianzas (seed 004, ficha 1.4.1): % of executed PN whose OPR still works
 under a productive alliance 18 months after its first disbursement. Goal ≥ 80 %.
 
-Thin page: every figure comes from ``data_access.alliance`` (SQL, scoped) through
-``cached_read``; the rule and its parameters come from ``rules.alliance``. A click on a
+Thin page: every figure comes from ``data_access.alliance.queries`` (SQL, scoped) through
+``cached_read``; the rule and its parameters come from ``rules.alliance.indicator``. A click on a
 bar (or the selector under it) drills down; the drill-down lives in the URL (``al_*``).
 """
 
@@ -13,20 +13,15 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from components.alliance_charts import drilldown_bar, pick_bars, series_chart
-from components.alliance_lists import (
-    at_risk_section,
-    import_section,
-    plan_list_section,
-    sales_section,
-)
-from components.cache import cached_read
-from components.context import page_context
-from components.figures import download_table, figure_note, kpi
-from data_access import alliance as al
-from rules import alliance as rule
-from rules.clock import today
-from rules.formatting import fmt_date, fmt_int, fmt_pct, quarter_label, quarter_of
+from components.alliance.charts import drilldown_bar, pick_bars, series_chart
+from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
+from components.core.cache import cached_read
+from components.core.context import page_context
+from components.core.figures import download_table, figure_note, kpi
+from data_access.alliance import queries as al
+from rules.alliance import indicator as rule
+from rules.core.clock import today
+from rules.core.formatting import fmt_date, fmt_int, fmt_pct, quarter_label, quarter_of
 
 TOPICS = ("business_plans", "participants", "reference")
 page_overview = cached_read(*TOPICS)(al.page_overview)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.audit_log import chain_status, log_section
-from components.context import page_context
-from data_access.audit import AUDIT_ROLES
+from components.audit.log import chain_status, log_section
+from components.core.context import page_context
+from data_access.audit.log import AUDIT_ROLES
 
 ctx = page_context()
 st.title(ctx.t("nav.audit"))

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.context import page_context
-from components.edit_alerts import alerts_section
-from components.edit_common import show_flash
-from components.edit_plans import plan_section
-from components.edit_services import services_section
-from components.edit_sla import sla_section
-from components.edit_stage import stage_section
-from components.edit_targeting import targeting_section
+from components.core.context import page_context
+from components.edit.alerts import alerts_section
+from components.edit.common import show_flash
+from components.edit.plans import plan_section
+from components.edit.services import services_section
+from components.edit.sla import sla_section
+from components.edit.stage import stage_section
+from components.edit.targeting import targeting_section
 from data_access.edits import can_edit_anything
 
 ctx = page_context()

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.cache import cached_read
-from components.context import page_context
-from components.figures import download_table, figure_note
-from components.map_choropleth import SCHEMES
-from components.map_profile import render_out_of_scope, render_profile
-from components.map_view import (
+from components.core.cache import cached_read
+from components.core.context import page_context
+from components.core.figures import download_table, figure_note
+from components.map.choropleth import SCHEMES
+from components.map.profile import render_out_of_scope, render_profile
+from components.map.view import (
     SELECTED_KEY,
     boundary_wire,
     cached_catalogue,
@@ -19,7 +19,7 @@ from components.map_view import (
     ensure_assets,
     render_map,
 )
-from data_access import territory
+from data_access.map import queries as territory
 
 ctx = page_context()
 t = ctx.t

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import slides
-from components.context import page_context
-from components.overview_cards import inject_css, render_cards
-from components.overview_pack import pack_buttons
+from components.core.context import page_context
+from components.overview import slides
+from components.overview.cards import inject_css, render_cards
+from components.overview.pack import pack_buttons
 
 ctx = page_context()
 inject_css()

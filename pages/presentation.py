@@ -12,10 +12,10 @@ import time
 
 import streamlit as st
 
-from components import slides
-from components.context import page_context
-from components.overview_cards import inject_css, link_query
-from components.overview_pack import pack_buttons
+from components.core.context import page_context
+from components.overview import slides
+from components.overview.cards import inject_css, link_query
+from components.overview.pack import pack_buttons
 from exports.content import VIEWS, parse_views
 
 TIMERS = (0, 15, 30, 60, 120)

@@ -3,14 +3,25 @@
 Thin: page context → page filters (quarter, service type; route and office are the global
 filters) → cached, scoped reads and view models (``components.sla_*``) → four tabs. Only the
 open tab runs (tabs bound to the ``vista`` query parameter). Scope is applied in SQL by
-``data_access.sla``; nothing here filters for scope.
+``data_access.sla.queries``; nothing here filters for scope.
 """
 
 import streamlit as st
 
-from components import sla_compare, sla_definitions, sla_ranking, sla_scorecard
-from components.context import page_context
-from components.sla_common import operators_in_quarter, page_filters
+from components.core.context import page_context
+from components.sla import (
+    compare as sla_compare,
+)
+from components.sla import (
+    definitions as sla_definitions,
+)
+from components.sla import (
+    ranking as sla_ranking,
+)
+from components.sla import (
+    scorecard as sla_scorecard,
+)
+from components.sla.common import operators_in_quarter, page_filters
 
 ctx = page_context()
 st.title(ctx.t("sla.title"))

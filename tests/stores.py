@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from data_access.db import dispose_engines, get_engine, normalise_url
+from data_access.core.db import dispose_engines, get_engine, normalise_url
 from data_access.migrate import upgrade
 
 PG_ADMIN_URL = normalise_url(

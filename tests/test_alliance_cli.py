@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from cli.main import tablero
-from data_access.auth import create_user
-from data_access.db import get_engine
-from data_access.models import BusinessPlan, Operator
+from data_access.core.auth import create_user
+from data_access.core.db import get_engine
+from data_access.core.models import BusinessPlan, Operator
 from tests.test_alliance_sql import build_dataset, office_id
 
 
@@ -63,9 +63,8 @@ def test_indicator_as_user_scoping_and_formats(empty_store):
 
 
 def test_import_cli_template_dry_run_and_rejection(empty_store, tmp_path):
+    from data_access.core.db import session_scope
     from tests.test_tracking_matrix import good_rows, workbook
-
-    from data_access.db import session_scope
 
     with session_scope(empty_store, write=True) as s:
         s.add_all([Operator(code="PSA", name="PSDE Andino"), Operator(code="PSB", name="PSDE Bolívar")])

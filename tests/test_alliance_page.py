@@ -8,15 +8,15 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from components.alliance_lists import full_at_risk, full_plan_list
-from components.context import PageContext
-from data_access import alliance as al
-from data_access.auth import viewer_for_username
-from data_access.db import get_engine
-from data_access.filters import GlobalFilters
-from data_access.models import Department, Municipality, RegionalOffice
-from rules.clock import last_quarter_end
-from rules.formatting import fmt_int, fmt_pct
+from components.alliance.lists import full_at_risk, full_plan_list
+from components.core.context import PageContext
+from data_access.alliance import queries as al
+from data_access.core.auth import viewer_for_username
+from data_access.core.db import get_engine
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import Department, Municipality, RegionalOffice
+from rules.core.clock import last_quarter_end
+from rules.core.formatting import fmt_int, fmt_pct
 from tests.apptest_utils import all_text, run_app
 
 PAGE = "pages/alliance.py"
@@ -162,8 +162,8 @@ def test_every_alliance_key_has_both_languages():
 
 
 def test_fast_chart_formatters_match_rules_formatting():
-    from components import alliance_charts as C
-    from rules import formatting as F
+    from components.alliance import charts as C
+    from rules.core import formatting as F
 
     for v in (0, 5, 999, 1234, 1234567, 99999999, -4500):
         for lang in ("es", "en"):
@@ -176,7 +176,7 @@ def test_fast_chart_formatters_match_rules_formatting():
 
 
 def test_upload_form_all_or_nothing_then_import(demo_store_rw):
-    from data_access.models import BusinessPlan, Operator
+    from data_access.core.models import BusinessPlan, Operator
     from tests.test_tracking_matrix import workbook
 
     url = demo_store_rw

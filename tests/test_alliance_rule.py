@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-import rules.alliance as ra
-from rules.alliance import (
+import rules.alliance.indicator as ra
+from rules.alliance.indicator import (
     COUNTED,
     FAILED,
     NOT_EXECUTED,

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from data_access import alliance as al
-from data_access.db import get_engine, session_scope
-from data_access.filters import GlobalFilters
-from data_access.models import (
+from data_access.alliance import queries as al
+from data_access.core.db import get_engine, session_scope
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import (
     AllianceEvidence,
     BusinessPlan,
     Municipality,
@@ -19,8 +19,8 @@ from data_access.models import (
     RegionalOffice,
     Sales,
 )
-from data_access.scope import Viewer
-from rules import alliance as rule
+from data_access.core.scope import Viewer
+from rules.alliance import indicator as rule
 
 D = dt.date
 NATIONAL = Viewer("t", "directivo", scope_label="Nacional")
@@ -65,7 +65,7 @@ def office_id(url: str, code: str) -> int:
 
 def build_dataset(url: str, plans: dict = PLANS, sales: bool = True) -> dict[str, int]:
     """Insert OPR, PSDE operators, PN, evidence and sales by hand; returns {code: id}."""
-    from data_access.models import ValueChain
+    from data_access.core.models import ValueChain
 
     ids: dict[str, int] = {}
     with session_scope(url, write=True) as s:

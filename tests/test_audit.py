@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from cli.main import tablero
-from data_access import audit, edits
-from data_access.auth import authenticate
-from data_access.db import get_engine, session_scope
-from data_access.models import AuditLog
+from data_access import edits
+from data_access.audit import log as audit
+from data_access.core.auth import authenticate
+from data_access.core.db import get_engine, session_scope
+from data_access.core.models import AuditLog
 from tests.test_edit_support import MUNI_CAR, build
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from cli.cmd_bench import app_pages
+from components.core.navigation import PAGES as NAV_PAGES
 from tests.stores import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def test_bench_demo_prints_every_page(store_kind):
     table = out[out.index("página"):]
     rows = [line.split() for line in table.splitlines()[2:] if line.strip()]
     measured = {(r[0], r[1]) for r in rows if len(r) > 2}
-    for page in app_pages():
+    for page in NAV_PAGES:
         assert any(p == page.name for p, _ in measured), f"{page.name} missing from:\n{table}"
         if "comite_regional" in page.roles:
             assert (page.name, "comite_regional") in measured, f"{page.name} has no comité row:\n{table}"

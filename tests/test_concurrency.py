@@ -15,9 +15,10 @@ import threading
 
 from sqlalchemy import func, select
 
-from data_access import audit, edits
-from data_access.db import session_scope
-from data_access.models import AuditLog, BusinessPlan, Targeting, TerritorialAlert
+from data_access import edits
+from data_access.audit import log as audit
+from data_access.core.db import session_scope
+from data_access.core.models import AuditLog, BusinessPlan, Targeting, TerritorialAlert
 from tests.test_edit_support import MUNI_CAR, build, get
 
 

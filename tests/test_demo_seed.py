@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from data_access import demo
-from data_access.auth import authenticate
-from data_access.db import get_engine, is_sqlite
-from data_access.models import Base
-from rules import routes as R
-from rules.catalog import ETHNICITIES, ROUTE_ORDER, services_for_route
-from rules.nit import is_valid_nit
+from data_access.core.auth import authenticate
+from data_access.core.db import get_engine, is_sqlite
+from data_access.core.models import Base
+from rules.core.catalog import ETHNICITIES, ROUTE_ORDER, services_for_route
+from rules.core.nit import is_valid_nit
+from rules.routes import model as R
 from tests.conftest import DEMO_SEED
 
 TODAY = demo.REFERENCE_DATE
@@ -267,8 +267,8 @@ def test_business_plans_and_alliance_evidence(demo_store, histories, enrolments)
 
 
 def test_alliance_indicator_lands_near_the_goal(demo_store):
-    """Checked with the programme's own rule (rules.alliance) on the demo PN."""
-    from rules import alliance as rule
+    """Checked with the programme's own rule (rules.alliance.indicator) on the demo PN."""
+    from rules.alliance import indicator as rule
 
     with get_engine(demo_store).connect() as conn:
         plans = conn.execute(select(T["business_plan"])).all()
@@ -377,7 +377,7 @@ def test_refuses_a_non_empty_store_and_replaces_on_request(store_factory):
         demo.seed(url, "demo", DEMO_SEED + 1)
     result = demo.seed(url, "demo", DEMO_SEED + 1, replace=True)
     assert demo.programme_counts(url) == result["counts"]
-    from data_access.versions import current
+    from data_access.core.versions import current
 
     assert all(v > 0 for v in current(url).values())
 
@@ -417,8 +417,8 @@ def test_cli_prints_counts_time_and_accounts(store_factory, monkeypatch, tmp_pat
 
 def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
     """PostgreSQL sequences were moved past the generator's explicit ids."""
-    from data_access.db import session_scope
-    from data_access.models import Operator, StageEvent
+    from data_access.core.db import session_scope
+    from data_access.core.models import Operator, StageEvent
 
     counts = demo.programme_counts(demo_store_rw)
     with session_scope(demo_store_rw, write=True) as s:

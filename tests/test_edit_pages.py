@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text
 
-from components.edit_common import changed_rows
+from components.edit.common import changed_rows
 from data_access import edits
-from data_access.db import get_engine, session_scope
-from data_access.models import AppUser, AuditLog, BusinessPlan, Targeting, TerritorialAlert
+from data_access.core.db import get_engine, session_scope
+from data_access.core.models import AppUser, AuditLog, BusinessPlan, Targeting, TerritorialAlert
 from tests.apptest_utils import all_text, run_app
 from tests.test_edit_support import MUNI_CAR, build, get
 
@@ -193,7 +193,7 @@ def test_stage_transition_widgets(w):
     assert not at.exception
     assert "Etapa «Salida documentada» registrada en la inscripción" in all_text(at)
     with session_scope(w.url) as s:
-        enr = s.get(__import__("data_access.models", fromlist=["Enrolment"]).Enrolment, eid)
+        enr = s.get(__import__("data_access.core.models", fromlist=["Enrolment"]).Enrolment, eid)
         assert (enr.status, enr.exit_outcome, enr.exit_date) == ("salido", "abandono", dt.date(2025, 3, 3))
     assert "no admite más etapas" in all_text(at)
 

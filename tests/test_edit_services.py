@@ -15,9 +15,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from data_access import edits, versions
-from data_access.db import session_scope
-from data_access.models import (
+from data_access import edits
+from data_access.core import versions
+from data_access.core.db import session_scope
+from data_access.core.models import (
     AuditLog,
     ContractService,
     Enrolment,
@@ -26,7 +27,7 @@ from data_access.models import (
     Opr,
     ServiceDelivery,
 )
-from rules.catalog import BASIC_ROUTE_SERVICES, SERVICE_TYPES
+from rules.core.catalog import BASIC_ROUTE_SERVICES, SERVICE_TYPES
 from tests.apptest_utils import all_text, run_app
 from tests.test_edit_support import MUNI_CAR, audit_count, build, last_audit
 
@@ -222,7 +223,7 @@ def test_write_refuses_what_the_form_never_offers(w):
     cases = [
         # operator B's participant (same route) under operator A's contract
         ((w.enr_opr, w.contract_a, "asistencia_tecnica", "2025-04-01"),
-         "Inscripción {}: no es un participante del contrato C-A-INT".format(w.enr_opr)),
+         f"Inscripción {w.enr_opr}: no es un participante del contrato C-A-INT"),
         # a service the contract does not list
         ((w.enr_a_opr, w.contract_a, "financieros", "2025-04-01"),
          "Servicio: «financieros» no es un servicio del contrato C-A-INT"),
@@ -370,6 +371,6 @@ def test_analyst_sees_every_contract(w):
 def _close_pools():
     """Give back this test's store connections (the PostgreSQL server is shared)."""
     yield
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     dispose_engines()

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
-from data_access.auth import create_user
-from data_access.db import session_scope
-from data_access.models import (
+from data_access.core.auth import create_user
+from data_access.core.db import session_scope
+from data_access.core.models import (
     AllianceEvidence,
     AuditLog,
     BusinessPlan,
@@ -30,7 +30,7 @@ from data_access.models import (
     Targeting,
     TerritorialAlert,
 )
-from data_access.scope import Viewer
+from data_access.core.scope import Viewer
 
 MUNI_CAR = "08001"  # Barranquilla, oficina Caribe
 MUNI_PAC = "76001"  # Cali, oficina Pacífico

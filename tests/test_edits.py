@@ -10,10 +10,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from data_access import audit, edits, versions
-from data_access.auth import authenticate
-from data_access.db import session_scope
-from data_access.models import (
+from data_access import edits
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.auth import authenticate
+from data_access.core.db import session_scope
+from data_access.core.models import (
     AllianceEvidence,
     AppUser,
     BusinessPlan,

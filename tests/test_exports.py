@@ -7,19 +7,18 @@ ToUnicode map) — no PDF library is a project dependency.
 
 from __future__ import annotations
 
-import pytest
-
 import io
 import re
 import zlib
 
+import pytest
 from click.testing import CliRunner
 from pptx import Presentation
 
-from data_access.auth import viewer_for_username
-from data_access.filters import GlobalFilters
-from data_access.models import Municipality
-from data_access.db import session_scope
+from data_access.core.auth import viewer_for_username
+from data_access.core.db import session_scope
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import Municipality
 from exports import charts
 from exports.content import VIEWS, parse_views
 from exports.pack import build_pack
@@ -174,7 +173,7 @@ def test_national_pack_pptx_and_pdf(empty_store):
 
 
 def test_pack_reuses_the_views_pages_built_until_the_data_changes(empty_store):
-    from data_access import versions
+    from data_access.core import versions
     from exports.content import build_view, shared_context
 
     seed_small(empty_store)
@@ -270,7 +269,7 @@ def _square_boundaries(url: str) -> None:
     """One square per municipality of the catalogue as the active boundary set."""
     import datetime as dt
 
-    from data_access.models import BoundarySet
+    from data_access.core.models import BoundarySet
     from tests.test_overview import square_topojson
 
     with session_scope(url, write=True) as s:
@@ -308,6 +307,6 @@ def test_regional_pack_on_demo_store(demo_store_rw):
 def _close_pools():
     """Give back this test's store connections (the PostgreSQL server is shared)."""
     yield
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     dispose_engines()

@@ -1,8 +1,16 @@
 import datetime as dt
 
-from rules.clock import last_quarter_end
-from rules.formatting import fmt_date, fmt_int, fmt_money, fmt_pct, quarter_end, quarter_label, quarter_of
-from rules.i18n import catalogue, missing_translations, t
+from rules.core.clock import last_quarter_end
+from rules.core.formatting import (
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_pct,
+    quarter_end,
+    quarter_label,
+    quarter_of,
+)
+from rules.core.i18n import catalogue, missing_translations, t
 
 
 def test_es_co_formats():

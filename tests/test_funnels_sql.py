@@ -7,16 +7,16 @@ import datetime as dt
 
 import pytest
 
-from data_access import audit
-from data_access import funnels as F
-from data_access.db import session_scope
-from data_access.filters import GlobalFilters
-from data_access.models import Enrolment, Household, Operator, Opr, ServiceDelivery, StageEvent
-from data_access.scope import NOBODY, Viewer
-from rules import routes as R
-from rules.catalog import BASIC_ROUTE_SERVICES
-from rules.formatting import quarter_of
-from rules.funnels import IN_PROGRESS, LEFT, Cohort
+from data_access.audit import log as audit
+from data_access.core.db import session_scope
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import Enrolment, Household, Operator, Opr, ServiceDelivery, StageEvent
+from data_access.core.scope import NOBODY, Viewer
+from data_access.routes import funnels as F
+from rules.core.catalog import BASIC_ROUTE_SERVICES
+from rules.core.formatting import quarter_of
+from rules.routes import model as R
+from rules.routes.funnels import IN_PROGRESS, LEFT, Cohort
 
 ING, CAP, FOR, FML, VIA, SOL, REQ, SRV, PLN, SAL = R.STAGES
 MEDELLIN, BARRANQUILLA = "05001", "08001"  # oficinas NOC (id 1) and CAR (id 2)
@@ -405,8 +405,8 @@ def _reference_funnel(url: str, cohort_quarters: set[str], cutoff: dt.date) -> d
 
     from sqlalchemy import select
 
-    from data_access.db import get_engine
-    from rules.funnels import build_funnel
+    from data_access.core.db import get_engine
+    from rules.routes.funnels import build_funnel
 
     with get_engine(url).connect() as conn:
         enr = {

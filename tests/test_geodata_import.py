@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli.main import tablero
-from data_access import audit
-from data_access.db import get_engine
-from data_access.models import (
+from data_access.audit import log as audit
+from data_access.core.db import get_engine
+from data_access.core.models import (
     AuditLog,
     BoundarySet,
     DataVersion,
@@ -27,7 +27,7 @@ from data_access.models import (
 from geodata.importer import ImportRejected, import_boundaries
 from geodata.readers import GeodataError
 from geodata.topology import DEPARTMENT_OBJECT, MUNICIPAL_OBJECT, TOPOLOGY_BUDGET, decode, wire_size
-from tests.e2e_map.mapstore import (
+from tests.mapstore import (
     geodata_dir,
     real_departments,
     real_municipalities,

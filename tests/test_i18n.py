@@ -18,8 +18,8 @@ import re
 
 import pytest
 
-from data_access.auth import viewer_for_username
-from rules.i18n import catalogue, missing_translations, t
+from data_access.core.auth import viewer_for_username
+from rules.core.i18n import catalogue, missing_translations, t
 from tests.apptest_utils import run_app
 
 ACCOUNTS = ("analista", "admin")
@@ -167,6 +167,6 @@ def test_every_page_in_english(demo_store, username):
 def _close_pools():
     """Give back this test's store connections (the PostgreSQL server is shared)."""
     yield
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     dispose_engines()

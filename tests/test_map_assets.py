@@ -11,8 +11,16 @@ from folium.plugins import MarkerCluster
 from shapely.geometry import box
 
 from cli.main import tablero
-from components.map_assets import LEAFLET_CSS, LEAFLET_JS, VENDOR_FILES, AssetError, install, installed, local_url
-from components.map_choropleth import (
+from components.map.assets import (
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    VENDOR_FILES,
+    AssetError,
+    install,
+    installed,
+    local_url,
+)
+from components.map.choropleth import (
     MapSpec,
     build_map,
     classify,

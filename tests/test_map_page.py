@@ -11,14 +11,14 @@ import json
 import pytest
 from sqlalchemy import select, union, update
 
-from components.map_choropleth import read_payload
-from components.map_view import MAP_KEY
-from data_access.db import get_engine, session_scope
-from data_access.models import BusinessPlan, Enrolment, Municipality, Operator, RegionalOffice
-from data_access.territory import METRICS, available_metrics
+from components.map.choropleth import read_payload
+from components.map.view import MAP_KEY
+from data_access.core.db import get_engine, session_scope
+from data_access.core.models import BusinessPlan, Enrolment, Municipality, Operator, RegionalOffice
+from data_access.map.queries import METRICS, available_metrics
 from geodata.topology import PAYLOAD_BUDGET
 from tests.apptest_utils import all_text, run_app
-from tests.e2e_map.mapstore import demo_geo_copy, demo_geo_template
+from tests.mapstore import demo_geo_copy, demo_geo_template
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -58,7 +58,7 @@ def _office_codes(url, office_code: str) -> set[str]:
 
 
 def _operator_codes(url, username: str) -> set[str]:
-    from data_access.auth import viewer_for_username
+    from data_access.core.auth import viewer_for_username
 
     viewer = viewer_for_username(username, url=url)
     return _codes(url, union(
@@ -247,7 +247,7 @@ def test_reused_component_arguments_equal_st_folium(map_store, monkeypatch):
     import streamlit_folium
 
     monkeypatch.setattr(streamlit_folium, "_component_func", None, raising=False)
-    monkeypatch.setattr("components.map_view.st_folium", _recording_st_folium(streamlit_folium))
+    monkeypatch.setattr("components.map.view.st_folium", _recording_st_folium(streamlit_folium))
     at = run_app(map_store, "directivo", page="pages/map.py")
     assert not at.exception
     public = json.loads(at.get("component_instance")[0].proto.json_args)

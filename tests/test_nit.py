@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.nit import dian_check_digit, format_nit, is_valid_nit
+from rules.core.nit import dian_check_digit, format_nit, is_valid_nit
 
 
 @pytest.mark.parametrize(

@@ -9,16 +9,15 @@ password ``clave-<username>``.
 
 from __future__ import annotations
 
-import pytest
-
 import datetime as dt
 import json
 
+import pytest
 from sqlalchemy import select
 
-from data_access.auth import create_user
-from data_access.db import session_scope
-from data_access.models import (
+from data_access.core.auth import create_user
+from data_access.core.db import session_scope
+from data_access.core.models import (
     AllianceEvidence,
     BoundarySet,
     BusinessPlan,
@@ -34,7 +33,7 @@ from data_access.models import (
     Targeting,
     TerritorialAlert,
 )
-from data_access.versions import bump
+from data_access.core.versions import bump
 
 D = dt.date
 CAR_MUNIS = ("08001", "13001")
@@ -173,11 +172,11 @@ def seed_small(url: str, with_boundaries: bool = True) -> dict:
 
 # =============================================================================== tests
 
-from data_access.auth import viewer_for_username  # noqa: E402
-from data_access.filters import GlobalFilters  # noqa: E402
-from data_access.overview import headline, previous_quarter_end  # noqa: E402
-from data_access.scope import NOBODY  # noqa: E402
-from rules.formatting import fmt_int  # noqa: E402
+from data_access.core.auth import viewer_for_username
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import NOBODY
+from data_access.overview.queries import headline, previous_quarter_end
+from rules.core.formatting import fmt_int
 from tests.apptest_utils import all_text, run_app  # noqa: E402
 
 CUT = D(2026, 9, 30)
@@ -284,10 +283,10 @@ def test_overview_page_per_role_demo(demo_store):
 
 
 def test_funnel_counts_match_the_routes_page(demo_store):
-    """The slide's one-query funnel counts equal those of data_access.funnels (Routes page)."""
-    from data_access import funnels
-    from data_access.overview import funnel_counts
-    from rules.funnels import Cohort
+    """The slide's one-query funnel counts equal those of data_access.routes.funnels (Routes page)."""
+    from data_access.overview.queries import funnel_counts
+    from data_access.routes import funnels
+    from rules.routes.funnels import Cohort
 
     for username, f in (("directivo", GlobalFilters(cutoff=CUT)),
                         ("comite", GlobalFilters(cutoff=D(2026, 6, 30), route="intermedia")),
@@ -305,6 +304,6 @@ def test_funnel_counts_match_the_routes_page(demo_store):
 def _close_pools():
     """Give back this test's store connections (the PostgreSQL server is shared)."""
     yield
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     dispose_engines()

@@ -59,6 +59,6 @@ def test_operator_has_no_presentation(empty_store):
 def _close_pools():
     """Give back this test's store connections (the PostgreSQL server is shared)."""
     yield
-    from data_access.db import dispose_engines
+    from data_access.core.db import dispose_engines
 
     dispose_engines()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import tablero
-from data_access.auth import create_user
+from data_access.core.auth import create_user
 from tests.test_funnels_sql import BARRANQUILLA, CAR_OFFICE, programme  # noqa: F401 (fixture)
 
 
@@ -77,9 +77,9 @@ def test_participants_lost_sankey_services_and_errors(cli):
 
 
 def test_saved_cohorts_from_the_cli(cli):
-    from data_access.auth import viewer_for_username
-    from data_access.funnels import save_cohort
-    from rules.funnels import Cohort
+    from data_access.core.auth import viewer_for_username
+    from data_access.routes.funnels import save_cohort
+    from rules.routes.funnels import Cohort
 
     run, _ = cli
     save_cohort(viewer_for_username("ana"), "Mujeres", Cohort(quarters=("2024Q1",), sex="F"))

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from components.context import PageContext
-from components.funnel_charts import (
+from components.core.context import PageContext
+from components.routes.charts import (
     comparison_figure,
     coverage_figure,
     funnel_figure,
     losses_figure,
     sankey_figure,
 )
-from components.funnel_filters import QUERY_KEYS, cohort_from_query, cohort_to_query
-from components.funnel_tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
-from data_access.filters import GlobalFilters
-from data_access.scope import Viewer
-from rules import routes as R
-from rules.funnels import Cohort, build_funnel, build_sankey, compare_funnels
+from components.routes.filters import QUERY_KEYS, cohort_from_query, cohort_to_query
+from components.routes.tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from rules.routes import model as R
+from rules.routes.funnels import Cohort, build_funnel, build_sankey, compare_funnels
 
 ING, CAP, FOR, FML, VIA, SOL, REQ, SRV, PLN, SAL = R.STAGES
 

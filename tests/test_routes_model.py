@@ -1,4 +1,4 @@
-"""The route stage model (rules/routes.py) and the pure funnel builders (rules/funnels.py)."""
+"""The route stage model (rules/routes/model.py) and the pure funnel builders (rules/routes/funnels.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from rules import routes as R
-from rules.funnels import (
+from rules.routes import model as R
+from rules.routes.funnels import (
     IN_PROGRESS,
     LEFT,
     Cohort,

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from data_access.db import get_engine
-from data_access.models import AppUser, Enrolment, Municipality, Operator, RegionalOffice
-from rules.formatting import fmt_int
+from data_access.core.db import get_engine
+from data_access.core.models import AppUser, Enrolment, Municipality, Operator, RegionalOffice
+from rules.core.formatting import fmt_int
 from tests.apptest_utils import all_text, run_app
 
 PAGE = "pages/routes.py"

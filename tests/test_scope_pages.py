@@ -36,10 +36,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from cli.cmd_bench import app_pages
+from components.core.navigation import PAGES as NAV_PAGES
 from tests.apptest_utils import run_app
 
-PAGES = app_pages()
+PAGES = NAV_PAGES
 ACCOUNTS = {  # demo account → role
     "directivo": "directivo",
     "analista": "analista_pmo",
@@ -87,8 +87,8 @@ def _vocabulary(url: str, office_id: int | None) -> str:
     names, chain/service/ANS names, its own departments): a municipality name that occurs
     in them (e.g. «Colombia», «Suárez», «Restrepo») cannot be told apart from them."""
     from data_access import demo
-    from data_access.db import get_engine
-    from data_access.models import (
+    from data_access.core.db import get_engine
+    from data_access.core.models import (
         AllianceEvidence,
         AppUser,
         Department,
@@ -130,9 +130,9 @@ def office_oracle(url: str, username: str) -> Oracle:
     outside it (minus ambiguous generic words)."""
     key = (url, username)
     if key not in _ORACLES:
-        from data_access.auth import viewer_for_username
-        from data_access.db import get_engine
-        from data_access.models import Municipality, RegionalOffice
+        from data_access.core.auth import viewer_for_username
+        from data_access.core.db import get_engine
+        from data_access.core.models import Municipality, RegionalOffice
 
         viewer = viewer_for_username(username, url=url)
         assert viewer is not None and viewer.regional_office_id is not None, username
@@ -158,9 +158,9 @@ def office_oracle(url: str, username: str) -> Oracle:
 def operator_oracle(url: str, username: str) -> Oracle:
     key = (url, username)
     if key not in _ORACLES:
-        from data_access.auth import viewer_for_username
-        from data_access.db import get_engine
-        from data_access.models import Operator
+        from data_access.core.auth import viewer_for_username
+        from data_access.core.db import get_engine
+        from data_access.core.models import Operator
 
         viewer = viewer_for_username(username, url=url)
         assert viewer is not None and viewer.operator_id is not None, username

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_access.auth import create_user
+from data_access.core.auth import create_user
 from tests.apptest_utils import all_text, run_app
 
 

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from cli.main import tablero
-from data_access.db import get_engine
-from data_access.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
+from data_access.core.db import get_engine
+from data_access.core.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
 
 
 def _run(url: str, *args: str):

@@ -10,9 +10,21 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from components import figures, sla_compare, sla_definitions, sla_ranking, sla_scorecard
-from data_access.db import get_engine
-from data_access.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
+from components.core import figures
+from components.sla import (
+    compare as sla_compare,
+)
+from components.sla import (
+    definitions as sla_definitions,
+)
+from components.sla import (
+    ranking as sla_ranking,
+)
+from components.sla import (
+    scorecard as sla_scorecard,
+)
+from data_access.core.db import get_engine
+from data_access.core.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
 from tests.apptest_utils import all_text, run_app
 
 PAGE = "pages/sla.py"

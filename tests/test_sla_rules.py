@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rules import sla as R
+from rules.sla import scoring as R
 
 
 @pytest.mark.parametrize(

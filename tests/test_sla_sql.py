@@ -29,10 +29,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from data_access import sla as S
-from data_access.db import session_scope
-from data_access.filters import GlobalFilters
-from data_access.models import (
+from data_access.core.db import session_scope
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import (
     ContractService,
     Enrolment,
     Operator,
@@ -43,8 +42,9 @@ from data_access.models import (
     SlaMeasurement,
     StageEvent,
 )
-from data_access.scope import Viewer
-from rules import sla as R
+from data_access.core.scope import Viewer
+from data_access.sla import queries as S
+from rules.sla import scoring as R
 
 D = dt.date
 CUTOFF = D(2026, 9, 30)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from data_access.db import get_engine
+from data_access.core.db import get_engine
+from data_access.core.models import Department, Municipality, RegionalOffice, ServiceType
+from data_access.core.scope import NOBODY, Viewer, municipality_clause, record_clause
 from data_access.migrate import current_revision, head_revision
-from data_access.models import Department, Municipality, RegionalOffice, ServiceType
-from data_access.scope import NOBODY, Viewer, municipality_clause, record_clause
 
 
 def _count(url, stmt):
@@ -67,7 +67,7 @@ def test_models_and_migrations_agree(empty_store):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from data_access.models import Base
+    from data_access.core.models import Base
 
     with get_engine(empty_store).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

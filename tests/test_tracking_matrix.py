@@ -9,11 +9,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from data_access import audit, versions
-from data_access import tracking_matrix as tm
-from data_access.db import get_engine, session_scope
-from data_access.models import AllianceEvidence, BusinessPlan, Operator, Opr, Sales
-from data_access.scope import Viewer
+from data_access.alliance import tracking_matrix as tm
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.db import get_engine, session_scope
+from data_access.core.models import AllianceEvidence, BusinessPlan, Operator, Opr, Sales
+from data_access.core.scope import Viewer
 
 D = dt.date
 ANALYST = Viewer("analista", "analista_pmo", scope_label="Nacional")

@@ -1,12 +1,12 @@
-"""Pure validators (rules.validation): each rule refuses with a Spanish message that
+"""Pure validators (rules.edit.validation): each rule refuses with a Spanish message that
 names the field and the fix; valid input gives no errors. No store needed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from rules import validation as V
-from rules.validation import (
+from rules.edit import validation as V
+from rules.edit.validation import (
     FieldError,
     validate_alert,
     validate_business_plan,

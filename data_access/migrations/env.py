@@ -3,8 +3,8 @@
 
 from alembic import context
 
-from data_access.db import get_engine
-from data_access.models import Base
+from data_access.core.db import get_engine
+from data_access.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,8 +7,8 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-from data_access.reference import divipola_catalogue, regional_offices, service_types, value_chains
-from data_access.versions import TOPICS
+from data_access.core.versions import TOPICS
+from data_access.reference.load import divipola_catalogue, regional_offices, service_types, value_chains
 
 revision = "0002"
 down_revision = "0001"

@@ -1,4 +1,4 @@
-"""ANS indexes: covering indexes for the derived ANS of ``data_access.sla``
+"""ANS indexes: covering indexes for the derived ANS of ``data_access.sla.queries``
 
 Revision ID: 0004
 Revises: 0003

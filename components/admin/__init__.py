@@ -1,0 +1,1 @@
+"""Administration UI: accounts and the municipality → regional office mapping."""

@@ -1,0 +1,126 @@
+"""Admin page: accounts (list, create with role and scope, password, activation)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.core.cache import cached_read
+from components.core.context import PageContext
+from components.edit.common import saved, show_refusal
+from data_access import edits
+from rules.core.catalog import ROLES
+
+users = cached_read("reference")(edits.users)
+offices = cached_read("reference")(edits.offices_all)
+operators = cached_read("reference")(edits.operators_all)
+CLEAR = (users,)
+
+
+def users_section(ctx: PageContext) -> None:
+    t = ctx.t
+    rows = users(ctx.viewer, url=ctx.url)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("admin.col.username"): r["username"],
+                    t("admin.col.name"): r["display_name"],
+                    t("admin.col.email"): r["email"] or "—",
+                    t("admin.col.role"): t("role." + r["role"]) if r["role"] in ROLES else r["role"],
+                    t("admin.col.scope"): r["office"] or r["operator"] or t("scope.national"),
+                    t("admin.col.active"): ("✓ " + t("admin.yes")) if r["active"] else ("✗ " + t("admin.no")),
+                    t("admin.col.local"): t("admin.yes") if r["local_password"] else t("admin.oidc_only"),
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+    )
+    add, pw, act = st.tabs([t("admin.add"), t("admin.password"), t("admin.activation")])
+    with add:
+        _add_form(ctx)
+    names = [r["username"] for r in rows]
+    with pw:
+        with st.form("adm_pw"):
+            who = st.selectbox(t("admin.col.username"), names)
+            new = st.text_input(t("admin.new_password"), type="password", help=t("admin.password_help"))
+            go = st.form_submit_button(t("admin.password_submit"), type="primary")
+        if go:
+            try:
+                edits.set_password(ctx.viewer, who, new, url=ctx.url)
+            except edits.EditError as exc:
+                show_refusal(ctx, exc)
+            else:
+                saved(ctx, t("admin.password_ok", user=who), clear=CLEAR)
+    with act:
+        with st.form("adm_active"):
+            who = st.selectbox(t("admin.col.username"), names, key="adm_active_user")
+            active = st.radio(
+                t("admin.col.active"),
+                [True, False],
+                horizontal=True,
+                format_func=lambda a: t("admin.activate") if a else t("admin.deactivate"),
+            )
+            go = st.form_submit_button(t("admin.apply"))
+        if go:
+            try:
+                edits.set_user_active(ctx.viewer, who, active, url=ctx.url)
+            except edits.EditError as exc:
+                show_refusal(ctx, exc)
+            else:
+                saved(ctx, t("admin.active_ok", user=who), clear=CLEAR)
+
+
+def _add_form(ctx: PageContext) -> None:
+    t = ctx.t
+    office_rows = offices(url=ctx.url)
+    op_rows = operators(url=ctx.url)
+    office_names = {o["id"]: f"{o['name']} ({o['code']})" for o in office_rows}
+    op_names = {o["id"]: o["name"] for o in op_rows}
+    with st.form("adm_add"):
+        c1, c2 = st.columns(2)
+        username = c1.text_input(t("admin.col.username"), help=t("admin.username_help"))
+        display = c2.text_input(t("admin.col.name"))
+        email = c1.text_input(t("admin.col.email"), help=t("admin.email_help"))
+        role = c2.selectbox(t("admin.col.role"), list(ROLES), format_func=lambda r: t("role." + r))
+        office = c1.selectbox(
+            t("admin.office"),
+            [None, *office_names],
+            format_func=lambda o: "—" if o is None else office_names[o],
+            help=t("admin.office_help"),
+        )
+        operator = c2.selectbox(
+            t("admin.operator"),
+            [None, *op_names],
+            format_func=lambda o: "—" if o is None else op_names[o],
+            help=t("admin.operator_help"),
+        )
+        password = c1.text_input(t("admin.new_password"), type="password", help=t("admin.password_help"))
+        generate = c2.checkbox(t("admin.generate"))
+        go = st.form_submit_button(t("admin.add_submit"), type="primary")
+    if go:
+        try:
+            res = edits.create_user(
+                ctx.viewer,
+                {
+                    "username": username,
+                    "display_name": display,
+                    "email": email,
+                    "role": role,
+                    "regional_office_id": office,
+                    "operator_id": operator,
+                    "password": password,
+                    "generate_password": generate and not password,
+                },
+                url=ctx.url,
+            )
+        except edits.EditError as exc:
+            show_refusal(ctx, exc)
+        else:
+            msg = t("admin.added", user=username.strip().lower())
+            if res.extra.get("password"):
+                msg += " " + t("admin.generated", password=res.extra["password"])
+            saved(ctx, msg, clear=CLEAR)

@@ -1,0 +1,1 @@
+"""Alliance indicator UI (seed 004): charts and plan lists."""

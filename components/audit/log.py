@@ -1,0 +1,98 @@
+"""Audit page parts: the chain's status and the filtered log (PMO and admin)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from components.core.context import PageContext
+from components.core.figures import download_table
+from data_access.audit import log as audit
+
+
+def chain_status(ctx: PageContext) -> None:
+    """Recomputed on every run: a cached 'intact' could hide tampering done meanwhile."""
+    result = audit.verify(ctx.url)
+    if result.ok:
+        st.success(ctx.t("audit.chain_ok", n=result.checked), icon=":material/verified:")
+    else:
+        st.error(
+            ctx.t("audit.chain_broken", id=result.first_broken_id) + "\n\n" + result.message,
+            icon=":material/gpp_bad:",
+        )
+
+
+def log_section(ctx: PageContext) -> None:
+    t = ctx.t
+    facets = audit.facets(ctx.viewer, url=ctx.url)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
+    entity = c1.selectbox(
+        t("audit.entity"),
+        [None, *facets["entities"]],
+        format_func=lambda e: t("audit.all") if e is None else e,
+        key="au_entity",
+    )
+    user = c2.selectbox(
+        t("audit.user"),
+        [None, *facets["users"]],
+        format_func=lambda u: t("audit.all") if u is None else u,
+        key="au_user",
+    )
+    span = c3.date_input(
+        t("audit.dates"),
+        value=(),
+        min_value=dt.date(2020, 1, 1),
+        max_value=dt.date(2035, 12, 31),
+        format="DD/MM/YYYY",
+        key="au_dates",
+        help=t("audit.dates_help"),
+    )
+    entity_id = c4.text_input(t("audit.entity_id"), key="au_id")
+    date_from = span[0] if len(span) >= 1 else None
+    date_to = span[1] if len(span) == 2 else date_from
+    limit = 1000
+    rows = audit.entries(
+        ctx.viewer,
+        entity=entity,
+        username=user,
+        date_from=date_from,
+        date_to=date_to,
+        entity_id=entity_id.strip() or None,
+        limit=limit,
+        url=ctx.url,
+    )
+    if not rows:
+        st.info(t("audit.none"))
+        return
+    df = pd.DataFrame(
+        [
+            {
+                "#": r["id"],
+                t("audit.col.at"): r["at"].strftime("%Y-%m-%d %H:%M:%S") + " UTC",
+                t("audit.user"): r["username"],
+                t("audit.entity"): r["entity"],
+                t("audit.entity_id"): r["entity_id"],
+                t("audit.col.action"): r["action"],
+                t("audit.col.changes"): audit.changed_fields(r["before"], r["after"]),
+                t("audit.col.hash"): r["hash"][:16],
+            }
+            for r in rows
+        ]
+    )
+    st.caption(t("audit.shown", n=len(df), limit=limit))
+    st.dataframe(df, hide_index=True, placeholder="—", width="stretch")
+    download_table(ctx, df, "auditoria", key="au_dl")
+    ids = [r["id"] for r in rows]
+    pick = st.selectbox(
+        t("audit.detail"), [None, *ids], format_func=lambda i: "—" if i is None else f"#{i}", key="au_pick"
+    )
+    if pick is not None:
+        r = next(r for r in rows if r["id"] == pick)
+        c1, c2 = st.columns(2)
+        c1.markdown(f"**{t('audit.before')}**")
+        c1.json(r["before"] or "null")
+        c2.markdown(f"**{t('audit.after')}**")
+        c2.json(r["after"] or "null")
+        st.caption(f"SHA-256: `{r['hash']}`")

@@ -1,0 +1,51 @@
+"""Cached reads keyed on the data versions their queries declare (``data_access.core.versions``).
+
+``cached(query)`` wraps a data_access query decorated with ``@versions.reads(...)``; a view
+function of the UI layer that composes several queries is wrapped with
+``cached(uses=(query_a, query_b))``. The cache entry depends on the store URL and on the
+current versions of exactly those topics: a write bumps them, and every user in every app
+process misses exactly those entries at the next rerun. No call site names a topic.
+``.clear()`` is still available for a local, per-function clear.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from components.core.context import page_context
+from data_access.core.versions import topics_of
+
+DEFAULT_TTL = 900  # seconds; memory hygiene only — freshness comes from the versions
+
+
+def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL):
+    """``cached(query)`` or ``@cached(uses=(q1, q2))`` over a composing view function."""
+    if query is None:
+        return lambda fn: _wrap(fn, topics_of(*uses), ttl)
+    return _wrap(query, topics_of(query, *uses), ttl)
+
+
+def _wrap(fn, topics: tuple[str, ...], ttl: int):
+    def inner(token, *args, **kwargs):  # 'token' (no underscore) is hashed into the key
+        return fn(*args, **kwargs)
+
+    inner.__module__ = fn.__module__
+    inner.__qualname__ = f"{fn.__qualname__}__cached"
+    inner.__name__ = inner.__qualname__
+    store = st.cache_data(ttl=ttl, show_spinner=False, max_entries=256)(inner)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = page_context()
+        return store((ctx.url, ctx.version(*topics)), *args, **kwargs)
+
+    wrapper.clear = store.clear
+    wrapper.topics = topics
+    return wrapper
+
+
+def cached_read(*topics: str, ttl: int = DEFAULT_TTL):
+    """Transitional: call sites name topics by hand. Removed once every query declares them."""
+    return lambda fn: _wrap(fn, topics, ttl)

@@ -1,0 +1,88 @@
+"""Shared figure furniture: every number states its definition, numerator and
+denominator, cut-off date, scope and filters; every table downloads as CSV and Excel.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from components.core.context import PageContext
+from rules.core.formatting import fmt_date
+
+
+def filters_label(ctx: PageContext, extra: Sequence[str] = ()) -> str:
+    """Human description of the active filters (for notes, exports and slides)."""
+    f = ctx.filters
+    names = ctx.labels
+    parts = []
+    if f.regional_office_id is not None:
+        parts.append(f"{ctx.t('filters.office')}: {names.get('office', f.regional_office_id)}")
+    if f.department_code:
+        parts.append(f"{ctx.t('filters.department')}: {names.get('department', f.department_code)}")
+    if f.municipality_code:
+        parts.append(f"{ctx.t('filters.municipality')}: {names.get('municipality', f.municipality_code)}")
+    if f.route:
+        parts.append(f"{ctx.t('filters.route')}: {ctx.t('route.' + f.route)}")
+    parts.extend(extra)
+    return "; ".join(parts) or ctx.t("common.no_filters")
+
+
+def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
+                denominator: str | None = None, extra_filters: Sequence[str] = ()) -> None:
+    """The caption under a figure: definition, numerator/denominator, cut-off, scope, filters."""
+    lines = [definition]
+    if numerator is not None and denominator is not None:
+        lines.append(f"{numerator} / {denominator}")
+    lines.append(
+        " · ".join(
+            [
+                ctx.t("common.cutoff_note", date=fmt_date(ctx.filters.cutoff, ctx.lang)),
+                ctx.t("common.scope_note", scope=ctx.viewer.scope_label or ctx.t("scope.none")),
+                ctx.t("common.filters_note", filters=filters_label(ctx, extra_filters)),
+            ]
+        )
+    )
+    st.caption("  \n".join(lines))
+
+
+def kpi(label: str, value: str, help_text: str | None = None, delta: str | None = None) -> None:
+    st.metric(label, value, delta=delta, help=help_text)
+
+
+def to_excel_bytes(df: pd.DataFrame, sheet: str = "datos") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        df.to_excel(writer, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()
+
+
+def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFrame], basename: str, key: str,
+                   label_suffix: str = "") -> None:
+    """CSV (UTF-8 with BOM) and Excel downloads of the (already scoped) rows: a frame, or a
+    callable that builds it — e.g. every row behind a figure, not just the page shown.
+
+    The files (and the callable's frame) are built only when clicked, without a rerun, so a
+    page run never pays for files nobody downloads.
+    """
+    make = df if callable(df) else (lambda: df)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        f"{ctx.t('common.download_csv')}{label_suffix}",
+        lambda: make().to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{basename}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+    )
+    c2.download_button(
+        f"{ctx.t('common.download_xlsx')}{label_suffix}",
+        lambda: to_excel_bytes(make()),
+        file_name=f"{basename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+    )

@@ -1,0 +1,135 @@
+"""Global filters in the sidebar, mirrored in the URL query string so that a copied
+link reproduces the view (cut-off date, period, office, department, municipality,
+route, language)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from data_access.reference import queries as ref
+from rules.core.catalog import ROUTES
+from rules.core.clock import last_quarter_end
+from rules.core.i18n import t
+
+QUERY_KEYS = ("corte", "desde", "oficina", "depto", "mpio", "ruta")
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def filters_from_query(params) -> GlobalFilters:
+    """Build filters from ``st.query_params`` (invalid values fall back to defaults)."""
+    office = params.get("oficina")
+    route = params.get("ruta")
+    return GlobalFilters(
+        cutoff=_parse_date(params.get("corte")) or last_quarter_end(),
+        period_start=_parse_date(params.get("desde")),
+        regional_office_id=int(office) if office and office.isdigit() else None,
+        department_code=params.get("depto") or None,
+        municipality_code=params.get("mpio") or None,
+        route=route if route in ROUTES else None,
+    )
+
+
+def filters_to_query(filters: GlobalFilters) -> dict[str, str]:
+    out = {"corte": filters.cutoff.isoformat()}
+    if filters.period_start:
+        out["desde"] = filters.period_start.isoformat()
+    if filters.regional_office_id is not None:
+        out["oficina"] = str(filters.regional_office_id)
+    if filters.department_code:
+        out["depto"] = filters.department_code
+    if filters.municipality_code:
+        out["mpio"] = filters.municipality_code
+    if filters.route:
+        out["ruta"] = filters.route
+    return out
+
+
+def sync_query(filters: GlobalFilters) -> None:
+    """Write the filters into the URL, keeping any page-specific parameters."""
+    wanted = filters_to_query(filters)
+    for key in QUERY_KEYS:
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFilters, dict]:
+    """Sidebar widgets; the URL is the source of truth on first load.
+
+    Returns the filters and the names of the selected office/department/municipality.
+    """
+    current = filters_from_query(st.query_params)
+    sb = st.sidebar
+    sb.markdown(f"**{t('filters.title', lang)}**")
+    cutoff = sb.date_input(
+        t("filters.cutoff", lang), value=current.cutoff, format="DD/MM/YYYY", key="gf_cutoff"
+    )
+    offices = ref.offices(viewer, url=url)
+    office_ids = [None] + [o for o, _ in offices] if viewer.is_national else [o for o, _ in offices]
+    office_names = dict(offices)
+    office = sb.selectbox(
+        t("filters.office", lang),
+        office_ids,
+        index=office_ids.index(current.regional_office_id) if current.regional_office_id in office_ids else 0,
+        format_func=lambda o: t("filters.all_offices", lang) if o is None else office_names.get(o, str(o)),
+        key="gf_office",
+    ) if office_ids else None
+    depts = ref.departments(viewer, office_id=office, url=url)
+    dept_codes = [None] + [c for c, _ in depts]
+    dept_names = dict(depts)
+    dept = sb.selectbox(
+        t("filters.department", lang),
+        dept_codes,
+        index=dept_codes.index(current.department_code) if current.department_code in dept_codes else 0,
+        format_func=lambda c: t("filters.all_departments", lang) if c is None else dept_names[c],
+        key="gf_dept",
+    )
+    muni = None
+    if dept:
+        munis = ref.municipalities(viewer, department_code=dept, office_id=office, url=url)
+        muni_codes = [None] + [c for c, _ in munis]
+        muni_names = dict(munis)
+        muni = sb.selectbox(
+            t("filters.municipality", lang),
+            muni_codes,
+            index=muni_codes.index(current.municipality_code) if current.municipality_code in muni_codes else 0,
+            format_func=lambda c: t("filters.all_municipalities", lang) if c is None else f"{muni_names[c]} ({c})",
+            key="gf_muni",
+        )
+    routes = [None, *ROUTES]
+    route = sb.selectbox(
+        t("filters.route", lang),
+        routes,
+        index=routes.index(current.route) if current.route in routes else 0,
+        format_func=lambda r: t("filters.all_routes", lang) if r is None else t(f"route.{r}", lang),
+        key="gf_route",
+    )
+    filters = GlobalFilters(
+        cutoff=cutoff if isinstance(cutoff, dt.date) else current.cutoff,
+        period_start=current.period_start,
+        regional_office_id=office,
+        department_code=dept,
+        municipality_code=muni,
+        route=route,
+    )
+    sync_query(filters)
+    labels = {}
+    if office is not None:
+        labels["office"] = office_names.get(office, str(office))
+    if dept:
+        labels["department"] = dept_names[dept]
+    if muni:
+        labels["municipality"] = f"{muni_names[muni]} ({muni})"
+    return filters, labels

@@ -1,0 +1,1 @@
+"""Territorial map UI: choropleth, profile of a municipality, browser assets."""

@@ -1,0 +1,1 @@
+"""Executive overview, presentation slides and the pack download."""

@@ -1,0 +1,132 @@
+"""The slide registry of the presentation mode: one small function per view.
+
+Each view function returns the view's ``SlideData`` (``exports.content``: the same
+content that goes into the committee pack), read through a versioned cache; ``render``
+draws any of them in large type with cut-off date, scope and filters on top, the key
+figures, the chart (with its PNG), the table (CSV/Excel) and the definition note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.core.cache import cached_read
+from components.core.chart_export import chart_with_png
+from components.core.context import PageContext
+from components.core.figures import download_table, figure_note
+from components.overview.cards import render_cards
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from exports import content
+from exports.content import SlideData
+
+ALL_TOPICS = ("reference", "targeting", "alerts", "participants", "business_plans", "sla", "boundaries")
+
+
+@cached_read(*ALL_TOPICS)
+def _build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: str | None = None) -> SlideData:
+    return content.build_view(view, content.shared_context(viewer, filters, lang, url))
+
+
+def _data(ctx: PageContext, view: str) -> SlideData:
+    return _build(view, ctx.viewer, ctx.filters, ctx.lang, url=ctx.url)
+
+
+# ------------------------------------------------------------------ one function per view
+
+
+def view_overview(ctx: PageContext) -> SlideData:
+    return _data(ctx, "overview")
+
+
+def view_map(ctx: PageContext) -> SlideData:
+    return _data(ctx, "map")
+
+
+def view_funnels(ctx: PageContext) -> SlideData:
+    return _data(ctx, "funnels")
+
+
+def view_sla(ctx: PageContext) -> SlideData:
+    return _data(ctx, "sla")
+
+
+def view_alliance(ctx: PageContext) -> SlideData:
+    return _data(ctx, "alliance")
+
+
+def view_alerts(ctx: PageContext) -> SlideData:
+    return _data(ctx, "alerts")
+
+
+@dataclass(frozen=True)
+class Slide:
+    code: str
+    build: Callable[[PageContext], SlideData]
+    page: str  # the full page of the view (link "Abrir la página")
+    icon: str
+
+
+REGISTRY: dict[str, Slide] = {
+    "overview": Slide("overview", view_overview, "pages/overview.py", ":material/dashboard:"),
+    "map": Slide("map", view_map, "pages/map.py", ":material/map:"),
+    "funnels": Slide("funnels", view_funnels, "pages/routes.py", ":material/conversion_path:"),
+    "sla": Slide("sla", view_sla, "pages/sla.py", ":material/fact_check:"),
+    "alliance": Slide("alliance", view_alliance, "pages/alliance.py", ":material/handshake:"),
+    "alerts": Slide("alerts", view_alerts, "pages/map.py", ":material/warning:"),
+}
+assert set(REGISTRY) == set(content.VIEWS)
+
+
+def note_context(ctx: PageContext) -> PageContext:
+    """The page context with the scope label in the page's language (for ``figure_note``)."""
+    label = content.scope_text(ctx.viewer, ctx.lang, ctx.url)
+    return dataclasses.replace(ctx, viewer=dataclasses.replace(ctx.viewer, scope_label=label))
+
+
+def render(ctx: PageContext, data: SlideData, *, big: bool = True, key: str = "slide",
+           show_table: bool | None = None, per_row: int = 4) -> None:
+    """Draw one view: header (title; cut-off, scope, filters), cards, chart, notes, table, note."""
+    st.markdown(f'<h1 class="tb-slide-title">{_esc(data.title)}</h1>'
+                f'<div class="tb-slide-sub">{_esc(data.subtitle)}</div>', unsafe_allow_html=True)
+    if big and data.figure is not None and len(data.key_figures) <= 6:
+        # one screen: the chart on the left, the key figures stacked on the right
+        left, right = st.columns([3, 1], gap="medium")
+        with right:
+            render_cards(ctx, data.key_figures, per_row=1, links=False, key=f"{key}_cards", size="side")
+        with left:
+            render_chart_and_table(ctx, data, big=True, key=key, show_table=show_table)
+        return
+    if data.key_figures:
+        render_cards(ctx, data.key_figures, per_row=per_row, links=not big, key=f"{key}_cards",
+                     size="big" if big else "")
+    render_chart_and_table(ctx, data, big=big, key=key, show_table=show_table)
+
+
+def render_chart_and_table(ctx: PageContext, data: SlideData, *, big: bool = False, key: str = "slide",
+                           show_table: bool | None = None) -> None:
+    """Notes (⚠), chart with PNG, table with CSV/Excel, definition note and data source."""
+    for note in data.notes:
+        st.warning("⚠ " + note)
+    stamp = ctx.filters.cutoff.isoformat()
+    if data.figure is not None:
+        chart_with_png(ctx, data.figure, f"{data.view}_{stamp}", key=f"{key}_{data.view}",
+                       height=560 if big else 460)
+    table_now = show_table if show_table is not None else (data.figure is None)
+    if data.table is not None and len(data.table):
+        box = st.container() if table_now else st.expander(ctx.t("committee.table"))
+        with box:
+            st.dataframe(data.table, hide_index=True, placeholder="—", width="stretch")
+            download_table(ctx, data.table, f"{data.view}_{stamp}", key=f"{key}_tbl")
+    figure_note(note_context(ctx), data.definition)
+    st.caption(f"{ctx.t('committee.source')}: {data.source}")
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -1,0 +1,1 @@
+"""Routes page UI: funnels, cohorts, Sankey, service coverage, participant lists."""

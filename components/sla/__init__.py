@@ -1,0 +1,1 @@
+"""Operator ANS UI: scorecards, ranking, comparison, definitions."""

@@ -1,0 +1,189 @@
+"""Scorecard tab: every visible operator × quarter, then one operator's ANS in detail
+(value vs target with icon + text, weighted score, trend, breaches with evidence).
+
+The tables and the figure are built by cached view models (keyed on viewer, filters,
+quarter window, service type, operator and language), so a warm rerun only draws them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.core.cache import cached_read
+from components.core.context import PageContext
+from components.core.figures import download_table, figure_note, kpi
+from components.sla.common import (
+    Q_OPERATOR,
+    Texts,
+    evidence_text,
+    items_table,
+    pick_operator,
+    quarter_text,
+    score_text,
+    status_text,
+    target_text,
+    texts,
+    trend_text,
+    window_frame,
+)
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from data_access.sla import queries as S
+from rules.core.formatting import fmt_int
+from rules.sla import scoring as R
+
+OKABE_BLUE, OKABE_ORANGE = "#0072B2", "#E69F00"
+
+
+def _trend_of(scores: dict[str, float | None], window) -> str:
+    return R.trend([scores.get(q) for q in window])
+
+
+def operator_summary(tx: Texts, frame: pd.DataFrame, quarter: str) -> pd.DataFrame:
+    """Operator × quarter weighted scores (one column per quarter), trend and the selected
+    quarter's status counts."""
+    t = tx.t
+    window = sorted(frame["quarter"].unique())
+    by_q = S.score_table(frame, ["operator_code", "operator_name", "quarter"])
+    now = S.score_table(frame[frame["quarter"] == quarter], ["operator_code"]).set_index("operator_code")
+    contracts = frame[frame["quarter"] == quarter].groupby("operator_code")["contract_code"].nunique()
+    rows = []
+    for (code, name), g in by_q.groupby(["operator_code", "operator_name"], sort=False):
+        if code not in now.index:
+            continue
+        scores = dict(zip(g["quarter"], g["score"]))
+        row = {t("sla.col.operator"): f"{name} ({code})", t("sla.col.contracts"): int(contracts.get(code, 0))}
+        for q in window:
+            row[quarter_text(q, tx.lang)] = score_text(scores.get(q), tx.lang)
+        row[t("sla.col.trend")] = trend_text(tx, _trend_of(scores, window))
+        for s in (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE):
+            row[f"{R.STATUS_ICONS[s]} {t('sla.status.' + s)}"] = int(now.at[code, s])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trend_figure(tx: Texts, series: list[tuple[str, dict[str, float | None], str, str]], window) -> go.Figure:
+    """Score over quarters; each series (name, {quarter: score}, colour, dash) with markers,
+    dash styles and labelled values (never colour alone)."""
+    fig = go.Figure()
+    x = [quarter_text(q, tx.lang) for q in window]
+    for name, scores, colour, dash in series:
+        y = [scores.get(q) for q in window]
+        fig.add_trace(go.Scatter(
+            x=x, y=y, name=name, mode="lines+markers+text", connectgaps=False,
+            line={"color": colour, "dash": dash, "width": 3}, marker={"size": 9},
+            text=[score_text(v, tx.lang) if v is not None else "" for v in y], textposition="top center",
+        ))
+    fig.update_layout(
+        height=330, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": tx.t("sla.fig.score_axis"), "range": [0, 108], "ticksuffix": " %"},
+        legend={"orientation": "h", "y": -0.2}, separators=",." if tx.lang == "es" else ".,",
+    )
+    return fig
+
+
+def scores_by_quarter(frame: pd.DataFrame) -> dict[str, float | None]:
+    return {r.quarter: r.score for r in S.score_table(frame, ["quarter"]).itertuples()}
+
+
+@cached_read("sla", "participants")
+def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
+                  service: str | None, tx: Texts, url: str) -> dict:
+    frame = window_frame(viewer, filters, quarter, window, service, url)
+    now = frame[frame["quarter"] == quarter]
+    if now.empty:
+        return {"empty": True}
+    return {
+        "empty": False,
+        "summary": operator_summary(tx, frame, quarter),
+        "operators": sorted(set(now["operator_code"])),
+    }
+
+
+def breach_lines(tx: Texts, rows: pd.DataFrame) -> list[str]:
+    """One readable line per breach: status, ANS, contract, value vs target, evidence."""
+    out = []
+    for r in rows.itertuples():
+        value = R.fmt_value(r.value, r.unit, tx.lang) if r.value == r.value else "—"
+        out.append(
+            f"{status_text(tx, r.status)} · **{r.definition_name}** ({r.definition_code}) · {r.contract_code} · "
+            f"{tx.t('sla.col.value')}: {value} · {tx.t('sla.col.target')}: "
+            f"{target_text(tx, r.target, r.direction, r.tolerance, r.unit)} · "
+            f"{tx.t('sla.col.evidence')}: {evidence_text(tx, r)}"
+        )
+    return out
+
+
+@cached_read("sla", "participants")
+def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
+                   service: str | None, code: str, tx: Texts, url: str) -> dict:
+    frame = window_frame(viewer, filters, quarter, window, service, url)
+    mine = frame[frame["operator_code"] == code]
+    mine_now = mine[mine["quarter"] == quarter]
+    if mine_now.empty:
+        return {"empty": True}
+    scores = scores_by_quarter(mine)
+    name = mine_now["operator_name"].iloc[0]
+    series = [(name, scores, OKABE_BLUE, "solid")]
+    if frame["operator_code"].nunique() > 1:
+        series.append((tx.t("sla.fig.all_visible"), scores_by_quarter(frame), OKABE_ORANGE, "dash"))
+    return {
+        "empty": False,
+        "figure": trend_figure(tx, series, [q for q in window if q <= quarter]),
+        "name": mine_now["operator_name"].iloc[0],
+        "scores": scores,
+        "trend": _trend_of(scores, window),
+        "counts": R.status_counts(mine_now["status"]),
+        "items_now": items_table(tx, mine_now),
+        "items_all": items_table(tx, mine),
+        "breaches": breach_lines(tx, S.breaches(mine_now)),
+    }
+
+
+def render(ctx: PageContext, chosen: dict) -> None:
+    t, tx = ctx.t, texts(ctx)
+    quarter, window, service = chosen["quarter"], chosen["window"], chosen["service"]
+    model = summary_model(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url)
+    if model["empty"]:
+        st.info(t("sla.empty"))
+        return
+    st.subheader(t("sla.scorecard.all_title", quarter=quarter_text(quarter, ctx.lang)))
+    st.dataframe(model["summary"], hide_index=True, placeholder="—", width="stretch")
+    figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
+    download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
+
+    st.divider()
+    visible = [(c, n) for c, n in chosen["operators"] if c in set(model["operators"])]
+    code = pick_operator(ctx, visible, Q_OPERATOR, "sla.filter.operator", "sla_operator")
+    if code is None:
+        return
+    op = operator_model(ctx.viewer, ctx.filters, quarter, window, service, code, tx, ctx.url)
+    if op["empty"]:
+        st.info(t("sla.empty"))
+        return
+    st.subheader(t("sla.scorecard.detail_title", operator=op["name"], quarter=quarter_text(quarter, ctx.lang)))
+    cols = st.columns(5)
+    with cols[0]:
+        kpi(t("sla.kpi.score"), score_text(op["scores"].get(quarter), ctx.lang), t("sla.kpi.score_help"))
+        # the trend in words (a metric delta would colour "empeora" green)
+        st.caption(f"{t('sla.col.trend')}: {trend_text(ctx, op['trend'])}")
+    for col, s in zip(cols[1:], (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)):
+        with col:
+            kpi(f"{R.STATUS_ICONS[s]} {t('sla.status.' + s)}", fmt_int(op["counts"][s], ctx.lang))
+    st.plotly_chart(op["figure"], width="stretch", key="sla_trend")
+    figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
+                extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
+
+    st.markdown(f"**{t('sla.scorecard.items_title')}**")
+    st.dataframe(op["items_now"], hide_index=True, placeholder="—", width="stretch")
+    figure_note(ctx, t("sla.note.items"), extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
+    download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
+
+    st.markdown(f"**{t('sla.scorecard.breaches_title')}**")
+    if not op["breaches"]:
+        st.success(t("sla.scorecard.no_breaches"))
+    else:
+        st.caption(t("sla.scorecard.breaches_help"))
+        st.markdown("\n".join(f"- {line}" for line in op["breaches"]))

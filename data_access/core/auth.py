@@ -1,0 +1,111 @@
+"""Accounts and roles: argon2 local passwords (embedded default) and OIDC identities
+(``st.login`` in production) both resolve to a ``Viewer``."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from data_access.core.db import session_scope
+from data_access.core.models import AppUser, Operator, RegionalOffice
+from data_access.core.scope import Viewer
+from rules.core.catalog import ROLES
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def _to_viewer(session, user: AppUser) -> Viewer:
+    label, name = "Nacional", ""
+    if user.role == "comite_regional":
+        office = session.get(RegionalOffice, user.regional_office_id) if user.regional_office_id else None
+        name = office.name if office else ""
+        label = f"Oficina regional {name}" if office else "Sin alcance"
+    elif user.role == "operador":
+        op = session.get(Operator, user.operator_id) if user.operator_id else None
+        name = op.name if op else ""
+        label = f"Operador {name}" if op else "Sin alcance"
+    return Viewer(
+        username=user.username,
+        role=user.role if user.role in ROLES else "",
+        regional_office_id=user.regional_office_id,
+        operator_id=user.operator_id,
+        display_name=user.display_name,
+        scope_label=label,
+        scope_name=name,
+    )
+
+
+def authenticate(username: str, password: str, url: str | None = None) -> Viewer | None:
+    with session_scope(url) as s:
+        user = s.scalar(select(AppUser).where(AppUser.username == username.strip(), AppUser.active))
+        if user is None or not verify_password(user.password_hash, password):
+            return None
+        return _to_viewer(s, user)
+
+
+def viewer_for_username(username: str, url: str | None = None) -> Viewer | None:
+    with session_scope(url) as s:
+        user = s.scalar(select(AppUser).where(AppUser.username == username, AppUser.active))
+        return _to_viewer(s, user) if user else None
+
+
+def viewer_for_email(email: str, url: str | None = None) -> Viewer | None:
+    """OIDC identity → account (matched on e-mail, case-insensitive); None if unknown."""
+    with session_scope(url) as s:
+        user = s.scalar(
+            select(AppUser).where(func.lower(AppUser.email) == email.strip().lower(), AppUser.active)
+        )
+        return _to_viewer(s, user) if user else None
+
+
+def create_user(
+    username: str,
+    role: str,
+    password: str | None = None,
+    *,
+    display_name: str = "",
+    email: str | None = None,
+    regional_office_id: int | None = None,
+    operator_id: int | None = None,
+    url: str | None = None,
+) -> AppUser:
+    if role not in ROLES:
+        raise ValueError(f"Rol «{role}» desconocido: use uno de {', '.join(ROLES)}.")
+    if role == "comite_regional" and regional_office_id is None:
+        raise ValueError("Un comité regional necesita su oficina regional.")
+    if role == "operador" and operator_id is None:
+        raise ValueError("Un operador necesita su operador (empresa) asociado.")
+    with session_scope(url, write=True) as s:
+        user = s.scalar(select(AppUser).where(AppUser.username == username))
+        if user is None:
+            user = AppUser(username=username)
+            s.add(user)
+        user.display_name = display_name or username
+        user.email = email
+        user.role = role
+        user.regional_office_id = regional_office_id
+        user.operator_id = operator_id
+        user.password_hash = hash_password(password) if password else None
+        user.active = True
+        s.flush()
+        return user

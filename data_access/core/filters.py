@@ -1,0 +1,45 @@
+"""Global filters shared by every page (and carried in the URL query string)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+from sqlalchemy import ColumnElement, and_, select, true
+
+from data_access.core.models import Municipality
+
+
+@dataclass(frozen=True)
+class GlobalFilters:
+    """Cut-off date, period start, territory and route. Hashable: used as cache key."""
+
+    cutoff: dt.date
+    period_start: dt.date | None = None
+    regional_office_id: int | None = None
+    department_code: str | None = None
+    municipality_code: str | None = None
+    route: str | None = None
+
+    def with_(self, **changes) -> GlobalFilters:
+        return replace(self, **changes)
+
+    def territory_clause(self, municipality_col) -> ColumnElement[bool]:
+        """Narrowing by office / department / municipality (scope is applied apart)."""
+        clauses = []
+        if self.municipality_code:
+            clauses.append(municipality_col == self.municipality_code)
+        if self.department_code:
+            clauses.append(municipality_col.startswith(self.department_code))
+        if self.regional_office_id is not None:
+            clauses.append(
+                municipality_col.in_(
+                    select(Municipality.code).where(
+                        Municipality.regional_office_id == self.regional_office_id
+                    )
+                )
+            )
+        return and_(*clauses) if clauses else true()
+
+    def route_clause(self, route_col) -> ColumnElement[bool]:
+        return route_col == self.route if self.route else true()

@@ -1,0 +1,404 @@
+"""SQLAlchemy 2 typed models: the whole programme of seeds 000 and 004 in one schema.
+
+Codes (route, stage, ventana, service type, alert category...) are short strings or
+small integers whose meaning lives in ``rules`` (pure module); the store only keeps them.
+Columns named ``municipality_code`` are denormalised on purpose onto the large fact
+tables so that access scoping (``data_access.core.scope``) is a single indexed predicate.
+Every row a form can edit carries ``version`` for optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Versioned:
+    """Optimistic-concurrency counter; bumped by every audited write."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+# --------------------------------------------------------------------------- territory
+
+
+class RegionalOffice(Base):
+    __tablename__ = "regional_office"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Department(Base):
+    __tablename__ = "department"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Municipality(Versioned, Base):
+    __tablename__ = "municipality"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"), index=True)
+    regional_office_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regional_office.id"), index=True
+    )
+    # 'divipola' (registry package) or 'mgn' (added when reconciling with DANE MGN boundaries)
+    source: Mapped[str] = mapped_column(String(20), default="divipola")
+
+
+class Targeting(Versioned, Base):
+    """Focalización per municipality and year (seed 000 §3 i)."""
+
+    __tablename__ = "targeting"
+    __table_args__ = (UniqueConstraint("municipality_code", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    prioritised: Mapped[bool] = mapped_column(Boolean, default=False)
+    target_population: Mapped[int] = mapped_column(Integer, default=0)
+    score_poverty: Mapped[float] = mapped_column(Float, default=0.0)
+    score_rurality: Mapped[float] = mapped_column(Float, default=0.0)
+    score_victims: Mapped[float] = mapped_column(Float, default=0.0)
+    score_productive: Mapped[float] = mapped_column(Float, default=0.0)
+    total_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class TerritorialAlert(Versioned, Base):
+    """Public-goods gap of a municipality (seed 000 §3 iv)."""
+
+    __tablename__ = "territorial_alert"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    category: Mapped[str] = mapped_column(String(30))  # rules.core.catalog.ALERT_CATEGORIES
+    severity: Mapped[str] = mapped_column(String(10))  # alta | media | baja
+    status: Mapped[str] = mapped_column(String(12), index=True)  # abierta | en_gestion | cerrada
+    description: Mapped[str] = mapped_column(Text, default="")
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+# ----------------------------------------------------------------------- participants
+
+
+class ValueChain(Base):
+    __tablename__ = "value_chain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Opr(Versioned, Base):
+    """Organización de productores rurales."""
+
+    __tablename__ = "opr"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nit: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    value_chain_id: Mapped[int | None] = mapped_column(ForeignKey("value_chain.id"), index=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    formalised: Mapped[bool] = mapped_column(Boolean, default=False)
+    formalisation: Mapped[str] = mapped_column(String(40), default="colectivo")
+    created_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Household(Versioned, Base):
+    __tablename__ = "household"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    head_name: Mapped[str] = mapped_column(String(160))  # personal data
+    document_id: Mapped[str] = mapped_column(String(20))  # personal data
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    sex: Mapped[str] = mapped_column(String(1))  # F | M
+    age: Mapped[int] = mapped_column(Integer)  # head's age at registration
+    youth: Mapped[bool] = mapped_column(Boolean)  # 18–28
+    ethnicity: Mapped[str] = mapped_column(String(20))  # rules.core.catalog.ETHNICITIES
+    victim: Mapped[bool] = mapped_column(Boolean)
+    opr_id: Mapped[int | None] = mapped_column(ForeignKey("opr.id"), index=True)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+# -------------------------------------------------------------------------- operators
+
+
+class Operator(Base):
+    __tablename__ = "operator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    nit: Mapped[str] = mapped_column(String(20), default="")
+    is_psde: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OperatorContract(Base):
+    """An operator's contract for one route in one regional office."""
+
+    __tablename__ = "operator_contract"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    route: Mapped[str] = mapped_column(String(20))  # basica | intermedia | competitividad
+    regional_office_id: Mapped[int] = mapped_column(ForeignKey("regional_office.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    value_cop: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ServiceType(Base):
+    """The eight services of seed 000 §5."""
+
+    __tablename__ = "service_type"
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    in_basic_route: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ContractService(Base):
+    __tablename__ = "contract_service"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("operator_contract.id"), primary_key=True)
+    service_type_code: Mapped[str] = mapped_column(
+        ForeignKey("service_type.code"), primary_key=True
+    )
+
+
+# ------------------------------------------------------------------------------ routes
+
+
+class Enrolment(Versioned, Base):
+    """A participant (household or OPR) on one route; promotions chain enrolments."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        Index("ix_enrolment_route_muni", "route", "municipality_code"),
+        Index("ix_enrolment_cohort", "cohort_quarter"),
+        Index("ix_enrolment_previous", "previous_enrolment_id"),  # 0003: Sankey promotions
+        Index("ix_enrolment_contract_cohort", "contract_id", "cohort_quarter"),  # 0004: ANS
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_kind: Mapped[str] = mapped_column(String(10))  # hogar | opr
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    opr_id: Mapped[int | None] = mapped_column(ForeignKey("opr.id"), index=True)
+    route: Mapped[str] = mapped_column(String(20))
+    entry_mechanism: Mapped[str] = mapped_column(String(20))  # barrido | convocatoria | promocion
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    cohort_quarter: Mapped[str] = mapped_column(String(6))  # e.g. 2024Q3
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("operator_contract.id"))
+    current_stage: Mapped[str] = mapped_column(String(30))
+    furthest_stage_order: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12))  # activo | finalizado | salido
+    exit_outcome: Mapped[str | None] = mapped_column(String(30))
+    exit_date: Mapped[dt.date | None] = mapped_column(Date)
+    previous_enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id"))
+
+
+class StageEvent(Base):
+    __tablename__ = "stage_event"
+    __table_args__ = (
+        Index("ix_stage_event_enrolment_stage", "enrolment_id", "stage"),
+        # 0003: covering index, the funnel reads its events from the index alone
+        Index("ix_stage_event_funnel", "enrolment_id", "stage", "event_date", "outcome"),
+        # 0004: ANS scans by date and by stage
+        Index("ix_stage_event_date", "event_date", "enrolment_id", "registered_on"),
+        Index("ix_stage_event_stage_date", "stage", "event_date", "enrolment_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    stage: Mapped[str] = mapped_column(String(30))  # rules.routes.model stage code
+    event_date: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(30))  # viable | no_viable | ... | exit outcome
+    registered_on: Mapped[dt.date] = mapped_column(Date)  # when the operator registered it
+    registered_by: Mapped[str] = mapped_column(String(60), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ServiceDelivery(Base):
+    __tablename__ = "service_delivery"
+    __table_args__ = (
+        Index("ix_service_delivery_enrolment", "enrolment_id", "service_type_code"),
+        Index("ix_service_delivery_first", "enrolment_id", "service_type_code", "delivery_date"),  # 0004
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    service_type_code: Mapped[str] = mapped_column(ForeignKey("service_type.code"))
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("operator_contract.id"), index=True)
+    municipality_code: Mapped[str] = mapped_column(String(5), index=True)
+    delivery_date: Mapped[dt.date] = mapped_column(Date)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+# ---------------------------------------------------------------- business plans (PN)
+
+
+class BusinessPlan(Versioned, Base):
+    """Plan de negocio of an OPR (seed 004)."""
+
+    __tablename__ = "business_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)  # codigo_pn
+    opr_id: Mapped[int] = mapped_column(ForeignKey("opr.id"), index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id"))
+    ventana: Mapped[int] = mapped_column(Integer)  # 1 | 2 | 3
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    value_chain_id: Mapped[int | None] = mapped_column(ForeignKey("value_chain.id"))
+    psde_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    first_disbursement_date: Mapped[dt.date | None] = mapped_column(Date)
+    closure_date: Mapped[dt.date | None] = mapped_column(Date)
+    cofinancing_committed_cop: Mapped[int] = mapped_column(BigInteger, default=0)
+    cofinancing_disbursed_cop: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AllianceEvidence(Versioned, Base):
+    __tablename__ = "alliance_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_plan_id: Mapped[int] = mapped_column(ForeignKey("business_plan.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # contrato | factura | credito
+    ally_type: Mapped[str] = mapped_column(String(12))  # comercial | financiero
+    ally_name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[dt.date] = mapped_column(Date)  # a factura's date
+    end_date: Mapped[dt.date | None] = mapped_column(Date)  # empty = open-ended
+    document_ref: Mapped[str] = mapped_column(String(200), default="")
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Sales(Versioned, Base):
+    __tablename__ = "sales"
+    __table_args__ = (UniqueConstraint("business_plan_id", "year", "is_baseline"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_plan_id: Mapped[int] = mapped_column(ForeignKey("business_plan.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    amount_cop: Mapped[int] = mapped_column(BigInteger)
+    is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# ------------------------------------------------------------------------- ANS (SLA)
+
+
+class SlaDefinition(Versioned, Base):
+    __tablename__ = "sla_definition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    route: Mapped[str] = mapped_column(String(20))
+    service_type_code: Mapped[str] = mapped_column(ForeignKey("service_type.code"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(10))  # reported | derived
+    derived_key: Mapped[str | None] = mapped_column(String(40))  # which SQL derivation
+    unit: Mapped[str] = mapped_column(String(20))  # % | días | número
+    target: Mapped[float] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(6))  # higher | lower
+    tolerance: Mapped[float] = mapped_column(Float, default=0.0)  # amber band width
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    frequency: Mapped[str] = mapped_column(String(12), default="trimestral")
+
+
+class SlaMeasurement(Versioned, Base):
+    __tablename__ = "sla_measurement"
+    __table_args__ = (UniqueConstraint("definition_id", "contract_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("sla_definition.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("operator_contract.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(6))  # 2024Q3
+    value: Mapped[float | None] = mapped_column(Float)
+    evidence_ref: Mapped[str] = mapped_column(String(300), default="")
+    reported_by: Mapped[str] = mapped_column(String(60), default="")
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+# ---------------------------------------------------------------------------- geodata
+
+
+class BoundarySet(Base):
+    """One imported DANE MGN vintage; exactly one row is active."""
+
+    __tablename__ = "boundary_set"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vintage: Mapped[str] = mapped_column(String(20))
+    source_name: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(60), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    municipal_topojson: Mapped[str] = mapped_column(Text)  # simplified, quantised, for the browser
+    department_geojson: Mapped[str] = mapped_column(Text)
+    report: Mapped[str] = mapped_column(Text, default="")
+
+
+class MunicipalityBoundary(Base):
+    __tablename__ = "municipality_boundary"
+    boundary_set_id: Mapped[int] = mapped_column(ForeignKey("boundary_set.id"), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    centroid_lon: Mapped[float] = mapped_column(Float)
+    centroid_lat: Mapped[float] = mapped_column(Float)
+    area_km2: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# ----------------------------------------------------------------- users, audit, meta
+
+
+class AppUser(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(160))
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)  # OIDC identity
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None = OIDC only
+    role: Mapped[str] = mapped_column(String(20))  # rules.roles
+    regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SavedCohort(Base):
+    __tablename__ = "saved_cohort"
+    __table_args__ = (UniqueConstraint("username", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    filters: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AuditLog(Base):
+    """Append-only, hash-chained log of every write (see data_access.audit.log)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    entity: Mapped[str] = mapped_column(String(40), index=True)
+    entity_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))
+    before: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    after: Mapped[str | None] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class DataVersion(Base):
+    """Per-topic change counter: cached reads key on it, so a write in any app
+    process invalidates exactly the affected reads at every user's next rerun."""
+
+    __tablename__ = "data_version"
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,101 @@
+"""Access scoping, default-deny, applied by every query for a ``Viewer``.
+
+National roles see everything; a comité regional sees only the municipalities of
+its oficina regional; an operador sees only rows tied to its own contracts; any
+other viewer (unknown role, missing office/operator) sees nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from data_access.core.models import Municipality, OperatorContract
+from rules.core.catalog import NATIONAL_ROLES, ROLES
+
+
+@dataclass(frozen=True)
+class Viewer:
+    username: str
+    role: str
+    regional_office_id: int | None = None
+    operator_id: int | None = None
+    display_name: str = ""
+    scope_label: str = ""  # "Nacional", "Oficina regional Caribe", "Operador X" (Spanish; see localised)
+    scope_name: str = ""  # the office's or the operator's name
+
+    @property
+    def is_national(self) -> bool:
+        return self.role in NATIONAL_ROLES
+
+    @property
+    def is_regional(self) -> bool:
+        return self.role == "comite_regional" and self.regional_office_id is not None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operador" and self.operator_id is not None
+
+    @property
+    def known(self) -> bool:
+        return self.role in ROLES
+
+
+def localised(viewer: Viewer, label_for) -> Viewer:
+    """The same viewer with its scope label in the UI language (``label_for(key, name)``)."""
+    if viewer.is_national:
+        label = label_for("scope.national", "")
+    elif viewer.is_regional and viewer.scope_name:
+        label = label_for("scope.office", viewer.scope_name)
+    elif viewer.is_operator and viewer.scope_name:
+        label = label_for("scope.operator", viewer.scope_name)
+    else:
+        label = label_for("scope.none", "")
+    return replace(viewer, scope_label=label)
+
+
+NOBODY = Viewer(username="", role="")
+
+
+def office_municipalities(office_id: int):
+    """Subquery: codes of the municipalities of one oficina regional."""
+    return select(Municipality.code).where(Municipality.regional_office_id == office_id)
+
+
+def municipality_clause(viewer: Viewer, municipality_col) -> ColumnElement[bool]:
+    """Rows whose municipality the viewer may see (territorial data).
+
+    Operators have no territorial scope of their own: they see territory only through
+    their contracts, so this returns false for them (use ``record_clause``).
+    """
+    if viewer.is_national:
+        return true()
+    if viewer.is_regional:
+        return municipality_col.in_(office_municipalities(viewer.regional_office_id))
+    return false()
+
+
+def record_clause(viewer: Viewer, municipality_col, operator_col=None) -> ColumnElement[bool]:
+    """Programme records (enrolments, PN, deliveries): territory, or own operator."""
+    if viewer.is_national or viewer.is_regional:
+        return municipality_clause(viewer, municipality_col)
+    if viewer.is_operator and operator_col is not None:
+        return operator_col == viewer.operator_id
+    return false()
+
+
+def contract_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Operator contracts the viewer may see: own (operador), its office's (comité)."""
+    if viewer.is_national:
+        return true()
+    if viewer.is_regional:
+        return OperatorContract.regional_office_id == viewer.regional_office_id
+    if viewer.is_operator:
+        return OperatorContract.operator_id == viewer.operator_id
+    return false()
+
+
+def visible_municipalities(viewer: Viewer):
+    """Select of municipality codes with data visible to the viewer."""
+    return select(Municipality.code).where(municipality_clause(viewer, Municipality.code))

@@ -1,0 +1,1 @@
+"""Territorial queries: boundaries, per-municipality metrics, profile."""

@@ -1,0 +1,1 @@
+"""Executive overview aggregates."""

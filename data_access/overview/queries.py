@@ -1,0 +1,627 @@
+"""Executive overview: headline aggregates at the cut-off and at the previous quarter end.
+
+Every figure is one SQL aggregate, scoped by the ``Viewer`` (``data_access.core.scope``,
+default-deny) and narrowed by the ``GlobalFilters``. Each query computes the value at
+the cut-off AND at the previous quarter end in the same scan (conditional aggregates),
+so the change vs the previous quarter costs nothing extra.
+
+Definitions (the UI states them through ``figure_note``):
+
+* households served: distinct households with an enrolment (participant ``hogar``)
+  whose entry date is on or before the date, by route and in total;
+* OPR served: distinct OPR with an enrolment (participant ``opr``) by the date;
+* PN executed: business plans with a closure (``closure_date``) on or before the date
+  — "Ejecución: significa cuando el PN ha sido finalizado (cierre)" (ficha 1.4.1);
+* cofinancing committed: Σ committed COP of PN whose resources were granted by the
+  date (stage «requisitos y recursos» with outcome ``cumple`` on the PN's enrolment;
+  the first disbursement date when the PN has no enrolment);
+* cofinancing disbursed: Σ disbursed COP of PN whose first disbursement is on or
+  before the date;
+* municipalities prioritised: targeting rows of the date's year marked prioritised;
+  attended: distinct municipalities with ≥ 1 enrolment by the date;
+* open territorial alerts: opened on or before the date and not closed by then.
+
+``period_start`` (when set): participants and municipalities count when served during the
+period (entered by the date and not exited before the period start, as on the map); plan
+closures, disbursements, commitments and alert openings count within ``[period_start, date]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, distinct, func, or_, select, true
+
+from data_access.core.db import get_engine
+from data_access.core.filters import GlobalFilters
+from data_access.core.models import (
+    BusinessPlan,
+    Enrolment,
+    Municipality,
+    Operator,
+    RegionalOffice,
+    StageEvent,
+    Targeting,
+    TerritorialAlert,
+)
+from data_access.core.scope import Viewer, municipality_clause, record_clause
+from rules.core.catalog import ROUTE_ORDER
+from rules.core.clock import last_quarter_end
+from rules.routes.model import ROUTE_MODELS
+
+ALLIANCE_GOAL = 80.0  # % — ficha del indicador 1.4.1: "Meta: al menos 80 %"
+
+
+def previous_quarter_end(cutoff: dt.date) -> dt.date:
+    """The quarter end strictly before the cut-off's quarter-to-date (30/09 → 30/06; 23/11 → 30/09)."""
+    return last_quarter_end(cutoff - dt.timedelta(days=1))
+
+
+@dataclass
+class Headline:
+    """Headline figures at ``cutoff`` and ``previous`` (None = cannot be computed / no data)."""
+
+    cutoff: dt.date
+    previous: dt.date
+    values: dict[str, tuple] = field(default_factory=dict)  # metric -> (current, previous)
+    households_by_route: dict[str, tuple] = field(default_factory=dict)  # route -> (current, previous)
+    extra: dict[str, object] = field(default_factory=dict)  # numerators/denominators, sources
+
+
+def _in_window(col, day: dt.date, start: dt.date | None):
+    cond = col <= day
+    if start is not None:
+        cond = and_(cond, col >= start)
+    return cond
+
+
+def _enrolment_scope(viewer: Viewer, filters: GlobalFilters):
+    return and_(
+        record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id),
+        filters.territory_clause(Enrolment.municipality_code),
+        filters.route_clause(Enrolment.route),
+    )
+
+
+def _plan_scope(viewer: Viewer, filters: GlobalFilters):
+    clauses = [
+        record_clause(viewer, BusinessPlan.municipality_code, BusinessPlan.psde_operator_id),
+        filters.territory_clause(BusinessPlan.municipality_code),
+    ]
+    if filters.route:
+        clauses.append(
+            BusinessPlan.enrolment_id.in_(select(Enrolment.id).where(Enrolment.route == filters.route))
+        )
+    return and_(*clauses)
+
+
+def _territory_scope(viewer: Viewer, filters: GlobalFilters, col):
+    return and_(municipality_clause(viewer, col), filters.territory_clause(col))
+
+
+def _count_if(cond, expr=None):
+    """count(distinct expr) where cond — portable (SQLite and PostgreSQL)."""
+    if expr is None:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+    return func.count(distinct(case((cond, expr), else_=None)))
+
+
+def _sum_if(cond, expr):
+    return func.coalesce(func.sum(case((cond, expr), else_=0)), 0)
+
+
+def _first_entries(viewer: Viewer, filters: GlobalFilters, kind: str, id_col):
+    """Per participant: first entry date overall and per route (one streaming GROUP BY)."""
+    clauses = [_enrolment_scope(viewer, filters), Enrolment.participant_kind == kind,
+               Enrolment.entry_date <= filters.cutoff]
+    if filters.period_start is not None:  # served in the period: not exited before it began (as the map)
+        clauses.append(or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= filters.period_start))
+    per_route = [func.min(case((Enrolment.route == r, Enrolment.entry_date), else_=None)).label(f"r_{r}")
+                 for r in ROUTE_ORDER]
+    return (
+        select(id_col.label("pid"), func.min(Enrolment.entry_date).label("first"), *per_route)
+        .where(*clauses)
+        .group_by(id_col)
+        .subquery()
+    )
+
+
+def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.date], kind: str = "hogar",
+                       url: str | None = None) -> dict[tuple[str | None, dt.date], int]:
+    """Distinct participants (households or OPR) entered by each date in ``ends``, in total
+    (key ``(None, date)``) and per route (``(route, date)``), in one query."""
+    id_col = Enrolment.household_id if kind == "hogar" else Enrolment.opr_id
+    sub = _first_entries(viewer, filters, kind, id_col)
+    cols, keys = [], []
+    for e in ends:
+        cols.append(func.coalesce(func.sum(case((sub.c.first <= e, 1), else_=0)), 0))
+        keys.append((None, e))
+        for r in ROUTE_ORDER:
+            c = sub.c[f"r_{r}"]
+            cols.append(func.coalesce(func.sum(case((c <= e, 1), else_=0)), 0))
+            keys.append((r, e))
+    with get_engine(url).connect() as conn:
+        row = conn.execute(select(*cols)).one()
+    return {k: int(v or 0) for k, v in zip(keys, row)}
+
+
+def quarter_ends(cutoff: dt.date, quarters: int = 8) -> list[dt.date]:
+    """The cut-off and the ``quarters - 1`` previous quarter ends, oldest first."""
+    ends = [cutoff]
+    while len(ends) < quarters:
+        ends.append(previous_quarter_end(ends[-1]))
+    return list(reversed(ends))
+
+
+def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
+             sla_frame=None) -> Headline:
+    """All headline figures at the cut-off and the previous quarter end.
+
+    ``extra['households_trend']`` holds the households served at the last ``trend_quarters``
+    quarter ends (from the same query); ``extra['sla_frame']`` the ANS scorecard used.
+    """
+    d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
+    start = filters.period_start
+    out = Headline(cutoff=d, previous=p)
+    ends = quarter_ends(d, max(2, trend_quarters))
+    hh = participant_counts(viewer, filters, ends, "hogar", url)
+    out.values["households"] = (hh[(None, d)], hh[(None, p)])
+    out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in ROUTE_ORDER
+                               if (not filters.route or r == filters.route)
+                               and "hogar" in ROUTE_MODELS[r].participant_kinds}
+    out.extra["households_trend"] = [
+        {"route": r, "quarter_end": e, "households": hh[(r, e)]}
+        for r in out.households_by_route for e in ends
+    ]
+    opr = participant_counts(viewer, filters, [p, d], "opr", url)
+    out.values["opr"] = (opr[(None, d)], opr[(None, p)])
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        # --- municipalities attended: first entry per municipality (streams on its index)
+        first_muni = (
+            select(Enrolment.municipality_code, func.min(Enrolment.entry_date).label("first"))
+            .where(_enrolment_scope(viewer, filters),
+                   or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= start) if start is not None else true())
+            .group_by(Enrolment.municipality_code)
+            .subquery()
+        )
+        mu = conn.execute(select(_count_if(first_muni.c.first <= d), _count_if(first_muni.c.first <= p))).one()
+        out.values["municipalities_attended"] = (int(mu[0]), int(mu[1]))
+
+        # --- business plans: executed, cofinancing committed and disbursed
+        granted_on = (
+            select(func.min(StageEvent.event_date))
+            .where(StageEvent.enrolment_id == BusinessPlan.enrolment_id,
+                   StageEvent.stage == "requisitos_recursos", StageEvent.outcome == "cumple")
+            .correlate(BusinessPlan)
+            .scalar_subquery()
+        )
+        plans = (
+            select(BusinessPlan.closure_date.label("closure"),
+                   func.coalesce(granted_on, BusinessPlan.first_disbursement_date).label("committed_on"),
+                   BusinessPlan.first_disbursement_date.label("disbursed_on"),
+                   BusinessPlan.cofinancing_committed_cop.label("committed"),
+                   BusinessPlan.cofinancing_disbursed_cop.label("disbursed"))
+            .where(_plan_scope(viewer, filters))
+            .subquery()
+        )
+        pn = conn.execute(
+            select(
+                _count_if(_in_window(plans.c.closure, d, start)),
+                _count_if(_in_window(plans.c.closure, p, start)),
+                _sum_if(_in_window(plans.c.committed_on, d, start), plans.c.committed),
+                _sum_if(_in_window(plans.c.committed_on, p, start), plans.c.committed),
+                _sum_if(_in_window(plans.c.disbursed_on, d, start), plans.c.disbursed),
+                _sum_if(_in_window(plans.c.disbursed_on, p, start), plans.c.disbursed),
+            )
+        ).one()
+        out.values["pn_executed"] = (int(pn[0]), int(pn[1]))
+        out.values["cofin_committed"] = (int(pn[2]), int(pn[3]))
+        out.values["cofin_disbursed"] = (int(pn[4]), int(pn[5]))
+
+        # --- targeting: municipalities prioritised in the year of each date
+        tg = conn.execute(
+            select(
+                _count_if(and_(Targeting.year == d.year, Targeting.prioritised)),
+                _count_if(and_(Targeting.year == p.year, Targeting.prioritised)),
+            ).where(_territory_scope(viewer, filters, Targeting.municipality_code))
+        ).one()
+        out.values["municipalities_prioritised"] = (int(tg[0]), int(tg[1]))
+
+        # --- open territorial alerts at each date
+        def _open_at(day):
+            cond = and_(TerritorialAlert.opened_on <= day,
+                        or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > day))
+            if start is not None:
+                cond = and_(cond, TerritorialAlert.opened_on >= start)
+            return cond
+
+        al = conn.execute(
+            select(_count_if(_open_at(d)), _count_if(_open_at(p)))
+            .where(_territory_scope(viewer, filters, TerritorialAlert.municipality_code))
+        ).one()
+        out.values["alerts_open"] = (int(al[0]), int(al[1]))
+
+    out.values["alliance"], out.extra["alliance"] = _alliance_pair(viewer, filters, d, p, url)
+    out.values["sla"], out.extra["sla"] = _sla_pair(viewer, filters, d, p, url, sla_frame)
+    return out
+
+
+# ---------------------------------------------------------------- other engineers' areas
+
+
+def _alliance_pair(viewer, filters, d, p, url):
+    """Alliance indicator (%) at both dates: ``data_access.alliance.queries`` when present."""
+    try:
+        from data_access.alliance import queries as mod
+    except ImportError:
+        mod = None
+    fn = getattr(mod, "indicator", None) if mod else None
+    if fn is not None:
+        try:
+            cur, prev = fn(viewer, filters, url=url), fn(viewer, filters.with_(cutoff=p), url=url)
+            return (_pct_of(cur), _pct_of(prev)), {"source": "data_access.alliance.queries", "current": _nd(cur)}
+        except TypeError:
+            pass
+    cur, prev = alliance_minimal(viewer, filters, d, url), alliance_minimal(viewer, filters, p, url)
+    return (cur["pct"], prev["pct"]), {"source": "data_access.overview.queries", "current": cur}
+
+
+def _pct_of(result) -> float | None:
+    if result is None:
+        return None
+    if isinstance(result, dict):
+        for key in ("pct", "percent", "value", "indicator"):
+            if key in result:
+                return result[key]
+        return None
+    return getattr(result, "pct", getattr(result, "percent", getattr(result, "value", None)))
+
+
+def _nd(result) -> dict:
+    if isinstance(result, dict):
+        return {"numerator": result.get("numerator"), "denominator": result.get("denominator"),
+                "pct": _pct_of(result)}
+    return {"numerator": getattr(result, "numerator", None), "denominator": getattr(result, "denominator", None),
+            "pct": _pct_of(result)}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def alliance_minimal(viewer: Viewer, filters: GlobalFilters, day: dt.date, url: str | None = None,
+                     ventana: int | None = None) -> dict:
+    """Minimal alliance indicator (ficha 1.4.1) until ``data_access.alliance.queries`` lands.
+
+    Denominator: PN executed (closed) by ``day`` whose first disbursement is at least
+    18 months before ``day``. Numerator: those with non-voided evidence in force 18
+    months after the first disbursement — a commercial contract or invoice (ventanas
+    1 and 3), or also a financial credit (ventana 2).
+    """
+    from data_access.core.models import AllianceEvidence
+
+    with get_engine(url).connect() as conn:
+        plans = conn.execute(
+            select(BusinessPlan.id, BusinessPlan.ventana, BusinessPlan.first_disbursement_date)
+            .where(
+                _plan_scope(viewer, filters),
+                BusinessPlan.closure_date <= day,
+                BusinessPlan.first_disbursement_date.is_not(None),
+                BusinessPlan.first_disbursement_date <= _add_months(day, -18),
+                BusinessPlan.ventana == ventana if ventana is not None else true(),
+            )
+        ).all()
+        if not plans:
+            return {"numerator": 0, "denominator": 0, "pct": None}
+        ids = [pid for pid, _, _ in plans]
+        evidence: dict[int, list] = {}
+        for chunk in range(0, len(ids), 900):
+            for row in conn.execute(
+                select(AllianceEvidence.business_plan_id, AllianceEvidence.kind, AllianceEvidence.ally_type,
+                       AllianceEvidence.start_date, AllianceEvidence.end_date)
+                .where(AllianceEvidence.business_plan_id.in_(ids[chunk:chunk + 900]),
+                       AllianceEvidence.voided.is_(False))
+            ):
+                evidence.setdefault(row[0], []).append(row[1:])
+    hits = 0
+    for pid, ventana, first in plans:
+        at = _add_months(first, 18)
+        ok = False
+        for kind, ally, s, e in evidence.get(pid, []):
+            in_force = s <= at and (e is None or e >= at) if kind != "factura" else (
+                _add_months(at, -12) <= s <= at)
+            if in_force and (ally == "comercial" or (ventana == 2 and ally == "financiero")):
+                ok = True
+                break
+        hits += ok
+    return {"numerator": hits, "denominator": len(plans), "pct": 100.0 * hits / len(plans)}
+
+
+def sla_scorecard(viewer: Viewer, filters: GlobalFilters, url: str | None = None):
+    """The ANS engineer's scorecard (``data_access.sla.queries.scorecard_frame``) for the cut-off's
+    quarter and the previous one, in ONE call (values as of the cut-off); None if absent."""
+    try:
+        from data_access.sla import queries as mod
+    except ImportError:
+        return None
+    if not hasattr(mod, "scorecard_frame"):
+        return None
+    from rules.core.formatting import quarter_of
+
+    quarters = (quarter_of(previous_quarter_end(filters.cutoff)), quarter_of(filters.cutoff))
+    return mod.scorecard_frame(viewer, filters, quarters, url=url)
+
+
+def sla_average(frame, quarter: str) -> float | None:
+    """Weighted compliance of one quarter of a scorecard frame — the formula of
+    ``data_access.sla.queries.average_compliance`` (``rules.sla.scoring.weighted_score``)."""
+    from rules.sla import scoring as rule
+
+    if frame is None or frame.empty:
+        return None
+    part = frame[frame["quarter"] == quarter]
+    if part.empty:
+        return None
+    return rule.weighted_score(zip(part["weight"], part["status"]))
+
+
+def _sla_pair(viewer, filters, d, p, url, frame=None):
+    """Average ANS compliance (%) at both dates (``data_access.sla.queries``), from one scorecard."""
+    from rules.core.formatting import quarter_of
+
+    if frame is None:
+        frame = sla_scorecard(viewer, filters, url)
+    if frame is None:
+        return (None, None), {"source": None}
+    return ((sla_average(frame, quarter_of(d)), sla_average(frame, quarter_of(p))),
+            {"source": "data_access.sla.queries", "frame": frame})
+
+
+# ------------------------------------------------------------------------- scope label
+
+
+def scope_name(viewer: Viewer, url: str | None = None) -> str | None:
+    """The office's (comité) or operator's (operador) name; None for national viewers."""
+    if viewer.is_national:
+        return None
+    with get_engine(url).connect() as conn:
+        if viewer.is_regional:
+            return conn.scalar(select(RegionalOffice.name).where(RegionalOffice.id == viewer.regional_office_id))
+        if viewer.is_operator:
+            return conn.scalar(select(Operator.name).where(Operator.id == viewer.operator_id))
+    return None
+
+
+def filter_names(filters: GlobalFilters, url: str | None = None) -> dict[str, str]:
+    """Names of the office / department / municipality in the filters (for labels)."""
+    from data_access.core.models import Department
+
+    out: dict[str, str] = {}
+    with get_engine(url).connect() as conn:
+        if filters.regional_office_id is not None:
+            out["office"] = conn.scalar(
+                select(RegionalOffice.name).where(RegionalOffice.id == filters.regional_office_id)
+            ) or str(filters.regional_office_id)
+        if filters.department_code:
+            out["department"] = conn.scalar(
+                select(Department.name).where(Department.code == filters.department_code)
+            ) or filters.department_code
+        if filters.municipality_code:
+            out["municipality"] = conn.scalar(
+                select(Municipality.name).where(Municipality.code == filters.municipality_code)
+            ) or filters.municipality_code
+    return out
+
+
+# ------------------------------------------------- compact views for slides and the pack
+
+
+def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int = 8,
+                          url: str | None = None) -> list[dict]:
+    """Households served (cumulative) at each of the last ``quarters`` quarter ends, by route."""
+    ends = quarter_ends(filters.cutoff, quarters)
+    hh = participant_counts(viewer, filters, ends, "hogar", url)
+    return [{"route": r, "quarter_end": e, "households": hh[(r, e)]}
+            for r in ROUTE_ORDER if (not filters.route or r == filters.route)
+            and "hogar" in ROUTE_MODELS[r].participant_kinds for e in ends]
+
+
+def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
+                        households: dict[str, int] | None = None) -> list[dict]:
+    """Per visible municipality: households served, prioritised, open alerts (at the cut-off).
+
+    ``households`` (code → count, e.g. the map page's ``territory.map_values``) skips the
+    households query."""
+    d, start = filters.cutoff, filters.period_start
+    with get_engine(url).connect() as conn:
+        served = households if households is not None else dict(
+            conn.execute(
+                select(Enrolment.municipality_code,
+                       _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, d, start)),
+                                 Enrolment.household_id))
+                .where(_enrolment_scope(viewer, filters))
+                .group_by(Enrolment.municipality_code)
+            ).all()
+        )
+        prioritised = set(
+            conn.scalars(
+                select(Targeting.municipality_code).where(
+                    _territory_scope(viewer, filters, Targeting.municipality_code),
+                    Targeting.year == d.year, Targeting.prioritised,
+                )
+            )
+        )
+        alerts = dict(
+            conn.execute(
+                select(TerritorialAlert.municipality_code, func.count())
+                .where(
+                    _territory_scope(viewer, filters, TerritorialAlert.municipality_code),
+                    TerritorialAlert.opened_on <= d,
+                    or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > d),
+                )
+                .group_by(TerritorialAlert.municipality_code)
+            ).all()
+        )
+        munis = conn.execute(
+            select(Municipality.code, Municipality.name, Municipality.department_code)
+            .where(_territory_scope(viewer, filters, Municipality.code))
+            .order_by(Municipality.code)
+        ).all()
+    return [
+        {"code": c, "name": n, "department_code": dep, "households": int(served.get(c, 0) or 0),
+         "prioritised": c in prioritised, "alerts_open": int(alerts.get(c, 0))}
+        for c, n, dep in munis
+    ]
+
+
+def active_boundaries(url: str | None = None) -> tuple[str, str] | None:
+    """(vintage, municipal topojson) of the active boundary set, or None if none is loaded."""
+    from data_access.core.models import BoundarySet
+
+    with get_engine(url).connect() as conn:
+        row = conn.execute(
+            select(BoundarySet.vintage, BoundarySet.municipal_topojson)
+            .where(BoundarySet.active.is_(True))
+            .order_by(BoundarySet.id.desc())
+            .limit(1)
+        ).first()
+    return (row[0], row[1]) if row else None
+
+
+def _has_index(conn, name: str) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                (name,)).first() is not None
+
+
+def _run_indexed(conn, stmt):
+    """Run ``stmt`` on SQLite naming the covering funnel index (SQLAlchemy renders no SQLite
+    index hints): the compiled statement gets ``INDEXED BY``; values stay bound parameters."""
+    compiled = stmt.compile(dialect=conn.dialect)
+    sql = str(compiled)
+    hinted = sql.replace("FROM enrolment JOIN stage_event ON",
+                         "FROM enrolment NOT INDEXED JOIN stage_event INDEXED BY ix_stage_event_funnel ON", 1)
+    if hinted == sql or not compiled.positiontup:
+        return conn.execute(stmt).all()
+    params = tuple(
+        v.isoformat() if isinstance(v, dt.date) else v
+        for v in (compiled.params[name] for name in compiled.positiontup)
+    )
+    return conn.exec_driver_sql(hinted, params).all()
+
+
+def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
+    """Enrolments (entered by the cut-off) that reached each stage by the cut-off, per route.
+
+    "Reached" = has a stage event for it dated on or before the cut-off — the definition of
+    ``data_access.routes.funnels`` (one event per stage and participant: ``rules.routes.model``
+    rejects repeats, so ``count(*)``). Only the counts, in one index-only pass: on SQLite
+    the covering index ``ix_stage_event_funnel (enrolment_id, stage, event_date, outcome)``
+    is named explicitly (left alone, the planner prefers the event-date index and reads
+    every event row); PostgreSQL plans the join itself. Without that index: all events of
+    the cohort (covered by the (enrolment, stage) index) minus those after the cut-off.
+    """
+    d, start = filters.cutoff, filters.period_start
+    scope = [_enrolment_scope(viewer, filters), _in_window(Enrolment.entry_date, d, start)]
+    base = (
+        select(Enrolment.route, StageEvent.stage, func.count())
+        .select_from(Enrolment)
+        .join(StageEvent, StageEvent.enrolment_id == Enrolment.id)
+        .group_by(Enrolment.route, StageEvent.stage)
+    )
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if not sqlite or _has_index(conn, "ix_stage_event_funnel"):
+            stmt = base.where(*scope, StageEvent.event_date <= d)
+            rows = _run_indexed(conn, stmt) if sqlite else conn.execute(stmt).all()
+            return [{"route": r, "stage": st, "count": int(c)} for r, st, c in rows if c]
+        every = conn.execute(base.where(*scope)).all()
+        later = dict(
+            ((r, st), int(c)) for r, st, c in conn.execute(
+                select(Enrolment.route, StageEvent.stage, func.count())
+                .select_from(StageEvent)
+                .join(Enrolment, Enrolment.id == StageEvent.enrolment_id)
+                .where(*scope, StageEvent.event_date > d)
+                .group_by(Enrolment.route, StageEvent.stage)
+            )
+        )
+    out = []
+    for r, st, c in every:
+        n = int(c) - later.get((r, st), 0)
+        if n > 0:
+            out.append({"route": r, "stage": st, "count": n})
+    return out
+
+
+funnel_minimal = funnel_counts  # former name
+
+
+def sla_minimal(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
+    """Share of ANS measurements meeting target per operator in the cut-off's quarter or before
+    (latest quarter with measurements). Used until ``data_access.sla.queries`` lands."""
+    from data_access.core.models import OperatorContract, SlaDefinition, SlaMeasurement
+    from data_access.core.scope import contract_clause
+    from rules.core.formatting import quarter_of
+
+    q = quarter_of(filters.cutoff)
+    met = case(
+        (and_(SlaDefinition.direction == "higher", SlaMeasurement.value >= SlaDefinition.target), 1),
+        (and_(SlaDefinition.direction == "lower", SlaMeasurement.value <= SlaDefinition.target), 1),
+        else_=0,
+    )
+    clauses = [contract_clause(viewer), SlaMeasurement.quarter <= q, SlaMeasurement.value.is_not(None)]
+    if filters.regional_office_id is not None:
+        clauses.append(OperatorContract.regional_office_id == filters.regional_office_id)
+    if filters.route:
+        clauses.append(OperatorContract.route == filters.route)
+    with get_engine(url).connect() as conn:
+        latest = conn.scalar(
+            select(func.max(SlaMeasurement.quarter))
+            .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
+            .where(*clauses)
+        )
+        if latest is None:
+            return []
+        rows = conn.execute(
+            select(Operator.name, func.sum(met), func.count())
+            .select_from(SlaMeasurement)
+            .join(SlaDefinition, SlaDefinition.id == SlaMeasurement.definition_id)
+            .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
+            .join(Operator, Operator.id == OperatorContract.operator_id)
+            .where(*clauses, SlaMeasurement.quarter == latest)
+            .group_by(Operator.name)
+            .order_by(Operator.name)
+        ).all()
+    return [{"operator": n, "quarter": latest, "met": int(m or 0), "total": int(t),
+             "pct": 100.0 * int(m or 0) / int(t) if t else None} for n, m, t in rows]
+
+
+def alliance_by_ventana(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
+    """Minimal alliance indicator per ventana at the cut-off (until ``data_access.alliance.queries`` lands)."""
+    out = []
+    for v in (1, 2, 3):
+        res = alliance_minimal(viewer, filters, filters.cutoff, url, ventana=v)
+        out.append({"ventana": v, **res})
+    return out
+
+
+def alerts_by_category(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
+    """Territorial alerts open at the cut-off, by category and severity (scoped)."""
+    d = filters.cutoff
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(
+            select(TerritorialAlert.category, TerritorialAlert.severity, func.count())
+            .where(
+                _territory_scope(viewer, filters, TerritorialAlert.municipality_code),
+                TerritorialAlert.opened_on <= d,
+                or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > d),
+                TerritorialAlert.opened_on >= filters.period_start if filters.period_start else true(),
+            )
+            .group_by(TerritorialAlert.category, TerritorialAlert.severity)
+        ).all()
+    return [{"category": c, "severity": s, "count": int(n)} for c, s, n in rows]

@@ -1,0 +1,1 @@
+"""Reference data (DIVIPOLA, oficinas regionales, catalogues): loading and scoped lists."""

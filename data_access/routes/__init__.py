@@ -1,0 +1,1 @@
+"""Route funnels, cohorts and participant lists in SQL."""

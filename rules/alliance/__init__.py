@@ -1,0 +1,1 @@
+"""The alliance indicator rule (seed 004)."""

@@ -1,0 +1,1 @@
+"""Programme-wide pure rules: catalogue, clock, formatting, i18n, NIT."""

@@ -1,0 +1,1 @@
+"""Validation of edits and imported records."""

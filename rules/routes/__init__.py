@@ -1,0 +1,1 @@
+"""Route model (stages, transitions) and cohort/funnel builders."""

@@ -1,0 +1,1 @@
+"""ANS scoring."""
