@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 DEMO_SEED ?= 7
 
-.PHONY: run test setup assets bench clean
+.PHONY: run test setup assets lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,9 +30,14 @@ run: assets
 ## Set up and run the whole test suite (SQLite and PostgreSQL, AppTest, Chromium end-to-end).
 ## Unit, SQL and AppTest tests run on two workers; browser tests then run one at a time, so
 ## a real app server and Chromium never compete with another one for the two cores.
-test: assets
+test: assets lint
 	$(BIN)/pytest -n 2 -q -p no:cacheprovider -rfE -m "not browser" $(PYTEST_ARGS)
 	$(BIN)/pytest -q -p no:cacheprovider -rfE -m browser $(PYTEST_ARGS)
+
+## House rules: ruff, then the layer contracts of import-linter (pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/tablero bench --scale national

@@ -7,7 +7,6 @@ filters, publish them as the page context, then run the page the viewer may see.
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from components.core.context import PageContext, set_page_context
 from components.core.filters import render_global_filters
@@ -16,7 +15,7 @@ from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
 from data_access.core import versions
 from data_access.core.db import database_url
 from data_access.core.scope import localised
-from data_access.migrate import is_up_to_date
+from data_access.migrate import store_state
 from rules.core.i18n import LANGS, t
 
 st.set_page_config(page_title="Tablero Generación de Ingresos — MADR", page_icon="🌱", layout="wide")
@@ -52,12 +51,10 @@ def _gate(page_fn) -> None:
 
 def _store_ready(url: str, lang: str) -> dict | None:
     """Data versions, or None after showing a clear message when the store cannot be used."""
-    try:
-        if is_up_to_date(url):
-            return versions.current(url)
-        message = t("error.store_not_migrated", lang)
-    except (OperationalError, ProgrammingError):
-        message = t("error.store_unreachable", lang)
+    state = store_state(url)
+    if state == "ready":
+        return versions.current(url)
+    message = t("error.store_not_migrated" if state == "not_migrated" else "error.store_unreachable", lang)
     _gate(lambda: st.error(message))
     return None
 
@@ -75,7 +72,8 @@ def main() -> None:
         return
     viewer = localised(viewer, lambda key, name: t(key, lang, name=name))
     with st.sidebar:
-        st.markdown(f"**{viewer.display_name or viewer.username}** · {t('role.' + viewer.role, lang) if viewer.role else '—'}")
+        role = t("role." + viewer.role, lang) if viewer.role else "—"
+        st.markdown(f"**{viewer.display_name or viewer.username}** · {role}")
         st.caption(viewer.scope_label or t("scope.none", lang))
         chosen = st.selectbox(t("app.language", lang), LANGS, index=LANGS.index(lang),
                               format_func=lambda code: {"es": "Español", "en": "English"}[code], key="lang_select")

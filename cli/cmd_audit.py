@@ -36,10 +36,11 @@ def register(group: click.Group) -> None:
     @as_user_option
     def log_cmd(entity, username, entity_id, since, until, limit, fmt, as_user) -> None:
         """Entradas del registro, más recientes primero (analista PMO y administrador)."""
-        from data_access.audit.log import AUDIT_ROLES, changed_fields, entries
+        from data_access.audit.log import changed_fields, entries
+        from rules import access
 
         viewer = resolve_viewer(as_user)
-        if viewer.role not in AUDIT_ROLES:
+        if not access.allowed(viewer, access.READ_AUDIT):
             raise click.ClickException(
                 "Solo el analista PMO y el administrador pueden consultar la auditoría."
             )

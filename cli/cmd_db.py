@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from data_access.core.db import database_url
+from cli.common import store_in_use
+from data_access.core.db import database_url, display_url
 
 
 def register(group: click.Group) -> None:
@@ -18,19 +19,16 @@ def register(group: click.Group) -> None:
         """Aplica las migraciones pendientes (incluye el catálogo DIVIPOLA)."""
         from data_access.migrate import current_revision, upgrade
 
-        upgrade(revision=revision)
-        click.echo(f"Esquema en la revisión {current_revision()} ({_safe(database_url())}).")
+        with store_in_use("migrar", hint="verifique DATABASE_URL"):
+            upgrade(revision=revision)
+            current = current_revision()
+        click.echo(f"Esquema en la revisión {current} ({display_url(database_url())}).")
 
     @db.command("status")
     def status_cmd() -> None:
         """Revisión actual frente a la última disponible."""
         from data_access.migrate import current_revision, head_revision
 
-        click.echo(f"actual: {current_revision()}  disponible: {head_revision()}")
-
-
-def _safe(url: str) -> str:
-    """Hide a password in a URL before printing it."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+        with store_in_use("leer", hint="verifique DATABASE_URL"):
+            current = current_revision()
+        click.echo(f"actual: {current}  disponible: {head_revision()}")

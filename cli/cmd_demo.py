@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from data_access.core.db import PROJECT_ROOT, database_url
+from cli.common import store_in_use
+from data_access.core.db import PROJECT_ROOT, database_url, display_url
 
 ACCOUNTS_FILE = PROJECT_ROOT / "data" / "demo_accounts.txt"
 
@@ -29,21 +30,23 @@ def register(group: click.Group) -> None:
     @click.option("--replace", is_flag=True, help="Borra primero los datos del programa existentes.")
     def seed_cmd(scale: str, seed_value: int, if_empty: bool, replace: bool) -> None:
         """Migra el esquema y carga un programa de demostración completo."""
-        from data_access.demo import StoreNotEmpty, household_count, seed
+        from data_access.demo.seed import StoreNotEmpty, seed
+        from data_access.demo.store import household_count
         from data_access.migrate import upgrade
 
         url = database_url()
-        if if_empty:
-            upgrade(url)
-            n = household_count(url)
-            if n:
-                click.echo(f"El almacén ya tiene {_es(n)} hogares: no se cargan datos de demostración.")
-                return
-        try:
-            result = seed(url, scale, seed_value, replace=replace)
-        except StoreNotEmpty as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"Escala {scale}, semilla {seed_value}, {result['dialect']} ({_safe(url)})")
+        with store_in_use("cargar"):
+            if if_empty:
+                upgrade(url)
+                n = household_count(url)
+                if n:
+                    click.echo(f"El almacén ya tiene {_es(n)} hogares: no se cargan datos de demostración.")
+                    return
+            try:
+                result = seed(url, scale, seed_value, replace=replace)
+            except StoreNotEmpty as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"Escala {scale}, semilla {seed_value}, {result['dialect']} ({display_url(url)})")
         width = max(len(t) for t in result["counts"])
         for table, count in result["counts"].items():
             click.echo(f"  {table.ljust(width)}  {_es(count):>12}")
@@ -58,7 +61,7 @@ def register(group: click.Group) -> None:
             click.echo(f"  {line}")
         ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
         ACCOUNTS_FILE.write_text(
-            f"# Cuentas de demostración ({scale}, semilla {seed_value}, {_safe(url)})\n"
+            f"# Cuentas de demostración ({scale}, semilla {seed_value}, {display_url(url)})\n"
             "# rol\tusuario\tcontraseña\n" + "\n".join(lines) + "\n",
             encoding="utf-8",
         )
@@ -68,9 +71,3 @@ def register(group: click.Group) -> None:
 def _es(n: int) -> str:
     """12345 → '12.345' (Spanish thousands separator)."""
     return f"{n:,}".replace(",", ".")
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -9,7 +9,8 @@ import click
 
 from cli.common import as_user_option, resolve_viewer
 
-VIEW_HELP = "Vistas separadas por comas: overview,map,funnels,sla,alliance,alerts (o resumen,mapa,embudos,ans,alianzas,alertas)."
+VIEW_HELP = ("Vistas separadas por comas: overview,map,funnels,sla,alliance,alerts "
+             "(o resumen,mapa,embudos,ans,alianzas,alertas).")
 
 
 def register(group: click.Group) -> None:
@@ -22,7 +23,8 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["pptx", "pdf"]), default="pptx", show_default=True)
     @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
                   help="Archivo de salida.")
-    @click.option("--as-of", "as_of", default=None, help="Fecha de corte AAAA-MM-DD (por omisión: último cierre de trimestre).")
+    @click.option("--as-of", "as_of", default=None,
+                  help="Fecha de corte AAAA-MM-DD (por omisión: último cierre de trimestre).")
     @click.option("--since", "since", default=None, help="Inicio del periodo AAAA-MM-DD (opcional).")
     @click.option("--office", "office", type=int, default=None, help="Filtro: id de la oficina regional.")
     @click.option("--department", "department", default=None, help="Filtro: código DANE del departamento.")
@@ -35,7 +37,7 @@ def register(group: click.Group) -> None:
         from data_access.core.filters import GlobalFilters
         from exports.content import parse_views
         from exports.pack import build_pack
-        from rules.core.clock import last_quarter_end
+        from rules.core.calendar import last_quarter_end
 
         chosen = parse_views(views, default=())
         if not chosen:
@@ -44,7 +46,8 @@ def register(group: click.Group) -> None:
             cutoff = dt.date.fromisoformat(as_of) if as_of else last_quarter_end()
             start = dt.date.fromisoformat(since) if since else None
         except ValueError:
-            raise click.ClickException("Fecha inválida en --as-of/--since: use el formato AAAA-MM-DD, p. ej. 2026-09-30.")
+            raise click.ClickException(
+                "Fecha inválida en --as-of/--since: use el formato AAAA-MM-DD, p. ej. 2026-09-30.") from None
         viewer = resolve_viewer(as_user)
         filters = GlobalFilters(cutoff=cutoff, period_start=start, regional_office_id=office,
                                 department_code=department, municipality_code=municipality, route=route)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import as_user_option, resolve_viewer
+from cli.common import as_user_option, resolve_viewer, store_in_use
 
 
 def register(group: click.Group) -> None:
@@ -29,20 +29,16 @@ def register(group: click.Group) -> None:
     @as_user_option
     def tracking_matrix(file: Path, dry_run: bool, as_user: str | None) -> None:
         """Importa la matriz de seguimiento a OPRs (.xlsx): todo o nada."""
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
         from data_access.alliance import tracking_matrix as tm
 
         if not file.exists():
             raise click.ClickException(f"No existe el archivo «{file}»: revise la ruta.")
         try:
-            viewer = resolve_viewer(as_user)
-            report = tm.import_tracking_matrix(file.read_bytes(), viewer, dry_run=dry_run)
+            with store_in_use():
+                viewer = resolve_viewer(as_user)
+                report = tm.import_tracking_matrix(file.read_bytes(), viewer, dry_run=dry_run)
         except tm.ImportPermissionError as exc:
             raise click.ClickException(str(exc)) from None
-        except (OperationalError, ProgrammingError):
-            raise click.ClickException("No se pudo usar el almacén: verifique DATABASE_URL y ejecute "
-                                       "`tablero db upgrade`.") from None
         for line in report.lines():
             click.echo(line)
         if not report.ok:

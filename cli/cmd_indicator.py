@@ -13,7 +13,7 @@ import datetime as dt
 
 import click
 
-from cli.common import as_user_option, emit_rows, resolve_viewer
+from cli.common import as_user_option, emit_rows, resolve_viewer, store_in_use
 
 CSV_COLUMNS = ["group", "numerator", "denominator", "percent", "pending"]
 TABLE_COLUMNS = ["group", "name", "numerator", "denominator", "percent", "pending", "not_executed", "meets_goal"]
@@ -67,19 +67,14 @@ def register(group: click.Group) -> None:
     @as_user_option
     def alliance(as_of: str, by: str | None, fmt: str, as_user: str | None) -> None:
         """% de PN ejecutados cuya OPR sigue en alianza productiva 18 meses después del primer desembolso."""
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
         try:
             cutoff = dt.date.fromisoformat(as_of)
         except ValueError:
             raise click.BadParameter(f"«{as_of}» no es una fecha; use AAAA-MM-DD, p. ej. 2026-09-30.",
                                      param_hint="--as-of") from None
-        try:
+        with store_in_use("leer"):
             viewer = resolve_viewer(as_user)
             rows = alliance_rows(viewer, cutoff, by)
-        except (OperationalError, ProgrammingError):
-            raise click.ClickException("No se pudo leer el almacén: verifique DATABASE_URL y ejecute "
-                                       "`tablero db upgrade`.") from None
         if fmt == "json":
             for r in rows:
                 r["percent"] = float(r["percent"]) if r["percent"] != "" else None

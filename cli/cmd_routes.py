@@ -36,11 +36,14 @@ def _cohort_options(f):
         click.option("--ethnicity", "ethnicities", default=None, help="Pertenencia(s) étnica(s), separadas por coma."),
         click.option("--victim", default=None, help="Víctimas del conflicto: si o no."),
         click.option("--office", "regional_office_id", default=None, help="Id de la oficina regional."),
-        click.option("--department", "department_code", default=None, help="Código DIVIPOLA del departamento (2 dígitos)."),
-        click.option("--municipality", "municipality_code", default=None, help="Código DIVIPOLA del municipio (5 dígitos)."),
+        click.option("--department", "department_code", default=None,
+                     help="Código DIVIPOLA del departamento (2 dígitos)."),
+        click.option("--municipality", "municipality_code", default=None,
+                     help="Código DIVIPOLA del municipio (5 dígitos)."),
         click.option("--operator", "operator_id", default=None, help="Id del operador."),
         click.option("--saved", default=None, help="Usa una cohorte guardada (del usuario de --as-user)."),
-        click.option("--cutoff", default=None, help="Fecha de corte AAAA-MM-DD (por defecto: último cierre de trimestre)."),
+        click.option("--cutoff", default=None,
+                     help="Fecha de corte AAAA-MM-DD (por defecto: último cierre de trimestre)."),
         as_user_option,
     ]
     for option in reversed(options):
@@ -52,7 +55,7 @@ def _context(kwargs: dict):
     """(viewer, global filters, cohort) from the command's options; Spanish errors."""
     from data_access.core.filters import GlobalFilters
     from data_access.routes.funnels import saved_cohorts
-    from rules.core.clock import last_quarter_end
+    from rules.core.calendar import last_quarter_end
     from rules.routes.funnels import Cohort
 
     viewer = resolve_viewer(kwargs.pop("as_user"))

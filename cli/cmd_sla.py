@@ -6,12 +6,13 @@ import click
 
 from cli.common import as_user_option, emit_rows, resolve_viewer
 
+OPERATOR = "operador"  # not a role: the column of the operator's code
 SCORECARD_COLUMNS = [
-    "trimestre", "operador", "nombre_operador", "contrato", "ruta", "oficina", "ans", "nombre_ans", "servicio",
+    "trimestre", OPERATOR, "nombre_operador", "contrato", "ruta", "oficina", "ans", "nombre_ans", "servicio",
     "tipo", "valor", "meta", "sentido", "tolerancia", "peso", "estado", "numerador", "denominador", "evidencia",
     "puntaje_operador",
 ]
-SUMMARY_COLUMNS = ["trimestre", "operador", "nombre_operador", "puntaje", "cumple", "en_riesgo", "incumple",
+SUMMARY_COLUMNS = ["trimestre", OPERATOR, "nombre_operador", "puntaje", "cumple", "en_riesgo", "incumple",
                    "sin_reporte", "sin_base"]
 DEFINITION_COLUMNS = ["codigo", "ruta", "servicio", "nombre", "tipo", "unidad", "meta", "sentido", "tolerancia",
                       "peso", "frecuencia", "como_se_calcula"]
@@ -42,15 +43,16 @@ def register(group: click.Group) -> None:
 
         from data_access.core.filters import GlobalFilters
         from data_access.sla import queries as S
+        from rules.core.calendar import parse_quarter, quarter_end, quarter_of
         from rules.core.clock import today
         from rules.sla import scoring as R
 
         try:
-            q = R.parse_quarter(quarter)
-            cut = dt.date.fromisoformat(cutoff) if cutoff else min(R.quarter_bounds(q)[1], today())
+            q = parse_quarter(quarter)
+            cut = dt.date.fromisoformat(cutoff) if cutoff else min(quarter_end(q), today())
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
-        if R.quarter_of(cut) < q:
+        if quarter_of(cut) < q:
             raise click.BadParameter(f"La fecha de corte {cut.isoformat()} es anterior al trimestre {q}: "
                                      "use un corte dentro o después del trimestre.")
         viewer = resolve_viewer(as_user)
@@ -60,7 +62,7 @@ def register(group: click.Group) -> None:
         scores = S.score_table(frame, ["operator_code", "operator_name"])
         if summary:
             rows = [
-                {"trimestre": q, "operador": r.operator_code, "nombre_operador": r.operator_name,
+                {"trimestre": q, OPERATOR: r.operator_code, "nombre_operador": r.operator_name,
                  "puntaje": _round(r.score, 1), "cumple": int(r.cumple), "en_riesgo": int(r.en_riesgo),
                  "incumple": int(r.incumple), "sin_reporte": int(r.sin_reporte), "sin_base": int(r.sin_base)}
                 for r in scores.itertuples()
@@ -72,11 +74,12 @@ def register(group: click.Group) -> None:
         for r in frame.itertuples():
             status = r.status
             rows.append({
-                "trimestre": r.quarter, "operador": r.operator_code, "nombre_operador": r.operator_name,
+                "trimestre": r.quarter, OPERATOR: r.operator_code, "nombre_operador": r.operator_name,
                 "contrato": r.contract_code, "ruta": r.route, "oficina": r.office_name, "ans": r.definition_code,
                 "nombre_ans": r.definition_name, "servicio": r.service_type_code,
                 "tipo": "derivado" if r.kind == "derived" else "reportado",
-                "valor": _round(r.value), "meta": _round(r.target), "sentido": R.DIRECTIONS.get(r.direction, r.direction),
+                "valor": _round(r.value), "meta": _round(r.target),
+                "sentido": R.DIRECTIONS.get(r.direction, r.direction),
                 "tolerancia": _round(r.tolerance), "peso": _round(r.weight),
                 "estado": (R.STATUS_LABELS[status] if fmt != "table"
                            else f"{R.STATUS_ICONS[status]} {R.STATUS_LABELS[status]}"),

@@ -8,6 +8,7 @@ import getpass
 import click
 
 from cli.common import emit_rows, resolve_viewer
+from rules.core.catalog import Role
 
 
 def _admin_viewer():
@@ -21,7 +22,7 @@ def _admin_viewer():
 
 
 def _fail(exc) -> None:
-    from data_access.edits import ValidationFailed
+    from data_access.edits.common import ValidationFailed
 
     if isinstance(exc, ValidationFailed):
         raise click.ClickException("No se guardó nada:\n  " + "\n  ".join(e.message for e in exc.errors))
@@ -37,7 +38,7 @@ def register(group: click.Group) -> None:
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
     def list_cmd(fmt: str) -> None:
         """Lista las cuentas con su rol, alcance y estado."""
-        from data_access.edits import users as list_users
+        from data_access.edits.accounts import users as list_users
 
         rows = list_users(_admin_viewer())
         for r in rows:
@@ -54,7 +55,7 @@ def register(group: click.Group) -> None:
     @click.option(
         "--role",
         required=True,
-        type=click.Choice(["directivo", "analista_pmo", "comite_regional", "operador", "admin"]),
+        type=click.Choice([role.value for role in Role]),
     )
     @click.option("--name", "display_name", default="", help="Nombre para mostrar.")
     @click.option("--email", default=None, help="Correo de la identidad OIDC institucional.")
@@ -66,7 +67,8 @@ def register(group: click.Group) -> None:
     @click.option("--generate", is_flag=True, help="Genera una contraseña local y la imprime una vez.")
     def add_cmd(username, role, display_name, email, office, operator, password, generate) -> None:
         """Crea una cuenta (queda en la auditoría)."""
-        from data_access.edits import EditError, create_user, offices_all, operators_all
+        from data_access.edits.accounts import create_user, offices_all, operators_all
+        from data_access.edits.common import EditError
 
         office_id = operator_id = None
         if office:
@@ -109,7 +111,8 @@ def register(group: click.Group) -> None:
     def set_password_cmd(username, password, generate) -> None:
         """Cambia la contraseña local de una cuenta (queda en la auditoría)."""
         from data_access.core.auth import new_password
-        from data_access.edits import EditError, set_password
+        from data_access.edits.accounts import set_password
+        from data_access.edits.common import EditError
 
         if generate:
             password = new_password() + new_password()[:2]

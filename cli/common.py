@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import sys
+from collections.abc import Iterator
 
 import click
 
+from data_access.core.db import StoreUnavailable, store_errors
 from data_access.core.scope import NOBODY, Viewer
+from rules import access
 
 
 def as_user_option(f):
@@ -26,11 +30,25 @@ def resolve_viewer(as_user: str | None) -> Viewer:
     from data_access.core.auth import viewer_for_username
 
     if as_user is None:
-        return Viewer(username="cli", role="admin", scope_label="Nacional")
+        return Viewer(username="cli", role=access.CONSOLE_ROLE, scope_label="Nacional")
     viewer = viewer_for_username(as_user)
     if viewer is None:
         raise click.ClickException(f"Usuario «{as_user}» no existe o está inactivo.")
     return viewer if viewer.known else NOBODY
+
+
+UPGRADE_HINT = "verifique DATABASE_URL y ejecute `tablero db upgrade`"
+
+
+@contextlib.contextmanager
+def store_in_use(verb: str = "usar", hint: str = UPGRADE_HINT) -> Iterator[None]:
+    """A store that is missing, unreachable or not migrated becomes one Spanish message naming
+    the fix, never a traceback (``verb``: what could not be done, e.g. ``leer``)."""
+    try:
+        with store_errors():
+            yield
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"No se pudo {verb} el almacén ({exc}): {hint}.") from None
 
 
 def emit_rows(rows: list[dict], fmt: str, columns: list[str]) -> None:

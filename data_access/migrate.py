@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from data_access.core.db import get_engine
 
@@ -47,3 +48,12 @@ def head_revision() -> str | None:
 
 def is_up_to_date(url: str | None = None) -> bool:
     return current_revision(url) == head_revision()
+
+
+def store_state(url: str | None = None) -> str:
+    """``"ready"``, ``"not_migrated"`` or ``"unreachable"``: what the app and the CLI tell a
+    person before anything else, without a traceback."""
+    try:
+        return "ready" if is_up_to_date(url) else "not_migrated"
+    except (OperationalError, ProgrammingError):
+        return "unreachable"

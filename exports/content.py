@@ -18,12 +18,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from data_access.alliance import queries as alliance
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
+from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
+from data_access.sla import queries as sla_queries
 from exports import charts
+from rules.alliance import indicator as alliance_rule
+from rules.core.calendar import quarter_of
 from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
-from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label, quarter_of
+from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
 from rules.routes.model import STAGES
 
@@ -220,6 +225,7 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     lang = vc.lang
     fmts = {"int": lambda v: fmt_int(v, lang), "money": lambda v: fmt_money(v, lang),
             "pct": lambda v: fmt_pct(v, 1, lang)}
+    goal = fmt_pct(alliance_rule.GOAL_PERCENT, 0, lang)
     out: list[KeyFigure] = []
     for metric, kind, page in OVERVIEW_METRICS:
         cur, prev = head.values.get(metric, (None, None))
@@ -227,17 +233,16 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
             key=metric, label=vc.t(f"committee.kpi.{metric}"), value=fmts[kind](cur),
             delta=_delta_text(vc, cur, prev, (lambda v: fmt_num(v, 1, lang)) if kind == "pct" else fmts[kind],
                               head.previous, points=kind == "pct"),
-            page=page, definition=vc.t(f"committee.def.{metric}",
-                                       year=vc.filters.cutoff.year, goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang)),
+            page=page, definition=vc.t(f"committee.def.{metric}", year=vc.filters.cutoff.year, goal=goal),
         )
         if metric == "alliance":
             nd = head.extra.get("alliance", {}).get("current") or {}
             if cur is None:
                 fig.status = vc.t("committee.status.no_data")
-            elif cur >= ov.ALLIANCE_GOAL:
-                fig.status = "✔ " + vc.t("committee.status.meets", goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang))
+            elif alliance_rule.meets_goal(cur):
+                fig.status = "✔ " + vc.t("committee.status.meets", goal=goal)
             else:
-                fig.status = "✖ " + vc.t("committee.status.below", goal=fmt_pct(ov.ALLIANCE_GOAL, 0, lang))
+                fig.status = "✖ " + vc.t("committee.status.below", goal=goal)
             if nd.get("denominator") is not None:
                 fig.definition += " " + vc.t("committee.num_den", num=fmt_int(nd.get("numerator"), lang),
                                              den=fmt_int(nd.get("denominator"), lang))
@@ -278,13 +283,7 @@ def build_overview(vc: ViewContext) -> SlideData:
 
 def _map_households(vc: ViewContext) -> dict[str, int] | None:
     """Households per municipality from the map page's metric (``data_access.map.queries``)."""
-    try:
-        from data_access.map import queries as tmod
-    except ImportError:
-        return None
-    if not hasattr(tmod, "map_values"):
-        return None
-    return {c: int(v or 0) for c, v in tmod.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
+    return {c: int(v or 0) for c, v in map_queries.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
 
 
 def build_map(vc: ViewContext) -> SlideData:
@@ -375,27 +374,19 @@ def build_funnels(vc: ViewContext) -> SlideData:
 
 
 def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
-    """(average compliance, per operator rows): ``data_access.sla.queries`` when present."""
-    try:
-        from data_access.sla import queries as smod
-    except ImportError:
-        smod = None
-    frame = sla_frame(vc) if smod is not None and hasattr(smod, "score_table") else None
-    if frame is not None:
-        quarter = quarter_of(vc.filters.cutoff)
-        current = frame[frame["quarter"] == quarter] if not frame.empty else frame
-        avg = ov.sla_average(frame, quarter)
-        table = smod.score_table(current, ["operator_name"])
-        statuses = [c for c in table.columns if c not in ("operator_name", "score", "weight_total")]
-        rows = []
-        for rec in table.to_dict("records"):
-            total = int(sum(int(rec[s]) for s in statuses if s != "sin_base"))
-            rows.append({"operator": rec["operator_name"], "quarter": quarter, "pct": rec["score"],
-                         "met": int(rec.get("cumple", 0)), "total": total})
-        return avg, rows
-    rows = ov.sla_minimal(vc.viewer, vc.filters, url=vc.url)
-    tot = sum(r["total"] for r in rows)
-    return (100.0 * sum(r["met"] for r in rows) / tot if tot else None), rows
+    """(average compliance, per operator rows) of the cut-off's quarter, by the ANS page's rule."""
+    frame = sla_frame(vc)
+    quarter = quarter_of(vc.filters.cutoff)
+    current = frame[frame["quarter"] == quarter] if not frame.empty else frame
+    avg = ov.sla_average(frame, quarter)
+    table = sla_queries.score_table(current, ["operator_name"])
+    statuses = [c for c in table.columns if c not in ("operator_name", "score", "weight_total")]
+    rows = []
+    for rec in table.to_dict("records"):
+        total = int(sum(int(rec[s]) for s in statuses if s != "sin_base"))
+        rows.append({"operator": rec["operator_name"], "quarter": quarter, "pct": rec["score"],
+                     "met": int(rec.get("cumple", 0)), "total": total})
+    return avg, rows
 
 
 def build_sla(vc: ViewContext) -> SlideData:
@@ -427,35 +418,28 @@ def build_sla(vc: ViewContext) -> SlideData:
 
 
 def _alliance_rows(vc: ViewContext) -> tuple[dict, list[dict]]:
-    """(total, per ventana) as dicts numerator/denominator/pct: ``data_access.alliance.queries`` when present."""
-    try:
-        from data_access.alliance import queries as amod
-    except ImportError:
-        amod = None
-    if amod is not None and hasattr(amod, "indicator") and hasattr(amod, "by_dimension"):
-        tot = amod.indicator(vc.viewer, vc.filters, url=vc.url)
-        rows = amod.by_dimension(vc.viewer, vc.filters, "ventana", url=vc.url)
-        by = {str(r.key): r for r in rows}
-        out = []
-        for v in (1, 2, 3):
-            r = by.get(str(v))
-            out.append({"ventana": v, "numerator": r.numerator if r else 0, "denominator": r.denominator if r else 0,
-                        "pct": r.percent if r else None})
-        return {"numerator": tot.numerator, "denominator": tot.denominator, "pct": tot.percent}, out
-    total = ov.alliance_minimal(vc.viewer, vc.filters, vc.filters.cutoff, url=vc.url)
-    return total, ov.alliance_by_ventana(vc.viewer, vc.filters, url=vc.url)
+    """(total, per ventana) as dicts numerator/denominator/pct (``data_access.alliance.queries``)."""
+    tot = alliance.indicator(vc.viewer, vc.filters, url=vc.url)
+    by = {str(r.key): r for r in alliance.by_dimension(vc.viewer, vc.filters, "ventana", url=vc.url)}
+    out = []
+    for v in (1, 2, 3):
+        r = by.get(str(v))
+        out.append({"ventana": v, "numerator": r.numerator if r else 0, "denominator": r.denominator if r else 0,
+                    "pct": r.percent if r else None})
+    return {"numerator": tot.numerator, "denominator": tot.denominator, "pct": tot.percent}, out
 
 
 def build_alliance(vc: ViewContext) -> SlideData:
     lang = vc.lang
-    goal = ov.ALLIANCE_GOAL
+    goal = alliance_rule.GOAL_PERCENT
     total, by_v = _alliance_rows(vc)
 
     def status(p):
         if p is None:
             return vc.t("committee.status.no_data")
-        key = "committee.status.meets" if p >= goal else "committee.status.below"
-        return ("✔ " if p >= goal else "✖ ") + vc.t(key, goal=fmt_pct(goal, 0, lang))
+        met = alliance_rule.meets_goal(p)
+        key = "committee.status.meets" if met else "committee.status.below"
+        return ("✔ " if met else "✖ ") + vc.t(key, goal=fmt_pct(goal, 0, lang))
 
     figs = [KeyFigure("alliance", vc.t("committee.kpi.alliance"), fmt_pct(total["pct"], 1, lang),
                       status=status(total["pct"]),

@@ -9,10 +9,11 @@ from components.admin.mapping import mapping_section
 from components.admin.users import users_section
 from components.core.context import page_context
 from components.edit.common import show_flash
+from rules import access
 
 ctx = page_context()
 st.title(ctx.t("nav.admin"))
-if ctx.viewer.role != "admin":  # the shell hides the page; this guards direct runs
+if not access.allowed(ctx.viewer, access.ADMIN_PAGE):  # the shell hides the page; this guards direct runs
     st.error(ctx.t("admin.denied"))
     st.stop()
 show_flash(ctx)

@@ -20,8 +20,9 @@ from components.core.context import page_context
 from components.core.figures import download_table, figure_note, kpi
 from data_access.alliance import queries as al
 from rules.alliance import indicator as rule
+from rules.core.calendar import quarter_of
 from rules.core.clock import today
-from rules.core.formatting import fmt_date, fmt_int, fmt_pct, quarter_label, quarter_of
+from rules.core.formatting import fmt_date, fmt_int, fmt_pct, quarter_label
 
 TOPICS = ("business_plans", "participants", "reference")
 page_overview = cached_read(*TOPICS)(al.page_overview)

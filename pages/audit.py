@@ -7,11 +7,11 @@ import streamlit as st
 
 from components.audit.log import chain_status, log_section
 from components.core.context import page_context
-from data_access.audit.log import AUDIT_ROLES
+from rules import access
 
 ctx = page_context()
 st.title(ctx.t("nav.audit"))
-if ctx.viewer.role not in AUDIT_ROLES:  # the shell hides the page; this guards direct runs
+if not access.allowed(ctx.viewer, access.READ_AUDIT):  # the shell hides the page; this guards direct runs
     st.error(ctx.t("audit.denied"))
     st.stop()
 st.caption(ctx.t("audit.intro"))

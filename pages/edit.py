@@ -1,7 +1,8 @@
 """Edición ligera sobre el almacén compartido (issue 7): one tab per form.
 
-Who may edit what is enforced in ``data_access.edits`` (a refused edit shows its Spanish
-message); the tabs only spare people forms they can never use. Every save passes the
+Who may edit what is ``rules.access``'s decision, enforced by the writers in
+``data_access.edits`` (a refused edit shows its Spanish message); the tabs only spare
+people forms they can never use. Every save passes the
 version the person opened (optimistic concurrency), is audited and bumps the affected
 data versions, so the change shows at the next rerun in every app process.
 """
@@ -18,7 +19,8 @@ from components.edit.services import services_section
 from components.edit.sla import sla_section
 from components.edit.stage import stage_section
 from components.edit.targeting import targeting_section
-from data_access.edits import can_edit_anything
+from data_access.edits.common import can_edit_anything
+from rules import access
 
 ctx = page_context()
 t = ctx.t
@@ -34,16 +36,15 @@ if not can_edit_anything(ctx.viewer):
 with st.container():
     show_flash(ctx)
 
-role = ctx.viewer.role
 SECTIONS = [
-    ("edit.tab.plans", plan_section, {"analista_pmo", "admin", "comite_regional"}),
-    ("edit.tab.stage", stage_section, {"analista_pmo", "admin", "comite_regional"}),
-    ("edit.tab.sla", sla_section, {"analista_pmo", "admin", "operador"}),
-    ("edit.tab.services", services_section, {"analista_pmo", "admin", "operador"}),
-    ("edit.tab.targeting", targeting_section, {"analista_pmo", "admin", "comite_regional"}),
-    ("edit.tab.alerts", alerts_section, {"analista_pmo", "admin", "comite_regional"}),
+    ("edit.tab.plans", plan_section, access.EDIT_BUSINESS_PLAN),
+    ("edit.tab.stage", stage_section, access.EDIT_STAGE),
+    ("edit.tab.sla", sla_section, access.EDIT_SLA),
+    ("edit.tab.services", services_section, access.EDIT_SERVICE_DELIVERY),
+    ("edit.tab.targeting", targeting_section, access.EDIT_TARGETING),
+    ("edit.tab.alerts", alerts_section, access.EDIT_ALERT),
 ]
-mine = [(title, fn) for title, fn, roles in SECTIONS if role in roles]
+mine = [(title, fn) for title, fn, action in SECTIONS if access.allowed(ctx.viewer, action)]
 for tab, (_, fn) in zip(st.tabs([t(title) for title, _ in mine]), mine):
     with tab:
         fn(ctx)

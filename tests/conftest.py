@@ -31,7 +31,7 @@ def store_factory(store_kind):
 
 
 def _seed_demo(url: str) -> None:
-    from data_access.demo import seed
+    from data_access.demo.seed import seed
 
     seed(url, "demo", DEMO_SEED)
 

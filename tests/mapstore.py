@@ -87,7 +87,7 @@ _ACCOUNTS: dict[str, dict[str, tuple[str, str]]] = {}
 
 def _build(kind: str):
     def build(url: str) -> None:
-        from data_access.demo import seed
+        from data_access.demo.seed import seed
         from geodata.importer import import_boundaries
 
         result = seed(url, "demo", DEMO_SEED)

@@ -15,7 +15,7 @@ from data_access.core.auth import viewer_for_username
 from data_access.core.db import get_engine
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import Department, Municipality, RegionalOffice
-from rules.core.clock import last_quarter_end
+from rules.core.calendar import last_quarter_end
 from rules.core.formatting import fmt_int, fmt_pct
 from tests.apptest_utils import all_text, run_app
 

@@ -14,7 +14,6 @@ from rules.alliance.indicator import (
     PENDING,
     Evidence,
     Settings,
-    add_months,
     at_risk_reasons,
     classify,
     evaluate_plan,
@@ -61,10 +60,8 @@ def test_evaluation_date_month_end(first, expected):
     assert evaluation_date(first) == expected
 
 
-def test_evaluation_date_missing_and_add_months_negative():
+def test_evaluation_date_missing():
     assert evaluation_date(None) is None
-    assert add_months(D(2024, 3, 31), -1) == D(2024, 2, 29)
-    assert add_months(D(2024, 1, 31), 13) == D(2025, 2, 28)
 
 
 # ----------------------------------------------------------------- contrato

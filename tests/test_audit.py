@@ -11,19 +11,22 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from cli.main import tablero
-from data_access import edits
 from data_access.audit import log as audit
 from data_access.core.auth import authenticate
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import AuditLog
+from data_access.edits import alerts as alert_edits
+from data_access.edits import plans as plan_edits
+from data_access.edits import stage as stage_edits
+from data_access.edits import targeting as targeting_edits
 from tests.test_edit_support import MUNI_CAR, build
 
 
 def _some_edits(w) -> None:
-    edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-12-31", url=w.url)
-    edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 300, 1, url=w.url)
-    edits.update_alert(w.v["comite"], w.alert, 1, {"status": "en_gestion"}, url=w.url)
-    edits.record_stage(w.v["analista"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", url=w.url)
+    plan_edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-12-31", url=w.url)
+    targeting_edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 300, 1, url=w.url)
+    alert_edits.update_alert(w.v["comite"], w.alert, 1, {"status": "en_gestion"}, url=w.url)
+    stage_edits.record_stage(w.v["analista"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", url=w.url)
 
 
 def _ids(url) -> list[int]:

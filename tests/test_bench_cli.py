@@ -1,9 +1,11 @@
 """Smoke test of ``tablero bench`` (no timing asserted: figures are for people): on a
-temporary store of each kind it seeds the demo, measures every page of app.PAGES for a
-national role and the comité role, prints the table and drops the store."""
+temporary store of each kind it seeds the demo, measures every page of the navigation for
+a national role and the comité role, runs every area bench, prints the table and drops
+the store."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from cli.bench import AREAS, area_benches
 from components.core.navigation import PAGES as NAV_PAGES
 from tests.stores import PG_ADMIN_URL
 
@@ -32,6 +35,17 @@ def _bench_databases() -> set[str]:
         engine.dispose()
 
 
+def test_every_area_lists_its_benches_callable_as_the_command_calls_them():
+    found = area_benches()
+    assert {name.split(".")[0] for name, _ in found} == set(AREAS)
+    assert [name for name, _ in found] == [
+        "map.bench", "routes.bench_routes_cohort_changes", "routes.bench_routes_cohort_changes_comite",
+        "sla.bench_sla_page", "pack.bench",
+    ]
+    for _, fn in found:
+        inspect.signature(fn).bind("sqlite://", runs=1, browser=False)  # raises TypeError if not
+
+
 def test_bench_demo_prints_every_page(store_kind):
     env = dict(os.environ)
     env["TABLERO_BENCH_PG_URL"] = PG_ADMIN_URL
@@ -51,5 +65,7 @@ def test_bench_demo_prints_every_page(store_kind):
         if "comite_regional" in page.roles:
             assert (page.name, "comite_regional") in measured, f"{page.name} has no comité row:\n{table}"
     assert "siembra total" in out
+    for name, _ in area_benches():
+        assert f"\n{name}: (" in out, f"area bench {name} did not run or failed:\n{out[-3000:]}"
     if store_kind == "postgresql":
         assert _bench_databases() == before, "the temporary bench database was not dropped"

@@ -15,10 +15,13 @@ import threading
 
 from sqlalchemy import func, select
 
-from data_access import edits
 from data_access.audit import log as audit
 from data_access.core.db import session_scope
 from data_access.core.models import AuditLog, BusinessPlan, Targeting, TerritorialAlert
+from data_access.edits import alerts as alert_edits
+from data_access.edits import plans as plan_edits
+from data_access.edits import targeting as targeting_edits
+from data_access.edits.common import EditResult, StaleEdit
 from tests.test_edit_support import MUNI_CAR, build, get
 
 
@@ -60,16 +63,16 @@ def test_two_sessions_same_version_exactly_one_wins(empty_store):
         theirs = f"2025-11-{10 + round_:02d}"
         results = _run_together(
             [
-                lambda o=opened, d=mine: edits.set_pn_dates(
+                lambda o=opened, d=mine: plan_edits.set_pn_dates(
                     w.v["analista"], w.pn_car, o, "2025-03-01", d, url=w.url
                 ),
-                lambda o=opened, d=theirs: edits.set_pn_dates(
+                lambda o=opened, d=theirs: plan_edits.set_pn_dates(
                     w.v["comite"], w.pn_car, o, "2025-03-01", d, url=w.url
                 ),
             ]
         )
-        wins = [r for r in results if isinstance(r, edits.EditResult)]
-        stale = [r for r in results if isinstance(r, edits.StaleEdit)]
+        wins = [r for r in results if isinstance(r, EditResult)]
+        stale = [r for r in results if isinstance(r, StaleEdit)]
         assert len(wins) == 1 and len(stale) == 1, results
         winner_value = mine if results[0] is wins[0] else theirs
         loser_value = theirs if winner_value == mine else mine
@@ -94,11 +97,11 @@ def test_concurrent_increments_with_retries_lose_nothing(empty_store):
         while done < per_worker:
             row = get(w.url, Targeting, w.targeting)  # open the form: value and version
             try:
-                edits.set_targeting(
+                targeting_edits.set_targeting(
                     viewer, MUNI_CAR, 2025, row.prioritised, row.target_population + 1, row.version, url=w.url
                 )
                 done += 1
-            except edits.StaleEdit:
+            except StaleEdit:
                 stale_seen.append(1)  # someone saved first: reopen and retry
         return done
 
@@ -117,7 +120,7 @@ def test_concurrent_writers_on_different_rows_keep_one_chain(empty_store):
     w = build(empty_store)
     ids = []
     for i in range(6):
-        res = edits.open_alert(
+        res = alert_edits.open_alert(
             w.v["analista"],
             {
                 "municipality_code": MUNI_CAR,
@@ -133,7 +136,7 @@ def test_concurrent_writers_on_different_rows_keep_one_chain(empty_store):
     def edit_many(alert_id):
         for k in range(4):
             version = get(w.url, TerritorialAlert, alert_id).version
-            edits.update_alert(w.v["analista"], alert_id, version, {"description": f"cambio {k}"}, url=w.url)
+            alert_edits.update_alert(w.v["analista"], alert_id, version, {"description": f"cambio {k}"}, url=w.url)
         return True
 
     results = _run_together([lambda a=a: edit_many(a) for a in ids])

@@ -13,16 +13,21 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from data_access import demo
 from data_access.core.auth import authenticate
 from data_access.core.db import get_engine, is_sqlite
 from data_access.core.models import Base
+from data_access.demo.accounts import DEMO_ACCOUNTS, demo_passwords
+from data_access.demo.generator import generate
+from data_access.demo.parameters import REFERENCE_DATE
+from data_access.demo.reference import read_reference
+from data_access.demo.seed import StoreNotEmpty, seed
+from data_access.demo.store import PROGRAMME_TABLES, programme_counts
 from rules.core.catalog import ETHNICITIES, ROUTE_ORDER, services_for_route
 from rules.core.nit import is_valid_nit
 from rules.routes import model as R
 from tests.conftest import DEMO_SEED
 
-TODAY = demo.REFERENCE_DATE
+TODAY = REFERENCE_DATE
 T = Base.metadata.tables
 
 
@@ -59,25 +64,25 @@ def enrolments(demo_store):
 
 def test_same_seed_gives_identical_rows(store_factory, demo_store):
     url = store_factory.new()
-    result = demo.seed(url, "demo", DEMO_SEED)
-    for table in demo.PROGRAMME_TABLES:
+    result = seed(url, "demo", DEMO_SEED)
+    for table in PROGRAMME_TABLES:
         assert _rows(url, table) == _rows(demo_store, table), table
-    assert result["counts"] == {t: len(_rows(url, t)) for t in demo.PROGRAMME_TABLES}
+    assert result["counts"] == {t: len(_rows(url, t)) for t in PROGRAMME_TABLES}
 
 
 def test_other_seed_gives_other_rows(demo_store):
-    ref = demo.read_reference(get_engine(demo_store))
-    a = demo.generate(ref, "demo", DEMO_SEED)
-    b = demo.generate(ref, "demo", DEMO_SEED + 1)
-    again = demo.generate(ref, "demo", DEMO_SEED)
+    ref = read_reference(get_engine(demo_store))
+    a = generate(ref, "demo", DEMO_SEED)
+    b = generate(ref, "demo", DEMO_SEED + 1)
+    again = generate(ref, "demo", DEMO_SEED)
     assert list(a["household"]["head_name"][:50]) != list(b["household"]["head_name"][:50])
-    for table in demo.PROGRAMME_TABLES:
+    for table in PROGRAMME_TABLES:
         for col, values in a[table].items():
             assert (values == again[table][col]).all(), (table, col)
 
 
 def test_demo_scale_counts(demo_store):
-    counts = demo.programme_counts(demo_store)
+    counts = programme_counts(demo_store)
     assert counts["household"] == 3_000
     assert counts["opr"] == 150
     assert counts["business_plan"] == 200
@@ -85,7 +90,7 @@ def test_demo_scale_counts(demo_store):
     assert counts["enrolment"] > 3_000
     assert counts["stage_event"] > 15_000
     assert counts["service_delivery"] > 5_000
-    assert all(counts[t] > 0 for t in demo.PROGRAMME_TABLES)
+    assert all(counts[t] > 0 for t in PROGRAMME_TABLES)
 
 
 # ---------------------------------------------------------------- route histories
@@ -349,14 +354,14 @@ def test_foreign_keys_hold(demo_store):
 
 
 def test_demo_accounts_authenticate(demo_store):
-    passwords = demo.demo_passwords(DEMO_SEED)
+    passwords = demo_passwords(DEMO_SEED)
     with get_engine(demo_store).connect() as conn:
         offices = dict(conn.execute(select(T["regional_office"].c.id, T["regional_office"].c.code)).all())
         operators = {r.id: r for r in conn.execute(select(T["operator"]))}
         with_contracts = set(conn.scalars(select(T["operator_contract"].c.operator_id)))
         emails = dict(conn.execute(select(T["app_user"].c.username, T["app_user"].c.email)).all())
     roles = {}
-    for username, role, office in demo.DEMO_ACCOUNTS:
+    for username, role, office in DEMO_ACCOUNTS:
         viewer = authenticate(username, passwords[username], url=demo_store)
         assert viewer is not None and viewer.role == role, username
         assert emails[username] == f"{username}@demo.tablero.gov.co"
@@ -372,11 +377,11 @@ def test_demo_accounts_authenticate(demo_store):
 
 
 def test_refuses_a_non_empty_store_and_replaces_on_request(store_factory):
-    url = store_factory.new("demo", lambda u: demo.seed(u, "demo", DEMO_SEED))
-    with pytest.raises(demo.StoreNotEmpty):
-        demo.seed(url, "demo", DEMO_SEED + 1)
-    result = demo.seed(url, "demo", DEMO_SEED + 1, replace=True)
-    assert demo.programme_counts(url) == result["counts"]
+    url = store_factory.new("demo", lambda u: seed(u, "demo", DEMO_SEED))
+    with pytest.raises(StoreNotEmpty):
+        seed(url, "demo", DEMO_SEED + 1)
+    result = seed(url, "demo", DEMO_SEED + 1, replace=True)
+    assert programme_counts(url) == result["counts"]
     from data_access.core.versions import current
 
     assert all(v > 0 for v in current(url).values())
@@ -386,14 +391,14 @@ def test_cli_if_empty_keeps_a_seeded_store(store_factory, monkeypatch, tmp_path)
     from cli import cmd_demo
     from cli.main import tablero
 
-    url = store_factory.new("demo", lambda u: demo.seed(u, "demo", DEMO_SEED))
+    url = store_factory.new("demo", lambda u: seed(u, "demo", DEMO_SEED))
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setattr(cmd_demo, "ACCOUNTS_FILE", tmp_path / "accounts.txt")
-    before = demo.programme_counts(url)
+    before = programme_counts(url)
     out = CliRunner().invoke(tablero, ["demo", "seed", "--scale", "demo", "--seed", "1", "--if-empty"])
     assert out.exit_code == 0, out.output
     assert "ya tiene" in out.output
-    assert demo.programme_counts(url) == before
+    assert programme_counts(url) == before
     out = CliRunner().invoke(tablero, ["demo", "seed", "--scale", "demo", "--seed", "1"])
     assert out.exit_code != 0 and "--replace" in out.output
 
@@ -408,9 +413,9 @@ def test_cli_prints_counts_time_and_accounts(store_factory, monkeypatch, tmp_pat
     out = CliRunner().invoke(tablero, ["demo", "seed", "--scale", "demo", "--seed", str(DEMO_SEED)])
     assert out.exit_code == 0, out.output
     assert "stage_event" in out.output and "Tiempo:" in out.output
-    passwords = demo.demo_passwords(DEMO_SEED)
+    passwords = demo_passwords(DEMO_SEED)
     text = (tmp_path / "accounts.txt").read_text(encoding="utf-8")
-    for username, role, _ in demo.DEMO_ACCOUNTS:
+    for username, role, _ in DEMO_ACCOUNTS:
         line = f"{role}\t{username}\t{passwords[username]}"
         assert line in out.output and line in text
 
@@ -420,7 +425,7 @@ def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
     from data_access.core.db import session_scope
     from data_access.core.models import Operator, StageEvent
 
-    counts = demo.programme_counts(demo_store_rw)
+    counts = programme_counts(demo_store_rw)
     with session_scope(demo_store_rw, write=True) as s:
         op = Operator(code="OP-NUEVO", name="Operador nuevo", nit="800197268-4", is_psde=False)
         ev = StageEvent(

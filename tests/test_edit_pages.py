@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy import select, text
 
 from components.edit.common import changed_rows
-from data_access import edits
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import AppUser, AuditLog, BusinessPlan, Targeting, TerritorialAlert
+from data_access.edits import alerts as alert_edits
+from data_access.edits import plans as plan_edits
+from data_access.edits import targeting as targeting_edits
 from tests.apptest_utils import all_text, run_app
 from tests.test_edit_support import MUNI_CAR, build, get
 
@@ -143,7 +145,7 @@ def test_pn_dates_invalid_shows_message_and_writes_nothing(w):
 def test_stale_form_shows_the_other_change_and_keeps_it(w):
     at = run_app(w.url, "comite", "pages/edit.py")  # opens PN-CAR-1 at version 1
     # meanwhile the PMO analyst saves the same plan from another session
-    edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-10-31", url=w.url)
+    plan_edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-10-31", url=w.url)
     f = form(at, f"pn_dates_{w.pn_car}_")
     by_label(f.date_input, "Fecha de cierre").set_value(dt.date(2025, 11, 30))
     submit(at, f)
@@ -174,7 +176,7 @@ def test_evidence_credit_with_commercial_ally_refused(w):
     by_label(f.selectbox, "Tipo de aliado").set_value("financiero")
     submit(at, f)
     assert "Guardado: Crédito · Banco del Pueblo" in all_text(at)
-    assert len(edits.plan_evidence(w.v["analista"], w.pn_car, url=w.url)) == 2
+    assert len(plan_edits.plan_evidence(w.v["analista"], w.pn_car, url=w.url)) == 2
 
 
 def test_stage_transition_widgets(w):
@@ -226,8 +228,8 @@ def test_alert_open_and_close(w):
 
 
 def test_audit_page_filters_and_chain_status(w):
-    edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 5, 1, url=w.url)
-    edits.update_alert(w.v["analista"], w.alert, 1, {"severity": "baja"}, url=w.url)
+    targeting_edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 5, 1, url=w.url)
+    alert_edits.update_alert(w.v["analista"], w.alert, 1, {"severity": "baja"}, url=w.url)
     at = run_app(w.url, "analista", "pages/audit.py")
     assert not at.exception
     assert "Cadena íntegra: 2 entradas verificadas" in all_text(at)

@@ -15,7 +15,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from data_access import edits
 from data_access.core import versions
 from data_access.core.db import session_scope
 from data_access.core.models import (
@@ -27,6 +26,8 @@ from data_access.core.models import (
     Opr,
     ServiceDelivery,
 )
+from data_access.edits import services as service_edits
+from data_access.edits.common import PermissionDenied, ValidationFailed
 from rules.core.catalog import BASIC_ROUTE_SERVICES, SERVICE_TYPES
 from tests.apptest_utils import all_text, run_app
 from tests.test_edit_support import MUNI_CAR, audit_count, build, last_audit
@@ -138,7 +139,7 @@ def _deliveries(url: str, **where) -> list[ServiceDelivery]:
 
 def test_contracts_scoped_per_role(w):
     def codes(who):
-        return [r["code"] for r in edits.delivery_contracts(w.v[who], url=w.url)]
+        return [r["code"] for r in service_edits.delivery_contracts(w.v[who], url=w.url)]
 
     assert codes("operador") == ["C-A-BAS", "C-A-INT"]
     assert codes("operador_b") == ["C-B-INT"]
@@ -148,7 +149,7 @@ def test_contracts_scoped_per_role(w):
 
 def test_services_limited_to_the_contract(w):
     def codes(who, cid):
-        return [r["code"] for r in edits.contract_services(w.v[who], cid, url=w.url)]
+        return [r["code"] for r in service_edits.contract_services(w.v[who], cid, url=w.url)]
 
     # listed in contract_service: only those, in catalogue order
     assert codes("operador", w.contract_a) == ["asistencia_tecnica", "comercializacion"]
@@ -163,7 +164,7 @@ def test_services_limited_to_the_contract(w):
 
 def test_participants_only_of_the_contract_and_in_scope(w):
     def find(who, cid, q=""):
-        return edits.contract_enrolments(w.v[who], cid, q, url=w.url)
+        return service_edits.contract_enrolments(w.v[who], cid, q, url=w.url)
 
     def ids(rows):
         return [r["id"] for r in rows]
@@ -182,7 +183,7 @@ def test_participants_only_of_the_contract_and_in_scope(w):
     assert ids(find("operador", w.contract_a, f"#{w.enr_a_opr}")) == [w.enr_a_opr]
     assert ids(find("operador", w.contract_a, "Pacífico")) == []
     # limited
-    assert len(edits.contract_enrolments(w.v["operador"], w.contract_a, "", limit=1, url=w.url)) == 1
+    assert len(service_edits.contract_enrolments(w.v["operador"], w.contract_a, "", limit=1, url=w.url)) == 1
     # no personal data: household code / OPR name only
     rows = find("operador", w.contract_a)
     assert {"head_name", "document_id"}.isdisjoint(rows[0])
@@ -193,23 +194,23 @@ def test_participants_only_of_the_contract_and_in_scope(w):
 
 
 def test_registered_deliveries_scoped(w):
-    mine = edits.enrolment_deliveries(w.v["operador"], w.contract_a, w.enr_a_opr, url=w.url)
+    mine = service_edits.enrolment_deliveries(w.v["operador"], w.contract_a, w.enr_a_opr, url=w.url)
     assert [(d["service_type_code"], d["delivery_date"], d["registered_on"]) for d in mine] == [
         ("asistencia_tecnica", dt.date(2024, 7, 3), dt.date(2024, 7, 5))
     ]
     # another operator's contract / enrolment: nothing, even with the right ids
-    assert edits.enrolment_deliveries(w.v["operador"], w.contract_b, w.enr_opr, url=w.url) == []
-    assert edits.enrolment_deliveries(w.v["directivo"], w.contract_a, w.enr_a_opr, url=w.url) == []
+    assert service_edits.enrolment_deliveries(w.v["operador"], w.contract_b, w.enr_opr, url=w.url) == []
+    assert service_edits.enrolment_deliveries(w.v["directivo"], w.contract_a, w.enr_a_opr, url=w.url) == []
     # only the deliveries under the chosen contract
-    assert edits.enrolment_deliveries(w.v["analista"], w.contract_b, w.enr_a_opr, url=w.url) == []
-    theirs = edits.enrolment_deliveries(w.v["operador_b"], w.contract_b, w.enr_opr, url=w.url)
+    assert service_edits.enrolment_deliveries(w.v["analista"], w.contract_b, w.enr_a_opr, url=w.url) == []
+    theirs = service_edits.enrolment_deliveries(w.v["operador_b"], w.contract_b, w.enr_opr, url=w.url)
     assert [d["service_type_code"] for d in theirs] == ["capacidades"]
 
 
 def test_another_operators_contract_refused(w):
     before = _state(w.url)
-    with pytest.raises(edits.PermissionDenied) as info:
-        edits.add_service_delivery(
+    with pytest.raises(PermissionDenied) as info:
+        service_edits.add_service_delivery(
             w.v["operador"], w.enr_opr, w.contract_b, "capacidades", "2025-04-01", url=w.url
         )
     assert "C-B-INT" in info.value.message and "sus propios contratos" in info.value.message
@@ -234,11 +235,11 @@ def test_write_refuses_what_the_form_never_offers(w):
         ((w.enr_a_opr, w.contract_a, "asistencia_tecnica", "2024-07-03"), "ya está registrada (registro #"),
     ]
     for args, message in cases:
-        with pytest.raises(edits.ValidationFailed) as info:
-            edits.add_service_delivery(w.v["operador"], *args, url=w.url)
+        with pytest.raises(ValidationFailed) as info:
+            service_edits.add_service_delivery(w.v["operador"], *args, url=w.url)
         assert message in info.value.message, (args, info.value.message)
     assert _state(w.url) == before
-    edits.add_service_delivery(w.v["operador"], w.enr_a_opr, w.contract_a, "asistencia_tecnica", "2024-07-04",
+    service_edits.add_service_delivery(w.v["operador"], w.enr_a_opr, w.contract_a, "asistencia_tecnica", "2024-07-04",
                                url=w.url)  # another day is another delivery
     assert len(_deliveries(w.url)) == before[2] + 1
 

@@ -10,7 +10,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from data_access import edits
 from data_access.audit import log as audit
 from data_access.core import versions
 from data_access.core.auth import authenticate
@@ -27,6 +26,14 @@ from data_access.core.models import (
     Targeting,
     TerritorialAlert,
 )
+from data_access.edits import accounts as account_edits
+from data_access.edits import alerts as alert_edits
+from data_access.edits import plans as plan_edits
+from data_access.edits import services as service_edits
+from data_access.edits import sla as sla_edits
+from data_access.edits import stage as stage_edits
+from data_access.edits import targeting as targeting_edits
+from data_access.edits.common import PermissionDenied, StaleEdit, ValidationFailed
 from tests.test_edit_support import MUNI_CAR, MUNI_PAC, audit_count, build, get, last_audit
 
 
@@ -58,7 +65,7 @@ def _fields(exc) -> set[str]:
 
 def test_pn_dates_valid_written_and_audited(w):
     v0 = versions.current(w.url)["business_plans"]
-    res = edits.set_pn_dates(w.v["comite"], w.pn_car, 1, "2025-03-01", dt.date(2026, 6, 30), url=w.url)
+    res = plan_edits.set_pn_dates(w.v["comite"], w.pn_car, 1, "2025-03-01", dt.date(2026, 6, 30), url=w.url)
     assert res.version == 2
     pn = get(w.url, BusinessPlan, w.pn_car)
     assert pn.closure_date == dt.date(2026, 6, 30) and pn.version == 2
@@ -87,8 +94,8 @@ def test_pn_dates_invalid_refused(w):
     for first, closure, field, text in CASES_PN_DATES_INVALID_REFUSED:
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.set_pn_dates,
+            ValidationFailed,
+            plan_edits.set_pn_dates,
             w.v["analista"],
             w.pn_car,
             1,
@@ -107,8 +114,8 @@ def test_pn_dates_out_of_scope_refused(w):
     for who in CASES_PN_DATES_OUT_OF_SCOPE_REFUSED:
         _refused(
             w,
-            edits.PermissionDenied,
-            edits.set_pn_dates,
+            PermissionDenied,
+            plan_edits.set_pn_dates,
             w.v[who],
             w.pn_car,
             1,
@@ -133,7 +140,7 @@ GOOD_CREDIT = {
 
 
 def test_evidence_add_correct_void(w):
-    res = edits.add_evidence(w.v["analista"], w.pn_car, GOOD_CREDIT, url=w.url)
+    res = plan_edits.add_evidence(w.v["analista"], w.pn_car, GOOD_CREDIT, url=w.url)
     ev = get(w.url, AllianceEvidence, res.id)
     assert (ev.kind, ev.ally_type, ev.start_date, ev.version, ev.voided) == (
         "credito",
@@ -144,7 +151,7 @@ def test_evidence_add_correct_void(w):
     )
     assert (last_audit(w.url).entity, last_audit(w.url).action) == ("alliance_evidence", "create")
 
-    res2 = edits.correct_evidence(
+    res2 = plan_edits.correct_evidence(
         w.v["comite"], res.id, 1, {**GOOD_CREDIT, "ally_name": "Banco Agrario de Colombia"}, url=w.url
     )
     assert res2.version == 2
@@ -152,13 +159,13 @@ def test_evidence_add_correct_void(w):
     entry = last_audit(w.url)
     assert entry.action == "update" and json.loads(entry.before)["ally_name"] == "Banco Agrario"
 
-    edits.void_evidence(w.v["comite"], res.id, 2, url=w.url)
+    plan_edits.void_evidence(w.v["comite"], res.id, 2, url=w.url)
     ev = get(w.url, AllianceEvidence, res.id)
     assert ev.voided and ev.version == 3
     assert last_audit(w.url).action == "void"
     # a voided evidence cannot be voided or corrected again
     _refused(
-        w, edits.ValidationFailed, edits.void_evidence, w.v["comite"], res.id, 3, contains="ya está anulada"
+        w, ValidationFailed, plan_edits.void_evidence, w.v["comite"], res.id, 3, contains="ya está anulada"
     )
     assert audit.verify(w.url).ok
 
@@ -178,8 +185,8 @@ def test_evidence_invalid_refused(w):
     for change, field, text in CASES_EVIDENCE_INVALID_REFUSED:
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.add_evidence,
+            ValidationFailed,
+            plan_edits.add_evidence,
             w.v["analista"],
             w.pn_car,
             {**GOOD_CREDIT, **change},
@@ -188,8 +195,8 @@ def test_evidence_invalid_refused(w):
         assert field in _fields(exc)
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.correct_evidence,
+            ValidationFailed,
+            plan_edits.correct_evidence,
             w.v["analista"],
             w.evidence,
             1,
@@ -204,9 +211,9 @@ CASES_EVIDENCE_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
 
 def test_evidence_out_of_scope_refused(w):
     for who in CASES_EVIDENCE_OUT_OF_SCOPE_REFUSED:
-        _refused(w, edits.PermissionDenied, edits.add_evidence, w.v[who], w.pn_car, GOOD_CREDIT)
-        _refused(w, edits.PermissionDenied, edits.correct_evidence, w.v[who], w.evidence, 1, GOOD_CREDIT)
-        _refused(w, edits.PermissionDenied, edits.void_evidence, w.v[who], w.evidence, 1)
+        _refused(w, PermissionDenied, plan_edits.add_evidence, w.v[who], w.pn_car, GOOD_CREDIT)
+        _refused(w, PermissionDenied, plan_edits.correct_evidence, w.v[who], w.evidence, 1, GOOD_CREDIT)
+        _refused(w, PermissionDenied, plan_edits.void_evidence, w.v[who], w.evidence, 1)
         assert not get(w.url, AllianceEvidence, w.evidence).voided
 
 
@@ -214,7 +221,7 @@ def test_evidence_out_of_scope_refused(w):
 
 
 def test_stage_transition_and_exit(w):
-    res = edits.record_stage(
+    res = stage_edits.record_stage(
         w.v["comite"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", note="visita", url=w.url
     )
     enr = get(w.url, Enrolment, w.enr_hh)
@@ -233,15 +240,15 @@ def test_stage_transition_and_exit(w):
     assert evs[-1].registered_by == "comite" and evs[-1].event_date == dt.date(2025, 2, 1)
     assert {last_audit(w.url).entity} == {"stage_event"}
     # basica: training is optional → formulación allowed directly
-    edits.record_stage(w.v["analista"], w.enr_hh, 2, "formulacion", None, "2025-03-01", url=w.url)
-    edits.record_stage(
+    stage_edits.record_stage(w.v["analista"], w.enr_hh, 2, "formulacion", None, "2025-03-01", url=w.url)
+    stage_edits.record_stage(
         w.v["analista"], w.enr_hh, 3, "evaluacion_viabilidad", "no_viable", "2025-04-01", url=w.url
     )
     # failed viability → only exit
     exc = _refused(
         w,
-        edits.ValidationFailed,
-        edits.record_stage,
+        ValidationFailed,
+        stage_edits.record_stage,
         w.v["analista"],
         w.enr_hh,
         4,
@@ -251,7 +258,7 @@ def test_stage_transition_and_exit(w):
         contains="Salida documentada",
     )
     assert _fields(exc) == {"stage"}
-    edits.record_stage(w.v["analista"], w.enr_hh, 4, "salida", "no_viable", "2025-05-01", url=w.url)
+    stage_edits.record_stage(w.v["analista"], w.enr_hh, 4, "salida", "no_viable", "2025-05-01", url=w.url)
     enr = get(w.url, Enrolment, w.enr_hh)
     assert (enr.current_stage, enr.status, enr.exit_outcome, enr.exit_date, enr.version) == (
         "salida",
@@ -263,8 +270,8 @@ def test_stage_transition_and_exit(w):
     assert enr.furthest_stage_order == 5  # salida is the exit marker, not progress
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.record_stage,
+        ValidationFailed,
+        stage_edits.record_stage,
         w.v["analista"],
         w.enr_hh,
         5,
@@ -291,7 +298,7 @@ def test_completed_exit_is_finalizado(w):
     ]
     for i, st in enumerate(stages):
         stage, outcome = st if isinstance(st, tuple) else (st, None)
-        edits.record_stage(
+        stage_edits.record_stage(
             w.v["analista"],
             enr_id,
             i + 1,
@@ -319,8 +326,8 @@ def test_stage_invalid_refused(w):
     for stage, outcome, day, field, text in CASES_STAGE_INVALID_REFUSED:
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.record_stage,
+            ValidationFailed,
+            stage_edits.record_stage,
             w.v["analista"],
             w.enr_hh,
             1,
@@ -341,8 +348,8 @@ def test_stage_out_of_scope_refused(w):
     for who in CASES_STAGE_OUT_OF_SCOPE_REFUSED:
         _refused(
             w,
-            edits.PermissionDenied,
-            edits.record_stage,
+            PermissionDenied,
+            stage_edits.record_stage,
             w.v[who],
             w.enr_hh,
             1,
@@ -357,19 +364,19 @@ def test_stage_out_of_scope_refused(w):
 
 
 def test_sla_report_insert_then_update(w):
-    res = edits.report_sla(
+    res = sla_edits.report_sla(
         w.v["operador"], w.contract_a, w.def_rep, "2025Q3", "87.5", "https://doc/1", None, url=w.url
     )
     m = get(w.url, SlaMeasurement, res.id)
     assert (m.value, m.evidence_ref, m.reported_by, m.version) == (87.5, "https://doc/1", "operador", 1)
     assert (last_audit(w.url).entity, last_audit(w.url).action) == ("sla_measurement", "create")
-    res2 = edits.report_sla(
+    res2 = sla_edits.report_sla(
         w.v["operador"], w.contract_a, w.def_rep, "2025Q3", 91, "https://doc/2", 1, url=w.url
     )
     assert res2.id == res.id and res2.version == 2
     assert get(w.url, SlaMeasurement, res.id).value == 91
     # PMO corrects any contract
-    edits.report_sla(w.v["analista"], w.contract_b, w.def_rep, "2025Q3", 50, "", None, url=w.url)
+    sla_edits.report_sla(w.v["analista"], w.contract_b, w.def_rep, "2025Q3", 50, "", None, url=w.url)
     assert audit.verify(w.url).ok
 
 
@@ -389,8 +396,8 @@ def test_sla_invalid_refused(w):
     for definition, quarter, value, field, text in CASES_SLA_INVALID_REFUSED:
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.report_sla,
+            ValidationFailed,
+            sla_edits.report_sla,
             w.v["operador"],
             w.contract_a,
             getattr(w, definition),
@@ -415,8 +422,8 @@ def test_sla_out_of_scope_refused(w):
     for who, contract in CASES_SLA_OUT_OF_SCOPE_REFUSED:
         _refused(
             w,
-            edits.PermissionDenied,
-            edits.report_sla,
+            PermissionDenied,
+            sla_edits.report_sla,
             w.v[who],
             getattr(w, contract),
             w.def_rep,
@@ -430,7 +437,7 @@ def test_sla_out_of_scope_refused(w):
 
 def test_service_delivery_operator_own_contract(w):
     # the OPR enrolment (Cali) runs under operator B's contract
-    res = edits.add_service_delivery(
+    res = service_edits.add_service_delivery(
         w.v["operador_b"], w.enr_opr, w.contract_b, "asistencia_tecnica", "2025-03-05", url=w.url
     )
     row = get(w.url, ServiceDelivery, res.id)
@@ -438,8 +445,8 @@ def test_service_delivery_operator_own_contract(w):
     assert last_audit(w.url).entity == "service_delivery"
     _refused(
         w,
-        edits.PermissionDenied,
-        edits.add_service_delivery,
+        PermissionDenied,
+        service_edits.add_service_delivery,
         w.v["operador"],
         w.enr_opr,
         w.contract_b,
@@ -448,8 +455,8 @@ def test_service_delivery_operator_own_contract(w):
     )
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.add_service_delivery,
+        ValidationFailed,
+        service_edits.add_service_delivery,
         w.v["operador_b"],
         w.enr_opr,
         w.contract_b,
@@ -459,8 +466,8 @@ def test_service_delivery_operator_own_contract(w):
     )
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.add_service_delivery,
+        ValidationFailed,
+        service_edits.add_service_delivery,
         w.v["operador_b"],
         w.enr_hh,
         w.contract_b,
@@ -474,11 +481,11 @@ def test_service_delivery_operator_own_contract(w):
 
 
 def test_targeting_update_and_insert(w):
-    res = edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 250, 1, url=w.url)
+    res = targeting_edits.set_targeting(w.v["comite"], MUNI_CAR, 2025, True, 250, 1, url=w.url)
     tg = get(w.url, Targeting, w.targeting)
     assert (tg.prioritised, tg.target_population, tg.version, res.version) == (True, 250, 2, 2)
     assert last_audit(w.url).entity == "targeting"
-    res2 = edits.set_targeting(w.v["analista"], MUNI_PAC, 2026, True, 40, None, url=w.url)
+    res2 = targeting_edits.set_targeting(w.v["analista"], MUNI_PAC, 2026, True, 40, None, url=w.url)
     tg2 = get(w.url, Targeting, res2.id)
     assert (tg2.municipality_code, tg2.year, tg2.target_population, tg2.version) == (MUNI_PAC, 2026, 40, 1)
     assert last_audit(w.url).action == "create"
@@ -497,8 +504,8 @@ def test_targeting_invalid_refused(w):
     for muni, year, pop, field, text in CASES_TARGETING_INVALID_REFUSED:
         exc = _refused(
             w,
-            edits.ValidationFailed,
-            edits.set_targeting,
+            ValidationFailed,
+            targeting_edits.set_targeting,
             w.v["analista"],
             muni,
             year,
@@ -516,14 +523,14 @@ CASES_TARGETING_OUT_OF_SCOPE_REFUSED = ["comite_pac", "directivo", "operador"]
 
 def test_targeting_out_of_scope_refused(w):
     for who in CASES_TARGETING_OUT_OF_SCOPE_REFUSED:
-        _refused(w, edits.PermissionDenied, edits.set_targeting, w.v[who], MUNI_CAR, 2025, True, 1, 1)
+        _refused(w, PermissionDenied, targeting_edits.set_targeting, w.v[who], MUNI_CAR, 2025, True, 1, 1)
 
 
 # ---------------------------------------------------------------------- alerts
 
 
 def test_alert_open_update_close(w):
-    res = edits.open_alert(
+    res = alert_edits.open_alert(
         w.v["comite"],
         {
             "municipality_code": MUNI_CAR,
@@ -536,10 +543,10 @@ def test_alert_open_update_close(w):
     )
     al = get(w.url, TerritorialAlert, res.id)
     assert (al.status, al.category, al.version) == ("abierta", "electrificacion", 1)
-    edits.update_alert(w.v["comite"], res.id, 1, {"status": "en_gestion", "severity": "alta"}, url=w.url)
+    alert_edits.update_alert(w.v["comite"], res.id, 1, {"status": "en_gestion", "severity": "alta"}, url=w.url)
     al = get(w.url, TerritorialAlert, res.id)
     assert (al.status, al.severity, al.version) == ("en_gestion", "alta", 2)
-    edits.close_alert(w.v["analista"], res.id, 2, "2025-10-15", url=w.url)
+    alert_edits.close_alert(w.v["analista"], res.id, 2, "2025-10-15", url=w.url)
     al = get(w.url, TerritorialAlert, res.id)
     assert (al.status, al.closed_on, al.version) == ("cerrada", dt.date(2025, 10, 15), 3)
     assert [last_audit(w.url).entity, last_audit(w.url).action] == ["territorial_alert", "close"]
@@ -559,7 +566,7 @@ CASES_ALERT_INVALID_REFUSED = [
 def test_alert_invalid_refused(w):
     for data, field, text in CASES_ALERT_INVALID_REFUSED:
         exc = _refused(
-            w, edits.ValidationFailed, edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text
+            w, ValidationFailed, alert_edits.update_alert, w.v["analista"], w.alert, 1, data, contains=text
         )
         assert field in _fields(exc)
         assert get(w.url, TerritorialAlert, w.alert).version == 1
@@ -569,25 +576,25 @@ def test_alert_open_invalid_and_scope(w):
     base = {"municipality_code": MUNI_CAR, "category": "riego", "severity": "baja", "opened_on": "2025-09-01"}
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.open_alert,
+        ValidationFailed,
+        alert_edits.open_alert,
         w.v["analista"],
         {**base, "municipality_code": "00000"},
         contains="DIVIPOLA",
     )
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.open_alert,
+        ValidationFailed,
+        alert_edits.open_alert,
         w.v["analista"],
         {**base, "status": "cerrada", "closed_on": "2025-09-02"},
         contains="no puede nacer cerrada",
     )
     for who in ("comite_pac", "directivo", "operador"):
-        _refused(w, edits.PermissionDenied, edits.open_alert, w.v[who], base)
-        _refused(w, edits.PermissionDenied, edits.close_alert, w.v[who], w.alert, 1, "2025-09-01")
+        _refused(w, PermissionDenied, alert_edits.open_alert, w.v[who], base)
+        _refused(w, PermissionDenied, alert_edits.close_alert, w.v[who], w.alert, 1, "2025-09-01")
     # comité PAC edits its own municipality's alert
-    edits.close_alert(w.v["comite_pac"], w.alert_pac, 1, "2025-09-01", url=w.url)
+    alert_edits.close_alert(w.v["comite_pac"], w.alert_pac, 1, "2025-09-01", url=w.url)
 
 
 # ----------------------------------------------------------------------- admin
@@ -599,25 +606,25 @@ def test_municipality_office_mapping_admin_only(w):
     v0 = versions.current(w.url)["reference"]
     _refused(
         w,
-        edits.PermissionDenied,
-        edits.set_municipality_office,
+        PermissionDenied,
+        account_edits.set_municipality_office,
         w.v["analista"],
         MUNI_CAR,
         w.pac,
         muni.version,
         contains="solo el administrador",
     )
-    edits.set_municipality_office(w.v["admin"], MUNI_CAR, w.pac, muni.version, url=w.url)
+    account_edits.set_municipality_office(w.v["admin"], MUNI_CAR, w.pac, muni.version, url=w.url)
     assert get(w.url, Municipality, MUNI_CAR).regional_office_id == w.pac
     assert versions.current(w.url)["reference"] == v0 + 1
     entry = last_audit(w.url)
     assert (entry.entity, entry.entity_id) == ("municipality", MUNI_CAR)
     # the comité of Caribe lost the municipality → its edits there are now refused
-    _refused(w, edits.PermissionDenied, edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, True, 1, 1)
+    _refused(w, PermissionDenied, targeting_edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, True, 1, 1)
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.set_municipality_office,
+        ValidationFailed,
+        account_edits.set_municipality_office,
         w.v["admin"],
         MUNI_PAC,
         999,
@@ -627,7 +634,7 @@ def test_municipality_office_mapping_admin_only(w):
 
 
 def test_users_create_and_password(w):
-    res = edits.create_user(
+    res = account_edits.create_user(
         w.v["admin"],
         {
             "username": "nuevo.comite",
@@ -643,29 +650,29 @@ def test_users_create_and_password(w):
     assert viewer.role == "comite_regional" and viewer.regional_office_id == w.car
     entry = last_audit(w.url)
     assert entry.entity == "app_user" and "argon2" not in (entry.after or "")
-    edits.set_password(w.v["admin"], "nuevo.comite", "otra-clave-larga", url=w.url)
+    account_edits.set_password(w.v["admin"], "nuevo.comite", "otra-clave-larga", url=w.url)
     assert authenticate("nuevo.comite", "otra-clave-larga", url=w.url) is not None
     assert "argon2" not in (last_audit(w.url).before or "") + (last_audit(w.url).after or "")
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.create_user,
+        ValidationFailed,
+        account_edits.create_user,
         w.v["admin"],
         {"username": "nuevo.comite", "role": "comite_regional", "regional_office_id": w.car},
         contains="ya existe",
     )
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.create_user,
+        ValidationFailed,
+        account_edits.create_user,
         w.v["admin"],
         {"username": "op", "role": "operador"},
         contains=["Usuario:", "Operador:"],
     )
     _refused(
         w,
-        edits.ValidationFailed,
-        edits.set_password,
+        ValidationFailed,
+        account_edits.set_password,
         w.v["admin"],
         "nuevo.comite",
         "corta",
@@ -673,9 +680,9 @@ def test_users_create_and_password(w):
     )
     for who in ("analista", "comite", "directivo", "operador"):
         _refused(
-            w, edits.PermissionDenied, edits.create_user, w.v[who], {"username": "x1y2z", "role": "admin"}
+            w, PermissionDenied, account_edits.create_user, w.v[who], {"username": "x1y2z", "role": "admin"}
         )
-        _refused(w, edits.PermissionDenied, edits.set_password, w.v[who], "admin", "clave-muy-larga-1")
+        _refused(w, PermissionDenied, account_edits.set_password, w.v[who], "admin", "clave-muy-larga-1")
     with session_scope(w.url) as s:
         assert s.scalar(select(AppUser).where(AppUser.username == "x1y2z")) is None
 
@@ -684,11 +691,11 @@ def test_users_create_and_password(w):
 
 
 def test_stale_edit_reports_their_change(w):
-    edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-12-31", url=w.url)
+    plan_edits.set_pn_dates(w.v["analista"], w.pn_car, 1, "2025-03-01", "2025-12-31", url=w.url)
     exc = _refused(
         w,
-        edits.StaleEdit,
-        edits.set_pn_dates,
+        StaleEdit,
+        plan_edits.set_pn_dates,
         w.v["comite"],
         w.pn_car,
         1,
@@ -701,22 +708,22 @@ def test_stale_edit_reports_their_change(w):
     ]
     assert get(w.url, BusinessPlan, w.pn_car).closure_date == dt.date(2025, 12, 31)
 
-    edits.update_alert(w.v["analista"], w.alert, 1, {"severity": "baja"}, url=w.url)
-    exc = _refused(w, edits.StaleEdit, edits.close_alert, w.v["comite"], w.alert, 1, "2025-09-01")
+    alert_edits.update_alert(w.v["analista"], w.alert, 1, {"severity": "baja"}, url=w.url)
+    exc = _refused(w, StaleEdit, alert_edits.close_alert, w.v["comite"], w.alert, 1, "2025-09-01")
     assert ("severity", "baja") in [(c.field, c.theirs) for c in exc.changes]
 
-    edits.set_targeting(w.v["analista"], MUNI_CAR, 2025, True, 120, 1, url=w.url)
-    exc = _refused(w, edits.StaleEdit, edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, False, 130, 1)
+    targeting_edits.set_targeting(w.v["analista"], MUNI_CAR, 2025, True, 120, 1, url=w.url)
+    exc = _refused(w, StaleEdit, targeting_edits.set_targeting, w.v["comite"], MUNI_CAR, 2025, False, 130, 1)
     assert {(c.field, c.theirs, c.yours) for c in exc.changes} == {
         ("prioritised", True, False),
         ("target_population", 120, 130),
     }
 
-    edits.record_stage(w.v["analista"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", url=w.url)
+    stage_edits.record_stage(w.v["analista"], w.enr_hh, 1, "evaluacion_capacidades", None, "2025-02-01", url=w.url)
     _refused(
         w,
-        edits.StaleEdit,
-        edits.record_stage,
+        StaleEdit,
+        stage_edits.record_stage,
         w.v["comite"],
         w.enr_hh,
         1,
@@ -726,7 +733,7 @@ def test_stale_edit_reports_their_change(w):
         contains="Etapa",
     )
 
-    edits.correct_evidence(
+    plan_edits.correct_evidence(
         w.v["analista"],
         w.evidence,
         1,
@@ -739,15 +746,15 @@ def test_stale_edit_reports_their_change(w):
         url=w.url,
     )
     _refused(
-        w, edits.StaleEdit, edits.void_evidence, w.v["comite"], w.evidence, 1, contains="Nombre del aliado"
+        w, StaleEdit, plan_edits.void_evidence, w.v["comite"], w.evidence, 1, contains="Nombre del aliado"
     )
 
     # ANS: value created by someone else after the form opened empty
-    edits.report_sla(w.v["analista"], w.contract_a, w.def_rep, "2025Q2", 70, "", None, url=w.url)
+    sla_edits.report_sla(w.v["analista"], w.contract_a, w.def_rep, "2025Q2", 70, "", None, url=w.url)
     _refused(
         w,
-        edits.StaleEdit,
-        edits.report_sla,
+        StaleEdit,
+        sla_edits.report_sla,
         w.v["operador"],
         w.contract_a,
         w.def_rep,

@@ -1,14 +1,11 @@
 import datetime as dt
 
-from rules.core.clock import last_quarter_end
 from rules.core.formatting import (
     fmt_date,
     fmt_int,
     fmt_money,
     fmt_pct,
-    quarter_end,
     quarter_label,
-    quarter_of,
 )
 from rules.core.i18n import catalogue, missing_translations, t
 
@@ -26,14 +23,9 @@ def test_english_formats():
     assert fmt_pct(None, lang="en") == "no data"
 
 
-def test_quarters():
-    assert quarter_of(dt.date(2024, 8, 31)) == "2024Q3"
-    assert quarter_end("2024Q1") == dt.date(2024, 3, 31)
-    assert quarter_end("2024Q4") == dt.date(2024, 12, 31)
+def test_quarter_label():
     assert quarter_label("2024Q3") == "T3 2024"
-    assert last_quarter_end(dt.date(2026, 11, 23)) == dt.date(2026, 9, 30)
-    assert last_quarter_end(dt.date(2026, 1, 5)) == dt.date(2025, 12, 31)
-    assert last_quarter_end(dt.date(2026, 3, 31)) == dt.date(2026, 3, 31)
+    assert quarter_label("2024Q3", lang="en") == "Q3 2024"
 
 
 def test_catalogue_is_complete_in_both_languages():

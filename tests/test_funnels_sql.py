@@ -13,8 +13,8 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.models import Enrolment, Household, Operator, Opr, ServiceDelivery, StageEvent
 from data_access.core.scope import NOBODY, Viewer
 from data_access.routes import funnels as F
+from rules.core.calendar import quarter_of
 from rules.core.catalog import BASIC_ROUTE_SERVICES
-from rules.core.formatting import quarter_of
 from rules.routes import model as R
 from rules.routes.funnels import IN_PROGRESS, LEFT, Cohort
 

@@ -1,6 +1,6 @@
 """English mode: the catalogue is complete, and no page shows a raw key or Spanish text.
 
-Every page of ``app.PAGES`` allowed to an analista PMO and to an administrator runs under
+Every page of the navigation allowed to an analista PMO and to an administrator runs under
 AppTest with ``?lang=en`` on the demo store; everything a person could read (titles,
 texts, labels, options, help, chart specs, table headers) is collected and checked:
 
@@ -18,6 +18,7 @@ import re
 
 import pytest
 
+from components.core.navigation import pages_for
 from data_access.core.auth import viewer_for_username
 from rules.core.i18n import catalogue, missing_translations, t
 from tests.apptest_utils import run_app
@@ -40,20 +41,7 @@ def test_committee_keys_are_namespaced_and_complete():
 
 
 def _pages_for(role: str) -> list[str]:
-    import ast
-    from pathlib import Path
-
-    tree = ast.parse(Path("app.py").read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(getattr(tg, "id", "") == "PAGES" for tg in node.targets):
-            for elt in node.value.elts:
-                path = elt.elts[0].value
-                roles = elt.elts[4]
-                if isinstance(roles, ast.Name) or role in ast.unparse(roles):
-                    pages.append(path)
-    assert pages, "PAGES not found in app.py"
-    return pages
+    return [page.path for page in pages_for(role)]
 
 
 def _strings(obj) -> list[str]:

@@ -175,18 +175,11 @@ def seed_small(url: str, with_boundaries: bool = True) -> dict:
 from data_access.core.auth import viewer_for_username
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import NOBODY
-from data_access.overview.queries import headline, previous_quarter_end
+from data_access.overview.queries import headline
 from rules.core.formatting import fmt_int
 from tests.apptest_utils import all_text, run_app  # noqa: E402
 
 CUT = D(2026, 9, 30)
-
-
-def test_previous_quarter_end():
-    assert previous_quarter_end(D(2026, 9, 30)) == D(2026, 6, 30)
-    assert previous_quarter_end(D(2026, 11, 23)) == D(2026, 9, 30)
-    assert previous_quarter_end(D(2026, 3, 31)) == D(2025, 12, 31)
-    assert previous_quarter_end(D(2026, 1, 1)) == D(2025, 12, 31)
 
 
 def test_headline_values_by_scope(empty_store):

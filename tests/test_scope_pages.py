@@ -86,7 +86,6 @@ def _vocabulary(url: str, office_id: int | None) -> str:
     """Generic words a viewer legitimately reads (UI strings, people's and organisations'
     names, chain/service/ANS names, its own departments): a municipality name that occurs
     in them (e.g. «Colombia», «Suárez», «Restrepo») cannot be told apart from them."""
-    from data_access import demo
     from data_access.core.db import get_engine
     from data_access.core.models import (
         AllianceEvidence,
@@ -99,12 +98,13 @@ def _vocabulary(url: str, office_id: int | None) -> str:
         SlaDefinition,
         ValueChain,
     )
+    from data_access.demo import vocabulary
 
     parts: list[str] = []
     for path in sorted((Path(__file__).resolve().parent.parent / "locales").glob("*.json")):
         for entry in json.loads(path.read_text(encoding="utf-8")).values():
             parts.extend(str(v) for v in (entry.values() if isinstance(entry, dict) else [entry]))
-    for value in vars(demo).values():  # the demo's name pools (surnames, allies, operators' words)
+    for value in vars(vocabulary).values():  # the demo's name pools (surnames, allies, operators' words)
         if isinstance(value, (tuple, list)) and all(isinstance(v, str) for v in value):
             parts.extend(value)
         elif isinstance(value, dict):

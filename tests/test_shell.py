@@ -43,15 +43,10 @@ def test_unreachable_store_message():
 
 def test_no_page_url_path_equals_its_file_stem():
     """Otherwise Streamlit's pages/ fallback would run that file without the login gate."""
-    import ast
     from pathlib import Path
 
-    tree = ast.parse(Path(__file__).resolve().parent.parent.joinpath("app.py").read_text())
-    pages = next(
-        node.value for node in tree.body
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES"
-    )
-    entries = [ast.literal_eval(elt.elts[0]) for elt in pages.elts], [ast.literal_eval(elt.elts[3]) for elt in pages.elts]
-    assert len(entries[0]) >= 9
-    for path, slug in zip(*entries):
-        assert Path(path).stem != slug, path
+    from components.core.navigation import PAGES
+
+    assert len(PAGES) >= 9
+    for page in PAGES:
+        assert Path(page.path).stem != page.url_path, page.path

@@ -87,17 +87,7 @@ def test_rank_competition_with_ties_and_unscored():
     assert [(e.key, e.rank) for e in ranked] == [("b", 1), ("c", 1), ("a", 3), ("e", 4), ("d", None)]
 
 
-def test_quarters():
-    assert R.parse_quarter("2026q3") == "2026Q3"
-    assert R.parse_quarter("2026-Q3") == "2026Q3"
-    assert R.parse_quarter("T3 2026") == "2026Q3"
-    with pytest.raises(ValueError, match="2026Q3"):
-        R.parse_quarter("2026Q5")
-    assert R.quarter_bounds("2026Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-    assert R.quarter_bounds("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
-    assert R.shift_quarter("2026Q1", -1) == "2025Q4"
-    assert R.quarter_window("2026Q2", 3) == ("2025Q4", "2026Q1", "2026Q2")
-    assert R.quarters_between("2025Q3", "2026Q1") == ("2025Q3", "2025Q4", "2026Q1")
+def test_contract_active_in_quarter():
     assert R.contract_active(dt.date(2026, 3, 31), None, "2026Q1")
     assert not R.contract_active(dt.date(2026, 4, 1), None, "2026Q1")
     assert not R.contract_active(dt.date(2025, 1, 1), dt.date(2025, 12, 31), "2026Q1")

@@ -44,6 +44,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer
 from data_access.sla import queries as S
+from rules.core.calendar import quarter_of
 from rules.sla import scoring as R
 
 D = dt.date
@@ -91,7 +92,7 @@ def build_dataset(url: str) -> dict:
 
         def enrol(contract, op, muni, entry, exit_date=None):
             e = Enrolment(participant_kind="hogar", route=contract.route, entry_mechanism="barrido", entry_date=entry,
-                          cohort_quarter=R.quarter_of(entry), municipality_code=muni, operator_id=op.id,
+                          cohort_quarter=quarter_of(entry), municipality_code=muni, operator_id=op.id,
                           contract_id=contract.id, current_stage="ingreso", status="salido" if exit_date else "activo",
                           exit_date=exit_date, exit_outcome="abandono" if exit_date else None)
             s.add(e)

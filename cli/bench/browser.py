@@ -1,71 +1,20 @@
-"""Shared Playwright end-to-end harness: the real app in a real (offline) Chromium.
+"""The real app in a real, offline Chromium: what the browser tests and ``tablero bench --browser`` share.
 
-Small on purpose. Everything a browser test needs:
+Waits follow Streamlit's own ``e2e_playwright``: act as a person would, then wait with
+Playwright's ``expect`` for what that person sees (a text, a role, the address, the app's
+"not running" state) — never a fixed sleep. The pieces:
 
-``running_app(database_url, env=None, *, secrets_file=None, extra_args=(), timeout=120, port=None)``
-    Context manager. Starts ``.venv/bin/streamlit run app.py`` on a free port (or ``port``,
-    e.g. from ``free_port()`` when a redirect URI must name it beforehand)
-    (headless, cwd = project root, ``DATABASE_URL`` = the given store, plus ``env``),
-    waits until ``/_stcore/health`` answers and yields an ``AppServer`` with
-    ``.base_url`` (``http://localhost:<port>``), ``.port`` and ``.log_path``. Stops the
-    process group afterwards. ``secrets_file`` is passed as ``--secrets.files`` so that
-    no secrets file is ever written inside the repository.
-
-``chromium()``
-    Context manager yielding a Playwright ``Browser``: the Debian build
-    (``/usr/bin/chromium``), headless, with the offline flags in ``CHROMIUM_ARGS``.
-
-``watched_page(browser, *, allowed_hosts=LOCAL_HOSTS)``
-    Context manager yielding a ``WatchedPage``: ``.page`` is a fresh page (own context:
-    own cookies) on which every request to a host outside ``allowed_hosts`` is ABORTED
-    and recorded in ``.blocked``; console errors and uncaught page errors go to
-    ``.console_errors``, failed requests and HTTP >= 400 responses to ``.failed_requests``.
-    ``.problems()`` lists all of them in one list of strings (empty = clean);
-    ``.reset()`` forgets what was recorded so far (e.g. between pages).
-
-``wait_for_app(page, timeout=60_000)``
-    Waits until Streamlit finished its script run: ``stApp`` present, connected,
-    script state ``notRunning`` and no "Running..." status widget, stable for a moment.
-
-``SETTLED_JS``
-    The JS predicate used by ``wait_for_app`` (for timing: ``page.wait_for_function``).
-
-``login(page, base_url, username, password)``
-    Local-account login through the real form (Spanish UI); returns when the
-    logged-in shell (sidebar with the log-out button) is shown.
-
-``click_nav(page, url_path_or_title)`` / ``nav_links(page)``
-    Goes to a page through the sidebar navigation, in the same Streamlit session (a
-    local login lives in the session: a fresh ``page.goto`` would log out). The default
-    page's link points at ``/``: reach it by its title. ``click_nav`` returns the seconds
-    from the click to the end of the page's script run.
-
-``arm_run_watch(page)`` / ``wait_run_done(page)``
-    Wait for the script run caused by your next action (e.g. a widget change): arm, act,
-    wait; no race with the previous run's "not running" state.
-
-``goto_page(page, base_url, url_path, query=None)``
-    Opens ``<base_url>/<url_path>`` (the ``url_path`` of ``app.PAGES``) in a NEW Streamlit
-    session and waits for it (OIDC logins survive it: they live in a cookie).
-
-``page_errors(page)``
-    Texts of the Streamlit exception elements and error alerts shown on the page.
-
-``screenshot(page, name)``
-    Full-page PNG in ``tests/artifacts/`` (git-ignored); returns its path.
-
-Pytest fixtures built on these live in ``tests/browser/conftest.py``: ``chromium_browser``
-(one Chromium per session), ``e2e_demo`` (a writable demo store with the real DANE
-boundaries, ``.url``, ``.accounts`` = {username: (role, password)}) and ``demo_app`` (the
-app serving it). Mark browser tests ``@pytest.mark.browser``. Typical test::
-
-    @pytest.mark.browser
-    def test_something(e2e_demo, demo_app, chromium_browser):
-        role, password = e2e_demo.accounts["analista"]
-        with h.watched_page(chromium_browser) as w:
-            h.login(w.page, demo_app.base_url, "analista", password)
-            h.click_nav(w.page, "mapa")
-            assert not h.page_errors(w.page) and not w.problems()
+* ``running_app(url, env)`` — ``streamlit run app.py`` on a free port, ready when Streamlit
+  prints its address; stopped (whole process group) afterwards.
+* ``chromium()`` / ``watched_page(browser)`` — the Debian Chromium; a fresh context per page
+  that aborts and records every request to a host other than localhost, console errors,
+  failed requests and dialogs (``WatchedPage.problems()``).
+* ``wait_for_app_run(page)`` — the script run finished: connected, ``notRunning``, no status
+  widget, no skeleton. Call it after something the run shows is visible, never right after
+  an action, whose run may not have started yet.
+* ``login`` / ``fill_login_form``, ``goto_page``, ``click_nav``, ``nav_links`` — the app's ways in; ``click_nav``
+  returns the seconds from the click to the end of the page's run, as the browser clocked them.
+* ``expect_no_errors(page)``, ``screenshot(page, name)`` (PNG in ``tests/artifacts/``).
 """
 
 from __future__ import annotations
@@ -77,13 +26,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
+
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -97,28 +47,29 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+TIMEOUT_MS = 60_000
+READY_LINE = b"You can now view your Streamlit app"
 
 __all__ = [
     "ARTIFACTS",
     "CHROMIUM_ARGS",
     "LOCAL_HOSTS",
-    "NAV_LINK_SELECTOR",
     "ROOT",
-    "SETTLED_JS",
+    "TIMEOUT_MS",
     "AppServer",
     "WatchedPage",
     "chromium",
-    "arm_run_watch",
     "click_nav",
+    "error_elements",
+    "expect_no_errors",
+    "fill_login_form",
     "free_port",
     "goto_page",
     "login",
     "nav_links",
-    "page_errors",
     "running_app",
     "screenshot",
-    "wait_for_app",
-    "wait_run_done",
+    "wait_for_app_run",
     "watched_page",
 ]
 
@@ -154,12 +105,15 @@ def _streamlit_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "streamlit"]
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+def _copy_until_ready(proc: subprocess.Popen, log_path: Path, ready: threading.Event) -> None:
+    """Copy the server's output to its log; set ``ready`` at its "You can now view" line or at its end."""
+    with open(log_path, "wb") as log:
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            if READY_LINE in line:
+                ready.set()
+    ready.set()
 
 
 @contextlib.contextmanager
@@ -172,7 +126,12 @@ def running_app(
     timeout: float = 120,
     port: int | None = None,
 ) -> Iterator[AppServer]:
-    """Run the real app on a free port (or ``port``) until the block ends (see module docstring)."""
+    """The app on ``port`` (else a free one) serving ``database_url`` until the block ends.
+
+    ``secrets_file`` goes to ``--secrets.files`` so that no secret is written in the repository.
+    Streamlit prints its address once it accepts sessions: that line, not a polling loop, is
+    the start signal. The output is kept in ``tests/artifacts/streamlit-<port>.log``.
+    """
     port = port or free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{port}.log"
@@ -187,24 +146,24 @@ def running_app(
     if secrets_file is not None:
         cmd += ["--secrets.files", str(secrets_file)]
     cmd += list(extra_args)
-    proc_env = dict(os.environ)
+    proc_env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc_env["DATABASE_URL"] = database_url
     proc_env.update(env or {})
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=proc_env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     server = AppServer(port=port, process=proc, log_path=log_path)
+    ready = threading.Event()
+    copier = threading.Thread(target=_copy_until_ready, args=(proc, log_path, ready), daemon=True)
+    copier.start()
     try:
-        deadline = time.monotonic() + timeout
-        while not _healthy(port):
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{server.log_tail()}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit did not answer within {timeout}s:\n{server.log_tail()}")
-            time.sleep(0.3)
+        if not ready.wait(timeout):
+            raise TimeoutError(f"streamlit did not start within {timeout}s:\n{server.log_tail()}")
+        if READY_LINE not in log_path.read_bytes():
+            raise RuntimeError(f"streamlit exited with {proc.wait(10)}:\n{server.log_tail()}")
         yield server
     finally:
         _stop(proc)
+        copier.join(10)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -227,9 +186,8 @@ def _stop(proc: subprocess.Popen) -> None:
 def chromium(headless: bool = True):
     """The Debian Chromium driven by Playwright; closed (with Playwright) afterwards.
 
-    Playwright's sync API allows one instance per thread at a time, so a nested call (a
-    test inside a session that already holds the ``chromium_browser`` fixture) shares the
-    open browser instead of starting a second Playwright.
+    Playwright's sync API allows one instance per thread, so a nested call (a bench run
+    inside a test session that holds the ``chromium_browser`` fixture) shares the open browser.
     """
     if _OPEN_BROWSER:
         yield _OPEN_BROWSER[-1]
@@ -248,6 +206,14 @@ def chromium(headless: bool = True):
 
 _OPEN_BROWSER: list = []
 
+# Notes when the app's script state last turned "notRunning" (browser clock): click_nav's
+# figure is read from it after Playwright's wait, so the wait's polling steps never count.
+_RUN_CLOCK_JS = """new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.target.getAttribute('data-test-script-state') === 'notRunning') window.__tableroRunEnded = performance.now();
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});"""
+
 
 def _is_local(url: str, allowed_hosts: frozenset[str]) -> bool:
     parts = urlsplit(url)
@@ -262,28 +228,31 @@ class WatchedPage:
     blocked: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)  # alert/confirm/prompt, dismissed
     aborted_requests: list[str] = field(default_factory=list)  # cancelled by navigation: not a problem
 
     def reset(self) -> None:
-        self.blocked.clear()
-        self.console_errors.clear()
-        self.failed_requests.clear()
-        self.aborted_requests.clear()
+        for recorded in (self.blocked, self.console_errors, self.failed_requests, self.dialogs,
+                         self.aborted_requests):
+            recorded.clear()
 
     def problems(self) -> list[str]:
         return (
             [f"request to the outside (blocked): {u}" for u in self.blocked]
             + [f"console error: {e}" for e in self.console_errors]
             + [f"failed request: {r}" for r in self.failed_requests]
+            + [f"dialog: {m}" for m in self.dialogs]
         )
 
 
 @contextlib.contextmanager
 def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
                  viewport: tuple[int, int] = (1400, 1000)) -> Iterator[WatchedPage]:
-    """A fresh page that reaches only ``allowed_hosts`` and records every problem."""
+    """A fresh page (own context, own cookies) that reaches only ``allowed_hosts`` and records every problem."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
                                   locale="es-CO", timezone_id="America/Bogota")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(_RUN_CLOCK_JS)
     page = context.new_page()
     watch = WatchedPage(page=page)
     blocked_urls: set[str] = set()
@@ -320,6 +289,7 @@ def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
     page.on("pageerror", lambda exc: watch.console_errors.append(f"uncaught: {exc}"))
     page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
+    page.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
     try:
         yield watch
     finally:
@@ -328,126 +298,98 @@ def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
 
 # -------------------------------------------------------------------------- the app UI
 
-SETTLED_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return false;
-  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  const conn = app.getAttribute('data-test-connection-state');
-  if (conn && conn !== 'CONNECTED') return false;
-  if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"], [data-testid="stStatusWidgetRunningManIcon"]')) return false;
-  const sw = document.querySelector('[data-testid="stStatusWidget"]');
-  if (sw && /Running|Ejecutando/.test(sw.innerText || '')) return false;
-  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-  return true;
-}"""
+
+def wait_for_app_run(page, timeout: float = TIMEOUT_MS) -> None:
+    """Wait until the script run finished: connected, ``notRunning``, no status widget, no skeleton.
+
+    Streamlit keeps ``notRunning`` until the server reports the next run, so first wait for
+    something that run shows (the address, a text); right after a click this would pass early.
+    """
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+    expect(page.get_by_test_id("stStatusWidget")).not_to_be_attached(timeout=timeout)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
-def wait_for_app(page, timeout: float = 60_000, settle_ms: int = 400) -> None:
-    """Wait until Streamlit's script run finished and the page stays settled ``settle_ms``."""
-    deadline = time.monotonic() + timeout / 1000
-    page.wait_for_selector('[data-testid="stApp"]', state="attached", timeout=timeout)
-    while True:
-        remaining = max(1.0, (deadline - time.monotonic()) * 1000)
-        page.wait_for_function(SETTLED_JS, timeout=remaining, polling=100)
-        page.wait_for_timeout(settle_ms)
-        if page.evaluate(SETTLED_JS):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError("the Streamlit run did not settle")
-
-
-def login(page, base_url: str, username: str, password: str, timeout: float = 60_000) -> None:
-    """Sign in with a local account through the Spanish login form."""
+def login(page, base_url: str, username: str, password: str, timeout: float = TIMEOUT_MS) -> None:
+    """Sign in with a local account through the Spanish login form (a new Streamlit session)."""
     page.goto(base_url + "/", wait_until="domcontentloaded")
-    wait_for_app(page, timeout)
-    page.get_by_label("Usuario", exact=True).fill(username)
+    fill_login_form(page, username, password, timeout)
+
+
+def fill_login_form(page, username: str, password: str, timeout: float = TIMEOUT_MS) -> None:
+    """Sign in on the login form shown at any address; returns when the signed-in run is done."""
+    user = page.get_by_label("Usuario", exact=True)
+    expect(user).to_be_editable(timeout=timeout)
+    user.fill(username)
     page.get_by_label("Contraseña", exact=True).fill(password)
     page.get_by_role("button", name="Ingresar", exact=True).click()
-    page.get_by_role("button", name="Cerrar sesión").wait_for(state="visible", timeout=timeout)
-    wait_for_app(page, timeout)
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible(timeout=timeout)
+    wait_for_app_run(page, timeout)
 
 
 def goto_page(page, base_url: str, url_path: str, query: Mapping[str, str] | None = None,
-              timeout: float = 60_000) -> None:
-    """Open one page of ``app.PAGES`` by its url path in a new Streamlit session."""
+              timeout: float = TIMEOUT_MS) -> None:
+    """Open ``<base_url>/<url_path>`` in a new Streamlit session (an OIDC login survives it: it is a cookie)."""
     qs = ("?" + urlencode(dict(query))) if query else ""
     page.goto(f"{base_url}/{url_path}{qs}", wait_until="domcontentloaded")
-    wait_for_app(page, timeout)
+    wait_for_app_run(page, timeout)  # a new page's script state is "initial" until its first run ends
 
 
-NAV_LINK_SELECTOR = '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]'
-_NAV_LINKS_JS = """() => Array.from(document.querySelectorAll(
-  '[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]')).map(a => ({
-    path: new URL(a.href).pathname,
-    title: (a.innerText || '').split('\\n').map(s => s.trim()).filter(Boolean).pop() || ''}))"""
+def _nav(page):
+    return page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink")
 
 
 def nav_links(page) -> list[dict]:
-    """The sidebar navigation: ``[{"path": "/mapa", "title": "Mapa territorial"}, ...]``
+    """The sidebar navigation as shown: ``[{"path": "/mapa", "title": "Mapa territorial"}, ...]``
     (the default page's path is ``/``)."""
-    return page.evaluate(_NAV_LINKS_JS)
+    return [{"path": urlsplit(link.get_attribute("href") or "").path or "/",
+             "title": link.locator("span[label]").get_attribute("label") or ""}
+            for link in _nav(page).all()]
 
 
-_ARM_RUN_WATCH_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const w = window.__e2eRun = {started: false, done: false, t0: performance.now(), t1: null};
-  const obs = new MutationObserver(() => {
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running' || state === 'rerunRequested') w.started = true;
-    else if (state === 'notRunning' && w.started) { w.done = true; w.t1 = performance.now(); obs.disconnect(); }
-  });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
+def click_nav(page, target: str, timeout: float = TIMEOUT_MS) -> float:
+    """Go to a page through the sidebar, in the same Streamlit session (a local login lives in it).
+
+    ``target`` is the page's ``url_path`` or its title (the default page's link points at
+    ``/``). Done when the address is the page's — Streamlit changes it mid-run — and the run
+    ended. Returns the seconds from the click to the end of that run, on the browser's clock.
+    """
+    links = _nav(page)
+    expect(links.first).to_be_visible(timeout=timeout)
+    link = links.and_(page.locator(f'[href$="/{target}"]'))
+    if not target or link.count() != 1:
+        link = links.filter(has=page.locator(f'span[label="{target}"]'))
+    if link.count() != 1:
+        raise LookupError(f"no navigation link to {target!r}; links: {nav_links(page)}")
+    path = urlsplit(link.get_attribute("href")).path or "/"
+    if urlsplit(page.url).path == path:
+        raise ValueError(f"already on {path}: a click would not navigate")
+    clicked = page.evaluate("() => performance.now()")
+    started = time.perf_counter()
+    link.click()
+    expect(page).to_have_url(re.compile(rf"^[^?#]*//[^/]+{re.escape(path)}([?#].*)?$"), timeout=timeout)
+    wait_for_app_run(page, timeout)
+    ended = page.evaluate("() => window.__tableroRunEnded ?? null")
+    if ended is None or ended < clicked:  # a page not opened by watched_page: Python's clock
+        return time.perf_counter() - started
+    return (ended - clicked) / 1000
 
 
-def arm_run_watch(page) -> None:
-    """Start watching for the NEXT script run (call just before the click that causes it)."""
-    page.evaluate(_ARM_RUN_WATCH_JS)
+def error_elements(page):
+    """Exceptions and error alerts (``st.exception``, ``st.error``) shown on the page."""
+    alerts = page.get_by_test_id("stAlert").filter(has=page.get_by_test_id("stAlertContentError"))
+    return page.get_by_test_id("stException").or_(alerts)
 
 
-def wait_run_done(page, timeout: float = 60_000) -> float:
-    """Wait until the run watched by ``arm_run_watch`` started and finished; returns its
-    duration in seconds as the browser saw it (arm → run finished)."""
-    page.wait_for_function("() => window.__e2eRun && window.__e2eRun.done", timeout=timeout, polling=50)
-    return page.evaluate("() => (window.__e2eRun.t1 - window.__e2eRun.t0) / 1000")
-
-
-def click_nav(page, target: str, timeout: float = 60_000) -> float:
-    """Go to a page through the sidebar navigation, in the same Streamlit session.
-
-    ``target`` is the page's ``url_path`` (as in ``app.PAGES``) or its visible title
-    (needed for the default page, whose link points at ``/``). Returns the seconds from
-    the click to the end of the page's script run (what a person waits for)."""
-    links = nav_links(page)
-    index = next((i for i, link in enumerate(links) if link["path"] == "/" + target), None)
-    if index is None:
-        index = next((i for i, link in enumerate(links) if link["title"] == target), None)
-    if index is None:
-        raise LookupError(f"no navigation link to {target!r}; links: {links}")
-    path = links[index]["path"]
-    arm_run_watch(page)
-    page.locator(NAV_LINK_SELECTOR).nth(index).click()
-    seconds = wait_run_done(page, timeout)
-    wait_for_app(page, timeout)
-    landed = page.evaluate("() => window.location.pathname")
-    if landed != path:
-        raise AssertionError(f"navigation to {path} ended at {landed}; page shows: {page_errors(page)}")
-    return seconds
-
-
-_ERROR_ALERT_JS = """() => Array.from(document.querySelectorAll('[data-testid="stAlert"]'))
-  .filter(el => el.querySelector('[data-testid="stAlertContentError"]'))
-  .map(el => el.innerText)"""
-
-
-def page_errors(page) -> list[str]:
-    """Texts of exception elements and error alerts (``st.error``) on the page."""
-    out = [f"exception: {t}" for t in page.locator('[data-testid="stException"]').all_inner_texts()]
-    out += [f"error alert: {t}" for t in page.evaluate(_ERROR_ALERT_JS)]
-    return out
+def expect_no_errors(page) -> None:
+    """No exception and no error alert on the page (the failure lists their texts)."""
+    expect(error_elements(page)).to_have_text([])
 
 
 def screenshot(page, name: str) -> Path:
+    """Full-page PNG in ``tests/artifacts/`` (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name) + ".png")
     page.screenshot(path=str(path), full_page=True)

@@ -1,4 +1,4 @@
-"""Benchmark of the territorial map (called by ``tablero bench``; prints figures).
+"""Benchmark of the territorial map (a ``tablero bench`` area; returns and prints figures).
 
 Figures (medians over ``runs``):
 
@@ -25,6 +25,8 @@ import os
 import statistics
 import time
 from pathlib import Path
+
+from rules.core.catalog import Role
 
 BENCH_USER = "bench_mapa"
 IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -66,10 +68,10 @@ def payload_bytes(url: str, metric: str = "households") -> dict:
     from data_access.core.scope import Viewer
     from data_access.map import queries as territory
     from geodata.topology import wire_geometry
-    from rules.core.clock import last_quarter_end
+    from rules.core.calendar import last_quarter_end
     from rules.core.i18n import t
 
-    viewer = Viewer(username="bench", role="directivo", scope_label="Nacional")
+    viewer = Viewer(username="bench", role=Role.DIRECTIVO, scope_label="Nacional")
     filters = GlobalFilters(cutoff=last_quarter_end())
     bounds = territory.active_boundaries(url)
     wire = wire_geometry(bounds["topojson"])
@@ -98,27 +100,18 @@ def _bench_account(url: str) -> str:
     from data_access.core.auth import create_user, new_password
 
     password = new_password()
-    create_user(BENCH_USER, "directivo", password, display_name="Benchmark del mapa", url=url)
+    create_user(BENCH_USER, Role.DIRECTIVO, password, display_name="Benchmark del mapa", url=url)
     return password
 
 
 def _interior_points(url: str, n: int) -> list[tuple[str, str, float, float]]:
-    """(code, name, lat, lon) of large municipalities (a point inside each) to click."""
-    from sqlalchemy import select
+    """(code, name, lat, lon) of ``n`` large municipalities, spread over the 60 largest: a
+    click at their centroid lands inside them."""
+    from data_access.map.queries import largest_municipalities
 
-    from data_access.core.db import get_engine
-    from data_access.core.models import BoundarySet, Municipality, MunicipalityBoundary
-
-    MB = MunicipalityBoundary
-    with get_engine(url).connect() as conn:
-        rows = conn.execute(
-            select(MB.municipality_code, Municipality.name, MB.centroid_lat, MB.centroid_lon)
-            .join(BoundarySet, BoundarySet.id == MB.boundary_set_id)
-            .join(Municipality, Municipality.code == MB.municipality_code)
-            .where(BoundarySet.active).order_by(MB.area_km2.desc()).limit(60)
-        ).all()
+    rows = largest_municipalities(60, url)
     step = max(1, len(rows) // max(1, n))
-    return [tuple(r) for r in rows[::step]][:n]
+    return rows[::step][:n]
 
 
 def _map_frame(page):
@@ -178,12 +171,13 @@ def browser_timings(url: str, runs: int = 5) -> dict:
             h.click_nav(page, "Resumen ejecutivo")
             page.wait_for_timeout(300)
             before = traffic.total()
-            link = page.locator('[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]', has_text="Mapa territorial")
+            link = page.locator('[data-testid="stSidebarNav"] a[data-testid="stSidebarNavLink"]',
+                                has_text="Mapa territorial")
             start = time.perf_counter()
             link.click()
             frame.locator("path.tablero-mpio").nth(1121).wait_for(state="attached", timeout=120_000)
             elapsed = time.perf_counter() - start
-            h.wait_for_app(page)
+            h.wait_for_app_run(page)
             assert frame.locator("path.tablero-mpio").count() == 1122
             got = traffic.total() - before
             if i == 0:
@@ -192,13 +186,13 @@ def browser_timings(url: str, runs: int = 5) -> dict:
             visible.append(elapsed)
             visit_bytes.append(got)
             script_ms.append(_map_frame(page).evaluate("() => window.tableroMap.t1 - window.tableroMap.t0"))
-        for n, (code, name, lat, lon) in enumerate(points):
+        for code, _name, lat, lon in points:
             x, y = _click_point(page, lat, lon)
             start = time.perf_counter()
             page.mouse.click(x, y)
             page.get_by_text(f"DIVIPOLA {code}").first.wait_for(timeout=60_000)
             clicks.append(time.perf_counter() - start)
-            h.wait_for_app(page)
+            h.wait_for_app_run(page)
         problems = w.problems()
     return {
         "map_visible_s_median": _median(visible),
@@ -242,4 +236,5 @@ def bench(url: str | None = None, runs: int = 5, browser: bool | None = None) ->
     return out
 
 
-run = bench
+run = bench  # standalone: python -c "from cli.bench.map import run; run()"
+BENCHES = [bench]

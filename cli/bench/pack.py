@@ -1,4 +1,4 @@
-"""Benchmark of the "Paquete para comité" (called by ``tablero bench``; prints figures).
+"""Benchmark of the "Paquete para comité" (a ``tablero bench`` area; returns figures).
 
 For a national viewer and a comité regional (the demo account ``comite`` when the store
 has it), builds the pack of the six views at the cut-off of the last closed quarter:
@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import statistics
 
+from rules.core.catalog import Role
+
 GOAL_S = 10.0
 
 
@@ -24,7 +26,7 @@ def _viewers(url: str):
     from data_access.core.auth import viewer_for_username
     from data_access.core.scope import Viewer
 
-    out = [("nacional", Viewer(username="bench", role="directivo", scope_label="Nacional"))]
+    out = [("nacional", Viewer(username="bench", role=Role.DIRECTIVO, scope_label="Nacional"))]
     comite = viewer_for_username("comite", url)
     if comite is not None and comite.is_regional:
         out.append(("comité", comite))
@@ -36,10 +38,12 @@ def _fmt(tm: dict, size: int) -> str:
             f"archivo {tm['write']:.2f}; {size // 1024} KB)")
 
 
-def bench(url: str, runs: int = 3) -> dict:
+def bench(url: str, runs: int = 3, browser: bool = False) -> dict:
+    """The pack's build times per viewer (server side: ``browser`` unused; kaleido's own
+    Chromium renders the charts either way)."""
     from data_access.core.filters import GlobalFilters
     from exports import charts, content, pack
-    from rules.core.clock import last_quarter_end
+    from rules.core.calendar import last_quarter_end
 
     filters = GlobalFilters(cutoff=last_quarter_end())
     out: dict = {}
@@ -62,10 +66,14 @@ def bench(url: str, runs: int = 3) -> dict:
                 pack.forget()
                 content.build_view("overview", content.shared_context(viewer, filters, "es", url))  # the page
                 after.append(pack.build_pack(viewer, filters, content.VIEWS, fmt="pptx", url=url).timings["total"])
-            out[f"{label}: PPTX después de la página de resumen, mediana {runs} (s)"] = round(statistics.median(after), 3)
+            out[f"{label}: PPTX después de la página de resumen, mediana {runs} (s)"] = round(
+                statistics.median(after), 3)
             out[f"{label}: meta ≤ {GOAL_S:.0f} s"] = "sí" if max(totals + after) <= GOAL_S else "NO"
     finally:
         charts.stop()
         pack.forget()
     out["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     return out
+
+
+BENCHES = [bench]

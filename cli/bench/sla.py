@@ -1,4 +1,4 @@
-"""Timing of the ANS page (for ``tablero bench``, which discovers ``bench_*`` here).
+"""Timing of the ANS page (a ``tablero bench`` area).
 
 :func:`time_sla_page` opens the real app under ``AppTest`` logged in as a demo account, goes
 to ``pages/sla.py`` with cold caches, times that first load, then ``runs`` warm reruns
@@ -8,29 +8,21 @@ the cached window). Server time: the whole script run, shell included. No assert
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from pathlib import Path
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from cli.bench import cold_caches
+from cli.bench.pages import logged_in_app
+
 PAGE = "pages/sla.py"
 
 
-def time_sla_page(url: str, username: str = "directivo", runs: int = 7, timeout: float = 900,
+def time_sla_page(url: str, username: str = "directivo", runs: int = 7, timeout: float = 900,  # not a role: demo user
                   query: dict | None = None) -> dict:
     """Seconds: ``first_s`` (cold caches), ``warm_median_s`` and ``warm_runs_s``, and
     ``after_service_change_s`` / ``after_quarter_change_s``; ``errors`` lists exceptions."""
-    import streamlit as st
-    from streamlit.testing.v1 import AppTest
-
-    os.environ["DATABASE_URL"] = url
-    at = AppTest.from_file(APP, default_timeout=timeout)
-    at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    st.cache_data.clear()
+    at = logged_in_app(url, username, timeout, query)
+    cold_caches()
     at.switch_page(PAGE)
     t0 = time.perf_counter()
     at.run()
@@ -49,7 +41,7 @@ def time_sla_page(url: str, username: str = "directivo", runs: int = 7, timeout:
         out["after_service_change_s"] = time.perf_counter() - t0
         quarter = at.selectbox(key="sla_quarter")
         if len(quarter.options) > 1:
-            from rules.sla.scoring import shift_quarter
+            from rules.core.calendar import shift_quarter
 
             quarter.select(shift_quarter(quarter.value, -1))  # raw value (options are formatted labels)
             t0 = time.perf_counter()
@@ -61,10 +53,11 @@ def time_sla_page(url: str, username: str = "directivo", runs: int = 7, timeout:
     return out
 
 
-def bench_sla_page(url: str, runs: int = 7) -> dict:
-    """The ANS page as a national role, the comité regional and an operador."""
+def bench_sla_page(url: str, runs: int = 7, browser: bool = False) -> dict:
+    """The ANS page as a national role, the comité regional and an operador (server side:
+    ``browser`` unused)."""
     out = {}
-    for username in ("directivo", "comite", "operador"):
+    for username in ("directivo", "comite", "operador"):  # not a role: demo usernames
         r = time_sla_page(url, username, runs)
         out[f"ans {username}: 1ª carga s"] = r["first_s"]
         out[f"ans {username}: mediana {runs} s"] = r["warm_median_s"]
@@ -74,3 +67,6 @@ def bench_sla_page(url: str, runs: int = 7) -> dict:
         if r["errors"]:
             out[f"ans {username}: errores"] = "; ".join(r["errors"])[:200]
     return out
+
+
+BENCHES = [bench_sla_page]

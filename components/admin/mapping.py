@@ -5,14 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached, cached_read
 from components.core.context import PageContext
 from components.edit.common import changed_rows, remember_opened, render_refusal, saved
-from data_access import edits
+from data_access.edits import accounts as account_edits
+from data_access.edits.common import EditError
 from data_access.reference import queries as reference_queries
 
-mapping = cached_read("reference")(edits.municipality_offices)
-offices = cached_read("reference")(edits.offices_all)
+mapping = cached(account_edits.municipality_offices)
+offices = cached(account_edits.offices_all)
 departments = cached_read("reference")(reference_queries.departments)
 CLEAR = (mapping,)
 
@@ -63,11 +64,11 @@ def mapping_section(ctx: PageContext) -> None:
         done, refused = 0, []
         for old, new in changed_rows(base, edited, ["office"]):
             try:
-                edits.set_municipality_office(
+                account_edits.set_municipality_office(
                     ctx.viewer, new["code"], id_of.get(new["office"]), int(old["version"]), url=ctx.url
                 )
                 done += 1
-            except edits.EditError as exc:
+            except EditError as exc:
                 refused.append((new["name"], exc))
         if not refused:
             saved(

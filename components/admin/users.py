@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import saved, show_refusal
-from data_access import edits
+from data_access.edits import accounts as account_edits
+from data_access.edits.common import EditError
 from rules.core.catalog import ROLES
 
-users = cached_read("reference")(edits.users)
-offices = cached_read("reference")(edits.offices_all)
-operators = cached_read("reference")(edits.operators_all)
+users = cached(account_edits.users)
+offices = cached(account_edits.offices_all)
+operators = cached(account_edits.operators_all)
 CLEAR = (users,)
 
 
@@ -50,8 +51,8 @@ def users_section(ctx: PageContext) -> None:
             go = st.form_submit_button(t("admin.password_submit"), type="primary")
         if go:
             try:
-                edits.set_password(ctx.viewer, who, new, url=ctx.url)
-            except edits.EditError as exc:
+                account_edits.set_password(ctx.viewer, who, new, url=ctx.url)
+            except EditError as exc:
                 show_refusal(ctx, exc)
             else:
                 saved(ctx, t("admin.password_ok", user=who), clear=CLEAR)
@@ -67,8 +68,8 @@ def users_section(ctx: PageContext) -> None:
             go = st.form_submit_button(t("admin.apply"))
         if go:
             try:
-                edits.set_user_active(ctx.viewer, who, active, url=ctx.url)
-            except edits.EditError as exc:
+                account_edits.set_user_active(ctx.viewer, who, active, url=ctx.url)
+            except EditError as exc:
                 show_refusal(ctx, exc)
             else:
                 saved(ctx, t("admin.active_ok", user=who), clear=CLEAR)
@@ -103,7 +104,7 @@ def _add_form(ctx: PageContext) -> None:
         go = st.form_submit_button(t("admin.add_submit"), type="primary")
     if go:
         try:
-            res = edits.create_user(
+            res = account_edits.create_user(
                 ctx.viewer,
                 {
                     "username": username,
@@ -117,7 +118,7 @@ def _add_form(ctx: PageContext) -> None:
                 },
                 url=ctx.url,
             )
-        except edits.EditError as exc:
+        except EditError as exc:
             show_refusal(ctx, exc)
         else:
             msg = t("admin.added", user=username.strip().lower())

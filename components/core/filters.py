@@ -11,8 +11,8 @@ import streamlit as st
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.reference import queries as ref
+from rules.core.calendar import last_quarter_end
 from rules.core.catalog import ROUTES
-from rules.core.clock import last_quarter_end
 from rules.core.i18n import t
 
 QUERY_KEYS = ("corte", "desde", "oficina", "depto", "mpio", "ruta")

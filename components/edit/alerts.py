@@ -5,16 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import changed_since_opened, date_field, remember_opened, saved, show_refusal
-from data_access import edits
+from data_access.edits import alerts as alert_edits
+from data_access.edits.common import EditError
 from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ALERT_STATUSES
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
 
-alert_rows = cached_read("alerts", "reference")(edits.alerts)
-municipalities = cached_read("reference")(edits.editable_municipalities)
+alert_rows = cached(alert_edits.alerts)
+municipalities = cached(alert_edits.editable_municipalities)
 CLEAR = (alert_rows,)
 CATEGORIES = tuple(ALERT_CATEGORIES)
 
@@ -97,7 +98,7 @@ def _open_form(ctx: PageContext) -> None:
         submitted = st.form_submit_button(t("edit.al.open_submit"), type="primary")
     if submitted:
         try:
-            res = edits.open_alert(
+            res = alert_edits.open_alert(
                 ctx.viewer,
                 {
                     "municipality_code": code,
@@ -108,7 +109,7 @@ def _open_form(ctx: PageContext) -> None:
                 },
                 url=ctx.url,
             )
-        except edits.EditError as exc:
+        except EditError as exc:
             show_refusal(ctx, exc)
         else:
             saved(ctx, t("edit.al.opened_ok", id=res.id, municipality=labels[code]), clear=CLEAR)
@@ -154,8 +155,8 @@ def _edit_forms(ctx: PageContext, aid: int, current: dict) -> None:
             "description": description,
         }
         try:
-            res = edits.update_alert(ctx.viewer, aid, snap["version"], data, url=ctx.url)
-        except edits.EditError as exc:
+            res = alert_edits.update_alert(ctx.viewer, aid, snap["version"], data, url=ctx.url)
+        except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
             what = f"{t('edit.al.alert')} #{aid}"
@@ -172,8 +173,8 @@ def _edit_forms(ctx: PageContext, aid: int, current: dict) -> None:
             go = st.form_submit_button(t("edit.al.close_submit"))
         if go:
             try:
-                res = edits.close_alert(ctx.viewer, aid, snap["version"], day, url=ctx.url)
-            except edits.EditError as exc:
+                res = alert_edits.close_alert(ctx.viewer, aid, snap["version"], day, url=ctx.url)
+            except EditError as exc:
                 show_refusal(ctx, exc, key)
             else:
                 saved(ctx, t("edit.al.closed_ok", id=aid, version=res.version), clear=CLEAR, forget=[key])

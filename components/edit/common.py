@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
-from data_access.edits import EditError, NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from data_access.edits.common import EditError, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 _OPEN = "_edit_opened"
 _FLASH = "_edit_flash"

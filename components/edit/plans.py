@@ -6,17 +6,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import changed_since_opened, date_field, remember_opened, saved, show_refusal
-from data_access import edits
+from data_access.edits import plans as plan_edits
+from data_access.edits.common import EditError, EditResult
 from rules.core.catalog import ALLY_TYPES, EVIDENCE_KINDS
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
 
-plans = cached_read("business_plans", "reference")(edits.editable_business_plans)
-plan = cached_read("business_plans")(edits.business_plan)
-evidence = cached_read("business_plans")(edits.plan_evidence)
+plans = cached(plan_edits.editable_business_plans)
+plan = cached(plan_edits.business_plan)
+evidence = cached(plan_edits.plan_evidence)
 CLEAR = (plans, plan, evidence)
 
 
@@ -57,14 +58,14 @@ def _dates_form(ctx: PageContext, pid: int, current: dict) -> None:
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
         try:
-            res = edits.set_pn_dates(ctx.viewer, pid, snap["version"], first, closure, url=ctx.url)
-        except edits.EditError as exc:
+            res = plan_edits.set_pn_dates(ctx.viewer, pid, snap["version"], first, closure, url=ctx.url)
+        except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
             saved(ctx, _saved_msg(ctx, res, snap["code"]), clear=CLEAR, forget=[key])
 
 
-def _saved_msg(ctx: PageContext, res: edits.EditResult, what: str) -> str:
+def _saved_msg(ctx: PageContext, res: EditResult, what: str) -> str:
     if not res.changed:
         return ctx.t("edit.nochange", what=what)
     return ctx.t("edit.saved", what=what, version=res.version)
@@ -104,7 +105,7 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
             ctx,
             f"ev_add_{pid}",
             None,
-            lambda data: edits.add_evidence(ctx.viewer, pid, data, url=ctx.url),
+            lambda data: plan_edits.add_evidence(ctx.viewer, pid, data, url=ctx.url),
             t("edit.ev.add_submit"),
             reload_key=None,
         )
@@ -123,7 +124,7 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
             ctx,
             f"ev_fix_{eid}_{snap['_n']}",
             snap,
-            lambda data: edits.correct_evidence(ctx.viewer, eid, snap["version"], data, url=ctx.url),
+            lambda data: plan_edits.correct_evidence(ctx.viewer, eid, snap["version"], data, url=ctx.url),
             t("edit.ev.correct_submit"),
             reload_key=key,
         )
@@ -136,8 +137,8 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
                 st.warning(t("edit.ev.void_need_confirm"))
             else:
                 try:
-                    res = edits.void_evidence(ctx.viewer, eid, snap["version"], url=ctx.url)
-                except edits.EditError as exc:
+                    res = plan_edits.void_evidence(ctx.viewer, eid, snap["version"], url=ctx.url)
+                except EditError as exc:
                     show_refusal(ctx, exc, key)
                 else:
                     saved(ctx, t("edit.ev.voided_ok", id=eid, version=res.version), clear=CLEAR, forget=[key])
@@ -180,7 +181,7 @@ def _evidence_form(
         }
         try:
             res = save(data)
-        except edits.EditError as exc:
+        except EditError as exc:
             show_refusal(ctx, exc, reload_key)
         else:
             what = f"{t('edit.ev.kind.' + kind)} · {ally_name.strip()}"

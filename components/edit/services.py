@@ -5,7 +5,7 @@ service-coverage figures.
 Pick the contract, then the participant (one of the contract's enrolments); the
 deliveries already registered for it are listed before the form (service limited to the
 contract's services, delivery date). Who may register what is enforced again on the
-server by ``data_access.edits.add_service_delivery``.
+server by ``data_access.edits.services.add_service_delivery``.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import date_field, participant_label, saved, show_refusal
-from data_access import edits
+from data_access.edits import services as service_edits
+from data_access.edits.common import EditError
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
 
-contracts = cached_read("sla", "reference")(edits.delivery_contracts)
-services = cached_read("sla", "reference")(edits.contract_services)
-find = cached_read("participants", "reference")(edits.contract_enrolments)
-deliveries = cached_read("participants")(edits.enrolment_deliveries)
+contracts = cached(service_edits.delivery_contracts)
+services = cached(service_edits.contract_services)
+find = cached(service_edits.contract_enrolments)
+deliveries = cached(service_edits.enrolment_deliveries)
 CLEAR = (deliveries,)
 
 
@@ -112,8 +113,8 @@ def services_section(ctx: PageContext) -> None:
         go = st.form_submit_button(t("edit.sv.submit"), type="primary")
     if go:
         try:
-            res = edits.add_service_delivery(ctx.viewer, eid, cid, service, day, url=ctx.url)
-        except edits.EditError as exc:
+            res = service_edits.add_service_delivery(ctx.viewer, eid, cid, service, day, url=ctx.url)
+        except EditError as exc:
             show_refusal(ctx, exc)
         else:
             who = participant_label(ctx, next(r for r in people if r["id"] == eid))

@@ -6,28 +6,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import changed_rows, none_if_nan, remember_opened, render_refusal, saved
-from data_access import edits
+from data_access.edits import sla as sla_edits
+from data_access.edits.common import EditError
+from rules.core.calendar import quarter_of, quarters_between
 from rules.core.clock import today
-from rules.core.formatting import quarter_label, quarter_of
+from rules.core.formatting import quarter_label
 
-contracts = cached_read("sla", "reference")(edits.sla_contracts)
-values = cached_read("sla")(edits.sla_values)
+contracts = cached(sla_edits.sla_contracts)
+values = cached(sla_edits.sla_values)
 CLEAR = (values,)
-
-
-def quarters_between(start, end) -> list[str]:
-    out, y, q = [], start.year, (start.month - 1) // 3 + 1
-    last = quarter_of(end)
-    while True:
-        code = f"{y}Q{q}"
-        out.append(code)
-        if code >= last:
-            break
-        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
-    return out[::-1]
 
 
 def sla_section(ctx: PageContext) -> None:
@@ -40,7 +30,8 @@ def sla_section(ctx: PageContext) -> None:
     cid = st.selectbox(t("edit.sla.contract"), list(labels), format_func=labels.get, key="sla_contract")
     contract = next(r for r in rows if r["id"] == cid)
     end = min(today(), contract["end_date"]) if contract["end_date"] else today()
-    quarters = quarters_between(contract["start_date"], max(end, contract["start_date"]))
+    start = contract["start_date"]
+    quarters = list(reversed(quarters_between(quarter_of(start), quarter_of(max(end, start)))))  # newest first
     quarter = st.selectbox(
         t("edit.sla.quarter"),
         quarters,
@@ -100,7 +91,7 @@ def _save(
         new_v = none_if_nan(new["value"])
         version = none_if_nan(old["version"])
         try:
-            edits.report_sla(
+            sla_edits.report_sla(
                 ctx.viewer,
                 cid,
                 int(new["definition_id"]),
@@ -111,7 +102,7 @@ def _save(
                 url=ctx.url,
             )
             done += 1
-        except edits.EditError as exc:
+        except EditError as exc:
             refused.append((new["name"], exc))
     if not refused:
         saved(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import (
     changed_since_opened,
@@ -16,13 +16,14 @@ from components.edit.common import (
     saved,
     show_refusal,
 )
-from data_access import edits
+from data_access.edits import stage as stage_edits
+from data_access.edits.common import EditError
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
 from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES
 
-find = cached_read("participants", "reference")(edits.find_enrolments)
-detail = cached_read("participants")(edits.enrolment_detail)
+find = cached(stage_edits.find_enrolments)
+detail = cached(stage_edits.enrolment_detail)
 CLEAR = (find, detail)
 
 
@@ -94,8 +95,8 @@ def stage_section(ctx: PageContext) -> None:
     note = c2.text_input(t("edit.st.note"), key=f"st_note_{suffix}", max_chars=500)
     if st.button(t("edit.st.submit"), type="primary", key=f"st_go_{suffix}"):
         try:
-            res = edits.record_stage(ctx.viewer, eid, snap["version"], stage, outcome, day, note, url=ctx.url)
-        except edits.EditError as exc:
+            res = stage_edits.record_stage(ctx.viewer, eid, snap["version"], stage, outcome, day, note, url=ctx.url)
+        except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
             saved(

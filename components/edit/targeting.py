@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import (
     changed_rows,
@@ -17,11 +17,12 @@ from components.edit.common import (
     saved,
     show_refusal,
 )
-from data_access import edits
+from data_access.edits import targeting as targeting_edits
+from data_access.edits.common import EditError
 from rules.core.clock import today
 from rules.core.formatting import fmt_int
 
-rows_for_year = cached_read("targeting", "reference")(edits.targeting_rows)
+rows_for_year = cached(targeting_edits.targeting_rows)
 CLEAR = (rows_for_year,)
 
 
@@ -64,10 +65,10 @@ def _one(ctx: PageContext, year: int, rows: list[dict]) -> None:
         submitted = st.form_submit_button(t("edit.save"), type="primary")
     if submitted:
         try:
-            res = edits.set_targeting(
+            res = targeting_edits.set_targeting(
                 ctx.viewer, code, year, prioritised, population, snap["version"], url=ctx.url
             )
-        except edits.EditError as exc:
+        except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
             what = f"{labels[code]} · {year}"
@@ -116,7 +117,7 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
         for old, new in changed_rows(base, edited, ["prioritised", "target_population"]):
             version = none_if_nan(old["version"])
             try:
-                edits.set_targeting(
+                targeting_edits.set_targeting(
                     ctx.viewer,
                     new["municipality_code"],
                     year,
@@ -126,7 +127,7 @@ def _grid(ctx: PageContext, year: int, rows: list[dict]) -> None:
                     url=ctx.url,
                 )
                 done += 1
-            except edits.EditError as exc:
+            except EditError as exc:
                 refused.append((new["municipality"], exc))
         if not refused:
             saved(

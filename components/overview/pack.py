@@ -8,6 +8,7 @@ import streamlit as st
 from components.core.context import PageContext
 from exports import content
 from exports.pack import MIME, build_pack, default_file_name
+from rules import access
 
 
 def _builder(viewer, filters, views, fmt, lang, url):
@@ -18,6 +19,8 @@ def _builder(viewer, filters, views, fmt, lang, url):
 
 
 def pack_buttons(ctx: PageContext, key: str, views: list[str] | None = None) -> None:
+    if not access.allowed(ctx.viewer, access.EXPORT_PACK):
+        return
     st.subheader(ctx.t("committee.export.pack_title"))
     chosen = st.multiselect(
         ctx.t("committee.export.views"),

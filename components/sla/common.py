@@ -19,6 +19,7 @@ from components.core.context import PageContext
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.sla import queries as S
+from rules.core.calendar import parse_quarter, quarter_window
 from rules.core.catalog import SERVICE_TYPES
 from rules.core.formatting import fmt_pct
 from rules.core.i18n import t as translate
@@ -26,7 +27,7 @@ from rules.sla import scoring as R
 
 TREND_QUARTERS = 6
 # page-level query parameters (the global ones live in components.core.filters)
-Q_QUARTER, Q_SERVICE, Q_OPERATOR = "trimestre", "servicio", "operador"
+Q_QUARTER, Q_SERVICE, Q_OPERATOR = "trimestre", "servicio", "operador"  # not a role: a query parameter
 Q_CMP_A, Q_CMP_B = "comparar_a", "comparar_b"
 
 
@@ -81,7 +82,7 @@ def trend_window(quarter: str, options: list[str]) -> tuple[str, ...]:
     latest = tuple(sorted(options[:TREND_QUARTERS]))
     if quarter in latest:
         return latest
-    return tuple(q for q in R.quarter_window(quarter, TREND_QUARTERS) if q in options)
+    return tuple(q for q in quarter_window(quarter, TREND_QUARTERS) if q in options)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def page_filters(ctx: PageContext) -> dict:
     c1, c2 = st.columns(2)
     wanted_q = qp.get(Q_QUARTER)
     try:
-        wanted_q = R.parse_quarter(wanted_q) if wanted_q else None
+        wanted_q = parse_quarter(wanted_q) if wanted_q else None
     except ValueError:
         wanted_q = None
     quarter = c1.selectbox(

@@ -3,10 +3,8 @@
 The rule lives in ``rules.alliance.indicator`` (pure); this module expresses exactly the same rule
 in SQL so that counting and grouping happen in the store at national scale:
 
-* D (evaluation date) is computed per PN in SQL by ``sql_add_months`` — PostgreSQL adds
-  an interval of months (which clamps to the month's last day); SQLite takes the smaller
-  of ``date(x, '+N months')`` (which overflows into the next month) and the last day of
-  the target month. Both equal ``rules.alliance.indicator.add_months`` (tested day by day).
+* D (evaluation date) is computed per PN in SQL by ``data_access.core.calendar.sql_add_months``,
+  equal on both stores to ``rules.core.calendar.add_months`` (tested day by day).
 * Evidence counts through correlated ``EXISTS`` on ``alliance_evidence`` (indexed by PN).
 * The status as of the cut-off C is a ``CASE``; tallies are ``GROUP BY`` aggregates.
 
@@ -24,8 +22,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
-    Date,
-    Integer,
     and_,
     case,
     exists,
@@ -35,9 +31,8 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
+from data_access.core.calendar import sql_add_months, sql_minus_days
 from data_access.core.db import get_engine
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -54,70 +49,13 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer, record_clause
 from rules.alliance import indicator as rule
-from rules.core.formatting import quarter_end, quarter_of
+from rules.core.calendar import quarter_ends, year_ends
 
 Drill = tuple[tuple[str, str], ...]
 
 # Drill-down dimensions, in page order.
 DIMENSIONS = ("ventana", "regional_office", "value_chain", "department", "municipality", "psde")
 NONE_KEY = "none"  # group key for PN without a value chain / PSDE
-
-
-# ------------------------------------------------------------------ SQL date helpers
-class _AddMonths(FunctionElement):
-    type = Date()
-    inherit_cache = True
-    name = "tablero_add_months"
-
-
-class _MinusDays(FunctionElement):
-    type = Date()
-    inherit_cache = True
-    name = "tablero_minus_days"
-
-
-@compiles(_AddMonths, "postgresql")
-def _add_months_pg(element, compiler, **kw):
-    d, n = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(({d}) + make_interval(months => CAST({n} AS INTEGER)) AS DATE)"
-
-
-@compiles(_AddMonths)
-def _add_months_sqlite(element, compiler, **kw):
-    d_expr, n_expr = list(element.clauses)
-    d = compiler.process(d_expr, **kw)
-    n = compiler.process(n_expr, **kw)
-    n2 = compiler.process(n_expr, **kw)
-    d2 = compiler.process(d_expr, **kw)
-    return (
-        f"min(date({d}, '+' || ({n}) || ' months'), "
-        f"date({d2}, 'start of month', '+' || (({n2}) + 1) || ' months', '-1 day'))"
-    )
-
-
-@compiles(_MinusDays, "postgresql")
-def _minus_days_pg(element, compiler, **kw):
-    d, n = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(({d}) - CAST({n} AS INTEGER) AS DATE)"
-
-
-@compiles(_MinusDays)
-def _minus_days_sqlite(element, compiler, **kw):
-    d, n = (compiler.process(c, **kw) for c in element.clauses)
-    return f"date({d}, '-' || ({n}) || ' days')"
-
-
-def sql_add_months(date_expr, months: int):
-    """SQL: ``date_expr`` + ``months`` calendar months, clamped to the month's last day."""
-    if months < 0:
-        raise ValueError("sql_add_months: months must be ≥ 0")
-    return _AddMonths(date_expr, literal(int(months), Integer))
-
-
-def sql_minus_days(date_expr, days: int):
-    if days < 0:
-        raise ValueError("sql_minus_days: days must be ≥ 0")
-    return _MinusDays(date_expr, literal(int(days), Integer))
 
 
 # ------------------------------------------------------------------ the per-PN base
@@ -339,20 +277,6 @@ def sort_rows(rows: Sequence[Row]) -> list[Row]:
 
 
 # ------------------------------------------------------------------ series
-def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Quarter ends from the quarter containing ``start`` to the last one ≤ ``end``."""
-    out = []
-    q = quarter_end(quarter_of(start))
-    while q <= end:
-        out.append(q)
-        q = quarter_end(quarter_of(q + dt.timedelta(days=1)))
-    return out
-
-
-def year_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [dt.date(y, 12, 31) for y in range(start.year, end.year + 1) if dt.date(y, 12, 31) <= end]
-
-
 def series_at(viewer: Viewer, filters: GlobalFilters, cutoffs: Sequence[dt.date], drill: Drill = (),
               url: str | None = None, settings: rule.Settings | None = None) -> list[Row]:
     """The indicator as of each date in ``cutoffs`` (ascending), in ONE grouped scan.

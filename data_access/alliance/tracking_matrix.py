@@ -53,12 +53,10 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer
-from rules.core.catalog import NATIONAL_ROLES
+from rules import access
 from rules.core.clock import today
 from rules.core.nit import format_nit, is_valid_nit
 from rules.edit import validation as rv
-
-WRITER_ROLES = frozenset({"analista_pmo", "admin"})
 
 PN_SHEET, EV_SHEET, SALES_SHEET = "planes_negocio", "evidencias", "ventas"
 PN_COLUMNS = ("codigo_pn", "nit_opr", "nombre_opr", "ventana", "cod_municipio", "cadena_valor", "psde",
@@ -510,7 +508,7 @@ def _ev_key(ev) -> tuple:
 
 
 def can_write(viewer: Viewer) -> bool:
-    return viewer.role in WRITER_ROLES and viewer.role in NATIONAL_ROLES
+    return access.allowed(viewer, access.IMPORT_TRACKING_MATRIX)
 
 
 def validate_workbook(data: bytes, url: str | None = None):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from data_access.core.db import get_engine, is_sqlite
 from data_access.core.models import AuditLog
+from rules import access
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for pg_advisory_xact_lock: "audit chain head".
@@ -220,9 +221,6 @@ def count(url: str | None = None) -> int:
 # -------------------------------------------------------------------- reading
 
 
-AUDIT_ROLES = frozenset({"analista_pmo", "admin"})
-
-
 def entries(
     viewer,
     entity: str | None = None,
@@ -233,8 +231,8 @@ def entries(
     limit: int = 500,
     url: str | None = None,
 ) -> list[dict]:
-    """Audit entries, newest first, for PMO and admin (default-deny: [] for others)."""
-    if getattr(viewer, "role", None) not in AUDIT_ROLES:
+    """Audit entries, newest first, for whoever may read the audit (default-deny: [] for others)."""
+    if not access.allowed(viewer, access.READ_AUDIT):
         return []
     stmt = (
         select(*_ENTRY, AuditLog.hash)
@@ -257,7 +255,7 @@ def entries(
 
 def facets(viewer, url: str | None = None) -> dict[str, list[str]]:
     """Distinct entities and users in the log (for the audit page's filters)."""
-    if getattr(viewer, "role", None) not in AUDIT_ROLES:
+    if not access.allowed(viewer, access.READ_AUDIT):
         return {"entities": [], "users": []}
     with get_engine(url).connect() as conn:
         ents = [r[0] for r in conn.execute(select(AuditLog.entity).distinct().order_by(AuditLog.entity))]

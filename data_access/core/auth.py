@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser, Operator, RegionalOffice
 from data_access.core.scope import Viewer
+from rules import access
+from rules.access import Reach
 from rules.core.catalog import ROLES
 
 _hasher = PasswordHasher()
@@ -36,11 +38,12 @@ def new_password() -> str:
 
 def _to_viewer(session, user: AppUser) -> Viewer:
     label, name = "Nacional", ""
-    if user.role == "comite_regional":
+    scope = access.scope_of(user.role)
+    if scope is Reach.OFFICE:
         office = session.get(RegionalOffice, user.regional_office_id) if user.regional_office_id else None
         name = office.name if office else ""
         label = f"Oficina regional {name}" if office else "Sin alcance"
-    elif user.role == "operador":
+    elif scope is Reach.CONTRACTS:
         op = session.get(Operator, user.operator_id) if user.operator_id else None
         name = op.name if op else ""
         label = f"Operador {name}" if op else "Sin alcance"
@@ -91,9 +94,9 @@ def create_user(
 ) -> AppUser:
     if role not in ROLES:
         raise ValueError(f"Rol «{role}» desconocido: use uno de {', '.join(ROLES)}.")
-    if role == "comite_regional" and regional_office_id is None:
+    if access.scope_of(role) is Reach.OFFICE and regional_office_id is None:
         raise ValueError("Un comité regional necesita su oficina regional.")
-    if role == "operador" and operator_id is None:
+    if access.scope_of(role) is Reach.CONTRACTS and operator_id is None:
         raise ValueError("Un operador necesita su operador (empresa) asociado.")
     with session_scope(url, write=True) as s:
         user = s.scalar(select(AppUser).where(AppUser.username == username))

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -22,6 +24,16 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "tablero.db"
 
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached; pages show a Spanish message instead of a traceback."""
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Raise a missing, unreachable or unmigrated store's driver errors as ``StoreUnavailable``,
+    so that callers outside data_access (the CLI) handle them without knowing SQLAlchemy."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        raise StoreUnavailable(str(exc.orig or exc).splitlines()[0]) from exc
 
 
 def normalise_url(url: str) -> str:
@@ -38,6 +50,11 @@ def database_url() -> str:
         return normalise_url(url)
     DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def display_url(url: str) -> str:
+    """The store URL with its password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:

@@ -363,7 +363,7 @@ class AppUser(Base):
     display_name: Mapped[str] = mapped_column(String(160))
     email: Mapped[str | None] = mapped_column(String(200), unique=True)  # OIDC identity
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None = OIDC only
-    role: Mapped[str] = mapped_column(String(20))  # rules.roles
+    role: Mapped[str] = mapped_column(String(20))  # rules.core.catalog.Role; what it may do: rules.access
     regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

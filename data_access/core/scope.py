@@ -1,8 +1,9 @@
 """Access scoping, default-deny, applied by every query for a ``Viewer``.
 
-National roles see everything; a comité regional sees only the municipalities of
-its oficina regional; an operador sees only rows tied to its own contracts; any
-other viewer (unknown role, missing office/operator) sees nothing.
+Each role's scope comes from ``rules.access``: national roles see everything; a comité
+regional sees only the municipalities of its oficina regional; an operador sees only
+rows tied to its own contracts; any other viewer (unknown role, missing office/operator)
+sees nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, false, select, true
 
 from data_access.core.models import Municipality, OperatorContract
-from rules.core.catalog import NATIONAL_ROLES, ROLES
+from rules import access
+from rules.access import Reach
+from rules.core.catalog import ROLES
 
 
 @dataclass(frozen=True)
@@ -27,15 +30,15 @@ class Viewer:
 
     @property
     def is_national(self) -> bool:
-        return self.role in NATIONAL_ROLES
+        return access.scope_of(self.role) is Reach.ALL
 
     @property
     def is_regional(self) -> bool:
-        return self.role == "comite_regional" and self.regional_office_id is not None
+        return access.scope_of(self.role) is Reach.OFFICE and self.regional_office_id is not None
 
     @property
     def is_operator(self) -> bool:
-        return self.role == "operador" and self.operator_id is not None
+        return access.scope_of(self.role) is Reach.CONTRACTS and self.operator_id is not None
 
     @property
     def known(self) -> bool:

@@ -141,6 +141,20 @@ def department_boundaries(url: str | None = None) -> dict | None:
     return json.loads(text) if text else None
 
 
+def largest_municipalities(limit: int = 60, url: str | None = None) -> list[tuple[str, str, float, float]]:
+    """(code, name, centroid lat, centroid lon) of the active set's largest municipalities,
+    largest first: points a click surely lands inside (``tablero bench``'s map clicks)."""
+    mb = MunicipalityBoundary
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(
+            select(mb.municipality_code, Municipality.name, mb.centroid_lat, mb.centroid_lon)
+            .join(BoundarySet, BoundarySet.id == mb.boundary_set_id)
+            .join(Municipality, Municipality.code == mb.municipality_code)
+            .where(BoundarySet.active).order_by(mb.area_km2.desc()).limit(limit)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
 def catalogue(url: str | None = None) -> dict:
     """DIVIPOLA names (public reference data): municipalities, departments, offices."""
     with get_engine(url).connect() as conn:
@@ -502,6 +516,6 @@ def metric_rows(viewer: Viewer, filters: GlobalFilters, metric: str, year: int |
 
 __all__ = [
     "METRICS", "Metric", "active_boundaries", "alert_symbols", "available_metrics", "boundary_status",
-    "catalogue", "department_boundaries", "map_values", "metric_rows", "municipality_alliance",
-    "municipality_profile", "scope_codes", "sla_by_municipality", "targeting_years",
+    "catalogue", "department_boundaries", "largest_municipalities", "map_values", "metric_rows",
+    "municipality_alliance", "municipality_profile", "scope_codes", "sla_by_municipality", "targeting_years",
 ]

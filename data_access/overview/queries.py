@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, distinct, func, or_, select, true
 
+from data_access.alliance import queries as alliance
 from data_access.core.db import get_engine
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -46,16 +47,10 @@ from data_access.core.models import (
     TerritorialAlert,
 )
 from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.sla import queries as sla_queries
+from rules.core.calendar import previous_quarter_end, quarter_of, trailing_quarter_ends
 from rules.core.catalog import ROUTE_ORDER
-from rules.core.clock import last_quarter_end
 from rules.routes.model import ROUTE_MODELS
-
-ALLIANCE_GOAL = 80.0  # % — ficha del indicador 1.4.1: "Meta: al menos 80 %"
-
-
-def previous_quarter_end(cutoff: dt.date) -> dt.date:
-    """The quarter end strictly before the cut-off's quarter-to-date (30/09 → 30/06; 23/11 → 30/09)."""
-    return last_quarter_end(cutoff - dt.timedelta(days=1))
 
 
 @dataclass
@@ -146,14 +141,6 @@ def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.dat
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
 
-def quarter_ends(cutoff: dt.date, quarters: int = 8) -> list[dt.date]:
-    """The cut-off and the ``quarters - 1`` previous quarter ends, oldest first."""
-    ends = [cutoff]
-    while len(ends) < quarters:
-        ends.append(previous_quarter_end(ends[-1]))
-    return list(reversed(ends))
-
-
 def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
              sla_frame=None) -> Headline:
     """All headline figures at the cut-off and the previous quarter end.
@@ -164,7 +151,7 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
     d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
     start = filters.period_start
     out = Headline(cutoff=d, previous=p)
-    ends = quarter_ends(d, max(2, trend_quarters))
+    ends = trailing_quarter_ends(d, max(2, trend_quarters))
     hh = participant_counts(viewer, filters, ends, "hogar", url)
     out.values["households"] = (hh[(None, d)], hh[(None, p)])
     out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in ROUTE_ORDER
@@ -243,118 +230,28 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
         ).one()
         out.values["alerts_open"] = (int(al[0]), int(al[1]))
 
-    out.values["alliance"], out.extra["alliance"] = _alliance_pair(viewer, filters, d, p, url)
+    out.values["alliance"], out.extra["alliance"] = _alliance_pair(viewer, filters, p, url)
     out.values["sla"], out.extra["sla"] = _sla_pair(viewer, filters, d, p, url, sla_frame)
     return out
 
 
-# ---------------------------------------------------------------- other engineers' areas
+# ---------------------------------------------------------------- alliance and ANS
 
 
-def _alliance_pair(viewer, filters, d, p, url):
-    """Alliance indicator (%) at both dates: ``data_access.alliance.queries`` when present."""
-    try:
-        from data_access.alliance import queries as mod
-    except ImportError:
-        mod = None
-    fn = getattr(mod, "indicator", None) if mod else None
-    if fn is not None:
-        try:
-            cur, prev = fn(viewer, filters, url=url), fn(viewer, filters.with_(cutoff=p), url=url)
-            return (_pct_of(cur), _pct_of(prev)), {"source": "data_access.alliance.queries", "current": _nd(cur)}
-        except TypeError:
-            pass
-    cur, prev = alliance_minimal(viewer, filters, d, url), alliance_minimal(viewer, filters, p, url)
-    return (cur["pct"], prev["pct"]), {"source": "data_access.overview.queries", "current": cur}
-
-
-def _pct_of(result) -> float | None:
-    if result is None:
-        return None
-    if isinstance(result, dict):
-        for key in ("pct", "percent", "value", "indicator"):
-            if key in result:
-                return result[key]
-        return None
-    return getattr(result, "pct", getattr(result, "percent", getattr(result, "value", None)))
-
-
-def _nd(result) -> dict:
-    if isinstance(result, dict):
-        return {"numerator": result.get("numerator"), "denominator": result.get("denominator"),
-                "pct": _pct_of(result)}
-    return {"numerator": getattr(result, "numerator", None), "denominator": getattr(result, "denominator", None),
-            "pct": _pct_of(result)}
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
-def alliance_minimal(viewer: Viewer, filters: GlobalFilters, day: dt.date, url: str | None = None,
-                     ventana: int | None = None) -> dict:
-    """Minimal alliance indicator (ficha 1.4.1) until ``data_access.alliance.queries`` lands.
-
-    Denominator: PN executed (closed) by ``day`` whose first disbursement is at least
-    18 months before ``day``. Numerator: those with non-voided evidence in force 18
-    months after the first disbursement — a commercial contract or invoice (ventanas
-    1 and 3), or also a financial credit (ventana 2).
-    """
-    from data_access.core.models import AllianceEvidence
-
-    with get_engine(url).connect() as conn:
-        plans = conn.execute(
-            select(BusinessPlan.id, BusinessPlan.ventana, BusinessPlan.first_disbursement_date)
-            .where(
-                _plan_scope(viewer, filters),
-                BusinessPlan.closure_date <= day,
-                BusinessPlan.first_disbursement_date.is_not(None),
-                BusinessPlan.first_disbursement_date <= _add_months(day, -18),
-                BusinessPlan.ventana == ventana if ventana is not None else true(),
-            )
-        ).all()
-        if not plans:
-            return {"numerator": 0, "denominator": 0, "pct": None}
-        ids = [pid for pid, _, _ in plans]
-        evidence: dict[int, list] = {}
-        for chunk in range(0, len(ids), 900):
-            for row in conn.execute(
-                select(AllianceEvidence.business_plan_id, AllianceEvidence.kind, AllianceEvidence.ally_type,
-                       AllianceEvidence.start_date, AllianceEvidence.end_date)
-                .where(AllianceEvidence.business_plan_id.in_(ids[chunk:chunk + 900]),
-                       AllianceEvidence.voided.is_(False))
-            ):
-                evidence.setdefault(row[0], []).append(row[1:])
-    hits = 0
-    for pid, ventana, first in plans:
-        at = _add_months(first, 18)
-        ok = False
-        for kind, ally, s, e in evidence.get(pid, []):
-            in_force = s <= at and (e is None or e >= at) if kind != "factura" else (
-                _add_months(at, -12) <= s <= at)
-            if in_force and (ally == "comercial" or (ventana == 2 and ally == "financiero")):
-                ok = True
-                break
-        hits += ok
-    return {"numerator": hits, "denominator": len(plans), "pct": 100.0 * hits / len(plans)}
+def _alliance_pair(viewer, filters, previous, url):
+    """Alliance indicator (%) at the cut-off and at ``previous``, by the one rule
+    (``data_access.alliance.queries``, ``rules.alliance.indicator``)."""
+    cur = alliance.indicator(viewer, filters, url=url)
+    prev = alliance.indicator(viewer, filters.with_(cutoff=previous), url=url)
+    current = {"numerator": cur.numerator, "denominator": cur.denominator, "pct": cur.percent}
+    return (cur.percent, prev.percent), {"source": "data_access.alliance.queries", "current": current}
 
 
 def sla_scorecard(viewer: Viewer, filters: GlobalFilters, url: str | None = None):
     """The ANS engineer's scorecard (``data_access.sla.queries.scorecard_frame``) for the cut-off's
-    quarter and the previous one, in ONE call (values as of the cut-off); None if absent."""
-    try:
-        from data_access.sla import queries as mod
-    except ImportError:
-        return None
-    if not hasattr(mod, "scorecard_frame"):
-        return None
-    from rules.core.formatting import quarter_of
-
+    quarter and the previous one, in ONE call (values as of the cut-off)."""
     quarters = (quarter_of(previous_quarter_end(filters.cutoff)), quarter_of(filters.cutoff))
-    return mod.scorecard_frame(viewer, filters, quarters, url=url)
+    return sla_queries.scorecard_frame(viewer, filters, quarters, url=url)
 
 
 def sla_average(frame, quarter: str) -> float | None:
@@ -372,8 +269,6 @@ def sla_average(frame, quarter: str) -> float | None:
 
 def _sla_pair(viewer, filters, d, p, url, frame=None):
     """Average ANS compliance (%) at both dates (``data_access.sla.queries``), from one scorecard."""
-    from rules.core.formatting import quarter_of
-
     if frame is None:
         frame = sla_scorecard(viewer, filters, url)
     if frame is None:
@@ -424,7 +319,7 @@ def filter_names(filters: GlobalFilters, url: str | None = None) -> dict[str, st
 def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int = 8,
                           url: str | None = None) -> list[dict]:
     """Households served (cumulative) at each of the last ``quarters`` quarter ends, by route."""
-    ends = quarter_ends(filters.cutoff, quarters)
+    ends = trailing_quarter_ends(filters.cutoff, quarters)
     hh = participant_counts(viewer, filters, ends, "hogar", url)
     return [{"route": r, "quarter_end": e, "households": hh[(r, e)]}
             for r in ROUTE_ORDER if (not filters.route or r == filters.route)
@@ -555,58 +450,6 @@ def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None
         n = int(c) - later.get((r, st), 0)
         if n > 0:
             out.append({"route": r, "stage": st, "count": n})
-    return out
-
-
-funnel_minimal = funnel_counts  # former name
-
-
-def sla_minimal(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
-    """Share of ANS measurements meeting target per operator in the cut-off's quarter or before
-    (latest quarter with measurements). Used until ``data_access.sla.queries`` lands."""
-    from data_access.core.models import OperatorContract, SlaDefinition, SlaMeasurement
-    from data_access.core.scope import contract_clause
-    from rules.core.formatting import quarter_of
-
-    q = quarter_of(filters.cutoff)
-    met = case(
-        (and_(SlaDefinition.direction == "higher", SlaMeasurement.value >= SlaDefinition.target), 1),
-        (and_(SlaDefinition.direction == "lower", SlaMeasurement.value <= SlaDefinition.target), 1),
-        else_=0,
-    )
-    clauses = [contract_clause(viewer), SlaMeasurement.quarter <= q, SlaMeasurement.value.is_not(None)]
-    if filters.regional_office_id is not None:
-        clauses.append(OperatorContract.regional_office_id == filters.regional_office_id)
-    if filters.route:
-        clauses.append(OperatorContract.route == filters.route)
-    with get_engine(url).connect() as conn:
-        latest = conn.scalar(
-            select(func.max(SlaMeasurement.quarter))
-            .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
-            .where(*clauses)
-        )
-        if latest is None:
-            return []
-        rows = conn.execute(
-            select(Operator.name, func.sum(met), func.count())
-            .select_from(SlaMeasurement)
-            .join(SlaDefinition, SlaDefinition.id == SlaMeasurement.definition_id)
-            .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
-            .join(Operator, Operator.id == OperatorContract.operator_id)
-            .where(*clauses, SlaMeasurement.quarter == latest)
-            .group_by(Operator.name)
-            .order_by(Operator.name)
-        ).all()
-    return [{"operator": n, "quarter": latest, "met": int(m or 0), "total": int(t),
-             "pct": 100.0 * int(m or 0) / int(t) if t else None} for n, m, t in rows]
-
-
-def alliance_by_ventana(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
-    """Minimal alliance indicator per ventana at the cut-off (until ``data_access.alliance.queries`` lands)."""
-    out = []
-    for v in (1, 2, 3):
-        res = alliance_minimal(viewer, filters, filters.cutoff, url, ventana=v)
-        out.append({"ventana": v, **res})
     return out
 
 

@@ -30,7 +30,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import (
-    Date,
     Integer,
     String,
     and_,
@@ -46,6 +45,7 @@ from sqlalchemy import (
 )
 
 from data_access.audit import log as audit
+from data_access.core.calendar import day_number
 from data_access.core.db import get_engine, is_sqlite, session_scope
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -60,18 +60,10 @@ from data_access.core.models import (
     StageEvent,
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
+from rules import access
 from rules.core.catalog import ROUTE_ORDER, services_for_route
 from rules.routes.funnels import Cohort, FunnelStage, Sankey, build_funnel, build_sankey
 from rules.routes.model import COMPLETED_EXITS, EXIT_OUTCOMES, LOSS_REASONS, SALIDA, STAGES, route_model
-
-PERSONAL_DATA_ROLES = frozenset({"analista_pmo", "admin"})
-"""Roles that may see a household head's name and document in participant lists.
-
-Directivo, comité regional and operador get codes only (household code, OPR NIT,
-enrolment id): the lists are for follow-up of cases, and the PMO analysts and
-administrators are the only roles whose work needs to identify a person. Codes are
-enough for a committee or an operator to find the case in their own records.
-"""
 
 MAX_PAGE_SIZE = 500
 MAX_EXPORT_ROWS = 20_000  # a full participant download from the page; the CLI has no limit
@@ -79,7 +71,6 @@ MAX_EXPORT_ROWS = 20_000  # a full participant download from the page; the CLI h
 E = Enrolment.__table__
 SE = StageEvent.__table__
 H = Household.__table__
-_EPOCH = dt.date(2000, 1, 1)
 
 
 # ------------------------------------------------------------------------- cohort SQL
@@ -133,13 +124,6 @@ def cohort_from(cohort: Cohort, e=E, h=H):
     return e.join(h, h.c.id == e.c.household_id) if cohort.person_filters else e
 
 
-def _day_number(col, sqlite: bool):
-    """A date as an integer day number (differences = days), portable."""
-    if sqlite:
-        return cast(func.julianday(col), Integer)
-    return col - literal(_EPOCH, Date)
-
-
 # ------------------------------------------------------------------------------ funnel
 
 
@@ -157,7 +141,7 @@ def funnel_aggregates(
         return []
     engine = get_engine(url)
     sqlite = is_sqlite(engine)
-    day = _day_number(SE.c.event_date, sqlite)
+    day = day_number(SE.c.event_date, sqlite)
     in_time = SE.c.event_date <= filters.cutoff
     if sqlite:
         # The date test stays inside the pivot, out of WHERE: SQLite then always drives the
@@ -368,7 +352,7 @@ def participant_columns(viewer: Viewer) -> tuple[str, ...]:
         "last_stage",
         "exit_outcome",
     )
-    if viewer.role in PERSONAL_DATA_ROLES:
+    if access.allowed(viewer, access.READ_PERSONAL_DATA):
         return (*base[:3], "name", "document_id", *base[3:])
     return base
 
@@ -444,14 +428,14 @@ def participants(
 
     ``which``: ``reached`` the stage; ``active`` = still there (it is their last stage,
     no exit) ; ``lost`` = left the programme right after it (``reason`` narrows). Rows
-    hold codes; names and documents only for ``PERSONAL_DATA_ROLES``. ``limit`` (with
-    ``page=1``) returns up to that many rows instead of a page (exports).
+    hold codes; names and documents only where ``rules.access.READ_PERSONAL_DATA`` allows.
+    ``limit`` (with ``page=1``) returns up to that many rows instead of a page (exports).
     """
     route_model(route)
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     page = max(1, int(page))
     conds = _participant_stmt(viewer, filters, cohort, route, stage, which, reason)
-    personal = viewer.role in PERSONAL_DATA_ROLES
+    personal = access.allowed(viewer, access.READ_PERSONAL_DATA)
     h = H.alias("hh")
     o = Opr.__table__
     m = Municipality.__table__
@@ -665,7 +649,6 @@ def routes_page_reads(
 
 
 __all__ = [
-    "PERSONAL_DATA_ROLES",
     "ParticipantPage",
     "cohort_conditions",
     "cohort_quarters",

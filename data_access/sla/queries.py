@@ -11,8 +11,8 @@ Every query takes a ``Viewer`` and applies ``data_access.core.scope``:
 
 Derived ANS (``SlaDefinition.kind == 'derived'``) are computed here in SQL, grouped by contract
 and quarter, identically on SQLite and PostgreSQL (medians by a portable window-function
-method, day differences through one small compiled expression; quarters as bound date ranges). Reported ANS come from
-``sla_measurement``. Statuses and scores follow ``rules.sla.scoring``.
+method, day differences through ``data_access.core.calendar.days_between``; quarters as bound
+date ranges). Reported ANS come from ``sla_measurement``. Statuses and scores follow ``rules.sla.scoring``.
 
 Public API for other areas (map, overview):
     ``compliance_by_municipality(viewer, filters, url=None) -> dict[str, float]``
@@ -26,10 +26,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Date, Integer, and_, case, exists, func, literal, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
 
+from data_access.core.calendar import days_between
 from data_access.core.db import get_engine, is_sqlite
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -45,33 +44,11 @@ from data_access.core.models import (
     StageEvent,
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
+from rules.core.calendar import parse_quarter, quarter_bounds, quarter_of, quarters_between, shift_quarter
 from rules.routes.model import SERVICIOS
 from rules.sla import scoring as R
 
-# ----------------------------------------------------------- portable date expressions
-
-
-class days_between(FunctionElement):  # noqa: N801 — reads like SQL
-    """Whole days from ``earlier`` to ``later`` (``later - earlier``) as an integer."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "days_between"
-
-
-@compiles(days_between, "sqlite")
-def _days_sqlite(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return (
-        f"CAST(ROUND(julianday({compiler.process(later, **kw)}) - "
-        f"julianday({compiler.process(earlier, **kw)})) AS INTEGER)"
-    )
-
-
-@compiles(days_between, "postgresql")
-def _days_pg(element, compiler, **kw):
-    later, earlier = list(element.clauses)
-    return f"(CAST({compiler.process(later, **kw)} AS DATE) - CAST({compiler.process(earlier, **kw)} AS DATE))"
+# ------------------------------------------------------------------------- reading
 
 
 @contextmanager
@@ -272,7 +249,7 @@ def events_registered_on_time(
     if _no_access(viewer) or not quarters:
         return {}
     cutoff = filters.cutoff
-    qs = [(q, R.quarter_bounds(q)[0], min(R.quarter_bounds(q)[1], cutoff)) for q in quarters]
+    qs = [(q, quarter_bounds(q)[0], min(quarter_bounds(q)[1], cutoff)) for q in quarters]
     qs = [(q, a, b) for q, a, b in qs if a <= b]
     if not qs:
         return {}
@@ -330,7 +307,7 @@ def service_coverage(
     if _no_access(viewer) or not quarters or not service_types:
         return {}
     cutoff = filters.cutoff
-    qs = [(q, R.quarter_bounds(q)[0], min(R.quarter_bounds(q)[1], cutoff)) for q in quarters]
+    qs = [(q, quarter_bounds(q)[0], min(quarter_bounds(q)[1], cutoff)) for q in quarters]
     qs = [(q, a, b) for q, a, b in qs if a <= b]
     if not qs:
         return {}
@@ -412,7 +389,7 @@ FRAME_COLUMNS = [
 def quarter_options(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
                     limit: int = 12) -> list[str]:
     """Quarters with visible contracts, newest first, up to the cut-off's quarter."""
-    last = R.quarter_of(filters.cutoff)
+    last = quarter_of(filters.cutoff)
     if _no_access(viewer):
         return [last]
     stmt = select(func.min(OperatorContract.start_date)).where(*_contract_scope(viewer, filters))
@@ -422,10 +399,10 @@ def quarter_options(viewer: Viewer, filters: GlobalFilters, url: str | None = No
         return [last]
     if isinstance(first, str):
         first = dt.date.fromisoformat(first)
-    first_q = max(R.quarter_of(first), R.shift_quarter(last, -(limit - 1)))
+    first_q = max(quarter_of(first), shift_quarter(last, -(limit - 1)))
     if first_q > last:
         return [last]
-    return list(reversed(R.quarters_between(first_q, last)))
+    return list(reversed(quarters_between(first_q, last)))
 
 
 def operator_options(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[tuple[str, str]]:
@@ -458,12 +435,12 @@ def scorecard_frame(
     provides its service type (``contract_service``; a contract with no services listed owes
     every ANS of its route). Values as of ``filters.cutoff``; quarters after it are dropped.
     """
-    last_q = R.quarter_of(filters.cutoff)
-    quarters = tuple(sorted({R.parse_quarter(q) for q in quarters if R.parse_quarter(q) <= last_q}))
+    last_q = quarter_of(filters.cutoff)
+    quarters = tuple(sorted({parse_quarter(q) for q in quarters if parse_quarter(q) <= last_q}))
     if _no_access(viewer) or not quarters:
         return pd.DataFrame(columns=FRAME_COLUMNS)
-    w_start = R.quarter_bounds(quarters[0])[0]
-    w_end = R.quarter_bounds(quarters[-1])[1]
+    w_start = quarter_bounds(quarters[0])[0]
+    w_end = quarter_bounds(quarters[-1])[1]
     any_service = select(ContractService.contract_id).where(ContractService.contract_id == OperatorContract.id)
     own_service = any_service.where(ContractService.service_type_code == SlaDefinition.service_type_code)
     pairs = (
@@ -595,7 +572,7 @@ def breaches(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _contract_population(viewer: Viewer, filters: GlobalFilters, quarter: str, url: str | None) -> list:
     """(municipality, contract, enrolments served in the quarter) within scope and filters."""
-    q_start, _ = R.quarter_bounds(quarter)
+    q_start, _ = quarter_bounds(quarter)
     stmt = (
         select(Enrolment.municipality_code, Enrolment.contract_id, func.count())
         .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
@@ -618,7 +595,7 @@ def compliance_by_municipality(viewer: Viewer, filters: GlobalFilters, url: str 
     contracts working there, weighted by the number of their participants in it (entered by the
     cut-off and not exited before the quarter). Municipalities without a scored contract are absent.
     """
-    quarter = R.quarter_of(filters.cutoff)
+    quarter = quarter_of(filters.cutoff)
     frame = scorecard_frame(viewer, filters, (quarter,), url=url)
     if frame.empty:
         return {}
@@ -640,7 +617,7 @@ def average_compliance(viewer: Viewer, filters: GlobalFilters, url: str | None =
     """Overall weighted ANS compliance (0–100) for the quarter of ``filters.cutoff``:
     Σ weight × credit / Σ weight over every ANS owed by every visible contract
     (sin reporte counts as zero; None when nothing is scorable)."""
-    quarter = R.quarter_of(filters.cutoff)
+    quarter = quarter_of(filters.cutoff)
     frame = scorecard_frame(viewer, filters, (quarter,), url=url)
     if frame.empty:
         return None
@@ -648,7 +625,7 @@ def average_compliance(viewer: Viewer, filters: GlobalFilters, url: str | None =
 
 
 __all__ = [
-    "Measure", "average_compliance", "breaches", "compliance_by_municipality", "days_between", "definitions",
+    "Measure", "average_compliance", "breaches", "compliance_by_municipality", "definitions",
     "days_to_first_technical_assistance", "events_registered_on_time", "operator_options",
     "quarter_options", "score_table", "scorecard_frame", "service_coverage",
 ]

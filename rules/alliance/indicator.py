@@ -22,11 +22,11 @@ The rule, for one plan de negocio (PN):
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rules.core.calendar import add_months
 from rules.core.formatting import fmt_date
 
 # ------------------------------------------------------------------ named settings
@@ -80,14 +80,6 @@ def _settings(settings: Settings | None) -> Settings:
 
 
 # ------------------------------------------------------------------ dates
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar months later; a day that does not exist becomes the month's last day."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def evaluation_date(first_disbursement: dt.date | None, settings: Settings | None = None) -> dt.date | None:
     """D = first disbursement + 18 calendar months (month-end clamp); None without a date."""
     if first_disbursement is None:

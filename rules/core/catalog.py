@@ -6,6 +6,8 @@ The store keeps the codes; labels for the UI come from the i18n catalogue
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 ROUTES: dict[str, str] = {
     "basica": "Ruta básica",
     "intermedia": "Ruta intermedia",
@@ -63,13 +65,24 @@ ETHNICITIES: dict[str, str] = {
 EVIDENCE_KINDS = ("contrato", "factura", "credito")
 ALLY_TYPES = ("comercial", "financiero")
 
+class Role(StrEnum):
+    """Account roles; the value is the code kept in ``app_user.role``. What each role may
+    do is decided in ``rules.access``, nowhere else."""
+
+    DIRECTIVO = "directivo"
+    ANALISTA_PMO = "analista_pmo"
+    COMITE_REGIONAL = "comite_regional"
+    OPERADOR = "operador"
+    ADMIN = "admin"
+
+
 ROLES: dict[str, str] = {
-    "directivo": "Directivo",
-    "analista_pmo": "Analista PMO",
-    "comite_regional": "Comité regional",
-    "operador": "Operador",
-    "admin": "Administrador",
+    Role.DIRECTIVO: "Directivo",
+    Role.ANALISTA_PMO: "Analista PMO",
+    Role.COMITE_REGIONAL: "Comité regional",
+    Role.OPERADOR: "Operador",
+    Role.ADMIN: "Administrador",
 }
-NATIONAL_ROLES = frozenset({"directivo", "analista_pmo", "admin"})
+NATIONAL_ROLES = frozenset({Role.DIRECTIVO, Role.ANALISTA_PMO, Role.ADMIN})
 
 YOUTH_AGE_RANGE = (18, 28)

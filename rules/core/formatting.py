@@ -1,6 +1,7 @@
 """es-CO / English formatting of numbers, money, percentages and dates (Babel).
 
-Spanish (Colombia): 1.234.567 · $ 12.500.000 · 83,5 % · 30/09/2026.
+Spanish (Colombia): 1.234.567 · $ 12.500.000 · 83,5 % · 30/09/2026 · T3 2026.
+Quarter arithmetic lives in ``rules.core.calendar``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import datetime as dt
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+
+from rules.core.calendar import quarter_parts
 
 LOCALES = {"es": "es_CO", "en": "en_US"}
 NO_DATA = {"es": "sin datos", "en": "no data"}
@@ -54,17 +57,7 @@ def fmt_date(value: dt.date | None, lang: str = "es") -> str:
     return format_date(value, pattern, locale=_loc(lang))
 
 
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_end(quarter: str) -> dt.date:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    month = q * 3
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
 def quarter_label(quarter: str, lang: str = "es") -> str:
     """'2024Q3' → 'T3 2024' (es) / 'Q3 2024' (en)."""
-    return f"{'T' if lang == 'es' else 'Q'}{quarter[-1]} {quarter[:4]}"
+    year, n = quarter_parts(quarter)
+    return f"{'T' if lang == 'es' else 'Q'}{n} {year}"

@@ -17,6 +17,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from rules import access
+from rules.access import Reach
 from rules.core.catalog import (
     ALERT_CATEGORIES,
     ALERT_SEVERITIES,
@@ -530,13 +532,13 @@ def validate_user(data: dict) -> list[FieldError]:
     role = data.get("role")
     if role not in ROLES:
         errors.append(FieldError("role", f"Rol: «{role or ''}» no existe; use uno de: {', '.join(ROLES)}."))
-    if role == "comite_regional" and data.get("regional_office_id") in (None, ""):
+    if access.scope_of(role) is Reach.OFFICE and data.get("regional_office_id") in (None, ""):
         errors.append(
             FieldError(
                 "regional_office_id", "Oficina regional: un comité regional necesita su oficina; elíjala."
             )
         )
-    if role == "operador" and data.get("operator_id") in (None, ""):
+    if access.scope_of(role) is Reach.CONTRACTS and data.get("operator_id") in (None, ""):
         errors.append(
             FieldError(
                 "operator_id", "Operador: una cuenta de operador necesita su empresa operadora; elíjala."

@@ -33,8 +33,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from rules.core.calendar import QUARTER_RE, quarter_end
 from rules.core.catalog import ENTRY_MECHANISMS, ETHNICITIES, ROUTE_ORDER, ROUTES
-from rules.core.formatting import quarter_end
 from rules.routes.model import (
     COMPLETED_EXITS,
     EXIT_AUTOGESTION,
@@ -45,7 +45,6 @@ from rules.routes.model import (
     route_model,
 )
 
-QUARTER_RE = re.compile(r"^\d{4}Q[1-4]$")
 OTHER_REASON = "otro"  # an exit outcome outside the catalogue (a data error, still counted)
 SEXES = ("F", "M")
 

@@ -27,9 +27,10 @@ with credit 1 for cumple, ½ for en riesgo and 0 for incumple and sin reporte.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from rules.core.calendar import quarter_bounds
 
 CUMPLE = "cumple"
 EN_RIESGO = "en_riesgo"
@@ -203,54 +204,7 @@ def rank(scores: Sequence[tuple[object, float | None]]) -> list[RankEntry]:
     return out
 
 
-# ----------------------------------------------------------------------------- quarters
-
-_QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
-
-
-def parse_quarter(text: str) -> str:
-    """Validate '2026Q3' (also accepts '2026-Q3', 'T3 2026', lower case); returns '2026Q3'."""
-    raw = (text or "").strip().upper().replace("-", "").replace(" ", "")
-    m = _QUARTER_RE.match(raw)
-    if not m:
-        t = re.match(r"^T([1-4])(\d{4})$", raw)
-        if t:
-            return f"{t.group(2)}Q{t.group(1)}"
-        raise ValueError(f"Trimestre «{text}» no válido: escríbalo como AAAAQn, por ejemplo 2026Q3.")
-    return f"{m.group(1)}Q{m.group(2)}"
-
-
-def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
-    q = parse_quarter(quarter)
-    year, n = int(q[:4]), int(q[-1])
-    start = dt.date(year, 3 * (n - 1) + 1, 1)
-    end = (dt.date(year + (n == 4), (3 * n) % 12 + 1, 1)) - dt.timedelta(days=1)
-    return start, end
-
-
-def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def shift_quarter(quarter: str, n: int) -> str:
-    q = parse_quarter(quarter)
-    idx = int(q[:4]) * 4 + int(q[-1]) - 1 + n
-    return f"{idx // 4}Q{idx % 4 + 1}"
-
-
-def quarter_window(last: str, size: int) -> tuple[str, ...]:
-    """``size`` consecutive quarters ending with ``last`` (oldest first)."""
-    return tuple(shift_quarter(last, -i) for i in range(size - 1, -1, -1))
-
-
-def quarters_between(first: str, last: str) -> tuple[str, ...]:
-    out = []
-    q = parse_quarter(first)
-    last = parse_quarter(last)
-    while q <= last:
-        out.append(q)
-        q = shift_quarter(q, 1)
-    return tuple(out)
+# ----------------------------------------------------------------------------- contracts
 
 
 def contract_active(start: dt.date, end: dt.date | None, quarter: str) -> bool:

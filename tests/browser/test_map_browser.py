@@ -1,23 +1,59 @@
-"""The territorial map in headless Chromium with every request to the outside blocked:
-the real app (``streamlit run app.py``) on a demo store with the real DANE MGN 2018
-boundaries draws 1,122 municipality paths, a click on a municipality shows its profile,
-names from the store render as text, and a comité regional's grey municipalities carry
-no figure. Uses the shared harness of ``tests/e2e``."""
+"""The territorial map in headless Chromium with every request to the outside blocked: the
+real app on a demo store with the real DANE MGN 2018 boundaries draws 1,122 municipality
+paths, a click on a municipality shows its profile without redrawing the map, names from
+the store render as text, and a comité regional's grey municipalities carry no figure.
+
+One app per store kind and one signed-in page per account serve every test of the module.
+"""
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from cli.bench import browser as h
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import BoundarySet, Municipality, MunicipalityBoundary, RegionalOffice
+from tests.browser.conftest import TODAY, SignedIn
 from tests.mapstore import demo_geo_copy
+
+pytestmark = pytest.mark.browser
 
 IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 XSS = "<img src=x onerror=alert(1)>"
+XSS_CODE = "91001"  # Leticia, renamed to an HTML payload: it must show as text
+PATHS = 1122
+
+
+@pytest.fixture(scope="module")
+def map_site(store_factory):
+    site = demo_geo_copy(store_factory)
+    with session_scope(site.url, write=True) as s:
+        s.execute(update(Municipality).where(Municipality.code == XSS_CODE).values(name=XSS))
+    return site
+
+
+@pytest.fixture(scope="module")
+def on_map(map_site, chromium_browser):
+    """``on_map(username)``: that account's page showing the drawn map (one app for the module)."""
+    with h.running_app(map_site.url, {"TABLERO_TODAY": TODAY}) as app:
+        sessions = SignedIn(chromium_browser, app.base_url, map_site)
+
+        def open_map(username: str) -> h.WatchedPage:
+            watch = sessions(username)
+            if not watch.page.url.split("?")[0].endswith("/mapa"):
+                watch.reset()
+                h.click_nav(watch.page, "mapa")
+            expect(_paths(watch.page).nth(PATHS - 1)).to_be_attached(timeout=120_000)
+            return watch
+
+        yield open_map
+        sessions.close()
+
+
+def _paths(page, kind: str = "tablero-mpio"):
+    return page.frame_locator(IFRAME).locator(f"path.{kind}")
 
 
 def _map_frame(page):
@@ -39,6 +75,7 @@ def _largest(url, office: str | None = None, n: int = 1):
 
 
 def _click_latlng(page, lat: float, lon: float) -> None:
+    """A real mouse click where Leaflet draws (lat, lon)."""
     frame = _map_frame(page)
     x, y = frame.evaluate(
         "([lat, lon]) => { const p = window.tableroMap.map.latLngToContainerPoint([lat, lon]);"
@@ -56,69 +93,94 @@ def _tooltip_of(page, code: str) -> tuple[str, str]:
         " l.fire('mouseout', {}, true); return out; }", code))
 
 
-@pytest.mark.browser
-def test_map_offline_1122_paths_click_opens_profile(store_factory, store_kind):
-    site = demo_geo_copy(store_factory)
-    xss_code = "91001"  # Leticia: renamed to an HTML payload, must show as text
-    with session_scope(site.url, write=True) as s:
-        s.execute(update(Municipality).where(Municipality.code == xss_code).values(name=XSS))
-    env = {"TABLERO_TODAY": os.environ.get("TABLERO_TODAY", "2026-11-23")}
-    with h.running_app(site.url, env) as app, h.chromium() as browser:
-        # ---------------------------------------------------------------- directivo
-        with h.watched_page(browser) as w:
-            page = w.page
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            h.login(page, app.base_url, "directivo", site.password("directivo"))
-            h.click_nav(page, "mapa")
-            frame = page.frame_locator(IFRAME)
-            frame.locator("path.tablero-mpio").nth(1121).wait_for(state="attached", timeout=120_000)
-            assert frame.locator("path.tablero-mpio").count() == 1122
-            assert frame.locator("path.tablero-depto").count() == 1  # department borders, on top
-            assert frame.locator(".tablero-legend .tl-row").count() >= 2
-            assert frame.locator(".tablero-alert").count() > 0  # alerts layer on by default
-            assert frame.locator(".leaflet-tile").count() == 0  # no basemap by default
-            h.screenshot(page, f"{store_kind}-map-directivo")
-            assert not w.blocked, f"requests to the outside: {w.blocked}"
-            assert not w.problems(), w.problems()
+# ---------------------------------------------------------------------------- directivo
 
-            text, markup = _tooltip_of(page, xss_code)
-            assert XSS in text and "<img" not in markup and "&lt;img" in markup
 
-            code, name, lat, lon = _largest(site.url, n=3)[2]
-            _click_latlng(page, lat, lon)
-            page.get_by_text(f"DIVIPOLA {code}").first.wait_for(timeout=60_000)
-            h.wait_for_app(page)
-            main = page.locator('[data-testid="stMain"]').inner_text()
-            assert name in main and "Embudo de la ruta" in main and "Operadores que trabajan aquí" in main
-            assert "Hogares" in main and "Planes de negocio (PN)" in main
-            h.screenshot(page, f"{store_kind}-map-directivo-profile")
-            # the click kept the map (no remount): still drawn, no reload of the component
-            assert frame.locator("path.tablero-mpio").count() == 1122
-            assert not dialogs and not w.blocked and not w.problems(), (dialogs, w.blocked, w.problems())
-            assert not h.page_errors(page)
+def test_map_draws_every_municipality_under_the_department_borders(on_map):
+    page = on_map("directivo").page
+    expect(_paths(page)).to_have_count(PATHS)
+    expect(_paths(page, "tablero-depto")).to_have_count(1)
 
-        # --------------------------------------------- comité regional (Caribe office)
-        with h.watched_page(browser) as w:
-            page = w.page
-            h.login(page, app.base_url, "comite", site.password("comite"))
-            h.click_nav(page, "mapa")
-            frame = page.frame_locator(IFRAME)
-            frame.locator("path.tablero-mpio").nth(1121).wait_for(state="attached", timeout=120_000)
-            with get_engine(site.url).connect() as conn:
-                office = conn.execute(
-                    select(Municipality.code).join(RegionalOffice, RegionalOffice.id == Municipality.regional_office_id)
-                    .where(RegionalOffice.code == "CAR")).scalars().all()
-            assert frame.locator("path.tablero-in").count() == len(office)
-            assert frame.locator("path.tablero-out").count() == 1122 - len(office)
-            text, _ = _tooltip_of(page, "05001")  # Medellín, outside the office
-            assert "Fuera de su alcance" in text and "Hogares vinculados" not in text
-            text, _ = _tooltip_of(page, "13001")  # Cartagena, its own
-            assert "Hogares vinculados:" in text
-            code, name, lat, lon = _largest(site.url, office="NOC")[0]  # outside: click shows no figure
-            _click_latlng(page, lat, lon)
-            page.get_by_text("está fuera de su alcance").first.wait_for(timeout=60_000)
-            h.wait_for_app(page)
-            assert page.locator('[data-testid="stMetric"]').count() == 0
-            h.screenshot(page, f"{store_kind}-map-comite-outside")
-            assert not w.blocked and not w.problems(), (w.blocked, w.problems())
+
+def test_map_shows_legend_and_alerts_without_a_basemap(on_map, store_kind):
+    page = on_map("directivo").page
+    frame = page.frame_locator(IFRAME)
+    expect(frame.locator(".tablero-legend .tl-row").nth(1)).to_be_attached()  # two legend rows at least
+    expect(frame.locator(".tablero-alert").first).to_be_attached()  # the alerts layer is on by default
+    expect(frame.locator(".leaflet-tile")).to_have_count(0)
+    h.screenshot(page, f"{store_kind}-map-directivo")
+
+
+def test_map_needs_nothing_from_outside(on_map):
+    watch = on_map("directivo")
+    h.wait_for_app_run(watch.page)
+    assert not watch.problems(), watch.problems()
+
+
+def test_names_from_the_store_render_as_text(on_map):
+    watch = on_map("directivo")
+    text, markup = _tooltip_of(watch.page, XSS_CODE)
+    assert XSS in text
+    assert "<img" not in markup and "&lt;img" in markup
+    assert not watch.dialogs, watch.dialogs
+
+
+def test_click_on_a_municipality_opens_its_profile(on_map, map_site, store_kind):
+    watch = on_map("directivo")
+    page = watch.page
+    code, name, lat, lon = _largest(map_site.url, n=3)[2]
+    _click_latlng(page, lat, lon)
+    expect(page.get_by_text(f"DIVIPOLA {code}").first).to_be_visible()
+    h.wait_for_app_run(page)
+    main = page.get_by_test_id("stMain")
+    for shown in (name, "Embudo de la ruta", "Operadores que trabajan aquí", "Hogares", "Planes de negocio (PN)"):
+        expect(main).to_contain_text(shown)
+    h.screenshot(page, f"{store_kind}-map-directivo-profile")
+    h.expect_no_errors(page)
+    assert not watch.problems(), watch.problems()
+
+
+def test_click_keeps_the_drawn_map(on_map, map_site):
+    watch = on_map("directivo")
+    page = watch.page
+    _map_frame(page).evaluate("() => { window.__sameMap = true; }")
+    code, _name, lat, lon = _largest(map_site.url, n=2)[1]
+    _click_latlng(page, lat, lon)
+    expect(page.get_by_text(f"DIVIPOLA {code}").first).to_be_visible()
+    h.wait_for_app_run(page)
+    assert _map_frame(page).evaluate("() => window.__sameMap === true"), "the click reloaded the map"
+    expect(_paths(page)).to_have_count(PATHS)
+    assert not watch.problems(), watch.problems()
+
+
+# ---------------------------------------------------- comité regional (Caribe office)
+
+
+def test_comite_sees_its_office_in_scope_and_the_rest_outside(on_map, map_site):
+    page = on_map("comite").page
+    with get_engine(map_site.url).connect() as conn:
+        office = conn.execute(
+            select(Municipality.code).join(RegionalOffice, RegionalOffice.id == Municipality.regional_office_id)
+            .where(RegionalOffice.code == "CAR")).scalars().all()
+    expect(_paths(page, "tablero-in")).to_have_count(len(office))
+    expect(_paths(page, "tablero-out")).to_have_count(PATHS - len(office))
+
+
+def test_comite_tooltips_give_figures_only_inside_the_office(on_map):
+    page = on_map("comite").page
+    outside, _ = _tooltip_of(page, "05001")  # Medellín
+    assert "Fuera de su alcance" in outside and "Hogares vinculados" not in outside
+    inside, _ = _tooltip_of(page, "13001")  # Cartagena
+    assert "Hogares vinculados:" in inside
+
+
+def test_comite_click_outside_the_office_shows_no_figure(on_map, map_site, store_kind):
+    watch = on_map("comite")
+    page = watch.page
+    _code, _name, lat, lon = _largest(map_site.url, office="NOC")[0]
+    _click_latlng(page, lat, lon)
+    expect(page.get_by_text("está fuera de su alcance").first).to_be_visible()
+    h.wait_for_app_run(page)
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    h.screenshot(page, f"{store_kind}-map-comite-outside")
+    assert not watch.problems(), watch.problems()

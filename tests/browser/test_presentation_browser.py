@@ -1,126 +1,134 @@
-"""Presentation mode in a real (offline) Chromium: the slideshow runs through all its
-slides — by keyboard, by click and by the timer — with the sidebar hidden, the cut-off
-date, scope and filters on every slide, and the URL carrying the state (views, slide,
-filters). Each slide is screenshotted into tests/artifacts/ (git-ignored).
+"""Presentation mode in a real (offline) Chromium: the slideshow runs through all its slides —
+by keyboard, by button and by its timer — with the sidebar hidden, the cut-off date, scope
+and filters on every slide, and the URL carrying the state (views, slide, filters). Each
+slide is screenshotted into tests/artifacts/ (git-ignored).
 
-Uses the shared harness in ``cli/bench/browser.py``.
+The deck is one directivo's page on the shared demo app; each test moves it to the slide it
+needs from wherever the previous one left it.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from cli.bench.browser import (
-    ROOT,
-    chromium,
-    click_nav,
-    login,
-    page_errors,
-    running_app,
-    screenshot,
-    wait_for_app,
-    watched_page,
-)
-from data_access.core.auth import create_user
+from cli.bench import browser as h
 
 pytestmark = pytest.mark.browser
 
 TITLES = ["Resumen ejecutivo", "Mapa territorial", "Embudos de las rutas", "Cumplimiento de ANS de operadores",
           "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas"]
-USER, PASSWORD = "presenta", "clave-presenta-1"
-
-
-def _boundaries(url: str) -> None:
-    """The real DANE MGN boundaries when configured (CI: TABLERO_GEODATA), else one square
-    per municipality — the map slide must show a choropleth either way."""
-    geodata = os.environ.get("TABLERO_GEODATA") or str(ROOT.parent / "shared" / "geodata")
-    if Path(geodata).is_dir() and any(Path(geodata).glob("*MPIO*")):
-        env = dict(os.environ, DATABASE_URL=url, TABLERO_GEODATA=geodata)
-        subprocess.run([str(ROOT / ".venv" / "bin" / "tablero"), "geodata", "import-configured"], env=env,
-                       cwd=ROOT, check=True, capture_output=True, timeout=300)
-        return
-    from tests.test_exports import _square_boundaries
-
-    _square_boundaries(url)
+VIEWS = "overview,map,funnels,sla,alliance,alerts"
+USER = "directivo"
 
 
 def _query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
-def _slide_text(page) -> str:
-    return page.locator('[data-testid="stMain"]').inner_text()
+def _expect_slide(page, n: int, total: int, title: str, timeout: float = h.TIMEOUT_MS) -> None:
+    """Slide ``n`` of ``total`` is shown with its title, and its run is done."""
+    expect(page.get_by_text(f"Diapositiva {n} de {total}")).to_be_visible(timeout=timeout)
+    expect(page.locator("h1.tb-slide-title")).to_have_text(title)
+    h.wait_for_app_run(page)
 
 
-def _wait_slide(page, n: int, total: int, timeout: float = 60_000) -> None:
-    page.get_by_text(f"Diapositiva {n} de {total}", exact=False).first.wait_for(state="visible", timeout=timeout)
-    wait_for_app(page, timeout)
+@pytest.fixture(scope="module")
+def deck(chromium_browser, demo_app, e2e_demo):
+    """The directivo's page in presentation mode (all views, slide 1)."""
+    with h.watched_page(chromium_browser, viewport=(1600, 900)) as watch:
+        h.login(watch.page, demo_app.base_url, USER, e2e_demo.password(USER))
+        h.click_nav(watch.page, "presentacion")
+        _expect_slide(watch.page, 1, 6, TITLES[0])
+        yield watch
 
 
-def test_slideshow_runs_through_all_slides(demo_store_rw, store_kind):
-    url = demo_store_rw
-    _boundaries(url)
-    create_user(USER, "directivo", PASSWORD, display_name="Directora de prueba", url=url)
-    env = {"TABLERO_TODAY": "2026-11-23"}
-    with running_app(url, env=env) as server, chromium() as browser, \
-            watched_page(browser, viewport=(1600, 900)) as watch:
+def _show(page, n: int) -> None:
+    """Go to slide ``n`` with the arrow keys, one slide per key, as a presenter does."""
+    at = int(_query(page)["slide"])
+    key = "ArrowRight" if n > at else "ArrowLeft"
+    while at != n:
+        at += 1 if key == "ArrowRight" else -1
+        page.keyboard.press(key)
+        _expect_slide(page, at, 6, TITLES[at - 1])
+
+
+def test_sidebar_is_hidden(deck):
+    expect(deck.page.get_by_test_id("stSidebar")).to_be_hidden()
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_slide_shows_its_view_with_cutoff_scope_filters_and_url(n, deck, store_kind):
+    page = deck.page
+    _show(page, n)
+    if n == 2:  # the map slide draws the stored boundaries as a choropleth
+        expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+    for chart in page.get_by_test_id("stPlotlyChart").all():  # drawn before the screenshot
+        expect(chart.locator(".main-svg").first).to_be_visible()
+    main = page.get_by_test_id("stMain")
+    for shown in ("Corte: 30/09/2026", "Alcance: Nacional", "Filtros: ninguno"):
+        expect(main).to_contain_text(shown)
+    q = _query(page)
+    assert (q["slide"], q["vistas"], q["corte"]) == (str(n), VIEWS, "2026-09-30")
+    h.expect_no_errors(page)
+    shot = h.screenshot(page, f"presentation_{store_kind}_slide{n}_{TITLES[n - 1].split()[0].lower()}")
+    assert shot.stat().st_size > 10_000
+
+
+def test_next_button_advances_one_slide(deck):
+    page = deck.page
+    _show(page, 3)
+    page.locator(".st-key-pres_next button").click()
+    _expect_slide(page, 4, 6, TITLES[3])
+
+
+def test_right_arrow_on_the_last_slide_wraps_to_the_first(deck):
+    page = deck.page
+    _show(page, 6)
+    page.keyboard.press("ArrowRight")
+    _expect_slide(page, 1, 6, TITLES[0])
+
+
+def test_left_arrow_on_the_first_slide_wraps_to_the_last(deck):
+    page = deck.page
+    _show(page, 1)
+    page.keyboard.press("ArrowLeft")
+    _expect_slide(page, 6, 6, TITLES[5])
+    assert _query(page)["slide"] == "6"
+
+
+def test_presentation_is_clean_offline(deck):
+    assert not deck.problems(), deck.problems()
+
+
+def test_link_reproduces_views_slide_and_filters(chromium_browser, demo_app, e2e_demo, store_kind):
+    with h.watched_page(chromium_browser, viewport=(1600, 900)) as watch:
         page = watch.page
-        login(page, server.base_url, USER, PASSWORD)
-        click_nav(page, "presentacion")
-        _wait_slide(page, 1, 6)
-        assert not page.locator('[data-testid="stSidebar"]').is_visible()  # sidebar hidden
-        shots = []
-        for n in range(1, 7):
-            _wait_slide(page, n, 6)
-            page.locator("h1.tb-slide-title", has_text=TITLES[n - 1]).wait_for(state="visible", timeout=60_000)
-            if n == 2:  # the map slide draws the stored boundaries as a choropleth
-                page.locator('[data-testid="stPlotlyChart"]').first.wait_for(state="visible", timeout=60_000)
-            text = _slide_text(page)
-            assert "Corte: 30/09/2026" in text and "Alcance: Nacional" in text and "Filtros: ninguno" in text
-            q = _query(page)
-            assert q["slide"] == str(n) and q["vistas"] == "overview,map,funnels,sla,alliance,alerts"
-            assert q["corte"] == "2026-09-30"
-            assert not page_errors(page), page_errors(page)
-            page.wait_for_timeout(600)  # let the charts finish drawing
-            shots.append(screenshot(page, f"presentation_{store_kind}_slide{n}_{TITLES[n - 1].split()[0].lower()}"))
-            if n < 6:
-                if n % 2:
-                    page.keyboard.press("ArrowRight")  # keys...
-                else:
-                    page.locator(".st-key-pres_next button").click()  # ...and clicks
-        assert all(Path(s).stat().st_size > 10_000 for s in shots)
-        # wraps around, and back
-        page.keyboard.press("ArrowRight")
-        _wait_slide(page, 1, 6)
-        page.keyboard.press("ArrowLeft")
-        _wait_slide(page, 6, 6)
-        assert _query(page)["slide"] == "6"
+        page.goto(f"{demo_app.base_url}/presentacion?corte=2026-06-30&ruta=basica&vistas=alliance,overview&slide=2",
+                  wait_until="domcontentloaded")
+        h.fill_login_form(page, USER, e2e_demo.password(USER))
+        _expect_slide(page, 2, 2, "Resumen ejecutivo")
+        main = page.get_by_test_id("stMain")
+        expect(main).to_contain_text("Corte: 30/06/2026")
+        expect(main).to_contain_text("Ruta: Ruta básica")
+        h.screenshot(page, f"presentation_{store_kind}_from_link")
+        assert not watch.problems(), watch.problems()
 
-        # the link reproduces the exact state: views, slide and filters (after signing in)
-        link = (f"{server.base_url}/presentacion?corte=2026-06-30&ruta=basica&vistas=alliance,overview"
-                f"&slide=2&auto=15")
-        page.goto(link, wait_until="domcontentloaded")
-        wait_for_app(page)
-        page.get_by_label("Usuario", exact=True).fill(USER)
-        page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Ingresar", exact=True).click()
-        _wait_slide(page, 2, 2)
-        page.locator("h1.tb-slide-title", has_text="Resumen ejecutivo").wait_for(state="visible")
-        text = _slide_text(page)
-        assert "Corte: 30/06/2026" in text and "Ruta: Ruta básica" in text
-        screenshot(page, f"presentation_{store_kind}_from_link")
-        # the timer (auto=15) advances by itself, wrapping to slide 1
-        started = time.monotonic()
-        _wait_slide(page, 1, 2, timeout=45_000)
-        assert time.monotonic() - started < 40
-        page.locator("h1.tb-slide-title", has_text=TITLES[4]).wait_for(state="visible")
+
+def test_timer_advances_the_slides_by_itself(chromium_browser, demo_app, e2e_demo, store_kind):
+    """Waiting is the behaviour here: the link sets a 15 s timer, the shortest on offer."""
+    with h.watched_page(chromium_browser, viewport=(1600, 900)) as watch:
+        page = watch.page
+        page.goto(f"{demo_app.base_url}/presentacion?vistas=alliance,overview&slide=2&auto=15",
+                  wait_until="domcontentloaded")
+        h.fill_login_form(page, USER, e2e_demo.password(USER))
+        _expect_slide(page, 2, 2, "Resumen ejecutivo")
+        shown = time.monotonic()
+        _expect_slide(page, 1, 2, TITLES[4], timeout=45_000)  # no key, no click: the timer
+        assert time.monotonic() - shown < 40
         assert _query(page)["slide"] == "1"
-        screenshot(page, f"presentation_{store_kind}_timer")
-        problems = [p for p in watch.problems() if "_stcore/health" not in p and "_stcore/host-config" not in p]
-        assert not problems, problems
+        h.screenshot(page, f"presentation_{store_kind}_timer")
+        assert not watch.problems(), watch.problems()

@@ -1,0 +1,182 @@
+"""How fast every page of the navigation is, per role: the core of ``tablero bench``.
+
+Server side, the real app under ``AppTest`` logged in as a demo account (OIDC identity):
+the first load after forgetting every cached read (what the first visitor after a data
+change waits), then ``runs`` warm reruns (median), and the SQL time of each (listeners
+on the store's engine). With ``--browser``, the real app in headless Chromium: per page,
+the time from the sidebar click to the end of the page's script run.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import click
+
+from cli.bench import cold_caches
+from components.core.navigation import PageSpec
+from data_access.core.db import PROJECT_ROOT
+from data_access.core.timing import SqlTimer
+from rules.core.catalog import Role
+
+APP_PATH = PROJECT_ROOT / "app.py"
+NATIONAL_PREFERENCE = (Role.DIRECTIVO, Role.ANALISTA_PMO, Role.ADMIN)  # first national role allowed on a page
+COMITE_ROLE = Role.COMITE_REGIONAL
+
+
+def logged_in_app(url: str, username: str, timeout: float, query: dict | None = None):
+    """The real app under AppTest on ``url``, logged in as the demo account ``username`` (with
+    ``query`` parameters), after its first run (the shell on the default page)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DATABASE_URL"] = url
+    at = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
+    at.user = {"is_logged_in": True, "email": f"{username}@demo.tablero.gov.co", "name": username}
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def exception_text(at) -> str:
+    """First line of the app's first exception, or ``""``."""
+    return str(at.exception[0].value).splitlines()[0][:120] if at.exception else ""
+
+
+@dataclass
+class PageTiming:
+    page: str
+    role: str
+    username: str
+    first_s: float = float("nan")
+    first_sql_s: float = float("nan")
+    first_queries: int = 0
+    warm_s: float = float("nan")  # median
+    warm_sql_s: float = float("nan")  # median per run
+    warm_queries: int = 0  # median per run
+    browser_s: float | None = None
+    error: str = ""
+    runs: list[float] = field(default_factory=list)
+
+
+def bench_page(url: str, page: PageSpec, role: str, username: str, runs: int, timeout: float) -> PageTiming:
+    """First load (cold caches) and ``runs`` warm reruns of one page as one account."""
+    timing = PageTiming(page=page.name, role=role, username=username)
+    at = logged_in_app(url, username, timeout)
+    if at.exception:
+        timing.error = exception_text(at)
+        return timing
+    cold_caches()
+    at.switch_page(page.path)
+    with SqlTimer(url) as sql:
+        t0 = time.perf_counter()
+        at.run()
+        timing.first_s = time.perf_counter() - t0
+        timing.first_sql_s, timing.first_queries = sql.seconds, sql.count
+        if at.exception:
+            timing.error = exception_text(at)
+            return timing
+        sql_runs, query_runs = [], []
+        for _ in range(runs):
+            sql.reset()
+            t0 = time.perf_counter()
+            at.run()
+            timing.runs.append(time.perf_counter() - t0)
+            sql_runs.append(sql.seconds)
+            query_runs.append(sql.count)
+            if at.exception:
+                timing.error = exception_text(at)
+                break
+    if timing.runs:
+        timing.warm_s = statistics.median(timing.runs)
+        timing.warm_sql_s = statistics.median(sql_runs)
+        timing.warm_queries = int(statistics.median(query_runs))
+    return timing
+
+
+def bench_pages(url: str, pages: list[PageSpec], accounts: list[dict], runs: int, timeout: float,
+                echo: Callable[[str], None] = click.echo) -> list[PageTiming]:
+    """Per page: the first national account allowed on it and the comité regional account."""
+    by_role: dict[str, dict] = {}
+    for acc in accounts:
+        by_role.setdefault(acc["role"], acc)
+    out = []
+    for page in pages:
+        national = next((r for r in NATIONAL_PREFERENCE if r in page.roles and r in by_role), None)
+        for role in (national, COMITE_ROLE):
+            if role is None or role not in page.roles or role not in by_role:
+                continue
+            echo(f"  … {page.name} como {by_role[role]['username']}")
+            out.append(bench_page(url, page, role, by_role[role]["username"], runs, timeout))
+    return out
+
+
+def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings: list[PageTiming],
+                  echo: Callable[[str], None] = click.echo) -> None:
+    """Fill ``browser_s`` of ``timings``: click in the sidebar → page rendered (script run finished)."""
+    import importlib.util
+
+    from cli.bench import browser as h
+    from rules.core.i18n import t
+
+    if importlib.util.find_spec("playwright") is None:
+        raise click.ClickException("--browser necesita playwright (extra «test»): pip install -e '.[test]'.")
+    pw_by_user = {a["username"]: a["password"] for a in accounts}
+    by_page = {p.name: p for p in pages}
+    with h.running_app(url) as app, h.chromium() as browser:
+        for username in dict.fromkeys(row.username for row in timings):
+            rows = [row for row in timings if row.username == username and not row.error]
+            if not rows:
+                continue
+            with h.watched_page(browser) as w:
+                h.login(w.page, app.base_url, username, pw_by_user[username], timeout=300_000)
+                for row in rows:
+                    page = by_page[row.page]
+                    links = h.nav_links(w.page)
+                    here = w.page.evaluate("() => window.location.pathname")
+                    target = next((lk for lk in links if lk["path"] == "/" + page.url_path), None)
+                    if target is None:  # the default page, linked as "/"
+                        target = next((lk for lk in links if lk["title"] == t(page.title_key, "es")), None)
+                    if target is None:
+                        row.error = row.error or "sin enlace en el navegador"
+                        continue
+                    if target["path"] == here:  # leave first so that the click is a real navigation
+                        other = next(lk for lk in links if lk["path"] != here)
+                        h.click_nav(w.page, other["path"].strip("/") or other["title"], timeout=300_000)
+                    echo(f"  … navegador: {page.name} como {username}")
+                    row.browser_s = h.click_nav(w.page, target["path"].strip("/") or target["title"],
+                                                timeout=300_000)
+
+
+def _s(x: float | None) -> str:
+    if x is None or x != x:  # NaN
+        return "—"
+    return f"{x:.3f}"
+
+
+def format_table(timings: list[PageTiming], runs: int, browser: bool) -> str:
+    """One row per page and role; figures right-aligned, ``—`` where nothing was measured."""
+    head = ["página", "rol", "1ª carga s", "SQL 1ª s", "consultas 1ª", f"mediana {runs} s", "SQL/run s",
+            "consultas/run"]
+    if browser:
+        head.append("navegador s")
+    head.append("error")
+    rows = []
+    for t in timings:
+        row = [t.page, t.role, _s(t.first_s), _s(t.first_sql_s), str(t.first_queries), _s(t.warm_s),
+               _s(t.warm_sql_s), str(t.warm_queries)]
+        if browser:
+            row.append(_s(t.browser_s))
+        row.append(t.error)
+        rows.append(row)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(),
+             "  ".join("-" * w for w in widths[:-1]) + "  " + "-" * 5]
+    for r in rows:
+        lines.append("  ".join(c.rjust(w) if 1 < i < len(head) - 1 else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,183 @@
+"""Stage transitions: a household or OPR enrolment moves along its route's allowed stages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.db import session_scope
+from data_access.core.models import Enrolment, Household, Opr, StageEvent
+from data_access.core.scope import Viewer
+from data_access.core.versions import reads
+from data_access.edits.common import (
+    EditResult,
+    NotFound,
+    as_date,
+    check_territory,
+    edit_territory_clause,
+    fetch_rows,
+    for_update,
+    insert,
+    participants_stmt,
+    raise_if,
+    stale,
+    versioned_update,
+)
+from rules.access import EDIT_STAGE
+from rules.core.clock import today
+from rules.edit import validation as V
+from rules.edit.validation import FieldError
+from rules.routes.model import COMPLETED_EXITS, SALIDA, allowed_next, route_model
+
+
+def _last_event(s: Session, enrolment_id: int) -> StageEvent | None:
+    return s.scalars(
+        select(StageEvent)
+        .where(StageEvent.enrolment_id == enrolment_id)
+        .order_by(StageEvent.event_date.desc(), StageEvent.id.desc())
+        .limit(1)
+    ).first()
+
+
+def record_stage(
+    viewer: Viewer,
+    enrolment_id: int,
+    opened_version: int,
+    stage: str,
+    outcome: str | None,
+    event_date,
+    note: str = "",
+    url: str | None = None,
+) -> EditResult:
+    """Advance a household or OPR enrolment along its route's allowed transitions.
+
+    Adds the stage event and keeps the enrolment summary consistent: current_stage,
+    furthest_stage_order, status (activo / finalizado / salido), exit_outcome, exit_date.
+    """
+    with session_scope(url, write=True) as s:
+        enr = for_update(s, Enrolment, Enrolment.id == enrolment_id)
+        if enr is None:
+            raise NotFound(f"La inscripción {enrolment_id} no existe; búsquela de nuevo.")
+        check_territory(s, viewer, EDIT_STAGE, enr.municipality_code, "registrar cambios de etapa")
+        outcome = outcome or None
+        day = as_date(event_date)
+        if enr.version != opened_version:
+            raise stale(
+                s, "enrolment", enr.id, opened_version, audit.row_dict(enr), {"current_stage": stage}
+            )
+        last = _last_event(s, enr.id)
+        last_outcome = last.outcome if last is not None and last.stage == enr.current_stage else None
+        errors = V.validate_stage_transition(
+            enr.route,
+            enr.current_stage,
+            last_outcome,
+            {"stage": stage, "outcome": outcome, "event_date": event_date},
+            last_event_date=last.event_date if last is not None else None,
+        )
+        if enr.status != "activo" and not errors:
+            errors.append(
+                FieldError(
+                    "stage", "Etapa: la inscripción ya terminó (salida registrada); no admite más etapas."
+                )
+            )
+        if day is not None and day < enr.entry_date and not errors:
+            errors.append(
+                FieldError(
+                    "event_date",
+                    f"Fecha del evento: es anterior al ingreso a la ruta "
+                    f"({enr.entry_date.isoformat()}); corrija la fecha.",
+                )
+            )
+        raise_if(errors)
+        model = route_model(enr.route)
+        ev = StageEvent(
+            enrolment_id=enr.id,
+            stage=stage,
+            event_date=day,
+            outcome=outcome,
+            registered_on=today(),
+            registered_by=viewer.username[:60],
+            note=(note or "").strip(),
+        )
+        # furthest_stage_order: furthest stage reached other than salida (the exit marker)
+        furthest = enr.furthest_stage_order or 0
+        if stage != SALIDA:
+            furthest = max(furthest, model.order(stage))
+        changes: dict = {"current_stage": stage, "furthest_stage_order": furthest}
+        if stage == SALIDA:
+            changes.update(
+                status="finalizado" if outcome in COMPLETED_EXITS else "salido",
+                exit_outcome=outcome,
+                exit_date=day,
+            )
+        result = versioned_update(s, viewer, enr, "enrolment", opened_version, changes, action="stage")
+        insert(s, viewer, ev, "stage_event")
+        versions.bump(s, "participants", "sla")
+        return result
+
+
+# ------------------------------------------------------------------ reads for the forms
+
+
+@reads("participants", "reference")
+def find_enrolments(
+    viewer: Viewer, search: str = "", territory=None, limit: int = 100, url: str | None = None
+) -> list[dict]:
+    """Active enrolments the viewer may move: by household code, OPR name/NIT or id."""
+    stmt = participants_stmt(search, limit, Enrolment.current_stage, Enrolment.version).where(
+        edit_territory_clause(viewer, EDIT_STAGE, Enrolment.municipality_code)
+    )
+    if territory is not None:
+        stmt = stmt.where(
+            territory.territory_clause(Enrolment.municipality_code), territory.route_clause(Enrolment.route)
+        )
+    return fetch_rows(stmt, url)
+
+
+@reads("participants")
+def enrolment_detail(viewer: Viewer, enrolment_id: int, url: str | None = None) -> dict | None:
+    head = fetch_rows(
+        select(
+            Enrolment.id,
+            Enrolment.participant_kind,
+            Enrolment.route,
+            Enrolment.current_stage,
+            Enrolment.status,
+            Enrolment.exit_outcome,
+            Enrolment.exit_date,
+            Enrolment.entry_date,
+            Enrolment.municipality_code,
+            Enrolment.furthest_stage_order,
+            Enrolment.version,
+            Household.code.label("household"),
+            Opr.name.label("opr"),
+        )
+        .outerjoin(Household, Household.id == Enrolment.household_id)
+        .outerjoin(Opr, Opr.id == Enrolment.opr_id)
+        .where(Enrolment.id == enrolment_id, edit_territory_clause(viewer, EDIT_STAGE, Enrolment.municipality_code)),
+        url,
+    )
+    if not head:
+        return None
+    d = head[0]
+    d["history"] = fetch_rows(
+        select(
+            StageEvent.id,
+            StageEvent.stage,
+            StageEvent.outcome,
+            StageEvent.event_date,
+            StageEvent.registered_by,
+        )
+        .where(StageEvent.enrolment_id == enrolment_id)
+        .order_by(StageEvent.event_date, StageEvent.id),
+        url,
+    )
+    last = d["history"][-1] if d["history"] else None
+    last_outcome = last["outcome"] if last and last["stage"] == d["current_stage"] else None
+    d["last_event_date"] = last["event_date"] if last else None
+    d["allowed_next"] = (
+        list(allowed_next(d["route"], d["current_stage"], last_outcome)) if d["status"] == "activo" else []
+    )
+    return d

@@ -1,0 +1,194 @@
+"""The one access policy: which roles may do each action, and over which records.
+
+A registry in the manner of Datasette's permissions. Every decision the app takes on a
+person's role — see a page, edit an entity, read personal data, import the tracking
+matrix, read the audit log, export the committee pack, manage accounts — is an
+``Action`` here, named once with the roles allowed. Navigation, the edit tabs, the
+writers and readers of ``data_access``, the pack buttons and the CLI ask ``allowed`` /
+``roles_for`` / ``reach`` instead of naming roles, so a change of policy is one edit here
+(pinned by ``tests/test_access.py``); ``tests/test_lint.py`` keeps role names out of the
+rest of the code.
+
+A role acts over the records of its scope (``Reach``): national roles over everything,
+a comité regional over the municipalities of its oficina regional, an operador over its
+own operator's contracts. ``allowed(viewer, action, office=..., operator=...)`` decides
+for one record. Roles are the catalogue's (``rules.core.catalog.Role``).
+Pure: no Streamlit, no SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rules.core.catalog import NATIONAL_ROLES, Role
+
+
+class Reach(StrEnum):
+    """The records a role acts on."""
+
+    ALL = "all"  # every record
+    OFFICE = "office"  # the municipalities of the person's oficina regional
+    CONTRACTS = "contracts"  # the contracts of the person's operator
+
+
+SCOPES: dict[str, Reach] = {
+    **{role: Reach.ALL for role in sorted(NATIONAL_ROLES)},
+    Role.COMITE_REGIONAL: Reach.OFFICE,
+    Role.OPERADOR: Reach.CONTRACTS,
+}
+
+CONSOLE_ROLE = Role.ADMIN
+"""The role of the ``tablero`` console without ``--as-user``: whoever runs the server's
+shell already holds the store's credentials, so it acts as the system administrator."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    roles: frozenset[str]
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def _register(name: str, description: str, roles: Iterable[str]) -> Action:
+    roles = frozenset(roles)
+    unknown = roles - set(SCOPES)
+    if unknown or name in ACTIONS:
+        raise ValueError(f"action {name!r}: unknown roles {sorted(unknown)} or registered twice")
+    ACTIONS[name] = action = Action(name, description, roles)
+    return action
+
+
+EVERYONE = frozenset(SCOPES)
+PMO = frozenset({Role.ANALISTA_PMO, Role.ADMIN})
+TERRITORIAL_EDITORS = PMO | {Role.COMITE_REGIONAL}
+CONTRACT_EDITORS = PMO | {Role.OPERADOR}
+
+# ------------------------------------------------------------------ data and files
+
+VIEW_DATA = _register("data.view", "See programme data (figures, lists, maps) within the role's scope.", EVERYONE)
+EXPORT_PACK = _register("export.committee_pack", "Download the committee pack (PDF/PPTX) of the views.",
+                        EVERYONE)
+READ_PERSONAL_DATA = _register(
+    "personal_data.read",
+    "See a household head's name and document in participant lists. Other roles get codes "
+    "(household code, OPR NIT, enrolment id): enough for a committee or an operator to find the "
+    "case in its own records; only the PMO's work needs to identify a person.",
+    PMO,
+)
+READ_AUDIT = _register("audit.read", "Read the hash-chained audit log of every write.", PMO)
+IMPORT_TRACKING_MATRIX = _register(
+    "import.tracking_matrix", "Import the «Matriz de seguimiento a OPRs» (plans, evidence, sales).", PMO
+)
+
+# ------------------------------------------------------------------ edits, per entity
+
+EDIT_BUSINESS_PLAN = _register("edit.business_plan", "Edit business-plan dates and alliance evidence.",
+                               TERRITORIAL_EDITORS)
+EDIT_STAGE = _register("edit.stage", "Record route stage events of enrolments.", TERRITORIAL_EDITORS)
+EDIT_TARGETING = _register("edit.targeting", "Edit municipal targeting (prioritised, target population).",
+                           TERRITORIAL_EDITORS)
+EDIT_ALERT = _register("edit.alert", "Open, update and close territorial alerts.", TERRITORIAL_EDITORS)
+EDIT_SLA = _register("edit.sla", "Report ANS values and their evidence for a contract.", CONTRACT_EDITORS)
+EDIT_SERVICE_DELIVERY = _register("edit.service_delivery", "Register service deliveries under a contract.",
+                                  CONTRACT_EDITORS)
+MANAGE_USERS = _register("admin.users", "Create accounts, set passwords, activate or deactivate them.",
+                         {Role.ADMIN})
+MANAGE_OFFICE_MAPPING = _register("admin.municipality_office", "Map a municipality to its oficina regional.",
+                                  {Role.ADMIN})
+
+EDIT_FORMS = (EDIT_BUSINESS_PLAN, EDIT_STAGE, EDIT_SLA, EDIT_SERVICE_DELIVERY, EDIT_TARGETING, EDIT_ALERT)
+"""The entities of the edit page, one tab each, in tab order."""
+
+# ------------------------------------------------------------------ pages (by page name)
+
+_PAGE_ROLES: dict[str, frozenset[str]] = {
+    "overview": EVERYONE,
+    "map": EVERYONE,
+    "routes": EVERYONE,
+    "alliance": EVERYONE,
+    "sla": EVERYONE,
+    "edit": frozenset().union(*(a.roles for a in EDIT_FORMS)),  # whoever has a form to fill in
+    "audit": READ_AUDIT.roles,
+    "presentation": EVERYONE - {Role.OPERADOR},  # the committee slideshow
+    "admin": MANAGE_USERS.roles | MANAGE_OFFICE_MAPPING.roles,
+}
+PAGES: dict[str, Action] = {
+    name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()
+}
+
+
+def page(name: str) -> Action:
+    """The action of seeing a page, by its name (the file stem: ``"edit"`` for pages/edit.py)."""
+    try:
+        return PAGES[name]
+    except KeyError:
+        raise KeyError(f"page {name!r} has no access rule in rules.access") from None
+
+
+ADMIN_PAGE = page("admin")
+
+
+# ------------------------------------------------------------------ questions
+
+_ANY = object()
+
+
+def _role(who) -> str | None:
+    role = getattr(who, "role", who)
+    return role if isinstance(role, str) else None
+
+
+def _action(action: Action | str) -> Action:
+    if isinstance(action, Action):
+        return action
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}: see rules.access.ACTIONS") from None
+
+
+def roles_for(action: Action | str) -> frozenset[str]:
+    return _action(action).roles
+
+
+def scope_of(who) -> Reach | None:
+    """The records a role (or a viewer's role) acts on; None for no or an unknown role."""
+    return SCOPES.get(_role(who))
+
+
+def reach(who, action: Action | str) -> Reach | None:
+    """How far ``who`` may do ``action``: its role's scope, or None when not allowed at all."""
+    return scope_of(who) if _role(who) in _action(action).roles else None
+
+
+def allowed(who, action: Action | str, *, office=_ANY, operator=_ANY) -> bool:
+    """May ``who`` (a role, or anything with ``.role``) do ``action``?
+
+    Without ``office``/``operator``: somewhere within its scope. With ``office`` (the
+    oficina regional of the record's municipality) or ``operator`` (the operator of the
+    record's contract): on that record — a comité regional only in its own office
+    (``who.regional_office_id``), an operador only on its own contracts (``who.operator_id``);
+    an office or operator of None never matches.
+    """
+    r = reach(who, action)
+    if r is None:
+        return False
+    if r is Reach.ALL or (office is _ANY and operator is _ANY):
+        return True
+    if r is Reach.OFFICE and office is not _ANY:
+        mine = getattr(who, "regional_office_id", None)
+        return mine is not None and office == mine
+    if r is Reach.CONTRACTS and operator is not _ANY:
+        mine = getattr(who, "operator_id", None)
+        return mine is not None and operator == mine
+    return False
+
+
+def actions_for(who) -> tuple[Action, ...]:
+    """Every action a role (or viewer) may do, in registry order."""
+    return tuple(a for a in ACTIONS.values() if allowed(who, a))

@@ -1,0 +1,203 @@
+"""The access policy (``rules.access``) pinned role by role: who sees which page, who edits
+which entity, who reads personal data and the audit, who imports, and over which records.
+
+The tables spell roles on purpose: a change of policy must change this file too.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from components.core.navigation import PAGES, pages_for
+from data_access.core.scope import Viewer
+from data_access.edits.common import can_edit_anything
+from rules import access
+from rules.access import Reach
+from rules.core.catalog import NATIONAL_ROLES, ROLES, Role
+from rules.edit.validation import validate_user
+
+ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin")
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "audit", "presentation", "admin")
+
+PAGES_BY_ROLE = {
+    "directivo": ("overview", "map", "routes", "alliance", "sla", "presentation"),
+    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "audit", "presentation"),
+    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "presentation"),
+    "operador": ("overview", "map", "routes", "alliance", "sla", "edit"),
+    "admin": EVERY_PAGE,
+}
+
+TERRITORIAL = ("edit.business_plan", "edit.stage", "edit.targeting", "edit.alert")
+CONTRACTUAL = ("edit.sla", "edit.service_delivery")
+ADMINISTRATION = ("admin.users", "admin.municipality_office")
+EDITS_BY_ROLE = {
+    "directivo": (),
+    "analista_pmo": TERRITORIAL + CONTRACTUAL,
+    "comite_regional": TERRITORIAL,
+    "operador": CONTRACTUAL,
+    "admin": TERRITORIAL + CONTRACTUAL + ADMINISTRATION,
+}
+
+# the edit page's tabs, in order, per role
+TABS_BY_ROLE = {
+    "directivo": [],
+    "analista_pmo": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
+                     "edit.alert"],
+    "comite_regional": ["edit.business_plan", "edit.stage", "edit.targeting", "edit.alert"],
+    "operador": ["edit.sla", "edit.service_delivery"],
+    "admin": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
+              "edit.alert"],
+}
+
+OTHER_ACTIONS = {  # action → roles allowed
+    "data.view": set(ALL_ROLES),
+    "export.committee_pack": set(ALL_ROLES),
+    "personal_data.read": {"analista_pmo", "admin"},
+    "audit.read": {"analista_pmo", "admin"},
+    "import.tracking_matrix": {"analista_pmo", "admin"},
+}
+
+
+def test_roles_are_the_catalogue_codes():
+    assert tuple(ROLES) == ALL_ROLES
+    assert [r.value for r in Role] == list(ALL_ROLES)
+    assert NATIONAL_ROLES == {"directivo", "analista_pmo", "admin"}
+    assert set(access.SCOPES) == set(ALL_ROLES)
+    for action in access.ACTIONS.values():
+        assert action.roles <= set(ALL_ROLES), action.name
+
+
+def test_the_registry_holds_exactly_these_actions():
+    expected = {f"page.{p}" for p in EVERY_PAGE} | set(TERRITORIAL + CONTRACTUAL + ADMINISTRATION) | set(OTHER_ACTIONS)
+    assert set(access.ACTIONS) == expected
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_pages_per_role(role):
+    assert tuple(p.name for p in pages_for(role)) == PAGES_BY_ROLE[role]
+    assert tuple(p.name for p in PAGES if role in p.roles) == PAGES_BY_ROLE[role]
+    for name in EVERY_PAGE:
+        assert access.allowed(role, access.page(name)) is (name in PAGES_BY_ROLE[role])
+
+
+def test_every_navigation_page_has_a_rule_and_every_rule_a_page():
+    assert tuple(p.name for p in PAGES) == EVERY_PAGE
+    assert set(access.PAGES) == set(EVERY_PAGE)
+    with pytest.raises(KeyError, match="no access rule"):
+        access.page("nowhere")
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_edits_per_role(role):
+    for action in TERRITORIAL + CONTRACTUAL + ADMINISTRATION:
+        assert access.allowed(role, action) is (action in EDITS_BY_ROLE[role]), action
+    assert [a.name for a in access.EDIT_FORMS if access.allowed(role, a)] == TABS_BY_ROLE[role]
+    assert can_edit_anything(Viewer("x", role)) is (role != "directivo")
+
+
+@pytest.mark.parametrize("action, roles", OTHER_ACTIONS.items())
+def test_other_actions(action, roles):
+    assert access.roles_for(action) == roles
+    for role in ALL_ROLES:
+        assert access.allowed(role, action) is (role in roles)
+
+
+def test_pages_follow_the_actions_they_show():
+    assert access.page("edit").roles == frozenset().union(*(a.roles for a in access.EDIT_FORMS))
+    assert access.page("audit").roles == access.READ_AUDIT.roles
+    assert access.ADMIN_PAGE.roles == access.MANAGE_USERS.roles | access.MANAGE_OFFICE_MAPPING.roles
+
+
+@pytest.mark.parametrize("role", ["", "root", "Admin", None])
+def test_unknown_roles_may_do_nothing(role):
+    for who in (role, Viewer("x", role)):
+        assert access.scope_of(who) is None
+        assert access.actions_for(who) == ()
+        assert not access.allowed(who, access.VIEW_DATA)
+        assert not access.allowed(who, access.EDIT_ALERT, office=None)
+    assert pages_for(role) == []
+    assert not can_edit_anything(Viewer("x", role))
+
+
+def test_anything_without_a_role_may_do_nothing():
+    for who in (3, SimpleNamespace(), SimpleNamespace(role=["admin"])):
+        assert access.actions_for(who) == ()
+
+
+def test_an_unknown_action_is_an_error_not_a_refusal():
+    with pytest.raises(KeyError, match="unknown action"):
+        access.allowed("admin", "edit.everything")
+
+
+def test_scopes():
+    assert {r: access.scope_of(r) for r in ALL_ROLES} == {
+        "directivo": Reach.ALL, "analista_pmo": Reach.ALL, "admin": Reach.ALL,
+        "comite_regional": Reach.OFFICE, "operador": Reach.CONTRACTS,
+    }
+    assert access.reach("comite_regional", access.EDIT_ALERT) is Reach.OFFICE
+    assert access.reach("operador", access.EDIT_SLA) is Reach.CONTRACTS
+    assert access.reach("analista_pmo", access.EDIT_SLA) is Reach.ALL
+    assert access.reach("operador", access.EDIT_ALERT) is None
+    assert access.reach("directivo", access.EDIT_ALERT) is None
+
+
+def test_allowed_on_one_record():
+    comite = Viewer("c", "comite_regional", regional_office_id=2)
+    assert access.allowed(comite, access.EDIT_ALERT, office=2)
+    assert not access.allowed(comite, access.EDIT_ALERT, office=3)
+    assert not access.allowed(comite, access.EDIT_ALERT, office=None)  # a municipality without office
+    assert not access.allowed(comite, access.EDIT_SLA, operator=1)
+    assert not access.allowed(comite, access.EDIT_ALERT, operator=1)  # its scope is offices, not contracts
+    no_office = Viewer("c", "comite_regional")
+    assert access.allowed(no_office, access.EDIT_ALERT)  # the role may, somewhere…
+    assert not access.allowed(no_office, access.EDIT_ALERT, office=None)  # …but on no record
+
+    operador = Viewer("o", "operador", operator_id=1)
+    assert access.allowed(operador, access.EDIT_SERVICE_DELIVERY, operator=1)
+    assert not access.allowed(operador, access.EDIT_SERVICE_DELIVERY, operator=2)
+    assert not access.allowed(operador, access.EDIT_ALERT, office=2)
+    assert not access.allowed(Viewer("o", "operador"), access.EDIT_SLA, operator=None)
+
+    for role in ("analista_pmo", "admin"):
+        national = Viewer("n", role)
+        assert access.allowed(national, access.EDIT_ALERT, office=7)
+        assert access.allowed(national, access.EDIT_SLA, operator=9)
+        assert access.allowed(national, access.EDIT_ALERT, office=None)
+    assert not access.allowed(Viewer("d", "directivo"), access.EDIT_ALERT, office=2)
+
+
+@pytest.mark.parametrize("role, office, operator, national, regional, op", [
+    ("directivo", None, None, True, False, False),
+    ("analista_pmo", None, None, True, False, False),
+    ("admin", None, None, True, False, False),
+    ("comite_regional", 2, None, False, True, False),
+    ("comite_regional", None, None, False, False, False),
+    ("operador", None, 1, False, False, True),
+    ("operador", None, None, False, False, False),
+    ("", 2, 1, False, False, False),
+])
+def test_viewer_scope_follows_the_policy(role, office, operator, national, regional, op):
+    v = Viewer("x", role, regional_office_id=office, operator_id=operator)
+    assert (v.is_national, v.is_regional, v.is_operator) == (national, regional, op)
+    assert v.known is (role in ALL_ROLES)
+
+
+def test_accounts_need_the_anchor_of_their_scope():
+    def fields(role, **extra):
+        return {e.field for e in validate_user({"username": "abc", "role": role, "password": "x" * 12, **extra})}
+
+    assert "regional_office_id" in fields("comite_regional")
+    assert "regional_office_id" not in fields("comite_regional", regional_office_id=1)
+    assert "operator_id" in fields("operador")
+    assert "operator_id" not in fields("operador", operator_id=1)
+    for role in ("directivo", "analista_pmo", "admin"):
+        assert not {"regional_office_id", "operator_id"} & fields(role)
+
+
+def test_the_console_acts_as_administrator():
+    from cli.common import resolve_viewer
+
+    assert access.CONSOLE_ROLE == "admin"
+    assert resolve_viewer(None).role == "admin"
