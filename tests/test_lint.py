@@ -33,15 +33,11 @@ ROLE_HOMES = ("rules/access.py", "rules/core/catalog.py")  # the policy and the 
 NOT_A_ROLE = "# not a role"
 
 
-def _is_demo(rel: str) -> bool:
-    return rel == "data_access/demo.py" or rel.startswith("data_access/demo/")
-
-
 def test_role_names_only_in_the_access_policy():
     """Who may do what is decided in rules/access.py alone: elsewhere, a string literal equal
     to a role code is a second policy in hiding, and a role compared with ``Role.X`` is one
-    too. The demo seed names its accounts' roles. A word that only coincides with a role
-    code (the «operador» column, a demo username) says so on its line: ``# not a role: why``."""
+    too. A word that only coincides with a role code (the «operador» column, a demo
+    username) says so on its line: ``# not a role: why``."""
     import ast
 
     from rules.core.catalog import Role
@@ -55,7 +51,7 @@ def test_role_names_only_in_the_access_policy():
     found = []
     for f in production_files():
         rel = f.relative_to(ROOT).as_posix()
-        if rel in ROLE_HOMES or _is_demo(rel):
+        if rel in ROLE_HOMES:
             continue
         text = f.read_text(encoding="utf-8")
         lines = text.splitlines()

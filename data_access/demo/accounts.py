@@ -11,15 +11,18 @@ import numpy as np
 from data_access.core.auth import create_user
 from data_access.demo.arrays import Frame
 from data_access.demo.reference import Reference
+from rules import access
+from rules.access import Reach
+from rules.core.catalog import ROLES, Role
 
+# (username, role, regional office code); a username is a login, not a role
 DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
-    # (username, role, regional office code)
-    ("directivo", "directivo", None),
-    ("analista", "analista_pmo", None),
-    ("comite", "comite_regional", "CAR"),
-    ("comite_pac", "comite_regional", "PAC"),
-    ("operador", "operador", None),
-    ("admin", "admin", None),
+    ("directivo", Role.DIRECTIVO, None),  # not a role: username
+    ("analista", Role.ANALISTA_PMO, None),
+    ("comite", Role.COMITE_REGIONAL, "CAR"),
+    ("comite_pac", Role.COMITE_REGIONAL, "PAC"),
+    ("operador", Role.OPERADOR, None),  # not a role: username
+    ("admin", Role.ADMIN, None),  # not a role: username
 )
 ACCOUNT_EMAIL_DOMAIN = "demo.tablero.gov.co"
 
@@ -43,12 +46,8 @@ def create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], s
     op_id = int(ops["id"][cand[np.argmax(counts[cand])]])
     passwords = demo_passwords(seed)
     labels = {
-        "directivo": "Directivo (demo)",
-        "analista": "Analista PMO (demo)",
         "comite": "Comité regional Caribe (demo)",
         "comite_pac": "Comité regional Pacífico (demo)",
-        "operador": f"{ops['name'][op_id - 1]} (demo)",
-        "admin": "Administrador (demo)",
     }
     accounts = []
     for username, role, office in DEMO_ACCOUNTS:
@@ -59,11 +58,17 @@ def create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], s
             username,
             role,
             passwords[username],
-            display_name=labels[username],
+            display_name=labels.get(username) or _label(role, ops["name"][op_id - 1]),
             email=f"{username}@{ACCOUNT_EMAIL_DOMAIN}",
             regional_office_id=office_id,
-            operator_id=op_id if role == "operador" else None,
+            operator_id=op_id if access.scope_of(role) is Reach.CONTRACTS else None,
             url=url,
         )
         accounts.append({"role": role, "username": username, "password": passwords[username]})
     return accounts
+
+
+def _label(role: str, operator_name: str) -> str:
+    """The operator account shows its operator's name; the others their role's label."""
+    name = operator_name if access.scope_of(role) is Reach.CONTRACTS else ROLES[role]
+    return f"{name} (demo)"
