@@ -283,7 +283,8 @@ def build_overview(vc: ViewContext) -> SlideData:
 
 def _map_households(vc: ViewContext) -> dict[str, int] | None:
     """Households per municipality from the map page's metric (``data_access.map.queries``)."""
-    return {c: int(v or 0) for c, v in map_queries.map_values(vc.viewer, vc.filters, "households", url=vc.url).items()}
+    households = map_queries.METRIC_VALUES["households"]
+    return {c: int(v or 0) for c, v in households(vc.viewer, vc.filters, url=vc.url).items()}
 
 
 def build_map(vc: ViewContext) -> SlideData:
@@ -362,7 +363,8 @@ def build_funnels(vc: ViewContext) -> SlideData:
     labelled = [(r, stage_label.get(s, s), c) for r, s, c in rows]
     routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if r in entered}
     fig = charts.funnel_bars(labelled, routes, vc.t("committee.axis.participants")) if rows else None
-    table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"), vc.t("committee.col.stage"): stage_label.get(s, s),
+    table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"),
+                           vc.t("committee.col.stage"): stage_label.get(s, s),
                            vc.t("committee.axis.participants"): c} for r, s, c in rows])
     slide = _frame(vc, "funnels", key_figures=figs, figure=fig, table=table)
     if not rows:
@@ -452,7 +454,8 @@ def build_alliance(vc: ViewContext) -> SlideData:
     values = [total["pct"]] + [r["pct"] for r in by_v]
     dens = [total] + by_v
     texts = [
-        (("✔ " if v >= goal else "✖ ") + f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})")
+        ("✔ " if v >= goal else "✖ ")
+        + f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})"
         if v is not None else vc.t("committee.status.no_data")
         for v, d in zip(values, dens)
     ]
@@ -477,8 +480,12 @@ def build_alerts(vc: ViewContext) -> SlideData:
     lang = vc.lang
     rows = alerts_by_category(vc.viewer, vc.filters, url=vc.url)
     cats = list(ALERT_CATEGORIES)
-    series = {vc.t(f"committee.severity.{s}"): [sum(r["count"] for r in rows if r["category"] == c and r["severity"] == s)
-                                               for c in cats] for s in ALERT_SEVERITIES}
+    series = {
+        vc.t(f"committee.severity.{s}"): [
+            sum(r["count"] for r in rows if r["category"] == c and r["severity"] == s) for c in cats
+        ]
+        for s in ALERT_SEVERITIES
+    }
     total = sum(r["count"] for r in rows)
     high = sum(r["count"] for r in rows if r["severity"] == "alta")
     figs = [KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(total, lang)),
@@ -500,6 +507,19 @@ BUILDERS = {
     "sla": build_sla,
     "alliance": build_alliance,
     "alerts": build_alerts,
+}
+
+# The data_access queries each view reads (besides the scope and filter names of every
+# subtitle): a cache of a view (``components.overview.slides``) is keyed on their declared
+# topics, so a write misses exactly the views that show what it changed.
+_LABELS = (ov.scope_name, ov.filter_names)
+READS: dict[str, tuple] = {
+    "overview": (*_LABELS, ov.headline, ov.sla_scorecard),
+    "map": (*_LABELS, map_queries.METRIC_VALUES["households"], ov.municipality_values, ov.active_boundaries),
+    "funnels": (*_LABELS, ov.funnel_counts),
+    "sla": (*_LABELS, ov.sla_scorecard),
+    "alliance": (*_LABELS, alliance.indicator, alliance.by_dimension),
+    "alerts": (*_LABELS, ov.alerts_by_category),
 }
 
 

@@ -88,7 +88,8 @@ def write_pptx(slides: list[SlideData], images: dict[str, bytes], footer: str, l
         elif sd.table is not None and len(sd.table):
             _table(slide, sd.table, Inches(0.4), body_top, Inches(8.4), body_h)
         if sd.notes:
-            _text(slide, Inches(0.4), Inches(5.55) if img is None and sd.table is not None and len(sd.table) else body_top,
+            _text(slide, Inches(0.4),
+                  Inches(5.55) if img is None and sd.table is not None and len(sd.table) else body_top,
                   Inches(8.4), Inches(0.6), [[("⚠ " + n, 14, True, WARN)] for n in sd.notes])
 
         figs = sd.key_figures[:14]

@@ -132,7 +132,7 @@ def _write(report: ImportReport, topo, points, url: str | None, imported_by: str
         offices = _office_of_department(s)
         existing = set(s.scalars(select(Municipality.code).where(
             Municipality.code.in_([c for c, _, _ in report.additions]))))
-        for code, name, note in report.additions:
+        for code, name, _note in report.additions:
             if code in existing:
                 continue
             dept = reconciliation_additions()[code][1]

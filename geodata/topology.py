@@ -241,7 +241,9 @@ def centroids_and_areas(municipal: gpd.GeoDataFrame) -> list[tuple[str, float, f
     it falls outside (so a symbol drawn there sits on its municipality)."""
     to_laea = Transformer.from_crs("EPSG:4326", _LAEA, always_xy=True)
     to_wgs = Transformer.from_crs(_LAEA, "EPSG:4326", always_xy=True)
-    projected = shapely.transform(municipal.geometry.values, lambda xy: np.column_stack(to_laea.transform(xy[:, 0], xy[:, 1])))
+    projected = shapely.transform(
+        municipal.geometry.values, lambda xy: np.column_stack(to_laea.transform(xy[:, 0], xy[:, 1]))
+    )
     rows = []
     for code, geom in zip(municipal["code"], projected):
         point = geom.centroid

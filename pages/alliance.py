@@ -2,8 +2,9 @@
 under a productive alliance 18 months after its first disbursement. Goal ≥ 80 %.
 
 Thin page: every figure comes from ``data_access.alliance.queries`` (SQL, scoped) through
-``cached_read``; the rule and its parameters come from ``rules.alliance.indicator``. A click on a
-bar (or the selector under it) drills down; the drill-down lives in the URL (``al_*``).
+the cached reads of ``components.alliance.data``; the rule and its parameters come from
+``rules.alliance.indicator``. A click on a bar (or the selector under it) drills down; the
+drill-down lives in the URL (``al_*``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from components.alliance.charts import drilldown_bar, pick_bars, series_chart
+from components.alliance.data import drill_label, page_overview
 from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
-from components.core.cache import cached_read
 from components.core.context import page_context
 from components.core.figures import download_table, figure_note, kpi
 from data_access.alliance import queries as al
@@ -23,10 +24,6 @@ from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_of
 from rules.core.clock import today
 from rules.core.formatting import fmt_date, fmt_int, fmt_pct, quarter_label
-
-TOPICS = ("business_plans", "participants", "reference")
-page_overview = cached_read(*TOPICS)(al.page_overview)
-drill_label = cached_read("reference", "participants")(al.drill_label)
 
 ctx = page_context()
 t = ctx.t
@@ -100,7 +97,10 @@ figure_note(ctx, t("alliance.definition"), t("alliance.numerator_def"), t("allia
 st.markdown(f"{t('alliance.cutoff_label')}: **{fmt_date(ctx.filters.cutoff, lang)}**")
 
 with st.expander(t("alliance.rule_title"), expanded=False):
-    st.markdown("\n".join(f"{i}. {t(f'alliance.rule.{i}', months=settings.evaluation_months, days=settings.factura_window_days, credit=t('alliance.rule.credit_yes' if settings.ventana2_requires_credit else 'alliance.rule.credit_no'), goal=fmt_pct(goal, 0, lang))}" for i in range(1, 8)))
+    rule_credit = t("alliance.rule.credit_yes" if settings.ventana2_requires_credit else "alliance.rule.credit_no")
+    rule_args = {"months": settings.evaluation_months, "days": settings.factura_window_days,
+                 "credit": rule_credit, "goal": fmt_pct(goal, 0, lang)}
+    st.markdown("\n".join(f"{i}. {t(f'alliance.rule.{i}', **rule_args)}" for i in range(1, 8)))
     credit = t("alliance.yes") if settings.ventana2_requires_credit else t("alliance.no")
     st.markdown(
         f"**{t('alliance.param.title')}**\n\n"
@@ -115,7 +115,7 @@ with st.expander(t("alliance.rule_title"), expanded=False):
 if drill:
     st.markdown(f"**{t('alliance.drill_active')}**")
     cols = st.columns(len(drill) + 1)
-    for (dim, value), name, col in zip(drill, drill_names, cols):
+    for (dim, _value), name, col in zip(drill, drill_names, cols):
         col.button(f"✕ {name}", key=f"al_chip_{dim}", on_click=set_drill, args=(dim, None),
                    help=t("alliance.drill_remove"))
     cols[-1].button(t("alliance.drill_clear"), key="al_chip_all",

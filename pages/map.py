@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
 from components.core.context import page_context
 from components.core.figures import download_table, figure_note
 from components.map.choropleth import SCHEMES
@@ -15,9 +14,13 @@ from components.map.view import (
     SELECTED_KEY,
     boundary_wire,
     cached_catalogue,
-    cached_values,
     ensure_assets,
+    metric_values,
+    municipality_alliance,
+    municipality_profile,
     render_map,
+    sla_by_municipality,
+    targeting_years,
 )
 from data_access.map import queries as territory
 
@@ -26,15 +29,15 @@ t = ctx.t
 st.title(t("nav.map"))
 st.caption(t("map.subtitle"))
 
-metrics = territory.available_metrics()
-default_metric = "households" if "households" in metrics else metrics[0]
+metrics = list(territory.METRICS)
+default_metric = "households"
 c1, c2, c3 = st.columns([3, 2, 2])
 metric = c1.selectbox(t("map.metric"), metrics, index=metrics.index(default_metric),
                       format_func=lambda m: t(f"map.metric.{m}"), key="map_metric")
 spec = territory.METRICS[metric]
 year = None
 if spec.needs_year:
-    years = cached_read("targeting")(territory.targeting_years)(ctx.viewer, url=ctx.url) or [ctx.filters.cutoff.year]
+    years = targeting_years(ctx.viewer, url=ctx.url) or [ctx.filters.cutoff.year]
     default_year = ctx.filters.cutoff.year if ctx.filters.cutoff.year in years else years[0]
     year = c2.selectbox(t("map.year"), years, index=years.index(default_year), key="map_year")
     scheme = SCHEMES[0]
@@ -43,12 +46,7 @@ else:
 show_alerts = c3.toggle(t("map.alerts_layer"), value=True, key="map_alerts", help=t("map.alerts_layer_help"))
 basemap = c3.toggle(t("map.basemap"), value=False, key="map_basemap", help=t("map.basemap_help"))
 
-try:
-    values = cached_values(metric)(ctx.viewer, ctx.filters, metric, year, url=ctx.url)
-except LookupError:
-    st.warning(t("map.metric_pending"))
-    st.stop()
-
+values = metric_values[metric](ctx.viewer, ctx.filters, year, url=ctx.url)
 catalogue = cached_catalogue(url=ctx.url)
 names = catalogue["municipalities"]
 
@@ -137,8 +135,7 @@ def map_and_profile() -> None:
         if not code:
             st.info(t("map.profile.hint"))
             return
-        profile = cached_read("reference", "targeting", "alerts", "participants", "business_plans", "sla")(
-            territory.municipality_profile)(ctx.viewer, ctx.filters, code, year, url=ctx.url)
+        profile = municipality_profile(ctx.viewer, ctx.filters, code, year, url=ctx.url)
         if profile is None:
             render_out_of_scope(ctx, names.get(code, (code,))[0])
         else:
@@ -147,14 +144,8 @@ def map_and_profile() -> None:
 
 def profile_extras(code: str):
     """Alliance indicator and ANS compliance of the profile (other areas' engines)."""
-    alliance = sla = "pending"
-    if "alliance_pct" in metrics:
-        alliance = cached_read("reference", "business_plans", "participants")(territory.municipality_alliance)(
-            ctx.viewer, ctx.filters, code, url=ctx.url)
-    if "sla_avg" in metrics:
-        by_muni = cached_read("reference", "sla", "participants")(territory.sla_by_municipality)(
-            ctx.viewer, ctx.filters, url=ctx.url) or {}
-        sla = by_muni.get(code)
+    alliance = municipality_alliance(ctx.viewer, ctx.filters, code, url=ctx.url)
+    sla = sla_by_municipality(ctx.viewer, ctx.filters, url=ctx.url).get(code)
     return alliance, sla
 
 

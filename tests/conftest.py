@@ -57,4 +57,5 @@ def demo_store_rw(store_factory) -> str:
 @pytest.fixture(scope="session")
 def demo_accounts() -> dict[str, str]:
     """username → e-mail of the demo accounts (for ``at.user``)."""
-    return {u: f"{u}@demo.tablero.gov.co" for u in ("directivo", "analista", "comite", "comite_pac", "operador", "admin")}
+    return {u: f"{u}@demo.tablero.gov.co"
+            for u in ("directivo", "analista", "comite", "comite_pac", "operador", "admin")}

@@ -154,7 +154,8 @@ def test_drill_downs_exact(empty_store):
     assert offices == {"NOC": (2, 2, 0, 2), "CAR": (2, 4, 0, 0), "PAC": (1, 3, 1, 0)}
     ventanas = {r.code: (r.numerator, r.denominator) for r in al.by_dimension(NATIONAL, f, "ventana", url=empty_store)}
     assert ventanas == {"1": (2, 3), "2": (2, 3), "3": (1, 3)}
-    chains = {r.name: (r.numerator, r.denominator) for r in al.by_dimension(NATIONAL, f, "value_chain", url=empty_store)}
+    chains = {r.name: (r.numerator, r.denominator)
+              for r in al.by_dimension(NATIONAL, f, "value_chain", url=empty_store)}
     assert chains == {"Café": (2, 4), "Cacao": (2, 4), "Sin cadena de valor": (1, 1)}
     psde = {r.code: (r.numerator, r.denominator) for r in al.by_dimension(NATIONAL, f, "psde", url=empty_store)}
     assert psde == {"PSA": (2, 5), "PSB": (2, 3), "": (1, 1)}

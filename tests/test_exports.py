@@ -126,7 +126,8 @@ def pdf_pages(pdf: bytes) -> list[str]:
             text = ""
             for chunk in chunks:
                 raw = _unescape(chunk)
-                text += "".join(current.get(int.from_bytes(raw[k:k + 2], "big"), "?") for k in range(0, len(raw) - 1, 2))
+                text += "".join(current.get(int.from_bytes(raw[k:k + 2], "big"), "?")
+                                for k in range(0, len(raw) - 1, 2))
             words.append(text)
         pages.append(" ".join(words))
     return pages

@@ -269,7 +269,8 @@ def test_cli_import_and_import_configured(empty_store, sample, tmp_path, monkeyp
     bad.loc[0, "MPIO_CCNCT"] = "99999"
     res = runner.invoke(tablero, ["geodata", "import", str(write_geojson(bad, tmp_path / "bad.geojson"))])
     assert res.exit_code == 1 and "99999" in res.output and "rechazada" in res.output
-    res = runner.invoke(tablero, ["geodata", "import", "--dry-run", str(write_geojson(sample, tmp_path / "ok.geojson"))])
+    res = runner.invoke(tablero, ["geodata", "import", "--dry-run",
+                                  str(write_geojson(sample, tmp_path / "ok.geojson"))])
     assert res.exit_code == 0 and "Simulación" in res.output
     assert _scalar(empty_store, select(func.count()).select_from(BoundarySet)) == 0
 

@@ -106,7 +106,8 @@ def spanish_only_fragments() -> dict[str, str]:
     """fragment → catalogue key, for values whose Spanish differs from the English.
 
     A one-word fragment counts only when a whole visible text, or a segment of one
-    between separators (· : | ; parentheses), equals it (a label, a caption, "Scope: X"): single Spanish words inside longer texts are usually programme data
+    between separators (· : | ; parentheses), equals it (a label, a caption, "Scope: X"):
+    single Spanish words inside longer texts are usually programme data
     (alert descriptions, organisation names), which stay in Spanish by design."""
     cat = catalogue()
     english = "\n".join(v.get("en", "") for v in cat.values())

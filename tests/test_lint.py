@@ -6,6 +6,7 @@ nothing in production importing tests) are import-linter contracts in pyproject.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +68,85 @@ def test_role_names_only_in_the_access_policy():
 
 
 # ---------------------------------------------------------------- data topics
+
+UI_LAYERS = ("components", "pages", "exports")
+# calls whose arguments are data topics: declaring, keying and bumping them is data_access's job
+TOPIC_CALLS = {"cached", "cached_read", "reads", "topics_of", "bump", "version"}
+VERSIONS_MODULE = "data_access.core.versions"
+
+
+def ui_files() -> list[Path]:
+    return [f for f in production_files() if f.relative_to(ROOT).parts[0] in UI_LAYERS]
+
+
+def _call_name(node) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def test_no_topic_named_outside_data_access():
+    """A cached read is keyed on the topics its query declares (``versions.reads``) and a
+    write bumps them, both in data_access; a topic spelt in the UI is a key that can drift
+    from the data it stands for. Flagged: ``cached_read`` (topics by hand), a topic literal
+    passed to a cache/versions call, a ``*TOPICS*`` constant listing topics, and importing
+    ``reads``/``bump``/``TOPICS`` into the UI."""
+    from data_access.core.versions import TOPICS
+
+    found = []
+    for f in ui_files():
+        rel = f.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            where = f"{rel}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Name | ast.Attribute | ast.alias):
+                name = getattr(node, "id", None) or getattr(node, "attr", None) or getattr(node, "name", None)
+                if name == "cached_read":
+                    found.append(f"{where}: cached_read (use cached(query) / cached(uses=...))")
+            if isinstance(node, ast.ImportFrom) and node.module == VERSIONS_MODULE:
+                found += [f"{where}: imports {a.name} from {VERSIONS_MODULE}" for a in node.names
+                          if a.name in ("reads", "bump", "TOPICS")]
+            if isinstance(node, ast.Call) and _call_name(node) in TOPIC_CALLS:
+                found += [f"{where}: topic {c.value!r} in {_call_name(node)}(...)" for c in ast.walk(node)
+                          if isinstance(c, ast.Constant) and c.value in TOPICS]
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and "TOPIC" in t.id.upper()
+                                                    for t in node.targets):
+                found += [f"{where}: topic {c.value!r} in a topics constant" for c in ast.walk(node.value)
+                          if isinstance(c, ast.Constant) and c.value in TOPICS]
+    assert found == [], "declare topics on the query (data_access: @versions.reads) and cache it with cached(query)"
+
+
+def test_every_cached_read_is_built_at_import_and_keyed_on_declared_topics():
+    """``cached`` is called only at module level of components (a page or an export never
+    builds a cache), so importing components builds every cached read — and ``cached``
+    refuses a query that declared no topics. Each one found is keyed on known topics."""
+    import importlib
+
+    from data_access.core.versions import TOPICS
+
+    builders: dict[str, int] = {}
+    found = []
+    for f in ui_files():
+        rel = f.relative_to(ROOT).as_posix()
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        bodies = [n.body for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)]
+        in_function = {id(n) for body in bodies for stmt in (body if isinstance(body, list) else [body])
+                       for n in ast.walk(stmt)}  # decorators run at import: only bodies count
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _call_name(node) == "cached":
+                if not rel.startswith("components/"):
+                    found.append(f"{rel}:{node.lineno}: cached(...) outside components")
+                elif id(node) in in_function:
+                    found.append(f"{rel}:{node.lineno}: cached(...) inside a function (build it at import)")
+                else:
+                    module = rel.removesuffix(".py").replace("/", ".")
+                    builders[module] = builders.get(module, 0) + 1
+    assert found == []
+
+    for module_name in builders:
+        module = importlib.import_module(module_name)  # raises if a cached query declared no topics
+        values = list(vars(module).values())
+        values += [v for d in values if isinstance(d, dict) for v in d.values()]
+        wrappers = [v for v in values if callable(v) and hasattr(v, "__wrapped__") and hasattr(v, "topics")
+                    and hasattr(v, "clear")]
+        assert wrappers, f"{module_name} builds cached reads but none is a module attribute"
+        for w in wrappers:
+            assert w.topics and set(w.topics) <= set(TOPICS), f"{module_name}.{w.__name__}: {w.topics}"

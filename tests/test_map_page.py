@@ -15,7 +15,7 @@ from components.map.choropleth import read_payload
 from components.map.view import MAP_KEY
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import BusinessPlan, Enrolment, Municipality, Operator, RegionalOffice
-from data_access.map.queries import METRICS, available_metrics
+from data_access.map.queries import METRICS
 from geodata.topology import PAYLOAD_BUDGET
 from tests.apptest_utils import all_text, run_app
 from tests.mapstore import demo_geo_copy, demo_geo_template
@@ -53,7 +53,8 @@ def _codes(url, stmt) -> set[str]:
 
 
 def _office_codes(url, office_code: str) -> set[str]:
-    return _codes(url, select(Municipality.code).join(RegionalOffice, RegionalOffice.id == Municipality.regional_office_id)
+    return _codes(url, select(Municipality.code)
+                  .join(RegionalOffice, RegionalOffice.id == Municipality.regional_office_id)
                   .where(RegionalOffice.code == office_code))
 
 
@@ -133,8 +134,8 @@ def test_comite_sees_no_figure_outside_its_office(map_store):
     at = run_app(map_store, "comite", page="pages/map.py")
     assert not at.exception
     at.toggle(key="map_table").set_value(True).run()  # the figures as a table too
-    assert len(at.selectbox(key="map_metric").options) == len(available_metrics())
-    for metric in available_metrics():
+    assert len(at.selectbox(key="map_metric").options) == len(METRICS)
+    for metric in METRICS:
         at.selectbox(key="map_metric").set_value(metric).run()
         assert not at.exception, (metric, at.exception)
         args, size, geo, data = _payload(at)
@@ -154,7 +155,7 @@ def test_comite_sees_no_figure_outside_its_office(map_store):
 
 def test_every_metric_renders_within_budget(map_store):
     at = run_app(map_store, "directivo", page="pages/map.py")
-    for key in available_metrics():
+    for key in METRICS:
         at.selectbox(key="map_metric").set_value(key).run()
         assert not at.exception, (key, at.exception)
         args, size, geo, data = _payload(at)

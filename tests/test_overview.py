@@ -15,8 +15,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from data_access.core.auth import create_user
+from data_access.core.auth import create_user, viewer_for_username
 from data_access.core.db import session_scope
+from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
     AllianceEvidence,
     BoundarySet,
@@ -33,7 +34,11 @@ from data_access.core.models import (
     Targeting,
     TerritorialAlert,
 )
+from data_access.core.scope import NOBODY
 from data_access.core.versions import bump
+from data_access.overview.queries import headline
+from rules.core.formatting import fmt_int
+from tests.apptest_utils import all_text, run_app
 
 D = dt.date
 CAR_MUNIS = ("08001", "13001")
@@ -100,7 +105,8 @@ def seed_small(url: str, with_boundaries: bool = True) -> dict:
                          registered_on=D(2026, 3, 1)))
         # OPR: one in CAR (entered 2024), one in PAC
         o1 = Opr(nit="800-1", name="Asociación Caribe", municipality_code="13001", members=20, created_on=D(2020, 1, 1))
-        o2 = Opr(nit="800-2", name="Asociación Pacífico", municipality_code="76001", members=30, created_on=D(2020, 1, 1))
+        o2 = Opr(nit="800-2", name="Asociación Pacífico", municipality_code="76001", members=30,
+                 created_on=D(2020, 1, 1))
         s.add_all([o1, o2])
         s.flush()
         eo1 = Enrolment(participant_kind="opr", opr_id=o1.id, route="competitividad", entry_mechanism="convocatoria",
@@ -171,13 +177,6 @@ def seed_small(url: str, with_boundaries: bool = True) -> dict:
 
 
 # =============================================================================== tests
-
-from data_access.core.auth import viewer_for_username
-from data_access.core.filters import GlobalFilters
-from data_access.core.scope import NOBODY
-from data_access.overview.queries import headline
-from rules.core.formatting import fmt_int
-from tests.apptest_utils import all_text, run_app  # noqa: E402
 
 CUT = D(2026, 9, 30)
 

@@ -26,7 +26,9 @@ def _json(url: str, *args: str) -> list[dict]:
 def test_scorecard_scoped_by_as_user(demo_store):
     with get_engine(demo_store).connect() as conn:
         own = conn.execute(
-            select(Operator.code).join(AppUser, AppUser.operator_id == Operator.id).where(AppUser.username == "operador")
+            select(Operator.code)
+            .join(AppUser, AppUser.operator_id == Operator.id)
+            .where(AppUser.username == "operador")
         ).scalar_one()
         car_ops = set(conn.execute(
             select(Operator.code).join(OperatorContract, OperatorContract.operator_id == Operator.id)

@@ -244,18 +244,22 @@ def test_scorecard_frame_statuses_and_scores(sla_store):
     assert _cell(frame, "C-B2", "D6", "2026Q3").status == R.SIN_BASE
     assert _cell(frame, "C-B2", "D7", "2026Q3").status == R.INCUMPLE
 
-    by_contract = {(r.contract_code, r.quarter): r.score for r in S.score_table(frame, ["contract_code", "quarter"]).itertuples()}
+    by_contract = {(r.contract_code, r.quarter): r.score
+                   for r in S.score_table(frame, ["contract_code", "quarter"]).itertuples()}
     assert by_contract[("C-A1", "2026Q3")] == pytest.approx(60.0)  # (2 + 0 + 0 + 1) / 5
     assert by_contract[("C-A1", "2026Q2")] == pytest.approx(40.0)  # (0 + 1 + 1 + 0) / 5
     assert by_contract[("C-B1", "2026Q3")] == pytest.approx(70.0)  # (2 + 0 + 1 + 0.5) / 5
     assert by_contract[("C-B1", "2026Q2")] == pytest.approx(0.0)  # only the missing report is scorable
-    by_operator = {(r.operator_code, r.quarter): r.score for r in S.score_table(frame, ["operator_code", "quarter"]).itertuples()}
+    by_operator = {(r.operator_code, r.quarter): r.score
+                   for r in S.score_table(frame, ["operator_code", "quarter"]).itertuples()}
     assert by_operator[("OPB", "2026Q3")] == pytest.approx(350 / 6)  # 3.5 / 6 over both contracts
     # the vectorised table agrees with the pure rule
     sub = frame[(frame.operator_code == "OPA") & (frame.quarter == "2026Q3")]
     assert by_operator[("OPA", "2026Q3")] == pytest.approx(R.weighted_score(zip(sub.weight, sub.status)))
     br = S.breaches(frame[frame.quarter == "2026Q3"])
-    assert set(zip(br.contract_code, br.definition_code)) == {("C-A1", "D2"), ("C-A1", "D3"), ("C-B1", "D2"), ("C-B2", "D7")}
+    assert set(zip(br.contract_code, br.definition_code)) == {
+        ("C-A1", "D2"), ("C-A1", "D3"), ("C-B1", "D2"), ("C-B2", "D7")
+    }
 
 
 def test_scope_operator_sees_only_own_contracts(sla_store):

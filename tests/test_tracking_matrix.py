@@ -27,7 +27,8 @@ SALES_HEADER = ["codigo_pn", "anio", "ventas_cop", "linea_base"]
 
 def good_rows():
     plans = [
-        ["PN-A", "900123456-8", "Asociación Cafetera", 1, "05001", "Café", "PSA", D(2024, 8, 31), D(2025, 10, 1), "NOC"],
+        ["PN-A", "900123456-8", "Asociación Cafetera", 1, "05001", "Café", "PSA",
+         D(2024, 8, 31), D(2025, 10, 1), "NOC"],
         ["PN-B", "800197268-4", "Cacaoteros Unidos", 2, "08001", "Cacao", "PSDE Bolívar", "2024-08-31", None, ""],
         ["PN-C", "900123456-8", "Asociación Cafetera", 3, "05001", "café", "psa", "31/08/2024", "01/10/2025", None],
     ]

@@ -12,8 +12,9 @@ Playwright's ``expect`` for what that person sees (a text, a role, the address, 
 * ``wait_for_app_run(page)`` — the script run finished: connected, ``notRunning``, no status
   widget, no skeleton. Call it after something the run shows is visible, never right after
   an action, whose run may not have started yet.
-* ``login`` / ``fill_login_form``, ``goto_page``, ``click_nav``, ``nav_links`` — the app's ways in; ``click_nav``
-  returns the seconds from the click to the end of the page's run, as the browser clocked them.
+* ``login`` / ``fill_login_form``, ``goto_page``, ``click_nav``, ``nav_links`` — the app's ways
+  in; ``click_nav`` returns the seconds from the click to the end of the page's run, as the
+  browser clocked them (what ``tablero bench --browser`` reports).
 * ``expect_no_errors(page)``, ``screenshot(page, name)`` (PNG in ``tests/artifacts/``).
 """
 
@@ -215,6 +216,11 @@ _RUN_CLOCK_JS = """new MutationObserver((records) => {
 }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});"""
 
 
+# Opened at a page's address, Streamlit's frontend first looks for its server under that path
+# (``/mapa/_stcore/health``...) and gets a 404 before trying the root: its own probe, not a fault.
+_BASE_PROBE = re.compile(r"/[^/?#]+/_stcore/(health|host-config)$")
+
+
 def _is_local(url: str, allowed_hosts: frozenset[str]) -> bool:
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
@@ -267,8 +273,8 @@ def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
             route.abort("blockedbyclient")
 
     def on_console(msg) -> None:
-        if msg.type == "error":
-            loc = msg.location or {}
+        loc = msg.location or {}
+        if msg.type == "error" and not _BASE_PROBE.search(loc.get("url", "")):
             watch.console_errors.append(f"{msg.text} ({loc.get('url', '')}:{loc.get('lineNumber', '')})")
 
     def on_request_failed(request) -> None:
@@ -281,7 +287,7 @@ def watched_page(browser, *, allowed_hosts: frozenset[str] = LOCAL_HOSTS,
             watch.failed_requests.append(f"{request.method} {request.url} {failure}")
 
     def on_response(response) -> None:
-        if response.status >= 400:
+        if response.status >= 400 and not (response.status == 404 and _BASE_PROBE.search(response.url)):
             watch.failed_requests.append(f"{response.request.method} {response.url} HTTP {response.status}")
 
     context.route("**/*", route)
@@ -316,16 +322,20 @@ def login(page, base_url: str, username: str, password: str, timeout: float = TI
     """Sign in with a local account through the Spanish login form (a new Streamlit session)."""
     page.goto(base_url + "/", wait_until="domcontentloaded")
     fill_login_form(page, username, password, timeout)
+    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible(timeout=timeout)
 
 
 def fill_login_form(page, username: str, password: str, timeout: float = TIMEOUT_MS) -> None:
-    """Sign in on the login form shown at any address; returns when the signed-in run is done."""
+    """Sign in on the login form shown at any address; returns when the signed-in run is done.
+
+    The shell's log-out button marks that run; it is attached but hidden on a full-screen page.
+    """
     user = page.get_by_label("Usuario", exact=True)
     expect(user).to_be_editable(timeout=timeout)
     user.fill(username)
     page.get_by_label("Contraseña", exact=True).fill(password)
     page.get_by_role("button", name="Ingresar", exact=True).click()
-    expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible(timeout=timeout)
+    expect(page.get_by_role("button", name="Cerrar sesión", include_hidden=True)).to_be_attached(timeout=timeout)
     wait_for_app_run(page, timeout)
 
 

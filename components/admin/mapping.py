@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached, cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.edit.common import changed_rows, remember_opened, render_refusal, saved
 from data_access.edits import accounts as account_edits
@@ -14,7 +14,7 @@ from data_access.reference import queries as reference_queries
 
 mapping = cached(account_edits.municipality_offices)
 offices = cached(account_edits.offices_all)
-departments = cached_read("reference")(reference_queries.departments)
+departments = cached(reference_queries.departments)
 CLEAR = (mapping,)
 
 

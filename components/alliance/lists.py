@@ -1,6 +1,6 @@
 """Alliance page sections: the PN behind a figure, the at-risk list, sales vs baseline and
 the tracking-matrix upload. Paginated tables with CSV + Excel downloads; no SQL here
-(data comes from ``data_access`` through ``cached_read``)."""
+(data comes from ``data_access`` through the cached reads of ``components.alliance.data``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from components.alliance.charts import fmt_int, fmt_money, fmt_pct
-from components.core.cache import cached_read
+from components.alliance.data import at_risk, plan_list, sales_overview
 from components.core.context import PageContext
 from components.core.figures import download_table, figure_note
 from data_access.alliance import queries as al
@@ -19,11 +19,7 @@ from data_access.alliance import tracking_matrix as tm
 from rules.alliance import indicator as rule
 from rules.core.formatting import fmt_date
 
-TOPICS = ("business_plans", "participants", "reference")
 PAGE_SIZE = 25
-plan_list = cached_read(*TOPICS)(al.plan_list)
-at_risk = cached_read(*TOPICS)(al.at_risk)
-sales_overview = cached_read(*TOPICS)(al.sales_overview)
 
 LIST_LABELS = ("codigo_pn", "opr", "nit_opr", "municipio", "cod_municipio", "oficina_regional", "ventana",
                "cadena_valor", "psde", "fecha_primer_desembolso", "fecha_evaluacion", "fecha_cierre", "estado",

@@ -45,7 +45,3 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int):
     wrapper.topics = topics
     return wrapper
 
-
-def cached_read(*topics: str, ttl: int = DEFAULT_TTL):
-    """Transitional: call sites name topics by hand. Removed once every query declares them."""
-    return lambda fn: _wrap(fn, topics, ttl)

@@ -216,7 +216,8 @@ _SCRIPT = r"""
   }
   group.bindTooltip(function (layer) {
     var i = layer._t, code = codes[i], v = D.v[code];
-    var head = "<b>" + esc(D.n[i]) + "</b> · " + esc(D.dn[code.slice(0, 2)] || code.slice(0, 2)) + " (" + esc(code) + ")";
+    var head = "<b>" + esc(D.n[i]) + "</b> · " + esc(D.dn[code.slice(0, 2)] || code.slice(0, 2)) +
+      " (" + esc(code) + ")";
     if (!v) return head + "<br>" + esc(filtered[code] ? D.t.filtered : D.t.out);
     return head + "<br>" + esc(D.t.metric) + ": " + esc(v[1]);
   }, {sticky: true, direction: "top"});
@@ -234,7 +235,10 @@ _SCRIPT = r"""
   var selected = null;
   group.on("click", function (e) {
     report({c: codes[e.layer._t]});
-    if (selected && selected !== e.layer) selected.setStyle({weight: 0.4, color: selected.options.className.indexOf("tablero-out") >= 0 ? "#ffffff" : "#6b6b6b"});
+    if (selected && selected !== e.layer) {
+      selected.setStyle({weight: 0.4,
+                         color: selected.options.className.indexOf("tablero-out") >= 0 ? "#ffffff" : "#6b6b6b"});
+    }
     selected = e.layer; selected.setStyle({weight: 2.5, color: "#000000"}); selected.bringToFront();
   });
   if (D.sel && byCode[D.sel]) { selected = byCode[D.sel]; selected.setStyle({weight: 2.5, color: "#000000"}); }
@@ -261,12 +265,18 @@ _SCRIPT = r"""
   }
   T.layers = performance.now() - t0;
   var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { var div = L.DomUtil.create("div", "tablero-legend"); div.innerHTML = D.legend; return div; };
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "tablero-legend"); div.innerHTML = D.legend; return div;
+  };
   legend.addTo(map);
   var style = document.createElement("style");
-  style.textContent = ".tablero-legend{background:#fff;padding:6px 8px;border:1px solid #999;font:12px sans-serif;line-height:16px;max-width:220px}" +
-    ".tl-title{font-weight:bold;margin-bottom:3px}.tl-sw{display:inline-block;width:14px;height:11px;margin-right:5px;border:1px solid #777;vertical-align:middle}" +
-    ".tl-note{color:#555;margin-top:3px}.tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;border-radius:3px;text-align:center;line-height:12px}" +
+  style.textContent = ".tablero-legend{background:#fff;padding:6px 8px;border:1px solid #999;font:12px sans-serif;" +
+    "line-height:16px;max-width:220px}" +
+    ".tl-title{font-weight:bold;margin-bottom:3px}" +
+    ".tl-sw{display:inline-block;width:14px;height:11px;margin-right:5px;border:1px solid #777;vertical-align:middle}" +
+    ".tl-note{color:#555;margin-top:3px}" +
+    ".tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;" +
+    "border-radius:3px;text-align:center;line-height:12px}" +
     ".leaflet-container{background:#f7fbff}";
   document.head.appendChild(style);
   window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now(), timings: T};

@@ -45,7 +45,7 @@ def render_out_of_scope(ctx: PageContext, name: str) -> None:
 
 
 def render_profile(ctx: PageContext, p: dict, extras) -> None:
-    """``extras()`` → (alliance dict | None, ANS % | None | "pending"): called after the rest
+    """``extras()`` → (alliance dict | None, ANS % | None): called after the rest
     of the profile is on screen, its figures drawn in their place."""
     t, lang = ctx.t, ctx.lang
     st.subheader(md_escape(p["name"]))
@@ -146,16 +146,11 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
     alliance, sla = extras()
     with later:
         c1, c2 = st.columns(2)
-        if alliance == "pending":
-            c1.metric(t("map.profile.alliance"), t("map.profile.pending_area"))
-        elif alliance is None:
+        if alliance is None:
             c1.metric(t("map.profile.alliance"), t("map.legend_no_data"))
         else:
             detail = t("map.profile.alliance_detail", num=fmt_int(alliance["numerator"], lang),
                        den=fmt_int(alliance["denominator"], lang), pending=fmt_int(alliance["pending"], lang))
             c1.metric(t("map.profile.alliance"), fmt_pct(alliance["percent"], 1, lang), help=detail)
             c1.caption(detail)
-        if sla == "pending":
-            c2.metric(t("map.profile.sla"), t("map.profile.pending_area"))
-        else:
-            c2.metric(t("map.profile.sla"), fmt_pct(sla, 1, lang) if sla is not None else t("map.legend_no_data"))
+        c2.metric(t("map.profile.sla"), fmt_pct(sla, 1, lang) if sla is not None else t("map.legend_no_data"))

@@ -1,5 +1,6 @@
-"""Streamlit glue of the territorial map: cached reads, the folium map through
-streamlit-folium, and which municipality was clicked.
+"""Streamlit glue of the territorial map: cached reads (each keyed on the topics its query
+declares in ``data_access.map.queries``), the folium map through streamlit-folium, and which
+municipality was clicked.
 
 The map's component arguments are identical from one rerun to the next as long as the
 data do not change (fixed element ids, cached geometry), so a click reruns the page
@@ -11,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.map.assets import AssetError, install, installed
 from components.map.choropleth import (
@@ -32,7 +33,7 @@ SELECTED_KEY = "map_selected"
 _LAST_CLICK_KEY = "_map_last_click"
 
 
-@cached_read("boundaries")
+@cached(uses=(territory.active_boundaries,))
 def boundary_wire(url: str | None = None) -> dict | None:
     """The active boundaries in browser form (geometry JSON, codes, symbol points)."""
     bounds = territory.active_boundaries(url=url)
@@ -43,13 +44,15 @@ def boundary_wire(url: str | None = None) -> dict | None:
             "geo": safe_json(wire), "codes": wire["c"].split(","), "points": bounds["points"]}
 
 
-cached_catalogue = cached_read("reference")(territory.catalogue)
-cached_scope_codes = cached_read("reference", "participants", "business_plans")(territory.scope_codes)
-cached_alerts = cached_read("alerts")(territory.alert_symbols)
-
-
-def cached_values(metric: str):
-    return cached_read("reference", *territory.METRICS[metric].topics)(territory.map_values)
+cached_catalogue = cached(territory.catalogue)
+cached_scope_codes = cached(territory.scope_codes)
+cached_alerts = cached(territory.alert_symbols)
+targeting_years = cached(territory.targeting_years)
+municipality_profile = cached(territory.municipality_profile)
+municipality_alliance = cached(territory.municipality_alliance)
+sla_by_municipality = cached(territory.sla_by_municipality)
+# metric → its values, keyed on that metric's topics only
+metric_values = {key: cached(query) for key, query in territory.METRIC_VALUES.items()}
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -59,14 +62,13 @@ def _labels(lang: str) -> dict[str, str]:
 
 def styled_values(viewer, filters, metric: str, year, scheme: str, lang: str, url: str | None = None):
     """(classes, code → [class, text]) of a metric: classified and formatted once per data version."""
-    values = territory.map_values(viewer, filters, metric, year, url=url)
+    values = metric_values[metric](viewer, filters, year, url=url)
     unit = territory.METRICS[metric].unit
     classes = classify(values, unit, scheme, lang, lambda key, **p: t(key, lang, **p))
     return classes, value_entries(values, classes, unit, lang, _labels(lang))
 
 
-def cached_styled_values(metric: str):
-    return cached_read("reference", *territory.METRICS[metric].topics)(styled_values)
+styled_metric_values = {key: cached(uses=(query,))(styled_values) for key, query in territory.METRIC_VALUES.items()}
 
 
 def ensure_assets() -> bool:
@@ -112,7 +114,7 @@ def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: d
     cat = cached_catalogue(url=ctx.url)
     names = cat["municipalities"]
     spec_unit = territory.METRICS[metric].unit
-    classes, entries = cached_styled_values(metric)(ctx.viewer, ctx.filters, metric, year, scheme, ctx.lang,
+    classes, entries = styled_metric_values[metric](ctx.viewer, ctx.filters, metric, year, scheme, ctx.lang,
                                                     url=ctx.url)
     unfiltered = ctx.filters.with_(municipality_code=None, department_code=None, regional_office_id=None)
     territory_codes = set(cached_scope_codes(ctx.viewer, unfiltered, url=ctx.url))
@@ -211,4 +213,7 @@ def new_click(state) -> str | None:
     return click[0]
 
 
-__all__ = ["MAP_KEY", "SCHEMES", "SELECTED_KEY", "boundary_wire", "cached_values", "ensure_assets", "render_map"]
+__all__ = [
+    "MAP_KEY", "SCHEMES", "SELECTED_KEY", "boundary_wire", "cached_catalogue", "ensure_assets", "metric_values",
+    "municipality_alliance", "municipality_profile", "render_map", "sla_by_municipality", "targeting_years",
+]

@@ -1,9 +1,10 @@
 """The slide registry of the presentation mode: one small function per view.
 
 Each view function returns the view's ``SlideData`` (``exports.content``: the same
-content that goes into the committee pack), read through a versioned cache; ``render``
-draws any of them in large type with cut-off date, scope and filters on top, the key
-figures, the chart (with its PNG), the table (CSV/Excel) and the definition note.
+content that goes into the committee pack), cached on the data versions of the queries
+that view reads (``content.READS``); ``render`` draws any of them in large type with
+cut-off date, scope and filters on top, the key figures, the chart (with its PNG), the
+table (CSV/Excel) and the definition note.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.chart_export import chart_with_png
 from components.core.context import PageContext
 from components.core.figures import download_table, figure_note
@@ -24,16 +25,17 @@ from data_access.core.scope import Viewer
 from exports import content
 from exports.content import SlideData
 
-ALL_TOPICS = ("reference", "targeting", "alerts", "participants", "business_plans", "sla", "boundaries")
 
-
-@cached_read(*ALL_TOPICS)
 def _build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: str | None = None) -> SlideData:
     return content.build_view(view, content.shared_context(viewer, filters, lang, url))
 
 
+# one cache per view, keyed on that view's topics only (an alert edit keeps the ANS view cached)
+_BUILDS = {view: cached(uses=content.READS[view])(_build) for view in content.VIEWS}
+
+
 def _data(ctx: PageContext, view: str) -> SlideData:
-    return _build(view, ctx.viewer, ctx.filters, ctx.lang, url=ctx.url)
+    return _BUILDS[view](view, ctx.viewer, ctx.filters, ctx.lang, url=ctx.url)
 
 
 # ------------------------------------------------------------------ one function per view

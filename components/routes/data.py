@@ -1,27 +1,24 @@
-"""Cached reads of the routes page (``cached_read`` keyed on the data versions).
+"""Cached reads of the routes page, each keyed on the data topics its query declares
+(``data_access.routes.funnels``, ``data_access.reference.queries``: ``versions.reads``).
 
-Funnels, Sankey, coverage and participant pages depend on the ``participants`` topic
-(enrolments, stage events, deliveries); option lists on ``reference`` too. Saved
-cohorts are the viewer's own small list and are read uncached (one indexed query).
+Saved cohorts are the viewer's own small list and are read uncached (one indexed query).
 """
 
 from __future__ import annotations
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from data_access.reference import queries as ref
 from data_access.routes import funnels as F
 
-TOPICS = ("participants",)
-
-funnel = cached_read(*TOPICS)(F.funnel)
-sankey = cached_read(*TOPICS)(F.sankey)
-service_coverage = cached_read(*TOPICS)(F.service_coverage)
-participants = cached_read(*TOPICS)(F.participants)
-cohort_quarters = cached_read(*TOPICS)(F.cohort_quarters)
-operators = cached_read("participants", "reference")(F.operators)
-offices = cached_read("reference")(ref.offices)
-departments = cached_read("reference")(ref.departments)
-municipalities = cached_read("reference")(ref.municipalities)
+funnel = cached(F.funnel)
+sankey = cached(F.sankey)
+service_coverage = cached(F.service_coverage)
+participants = cached(F.participants)
+cohort_quarters = cached(F.cohort_quarters)
+operators = cached(F.operators)
+offices = cached(ref.offices)
+departments = cached(ref.departments)
+municipalities = cached(ref.municipalities)
 
 COHORT_READS = (funnel, sankey, service_coverage, participants)
 

@@ -56,7 +56,9 @@ def funnel_frames(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> tu
     return pd.DataFrame(show), pd.DataFrame(export)
 
 
-def comparison_frames(ctx: PageContext, rows: Sequence[dict], names: tuple[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def comparison_frames(
+    ctx: PageContext, rows: Sequence[dict], names: tuple[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     t, lang = ctx.t, ctx.lang
     a, b = names
 
@@ -127,7 +129,9 @@ def coverage_frames(ctx: PageContext, rows: Sequence[dict]) -> tuple[pd.DataFram
     return pd.DataFrame(show), pd.DataFrame(export)
 
 
-def participant_frames(ctx: PageContext, rows: Sequence[dict], columns: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def participant_frames(
+    ctx: PageContext, rows: Sequence[dict], columns: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Participant list: codes (names/documents only when the data layer included them)."""
     t, lang = ctx.t, ctx.lang
 

@@ -1,10 +1,11 @@
 """Shared pieces of the ANS (SLA) page: cached reads, page filters in the URL, status text.
 
 Cached reads are keyed on the viewer, the global filters, the quarter window and the data
-versions of the topics "sla" and "participants" (a reported value or an operational record
-written anywhere invalidates them at the next rerun). The window is the latest quarters
-whenever the chosen quarter is among them, so moving between recent quarters, service types
-or operators never re-runs SQL: those are narrowed in memory from the cached window.
+versions of the topics their queries declare (``data_access.sla.queries``: a reported value
+or an operational record written anywhere invalidates them at the next rerun). The window is
+the latest quarters whenever the chosen quarter is among them, so moving between recent
+quarters, service types or operators never re-runs SQL: those are narrowed in memory from
+the cached window.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
@@ -34,28 +35,28 @@ Q_CMP_A, Q_CMP_B = "comparar_a", "comparar_b"
 # ---------------------------------------------------------------------------- reads
 
 
-@cached_read("sla", "participants")
+@cached(uses=(S.quarter_options,))
 def quarter_choices(viewer: Viewer, filters: GlobalFilters, url: str) -> list[str]:
     return S.quarter_options(viewer, filters, url=url)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(S.operator_options,))
 def operator_choices(viewer: Viewer, filters: GlobalFilters, url: str) -> list[tuple[str, str]]:
     return S.operator_options(viewer, filters, url=url)
 
 
-@cached_read("sla")
+@cached(uses=(S.definitions,))
 def definition_rows(viewer: Viewer, route: str | None, url: str) -> list[dict]:
     return S.definitions(viewer, route=route, url=url)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(S.scorecard_frame,))
 def _window_rows(viewer: Viewer, filters: GlobalFilters, window: tuple[str, ...], url: str) -> pd.DataFrame:
     """All scored rows of a quarter window: one pass of each derived-ANS query for the window."""
     return S.scorecard_frame(viewer, filters, window, url=url)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(S.scorecard_frame,))
 def window_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                  service: str | None, url: str) -> pd.DataFrame:
     """Scored rows of the trend window (``window``, which contains ``quarter``), narrowed to one
@@ -69,7 +70,7 @@ def window_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, window: t
     return frame[keep].reset_index(drop=True)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(S.scorecard_frame,))
 def operators_in_quarter(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                          service: str | None, url: str) -> list[str]:
     frame = window_frame(viewer, filters, quarter, window, service, url)

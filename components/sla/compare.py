@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import download_table, figure_note, kpi
 from components.sla.common import (
@@ -55,15 +55,18 @@ def compare_table(tx: Texts, now: pd.DataFrame, a: str, b: str, name_a: str, nam
     return pd.DataFrame(rows)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(window_frame,))
 def compare_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                   service: str | None, a: str, b: str, name_a: str, name_b: str, tx: Texts, url: str) -> dict:
     frame = window_frame(viewer, filters, quarter, window, service, url)
     scores = {code: scores_by_quarter(frame[frame["operator_code"] == code]) for code in (a, b)}
     return {
         "scores": scores,
-        "figure": trend_figure(tx, [(name_a, scores[a], OKABE_BLUE, "solid"), (name_b, scores[b], OKABE_ORANGE, "dash")],
-                               [q for q in window if q <= quarter]),
+        "figure": trend_figure(
+            tx,
+            [(name_a, scores[a], OKABE_BLUE, "solid"), (name_b, scores[b], OKABE_ORANGE, "dash")],
+            [q for q in window if q <= quarter],
+        ),
         "table": compare_table(tx, frame[frame["quarter"] == quarter], a, b, name_a, name_b),
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import download_table
 from components.sla.common import Texts, definition_rows, status_text, target_text, texts
@@ -43,7 +43,7 @@ def definitions_table(ctx: PageContext, defs: list[dict]) -> pd.DataFrame:
     ])
 
 
-@cached_read("sla")
+@cached(uses=(definition_rows,))
 def definitions_model(viewer: Viewer, route: str | None, service: str | None, tx: Texts, url: str) -> dict:
     defs = definition_rows(viewer, route, url)
     if service:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import download_table, figure_note
 from components.sla.common import Texts, quarter_text, score_text, texts, window_frame
@@ -47,7 +47,7 @@ def ranking_table(tx: Texts, frame: pd.DataFrame, quarter: str, with_rank: bool 
     return out.sort_values([*keys, "_score"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
 
 
-@cached_read("sla", "participants")
+@cached(uses=(window_frame,))
 def ranking_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                   service: str | None, with_rank: bool, tx: Texts, url: str) -> pd.DataFrame:
     frame = window_frame(viewer, filters, quarter, window, service, url)

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.core.cache import cached_read
+from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import download_table, figure_note, kpi
 from components.sla.common import (
@@ -88,7 +88,7 @@ def scores_by_quarter(frame: pd.DataFrame) -> dict[str, float | None]:
     return {r.quarter: r.score for r in S.score_table(frame, ["quarter"]).itertuples()}
 
 
-@cached_read("sla", "participants")
+@cached(uses=(window_frame,))
 def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                   service: str | None, tx: Texts, url: str) -> dict:
     frame = window_frame(viewer, filters, quarter, window, service, url)
@@ -116,7 +116,7 @@ def breach_lines(tx: Texts, rows: pd.DataFrame) -> list[str]:
     return out
 
 
-@cached_read("sla", "participants")
+@cached(uses=(window_frame,))
 def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                    service: str | None, code: str, tx: Texts, url: str) -> dict:
     frame = window_frame(viewer, filters, quarter, window, service, url)

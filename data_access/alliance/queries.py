@@ -48,6 +48,7 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer, record_clause
+from data_access.core.versions import reads
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_ends, year_ends
 
@@ -214,6 +215,7 @@ def _row(key, code, name, counts) -> Row:
     )
 
 
+@reads("business_plans", "participants", "reference")
 def indicator(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), url: str | None = None,
               settings: rule.Settings | None = None) -> Row:
     """The headline: numerator, denominator, pending, not executed as of the cut-off."""
@@ -246,6 +248,7 @@ def _dimension_select(sq, dim: str):
     raise ValueError(f"Dimensión desconocida «{dim}»: use una de {', '.join(DIMENSIONS)}.")
 
 
+@reads("business_plans", "participants", "reference")
 def by_dimension(viewer: Viewer, filters: GlobalFilters, dim: str, drill: Drill = (),
                  url: str | None = None, settings: rule.Settings | None = None) -> list[Row]:
     """One row per group of ``dim`` (GROUP BY in SQL), sorted by percent (sin datos last)."""
@@ -415,6 +418,7 @@ def _explained_frame(rows, cutoff: dt.date, url: str | None, settings: rule.Sett
     return pd.DataFrame.from_records(records, columns=LIST_COLUMNS)
 
 
+@reads("business_plans", "participants", "reference")
 def plan_list(viewer: Viewer, filters: GlobalFilters, which: str = "all", drill: Drill = (),
               page: int = 0, page_size: int | None = 25, url: str | None = None,
               settings: rule.Settings | None = None) -> tuple[int, pd.DataFrame]:
@@ -437,6 +441,7 @@ def plan_list(viewer: Viewer, filters: GlobalFilters, which: str = "all", drill:
     return total, _explained_frame(rows, filters.cutoff, url, settings)
 
 
+@reads("business_plans", "participants", "reference")
 def at_risk(viewer: Viewer, filters: GlobalFilters, today: dt.date, drill: Drill = (), page: int = 0,
             page_size: int | None = 25, url: str | None = None,
             settings: rule.Settings | None = None) -> tuple[int, pd.DataFrame]:
@@ -547,6 +552,7 @@ def sales_vs_baseline(viewer: Viewer, filters: GlobalFilters, dim: str | None, y
 
 
 # ------------------------------------------------------------------ names for drill chips
+@reads("reference", "participants")
 def drill_label(dim: str, value: str, url: str | None = None) -> str:
     """Human name of a drill-down value (for the chips that undo it)."""
     if dim == "ventana":
@@ -594,7 +600,7 @@ def page_data(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), url: st
     series): the uncached SQL cost of a full page, for ``tablero bench`` to time directly
     (``data_access.alliance.queries.page_data(url=..., viewer=..., filters=...)``). The page itself
     reads ``page_overview`` / ``plan_list`` / ``at_risk`` / ``sales_overview`` through
-    ``components.core.cache.cached_read``.
+    ``components.core.cache.cached``.
     """
     return {
         "headline": indicator(viewer, filters, drill, url),
@@ -604,6 +610,7 @@ def page_data(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), url: st
     }
 
 
+@reads("business_plans", "participants", "reference")
 def page_overview(viewer: Viewer, filters: GlobalFilters, dim: str, drill: Drill = (), url: str | None = None) -> dict:
     """What the top of the alliance page shows, in one cached read: headline, the chosen
     drill-down and both series."""
@@ -615,6 +622,7 @@ def page_overview(viewer: Viewer, filters: GlobalFilters, dim: str, drill: Drill
     }
 
 
+@reads("business_plans", "participants", "reference")
 def sales_overview(viewer: Viewer, filters: GlobalFilters, dim: str, year: int | None, drill: Drill = (),
                    url: str | None = None) -> dict:
     """Sales vs baseline for the page: available years, the year used (``year`` when it has

@@ -202,8 +202,9 @@ def _read(data: bytes, problems: list[Problem]) -> dict[str, _Sheet]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        problems.append(Problem("", None, "", f"el archivo no es un libro de Excel .xlsx válido ({type(exc).__name__}); "
-                                             "guárdelo como «Libro de Excel (.xlsx)» o use la plantilla."))
+        problems.append(Problem("", None, "",
+                                f"el archivo no es un libro de Excel .xlsx válido ({type(exc).__name__}); "
+                                "guárdelo como «Libro de Excel (.xlsx)» o use la plantilla."))
         return {}
     sheets: dict[str, _Sheet] = {}
     try:

@@ -30,14 +30,17 @@ def reads(*topics: str):
 
     The UI cache (``components.core.cache.cached``) keys the query's entries on exactly
     these topics' versions, and writers ``bump`` the same names, so a read and a write
-    can never disagree on what a change invalidates.
+    can never disagree on what a change invalidates. Every query is scoped for a viewer,
+    and scope follows the accounts and the municipality → office mapping, so every
+    declaration also reads ``reference``.
     """
     unknown = [topic for topic in topics if topic not in TOPICS]
     if unknown or not topics:
         raise ValueError(f"unknown or missing data topics {unknown!r}")
+    declared = tuple(topic for topic in TOPICS if topic in {"reference", *topics})
 
     def declare(fn):
-        fn.topics = tuple(topics)
+        fn.topics = declared
         return fn
 
     return declare

@@ -14,13 +14,14 @@ regional sees the whole country drawn, but values only for its own municipalitie
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Date, and_, distinct, func, literal, not_, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
+from data_access.alliance import queries as alliance_queries
 from data_access.core.db import get_engine
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -37,6 +38,8 @@ from data_access.core.models import (
     TerritorialAlert,
 )
 from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.core.versions import TOPICS, reads
+from data_access.sla import queries as sla_queries
 from rules.core.catalog import ALERT_SEVERITIES, ROUTE_ORDER
 from rules.routes.model import STAGES
 
@@ -45,45 +48,33 @@ from rules.routes.model import STAGES
 class Metric:
     key: str
     unit: str  # count | money | pct | bool
-    topics: tuple[str, ...]  # data versions the values depend on (cache keys)
     zero_fill: bool  # in-scope municipalities without rows count as 0 (else "sin datos")
     needs_year: bool = False
-    provider: str | None = None  # "module:function" of another area (wired when present)
+    reads: tuple[str, ...] = ()  # topics the metric's own SQL (``_metric_stmt``) reads
+    provider: Callable | None = None  # another area's query the values come from
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The data versions the values depend on: the municipalities in scope (``scope_codes``)
+        and the metric's own SQL, or what its provider declared (``versions.reads``)."""
+        used = {*scope_codes.topics, *(self.provider.topics if self.provider else self.reads)}
+        return tuple(topic for topic in TOPICS if topic in used)
 
 
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
-        Metric("prioritised", "bool", ("targeting",), False, needs_year=True),
-        Metric("target_population", "count", ("targeting",), False, needs_year=True),
-        Metric("households", "count", ("participants",), True),
-        Metric("opr", "count", ("participants",), True),
-        Metric("cofinancing_committed", "money", ("business_plans", "participants"), True),
-        Metric("cofinancing_disbursed", "money", ("business_plans", "participants"), True),
-        Metric("alliance_pct", "pct", ("business_plans", "participants"), False,
-               provider="data_access.alliance.queries:by_dimension"),
-        Metric("sla_avg", "pct", ("sla", "participants"), False,
-               provider="data_access.sla.queries:compliance_by_municipality"),
-        Metric("alerts_open", "count", ("alerts",), True),
+        Metric("prioritised", "bool", False, needs_year=True, reads=("targeting",)),
+        Metric("target_population", "count", False, needs_year=True, reads=("targeting",)),
+        Metric("households", "count", True, reads=("participants",)),
+        Metric("opr", "count", True, reads=("participants",)),
+        Metric("cofinancing_committed", "money", True, reads=("business_plans", "participants")),
+        Metric("cofinancing_disbursed", "money", True, reads=("business_plans", "participants")),
+        Metric("alliance_pct", "pct", False, provider=alliance_queries.by_dimension),
+        Metric("sla_avg", "pct", False, provider=sla_queries.compliance_by_municipality),
+        Metric("alerts_open", "count", True, reads=("alerts",)),
     )
 }
-
-
-def _provider(metric: Metric):
-    """The other area's function when its module is there, else None (metric pending)."""
-    if not metric.provider:
-        return None
-    module_name, func_name = metric.provider.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, func_name, None)
-
-
-def available_metrics() -> list[str]:
-    """Metric keys that can be computed now (those of other areas once they are wired)."""
-    return [k for k, m in METRICS.items() if m.provider is None or _provider(m) is not None]
 
 
 def _d(value: dt.date):
@@ -112,6 +103,7 @@ def boundary_status(url: str | None = None) -> dict | None:
             "municipalities": int(count or 0), "payload_bytes": int(row.size or 0)}
 
 
+@reads("boundaries")
 def active_boundaries(url: str | None = None) -> dict | None:
     """Active boundaries for the browser: TopoJSON text and symbol points, or None."""
     with get_engine(url).connect() as conn:
@@ -155,6 +147,7 @@ def largest_municipalities(limit: int = 60, url: str | None = None) -> list[tupl
     return [tuple(r) for r in rows]
 
 
+@reads("reference")
 def catalogue(url: str | None = None) -> dict:
     """DIVIPOLA names (public reference data): municipalities, departments, offices."""
     with get_engine(url).connect() as conn:
@@ -189,6 +182,7 @@ def _scope_codes_stmt(viewer: Viewer, filters: GlobalFilters):
     return stmt.where(municipality_clause(viewer, Municipality.code))
 
 
+@reads("reference", "participants", "business_plans")
 def scope_codes(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[str]:
     """Municipalities drawn with values: the viewer's territory narrowed by the filters."""
     with get_engine(url).connect() as conn:
@@ -284,8 +278,10 @@ def map_values(viewer: Viewer, filters: GlobalFilters, metric: str, year: int | 
     codes = scope_codes(viewer, filters, url)
     if not codes:
         return {}
-    if spec.provider:
-        raw = _provider_values(spec, viewer, filters, url)
+    if spec.provider is alliance_queries.by_dimension:
+        raw = {row.code: row.percent for row in spec.provider(viewer, filters, "municipality", url=url)}
+    elif spec.provider:
+        raw = dict(spec.provider(viewer, filters, url=url))
     else:
         with get_engine(url).connect() as conn:
             raw = {code: value for code, value in conn.execute(_metric_stmt(viewer, filters, metric, year))}
@@ -300,15 +296,22 @@ def map_values(viewer: Viewer, filters: GlobalFilters, metric: str, year: int | 
     return out
 
 
-def _provider_values(spec: Metric, viewer: Viewer, filters: GlobalFilters, url: str | None) -> dict:
-    fn = _provider(spec)
-    if fn is None:
-        raise LookupError(f"El indicador «{spec.key}» aún no está disponible en este despliegue.")
-    if spec.key == "alliance_pct":
-        return {row.code: row.percent for row in fn(viewer, filters, "municipality", url=url)}
-    return dict(fn(viewer, filters, url=url))
+def _values_query(spec: Metric):
+    """``map_values`` of one metric, declared with that metric's topics, so that a cache of
+    it is keyed on exactly the data it reads (a new alert leaves the households map cached)."""
+
+    def values(viewer: Viewer, filters: GlobalFilters, year: int | None = None,
+               url: str | None = None) -> dict[str, float | None]:
+        return map_values(viewer, filters, spec.key, year, url)
+
+    values.__name__ = values.__qualname__ = f"map_values_{spec.key}"
+    return reads(*spec.topics)(values)
 
 
+METRIC_VALUES: dict[str, Callable] = {key: _values_query(spec) for key, spec in METRICS.items()}
+
+
+@reads("targeting")
 def targeting_years(viewer: Viewer, url: str | None = None) -> list[int]:
     stmt = (select(Targeting.year).distinct().where(municipality_clause(viewer, Targeting.municipality_code))
             .order_by(Targeting.year.desc()))
@@ -316,6 +319,7 @@ def targeting_years(viewer: Viewer, url: str | None = None) -> list[int]:
         return [int(y) for y in conn.scalars(stmt)]
 
 
+@reads("alerts")
 def alert_symbols(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, dict]:
     """{code: {"count", "severity" (highest), "categories"}} of alerts open at the cut-off."""
     A = TerritorialAlert
@@ -343,6 +347,7 @@ def alert_symbols(viewer: Viewer, filters: GlobalFilters, url: str | None = None
 # ---------------------------------------------------------------------------- profile
 
 
+@reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
 def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year: int | None = None,
                          url: str | None = None) -> dict | None:
     """Everything the profile beside the map shows for one municipality, or None when
@@ -477,28 +482,25 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
     return profile
 
 
+@reads("reference", "business_plans", "participants")
 def municipality_alliance(viewer: Viewer, filters: GlobalFilters, code: str,
                           url: str | None = None) -> dict | None:
     """The alliance indicator (seed 004) of one municipality from ``data_access.alliance.queries``;
-    None when that area is not wired or the municipality is outside the scope."""
-    fn = _provider(METRICS["alliance_pct"])
-    if fn is None or not _in_scope(viewer, code, filters, url):
+    None when the municipality is outside the scope."""
+    if not _in_scope(viewer, code, filters, url):
         return None
-    module = importlib.import_module("data_access.alliance.queries")
     f = filters.with_(municipality_code=code, department_code=None, regional_office_id=None)
-    row = module.indicator(viewer, f, drill=(("municipality", code),), url=url)
+    row = alliance_queries.indicator(viewer, f, drill=(("municipality", code),), url=url)
     return {"numerator": row.numerator, "denominator": row.denominator, "percent": row.percent,
             "pending": row.pending, "not_executed": row.not_executed}
 
 
-def sla_by_municipality(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, float] | None:
+@reads("reference", "sla", "participants")
+def sla_by_municipality(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, float]:
     """Average ANS compliance per municipality of the viewer's whole territory (territory
-    filters aside, so that one cached result serves every profile); None if not wired."""
-    fn = _provider(METRICS["sla_avg"])
-    if fn is None:
-        return None
+    filters aside, so that one cached result serves every profile)."""
     f = filters.with_(municipality_code=None, department_code=None, regional_office_id=None)
-    return dict(fn(viewer, f, url=url))
+    return sla_queries.compliance_by_municipality(viewer, f, url=url)
 
 
 def metric_rows(viewer: Viewer, filters: GlobalFilters, metric: str, year: int | None = None,
@@ -515,7 +517,7 @@ def metric_rows(viewer: Viewer, filters: GlobalFilters, metric: str, year: int |
 
 
 __all__ = [
-    "METRICS", "Metric", "active_boundaries", "alert_symbols", "available_metrics", "boundary_status",
+    "METRICS", "METRIC_VALUES", "Metric", "active_boundaries", "alert_symbols", "boundary_status",
     "catalogue", "department_boundaries", "largest_municipalities", "map_values", "metric_rows",
     "municipality_alliance", "municipality_profile", "scope_codes", "sla_by_municipality", "targeting_years",
 ]

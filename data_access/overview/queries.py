@@ -47,6 +47,7 @@ from data_access.core.models import (
     TerritorialAlert,
 )
 from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.core.versions import reads
 from data_access.sla import queries as sla_queries
 from rules.core.calendar import previous_quarter_end, quarter_of, trailing_quarter_ends
 from rules.core.catalog import ROUTE_ORDER
@@ -141,6 +142,7 @@ def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.dat
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
 
+@reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
 def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
              sla_frame=None) -> Headline:
     """All headline figures at the cut-off and the previous quarter end.
@@ -247,6 +249,7 @@ def _alliance_pair(viewer, filters, previous, url):
     return (cur.percent, prev.percent), {"source": "data_access.alliance.queries", "current": current}
 
 
+@reads("sla", "participants")
 def sla_scorecard(viewer: Viewer, filters: GlobalFilters, url: str | None = None):
     """The ANS engineer's scorecard (``data_access.sla.queries.scorecard_frame``) for the cut-off's
     quarter and the previous one, in ONE call (values as of the cut-off)."""
@@ -280,6 +283,7 @@ def _sla_pair(viewer, filters, d, p, url, frame=None):
 # ------------------------------------------------------------------------- scope label
 
 
+@reads("reference")
 def scope_name(viewer: Viewer, url: str | None = None) -> str | None:
     """The office's (comité) or operator's (operador) name; None for national viewers."""
     if viewer.is_national:
@@ -292,6 +296,7 @@ def scope_name(viewer: Viewer, url: str | None = None) -> str | None:
     return None
 
 
+@reads("reference")
 def filter_names(filters: GlobalFilters, url: str | None = None) -> dict[str, str]:
     """Names of the office / department / municipality in the filters (for labels)."""
     from data_access.core.models import Department
@@ -326,6 +331,7 @@ def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int 
             and "hogar" in ROUTE_MODELS[r].participant_kinds for e in ends]
 
 
+@reads("reference", "targeting", "alerts", "participants")
 def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
                         households: dict[str, int] | None = None) -> list[dict]:
     """Per visible municipality: households served, prioritised, open alerts (at the cut-off).
@@ -337,7 +343,8 @@ def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None 
         served = households if households is not None else dict(
             conn.execute(
                 select(Enrolment.municipality_code,
-                       _count_if(and_(Enrolment.participant_kind == "hogar", _in_window(Enrolment.entry_date, d, start)),
+                       _count_if(and_(Enrolment.participant_kind == "hogar",
+                                      _in_window(Enrolment.entry_date, d, start)),
                                  Enrolment.household_id))
                 .where(_enrolment_scope(viewer, filters))
                 .group_by(Enrolment.municipality_code)
@@ -374,6 +381,7 @@ def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None 
     ]
 
 
+@reads("boundaries")
 def active_boundaries(url: str | None = None) -> tuple[str, str] | None:
     """(vintage, municipal topojson) of the active boundary set, or None if none is loaded."""
     from data_access.core.models import BoundarySet
@@ -409,6 +417,7 @@ def _run_indexed(conn, stmt):
     return conn.exec_driver_sql(hinted, params).all()
 
 
+@reads("reference", "participants")
 def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
     """Enrolments (entered by the cut-off) that reached each stage by the cut-off, per route.
 
@@ -453,6 +462,7 @@ def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None
     return out
 
 
+@reads("reference", "alerts")
 def alerts_by_category(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
     """Territorial alerts open at the cut-off, by category and severity (scoped)."""
     d = filters.cutoff

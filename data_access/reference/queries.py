@@ -7,8 +7,10 @@ from sqlalchemy import select
 from data_access.core.db import get_engine
 from data_access.core.models import Department, Municipality, RegionalOffice
 from data_access.core.scope import Viewer, municipality_clause
+from data_access.core.versions import reads
 
 
+@reads("reference")
 def offices(viewer: Viewer, url: str | None = None) -> list[tuple[int, str]]:
     stmt = (
         select(RegionalOffice.id, RegionalOffice.name)
@@ -23,6 +25,7 @@ def offices(viewer: Viewer, url: str | None = None) -> list[tuple[int, str]]:
         return [tuple(r) for r in conn.execute(stmt)]
 
 
+@reads("reference")
 def departments(viewer: Viewer, office_id: int | None = None, url: str | None = None) -> list[tuple[str, str]]:
     munis = select(Municipality.department_code).where(municipality_clause(viewer, Municipality.code))
     if office_id is not None:
@@ -32,6 +35,7 @@ def departments(viewer: Viewer, office_id: int | None = None, url: str | None = 
         return [tuple(r) for r in conn.execute(stmt)]
 
 
+@reads("reference")
 def municipalities(
     viewer: Viewer, department_code: str | None = None, office_id: int | None = None, url: str | None = None
 ) -> list[tuple[str, str]]:

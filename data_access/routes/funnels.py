@@ -60,6 +60,7 @@ from data_access.core.models import (
     StageEvent,
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
+from data_access.core.versions import reads
 from rules import access
 from rules.core.catalog import ROUTE_ORDER, services_for_route
 from rules.routes.funnels import Cohort, FunnelStage, Sankey, build_funnel, build_sankey
@@ -206,6 +207,7 @@ def funnel_aggregates(
         return [tuple(r) for r in conn.execute(union_all(*parts))]
 
 
+@reads("participants")
 def funnel(
     viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None
 ) -> dict[str, list[FunnelStage]]:
@@ -227,6 +229,7 @@ def funnel(
 # ------------------------------------------------------------------------------ Sankey
 
 
+@reads("participants")
 def sankey(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None) -> Sankey:
     """Entry mechanism → routes (following promotions) → exit, for the cohort's entries.
 
@@ -276,6 +279,7 @@ def sankey(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | No
 # ---------------------------------------------------------------------- service coverage
 
 
+@reads("participants")
 def service_coverage(
     viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None
 ) -> list[dict]:
@@ -411,6 +415,7 @@ def _participant_stmt(viewer, filters, cohort, route, stage, which, reason):
     return conds
 
 
+@reads("participants")
 def participants(
     viewer: Viewer,
     filters: GlobalFilters,
@@ -521,6 +526,7 @@ def participants(
 # ---------------------------------------------------------------------- filter options
 
 
+@reads("participants")
 def cohort_quarters(viewer: Viewer, url: str | None = None) -> list[str]:
     """Entry quarters with enrolments visible to the viewer, oldest first."""
     stmt = (
@@ -533,14 +539,15 @@ def cohort_quarters(viewer: Viewer, url: str | None = None) -> list[str]:
         return [q for (q,) in conn.execute(stmt) if q]
 
 
+@reads("participants", "reference")
 def operators(viewer: Viewer, url: str | None = None) -> list[tuple[int, str, str]]:
     """Operators the viewer may filter by: ``(id, code, name)``, via visible contracts."""
     C = OperatorContract.__table__
-    O = Operator.__table__
+    OP = Operator.__table__
     stmt = (
-        select(O.c.id, O.c.code, O.c.name)
-        .where(O.c.id.in_(select(C.c.operator_id).where(contract_clause(viewer))))
-        .order_by(O.c.name)
+        select(OP.c.id, OP.c.code, OP.c.name)
+        .where(OP.c.id.in_(select(C.c.operator_id).where(contract_clause(viewer))))
+        .order_by(OP.c.name)
     )
     with get_engine(url).connect() as conn:
         return [tuple(r) for r in conn.execute(stmt)]

@@ -44,6 +44,7 @@ from data_access.core.models import (
     StageEvent,
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
+from data_access.core.versions import reads
 from rules.core.calendar import parse_quarter, quarter_bounds, quarter_of, quarters_between, shift_quarter
 from rules.routes.model import SERVICIOS
 from rules.sla import scoring as R
@@ -133,6 +134,7 @@ def _no_access(viewer: Viewer) -> bool:
 # ---------------------------------------------------------------------- definitions
 
 
+@reads("sla")
 def definitions(viewer: Viewer, route: str | None = None, service_type: str | None = None,
                 url: str | None = None) -> list[dict]:
     """Every ANS definition (contract parameters, not programme records: any known role)."""
@@ -356,7 +358,7 @@ def service_coverage(
         per = per.where(Enrolment.contract_id.in_(contract_ids))
     per = per.subquery()
     cols = []
-    for q, a, b in qs:
+    for _q, a, b in qs:
         in_pop = and_(per.c.d <= _date(b), or_(per.c.x.is_(None), per.c.x >= _date(a)))
         cols.append(func.sum(case((in_pop, 1), else_=0)))
         for j in range(len(service_types)):
@@ -386,6 +388,7 @@ FRAME_COLUMNS = [
 ]
 
 
+@reads("sla", "participants")
 def quarter_options(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
                     limit: int = 12) -> list[str]:
     """Quarters with visible contracts, newest first, up to the cut-off's quarter."""
@@ -405,6 +408,7 @@ def quarter_options(viewer: Viewer, filters: GlobalFilters, url: str | None = No
     return list(reversed(quarters_between(first_q, last)))
 
 
+@reads("sla", "participants")
 def operator_options(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[tuple[str, str]]:
     """(code, name) of the operators whose contracts the viewer may see under the filters."""
     if _no_access(viewer):
@@ -420,6 +424,7 @@ def operator_options(viewer: Viewer, filters: GlobalFilters, url: str | None = N
         return [tuple(r) for r in conn.execute(stmt)]
 
 
+@reads("sla", "participants")
 def scorecard_frame(
     viewer: Viewer,
     filters: GlobalFilters,
@@ -494,7 +499,8 @@ def scorecard_frame(
     # Derived values only for the contracts listed when they are few (an operador, one operator):
     # an IN list then drives the plan through the contract index; nationally a scan is cheaper.
     cids = contract_ids if (operator_code or viewer.is_operator) and len(contract_ids) <= 50 else None
-    days = days_to_first_technical_assistance(viewer, filters, quarters, url, cids) if R.DAYS_TO_FIRST_AT in keys else {}
+    days = (days_to_first_technical_assistance(viewer, filters, quarters, url, cids)
+            if R.DAYS_TO_FIRST_AT in keys else {})
     on_time = events_registered_on_time(viewer, filters, quarters, url, cids) if R.EVENTS_ON_TIME in keys else {}
     coverage = service_coverage(viewer, filters, quarters, cov_services, url, cids) if cov_services else {}
 
@@ -587,6 +593,7 @@ def _contract_population(viewer: Viewer, filters: GlobalFilters, quarter: str, u
         return [tuple(r) for r in conn.execute(stmt)]
 
 
+@reads("sla", "participants")
 def compliance_by_municipality(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, float]:
     """ANS compliance (0–100) per municipality for the quarter of ``filters.cutoff``.
 

@@ -144,18 +144,22 @@ def check_evidence(ev: Evidence, d: dt.date, settings: Settings | None = None) -
     if ev.kind in (CONTRATO, FACTURA):
         requirement = "comercial"
         if ev.ally_type != COMERCIAL:
-            return EvidenceCheck(ev, False, None, f"{who}: el aliado es {ev.ally_type}; solo cuentan aliados comerciales")
+            return EvidenceCheck(ev, False, None,
+                                 f"{who}: el aliado es {ev.ally_type}; solo cuentan aliados comerciales")
         if ev.kind == CONTRATO:
             if contrato_counts(ev, d):
                 end = "sin fecha de fin" if ev.end is None else f"hasta {fmt_date(ev.end)}"
-                return EvidenceCheck(ev, True, requirement, f"{who}: vigente en D ({when}), desde {fmt_date(ev.start)} {end}")
+                return EvidenceCheck(ev, True, requirement,
+                                     f"{who}: vigente en D ({when}), desde {fmt_date(ev.start)} {end}")
             if ev.start is None or ev.start > d:
-                return EvidenceCheck(ev, False, requirement, f"{who}: inicia el {fmt_date(ev.start)}, después de D ({when})")
+                return EvidenceCheck(ev, False, requirement,
+                                     f"{who}: inicia el {fmt_date(ev.start)}, después de D ({when})")
             return EvidenceCheck(ev, False, requirement, f"{who}: terminó el {fmt_date(ev.end)}, antes de D ({when})")
         window = factura_window_start(d, s)
         if factura_counts(ev, d, s):
             return EvidenceCheck(ev, True, requirement,
-                                 f"{who}: fecha {fmt_date(ev.start)} dentro de los {s.factura_window_days} días hasta D ({when})")
+                                 f"{who}: fecha {fmt_date(ev.start)} dentro de los {s.factura_window_days} días "
+                                 f"hasta D ({when})")
         if ev.start is None or ev.start > d:
             return EvidenceCheck(ev, False, requirement, f"{who}: fecha {fmt_date(ev.start)} posterior a D ({when})")
         return EvidenceCheck(ev, False, requirement,
@@ -164,12 +168,15 @@ def check_evidence(ev: Evidence, d: dt.date, settings: Settings | None = None) -
     if ev.kind == CREDITO:
         requirement = "credito"
         if ev.ally_type != FINANCIERO:
-            return EvidenceCheck(ev, False, None, f"{who}: el aliado es {ev.ally_type}; un crédito requiere aliado financiero")
+            return EvidenceCheck(ev, False, None,
+                                 f"{who}: el aliado es {ev.ally_type}; un crédito requiere aliado financiero")
         if credito_counts(ev, d):
             end = "sin fecha de fin" if ev.end is None else f"hasta {fmt_date(ev.end)}"
-            return EvidenceCheck(ev, True, requirement, f"{who}: vigente en D ({when}), desde {fmt_date(ev.start)} {end}")
+            return EvidenceCheck(ev, True, requirement,
+                                 f"{who}: vigente en D ({when}), desde {fmt_date(ev.start)} {end}")
         if ev.start is None or ev.start > d:
-            return EvidenceCheck(ev, False, requirement, f"{who}: inicia el {fmt_date(ev.start)}, después de D ({when})")
+            return EvidenceCheck(ev, False, requirement,
+                                 f"{who}: inicia el {fmt_date(ev.start)}, después de D ({when})")
         return EvidenceCheck(ev, False, requirement, f"{who}: terminó el {fmt_date(ev.end)}, antes de D ({when})")
     return EvidenceCheck(ev, False, None, f"{who}: tipo de evidencia desconocido")
 

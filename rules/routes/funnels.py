@@ -173,7 +173,8 @@ def default_quarter(quarters: Sequence[str], cutoff: dt.date) -> str | None:
     """The cohort shown first: the latest entry quarter with a year of follow-up by the
     cut-off (its participants had time to move through the route); else the latest
     quarter that started by the cut-off; None when there is none."""
-    ended = [q for q in quarters if QUARTER_RE.match(q) and quarter_end(q) <= cutoff - dt.timedelta(days=FOLLOW_UP_DAYS)]
+    ended = [q for q in quarters
+             if QUARTER_RE.match(q) and quarter_end(q) <= cutoff - dt.timedelta(days=FOLLOW_UP_DAYS)]
     if ended:
         return max(ended)
     started = [q for q in quarters if QUARTER_RE.match(q) and quarter_end(q) - dt.timedelta(days=80) <= cutoff]
@@ -370,7 +371,8 @@ def build_sankey(chains: Iterable[tuple]) -> Sankey:
     code_rank = {c: i for i, c in enumerate((*ENTRY_MECHANISMS, *ROUTE_ORDER, *EXIT_NODES))}
     nodes = sorted({n for pair in flows for n in pair}, key=lambda k: (kind_rank[k[0]], code_rank.get(k[1], 99), k[1]))
     index = {n: i for i, n in enumerate(nodes)}
-    links = [(index[s], index[t], n) for (s, t), n in sorted(flows.items(), key=lambda kv: (index[kv[0][0]], index[kv[0][1]]))]
+    links = [(index[s], index[t], n)
+             for (s, t), n in sorted(flows.items(), key=lambda kv: (index[kv[0][0]], index[kv[0][1]]))]
     return Sankey(nodes=nodes, links=links)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -70,17 +71,21 @@ def chromium_browser():
 
 
 @pytest.fixture(scope="session")
-def demo_app(e2e_demo):
-    """The real app serving ``e2e_demo`` (one server per store kind)."""
+def demo_app(e2e_demo, chromium_browser):
+    """The real app serving ``e2e_demo`` (one server per store kind), its first page already
+    served at ``/``: a fresh process answers a first visit to a page's address with "Page not
+    found" (FINDINGS 4), which no test of a shared link should depend on running first."""
     with h.running_app(e2e_demo.url, {"TABLERO_TODAY": TODAY}) as app:
+        with h.watched_page(chromium_browser) as watch:
+            h.goto_page(watch.page, app.base_url, "")
         yield app
 
 
 class SignedIn:
     """A signed-in watched page per demo account, opened on first use and kept until ``close()``.
 
-    A full-screen page (the presentation) hides the sidebar: the next use goes back in the
-    browser's history, as a person would, to the page before it (same Streamlit session).
+    A full-screen page (the presentation) hides the sidebar: the next use leaves it by its
+    "Salir de la presentación" link, as a person would (same Streamlit session).
     """
 
     def __init__(self, browser, base_url: str, site: DemoSite):
@@ -94,9 +99,12 @@ class SignedIn:
             watch = self._pages[username] = self._stack.enter_context(h.watched_page(self.browser))
             h.login(watch.page, self.base_url, username, self.site.password(username))
         elif not watch.page.get_by_test_id("stSidebarNav").is_visible():
-            watch.page.go_back()
-            expect(watch.page.get_by_test_id("stSidebarNav")).to_be_visible()
-            h.wait_for_app_run(watch.page)
+            page = watch.page
+            page.get_by_text("Configurar la presentación").click()
+            page.get_by_role("link", name="Salir de la presentación").click()
+            expect(page).to_have_url(re.compile(r"^[^?#]*//[^/]+/([?#].*)?$"))  # the overview, mid-run
+            h.wait_for_app_run(page)
+            expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
         return watch
 
     def close(self) -> None:

@@ -38,7 +38,7 @@ OVERVIEW = "Resumen ejecutivo"
 @pytest.fixture(scope="module")
 def pg_demo():
     """A private PostgreSQL demo store (two app processes share it) and its accounts."""
-    from data_access.demo import seed
+    from data_access.demo.seed import seed
 
     factory = make_factory("postgresql")
     accounts: dict[str, str] = {}
@@ -62,8 +62,8 @@ def _kpi(page) -> int:
 
 
 def _target(url: str) -> tuple[str, str, int]:
-    """(code, name, target population) of a municipality not prioritised in YEAR whose form
-    differs from the one the tab opens on, so that its figures show the pick took effect."""
+    """(code, name, target population) of a municipality prioritised in YEAR whose population
+    differs from that of the one the tab opens on: the form's figures show the pick took effect."""
     with get_engine(url).connect() as conn:
         first = conn.execute(text(
             "SELECT m.code, COALESCE(t.target_population, 0) FROM municipality m "
@@ -72,7 +72,7 @@ def _target(url: str) -> tuple[str, str, int]:
         row = conn.execute(text(
             "SELECT m.code, m.name, COALESCE(t.target_population, 0) AS population FROM targeting t "
             "JOIN municipality m ON m.code = t.municipality_code "
-            "WHERE t.year = :y AND NOT t.prioritised AND m.code <> :first "
+            "WHERE t.year = :y AND t.prioritised AND m.code <> :first "
             "AND COALESCE(t.target_population, 0) <> :pop ORDER BY m.name LIMIT 1"),
             {"y": YEAR, "first": first[0], "pop": first[1]}).one()
     return row.code, row.name, int(row.population)
@@ -100,7 +100,8 @@ class Edit:
 
 @pytest.fixture(scope="module")
 def edit(pg_demo, chromium_browser):
-    """Process B shows the overview; then, in process A, an analista prioritises a municipality."""
+    """Process B shows the overview; then, in process A, an analista withdraws a municipality's
+    prioritisation through the form."""
     url, accounts = pg_demo
     code, name, population = _target(url)
     env = {"TABLERO_TODAY": TODAY}
@@ -120,9 +121,11 @@ def edit(pg_demo, chromium_browser):
         pa.get_by_role("tab", name="Focalización", exact=True).click()
         _pick(pa, pa.locator(f".st-key-tg_muni_{YEAR}"), f"{name} ({code})")  # the year defaults to the cut-off's
         form = pa.get_by_test_id("stForm").filter(visible=True).filter(has_text="Población objetivo (hogares)")
-        expect(form.get_by_label("Población objetivo (hogares)")).to_have_value(str(population))
-        form.get_by_text("Priorizado", exact=True).click()
-        expect(form.get_by_role("checkbox", name="Priorizado")).to_be_checked()
+        expect(form.get_by_role("spinbutton", name="Población objetivo (hogares)")).to_have_value(str(population))
+        prioritised = form.get_by_role("checkbox", name="Priorizado")
+        expect(prioritised).to_be_checked()
+        form.get_by_test_id("stCheckbox").filter(has=pa.get_by_role("checkbox", name="Priorizado")).click()
+        expect(prioritised).not_to_be_checked()
         form.get_by_role("button", name="Guardar").click()
         expect(pa.get_by_text("Guardado:")).to_be_visible()
         h.wait_for_app_run(pa)
@@ -146,14 +149,14 @@ def test_save_is_stored_and_audited(edit):
             {"c": edit.code, "y": YEAR}).scalar()
         editor = conn.execute(
             text("SELECT username FROM audit_log WHERE entity = 'targeting' ORDER BY id DESC LIMIT 1")).scalar()
-    assert prioritised is True
+    assert prioritised is False
     assert editor == "analista"
 
 
 def test_another_page_of_the_same_process_shows_the_new_figure(edit):
     page = edit.a.page
     h.click_nav(page, OVERVIEW)
-    expect(page.locator(KPI).first).to_have_text(fmt_int(edit.before_a + 1, "es"))
+    expect(page.locator(KPI).first).to_have_text(fmt_int(edit.before_a - 1, "es"))
 
 
 def test_second_process_verifies_the_audit_chain_with_the_edit(edit):
@@ -170,7 +173,7 @@ def test_second_process_shows_the_new_figure_at_its_next_rerun(edit):
     if urlsplit(page.url).path != "/auditoria":
         h.click_nav(page, "auditoria")  # leave the overview it cached before the edit
     h.click_nav(page, OVERVIEW)
-    expect(page.locator(KPI).first).to_have_text(fmt_int(edit.before_b + 1, "es"))
+    expect(page.locator(KPI).first).to_have_text(fmt_int(edit.before_b - 1, "es"))
     h.expect_no_errors(page)
     assert not watch.blocked and not edit.a.blocked, (watch.blocked, edit.a.blocked)
     h.screenshot(page, "edit_second_process_overview")

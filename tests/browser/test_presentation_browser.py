@@ -104,16 +104,18 @@ def test_presentation_is_clean_offline(deck):
     assert not deck.problems(), deck.problems()
 
 
-def test_link_reproduces_views_slide_and_filters(chromium_browser, demo_app, e2e_demo, store_kind):
+def test_link_reproduces_views_slide_filters_and_timer(chromium_browser, demo_app, e2e_demo, store_kind):
+    """A new visitor opens a shared link and, once signed in, sees that state."""
     with h.watched_page(chromium_browser, viewport=(1600, 900)) as watch:
         page = watch.page
-        page.goto(f"{demo_app.base_url}/presentacion?corte=2026-06-30&ruta=basica&vistas=alliance,overview&slide=2",
-                  wait_until="domcontentloaded")
+        page.goto(f"{demo_app.base_url}/presentacion?corte=2026-06-30&ruta=basica&vistas=alliance,overview"
+                  "&slide=2&auto=120", wait_until="domcontentloaded")
         h.fill_login_form(page, USER, e2e_demo.password(USER))
         _expect_slide(page, 2, 2, "Resumen ejecutivo")
         main = page.get_by_test_id("stMain")
         expect(main).to_contain_text("Corte: 30/06/2026")
         expect(main).to_contain_text("Ruta: Ruta básica")
+        assert _query(page)["auto"] == "120"
         h.screenshot(page, f"presentation_{store_kind}_from_link")
         assert not watch.problems(), watch.problems()
 
