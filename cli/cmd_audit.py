@@ -1,4 +1,4 @@
-"""``tablero audit verify|log``: the hash-chained audit log from the shell."""
+"""``tablero audit verify|head|log``: the hash-chained audit log from the shell."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from cli.common import as_user_option, emit_rows, resolve_viewer
+from cli.common import as_user_option, emit_rows, resolve_viewer, store_in_use
 
 
 def register(group: click.Group) -> None:
@@ -15,15 +15,35 @@ def register(group: click.Group) -> None:
         """Registro de auditoría encadenado (SHA-256)."""
 
     @audit_group.command("verify")
-    def verify_cmd() -> None:
+    @click.option("--head", "head", default=None, metavar="ID:HASH",
+                  help="Cabeza anotada antes (salida de `tablero audit head`): falla si la cadena ya no la "
+                       "contiene, p. ej. porque se borraron las entradas más recientes.")
+    def verify_cmd(head: str | None) -> None:
         """Recalcula la cadena; código de salida 1 y la primera entrada rota si está alterada."""
-        from data_access.audit.log import verify
+        from data_access.audit.log import parse_head, verify
 
-        result = verify()
+        try:
+            anchor = parse_head(head) if head is not None else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--head") from None
+        with store_in_use("leer"):
+            result = verify(head=anchor)
         click.echo(result.message)
         if not result.ok:
-            click.echo(f"Primera entrada rota: #{result.first_broken_id}", err=True)
+            if result.first_broken_id is not None:
+                click.echo(f"Primera entrada rota: #{result.first_broken_id}", err=True)
             raise SystemExit(1)
+
+    @audit_group.command("head")
+    def head_cmd() -> None:
+        """Imprime la entrada más reciente como ID:HASH, para anotarla fuera de la base de datos."""
+        from data_access.audit.log import head
+
+        with store_in_use("leer"):
+            newest = head()
+        if newest is None:
+            raise click.ClickException("El registro de auditoría está vacío: todavía no hay cabeza que anotar.")
+        click.echo(str(newest))
 
     @audit_group.command("log")
     @click.option("--entity", default=None, help="Entidad (p. ej. business_plan, enrolment, targeting).")

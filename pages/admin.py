@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.admin.mapping import mapping_section
 from components.admin.users import users_section
+from components.audit.log import chain_head
 from components.core.context import page_context
 from components.edit.common import show_flash
 from rules import access
@@ -22,3 +23,4 @@ with users_tab:
     users_section(ctx)
 with mapping_tab:
     mapping_section(ctx)
+chain_head(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.audit.log import chain_status, log_section
+from components.audit.log import chain_head, chain_status, log_section
 from components.core.context import page_context
 from rules import access
 
@@ -16,4 +16,5 @@ if not access.allowed(ctx.viewer, access.READ_AUDIT):  # the shell hides the pag
     st.stop()
 st.caption(ctx.t("audit.intro"))
 chain_status(ctx)
+chain_head(ctx)
 log_section(ctx)

@@ -24,6 +24,19 @@ def chain_status(ctx: PageContext) -> None:
         )
 
 
+def chain_head(ctx: PageContext) -> None:
+    """The newest entry as ID:HASH, to copy and keep outside the store: deleting the newest
+    entries leaves an intact chain, only a head kept elsewhere shows it
+    (``tablero audit verify --head ID:HASH``). Read on every run, never cached."""
+    st.markdown(f"**{ctx.t('audit.head_title')}**")
+    newest = audit.head(ctx.url)
+    if newest is None:
+        st.caption(ctx.t("audit.head_empty"))
+        return
+    st.code(str(newest), language=None)
+    st.caption(ctx.t("audit.head_help", id=newest.id))
+
+
 def log_section(ctx: PageContext) -> None:
     t = ctx.t
     facets = audit.facets(ctx.viewer, url=ctx.url)

@@ -7,6 +7,13 @@ the canonical entry including ``prev_hash``. Changing, inserting or deleting any
 by SQL breaks the chain at that entry (or the next one); ``verify(url)`` recomputes
 the chain in id order and names the first broken entry.
 
+Deleting the newest entries leaves an intact, shorter chain, so the chain is anchored
+outside the store: ``head(url)`` is the newest entry as ``ID:HASH``; someone keeps it
+elsewhere (the nightly job of docs/deployment.md, or a person copying it from the admin
+page), and ``verify(url, head=...)`` fails, naming the entry, when the chain no longer
+contains that head. A log emptied while programme data exists fails too: every write of
+programme data (edits, imports, the demo seed) appends an entry.
+
 Concurrency: chain appends are serialised so that two writers never read the same
 chain head. On PostgreSQL ``record`` takes a transaction-scoped advisory lock
 (``pg_advisory_xact_lock``) before reading the head; it is released at commit or
@@ -24,18 +31,24 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import exists, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from data_access.core.db import get_engine, is_sqlite
-from data_access.core.models import AuditLog
+from data_access.core.models import AuditLog, Base
 from rules import access
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for pg_advisory_xact_lock: "audit chain head".
 CHAIN_LOCK_KEY = 7_230_001
+# Programme tables: rows reach them only through audited writes, so while any of them
+# holds a row the log cannot be empty.
+AUDITED_TABLES = ("operator", "operator_contract", "contract_service", "targeting", "territorial_alert", "opr",
+                  "household", "enrolment", "stage_event", "service_delivery", "business_plan", "alliance_evidence",
+                  "sales", "sla_definition", "sla_measurement")
 
 
 # ------------------------------------------------------------------ canonical form
@@ -162,8 +175,54 @@ _ENTRY = (AuditLog.id, AuditLog.at, AuditLog.username, AuditLog.entity, AuditLog
           AuditLog.before, AuditLog.after)
 
 
-def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
-    """Recompute the whole chain in id order; name the first broken entry."""
+@dataclass(frozen=True)
+class Head:
+    """The newest entry of the chain, as kept outside the store: ``ID:HASH``."""
+
+    id: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.id}:{self.hash}"
+
+
+_HEAD_RE = re.compile(r"#?(\d{1,18}):([0-9a-fA-F]{64})")
+
+
+def parse_head(text: str) -> Head:
+    """``'350:9f…'`` (as printed by ``tablero audit head``) → Head; ValueError in Spanish otherwise."""
+    m = _HEAD_RE.fullmatch((text or "").strip())
+    if not m:
+        raise ValueError(
+            f"«{text}» no es una cabeza de auditoría: use ID:HASH tal como lo imprime `tablero audit head` "
+            "(el número de la entrada, dos puntos y los 64 caracteres hexadecimales de su hash)."
+        )
+    return Head(int(m.group(1)), m.group(2).lower())
+
+
+def head(url: str | None = None) -> Head | None:
+    """The newest entry (None for an empty log)."""
+    with get_engine(url).connect() as conn:
+        row = conn.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
+    return Head(row.id, row.hash) if row else None
+
+
+def programme_data_tables(url: str | None = None) -> list[str]:
+    """The programme tables that hold at least one row (one cheap EXISTS each)."""
+    tables = Base.metadata.tables
+    with get_engine(url).connect() as conn:
+        return [name for name in AUDITED_TABLES if conn.scalar(select(exists().select_from(tables[name])))]
+
+
+def verify(url: str | None = None, batch: int = 2000, head: Head | str | None = None) -> VerifyResult:
+    """Recompute the whole chain in id order; name the first broken entry.
+
+    With ``head`` (kept outside the store), also fail when the chain no longer contains
+    that entry with that hash: entries after the last one could be deleted without
+    breaking the chain. An empty log fails while programme data exists.
+    """
+    anchor = parse_head(head) if isinstance(head, str) else head
+    anchor_hash: str | None = None  # the anchored entry's hash as found in the store
     engine = get_engine(url)
     prev = GENESIS_HASH
     checked = 0
@@ -210,7 +269,42 @@ def verify(url: str | None = None, batch: int = 2000) -> VerifyResult:
                     )
                 prev = r.hash
                 checked += 1
+                if anchor is not None and r.id == anchor.id:
+                    anchor_hash = r.hash
+    if anchor is not None:
+        broken = _anchor_problem(anchor, anchor_hash, last_id if checked else None)
+        if broken:
+            return VerifyResult(False, checked, anchor.id, broken)
+    if not checked:
+        data = programme_data_tables(url)
+        if data:
+            return VerifyResult(
+                False,
+                0,
+                None,
+                "El registro de auditoría está vacío, pero el almacén tiene datos del programa "
+                f"({', '.join(data)}): cada escritura deja una entrada, así que el registro fue borrado. "
+                "Restaure el registro desde una copia de seguridad e investigue el borrado.",
+            )
     return VerifyResult(True, checked, None, f"Cadena de auditoría íntegra: {checked} entradas verificadas.")
+
+
+def _anchor_problem(anchor: Head, found_hash: str | None, newest_id: int | None) -> str | None:
+    """Spanish message when the chain no longer holds the anchored head, else None."""
+    kept = f"{anchor.hash[:16]}…"
+    restore = "Restaure el registro desde una copia de seguridad e investigue el cambio."
+    if found_hash is None:
+        now = f"la más reciente es la #{newest_id}" if newest_id is not None else "el registro está vacío"
+        return (
+            f"Falta la entrada #{anchor.id} (cabeza anotada {kept}): ya no está en el registro ({now}); "
+            f"se borraron entradas de auditoría. {restore}"
+        )
+    if found_hash != anchor.hash:
+        return (
+            f"La entrada #{anchor.id} no es la anotada como cabeza: su hash es {found_hash[:16]}…, se anotó "
+            f"{kept}; el registro fue reescrito hasta esa entrada. {restore}"
+        )
+    return None
 
 
 def count(url: str | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
 from data_access.core.versions import TOPICS, bump
 from data_access.demo.accounts import create_accounts
@@ -55,7 +56,12 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     accounts = create_accounts(url, ref, tables, seed)
+    counts = {name: len(tables[name]) for name in PROGRAMME_TABLES}
     with session_scope(url, write=True) as s:
+        # the bulk load is a write like any other: the audit chain records it (and so an
+        # emptied log can be told from a store that never had data)
+        audit.record(s, "sistema:demo", "demo_programme", f"{scale}-{seed}", "seed", None,
+                     {"scale": scale, "seed": seed, "counts": counts, "replaced": sorted(existing)})
         bump(s, *TOPICS)
     after_load(engine)
     timings["finish"] = time.perf_counter() - t
@@ -63,7 +69,7 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
         "scale": scale,
         "seed": seed,
         "dialect": engine.dialect.name,
-        "counts": {name: len(tables[name]) for name in PROGRAMME_TABLES},
+        "counts": counts,
         "accounts": accounts,
         "timings": timings,
         "elapsed_seconds": time.perf_counter() - t0,
