@@ -196,3 +196,12 @@ def import_section(ctx: PageContext) -> None:
         ])
         st.dataframe(problems, hide_index=True, placeholder="—")
         download_table(ctx, problems, "matriz_problemas", key="al_dl_problems")
+    if report.notes:
+        st.warning(t("alliance.import_nit_notes", n=len(report.notes)), icon=":material/pin:")
+        notes = pd.DataFrame([
+            {t("alliance.col.sheet"): n.sheet, t("alliance.col.row"): n.row, t("alliance.col.column"):
+             f"{n.column} ({n.letter})" if n.letter else n.column, t("alliance.col.note"): n.message}
+            for n in report.notes
+        ])
+        st.dataframe(notes, hide_index=True, placeholder="—")
+        download_table(ctx, notes, "matriz_nit_calculados", key="al_dl_nit_notes")

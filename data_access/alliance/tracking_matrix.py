@@ -55,7 +55,7 @@ from data_access.core.models import (
 from data_access.core.scope import Viewer
 from rules import access
 from rules.core.clock import today
-from rules.core.nit import format_nit, is_valid_nit
+from rules.core.nit import format_nit, read_nit
 from rules.edit import validation as rv
 
 PN_SHEET, EV_SHEET, SALES_SHEET = "planes_negocio", "evidencias", "ventas"
@@ -105,9 +105,10 @@ class ImportReport:
     counts: Counter = field(default_factory=Counter)
     changed: bool = False
     message: str = ""
+    notes: list[Problem] = field(default_factory=list)  # NITs completed with a computed check digit
 
     def lines(self) -> list[str]:
-        return [self.message] + [str(p) for p in self.problems]
+        return [self.message] + [str(p) for p in self.problems] + [str(n) for n in self.notes]
 
 
 # ------------------------------------------------------------------ normalisation
@@ -168,11 +169,13 @@ def municipality_code(v) -> str:
 
 
 def normalise_nit(v) -> str:
-    """'900.123.456-8' / 900123456 → '900123456-8' (stored form); unparseable text kept as is."""
-    s = re.sub(r"[\s.]", "", _text(v))
-    if re.fullmatch(r"\d{1,15}", s):
-        return format_nit(s)
-    return s
+    """'900.123.456-8' / 900123456 → '900123456-8' (stored form). A written check digit is
+    kept as written (never replaced by the computed one); unreadable text is kept as is."""
+    try:
+        reading = read_nit(v)
+    except ValueError:
+        return _text(v)
+    return reading.formatted if reading.check_digit is None else f"{reading.base}-{reading.check_digit}"
 
 
 def nit_base(nit: str) -> str:
@@ -304,6 +307,8 @@ class _PlanRow:
     psde_operator_id: int | None
     first_disbursement_date: dt.date
     closure_date: dt.date | None
+    nit_note: Problem | None = None  # the NIT came without its check digit: the one computed, for the preview
+    nit_written: str = ""
 
 
 @dataclass(frozen=True)
@@ -348,14 +353,7 @@ def _validate_plans(sheet: _Sheet, ref: _Reference, problems: list[Problem]) -> 
         else:
             first_row[code] = n
         raw_nit = v.get("nit_opr")
-        nit = normalise_nit(raw_nit)
-        if _blank(raw_nit):
-            problems.append(_problem(sheet, n, "nit_opr", "es obligatorio; escriba el NIT de la OPR con su dígito "
-                                                          "de verificación (p. ej. 900123456-8)."))
-        elif not is_valid_nit(nit):
-            problems.append(_problem(sheet, n, "nit_opr", f"«{_text(raw_nit)}» no es un NIT válido; escríbalo con "
-                                                          "su dígito de verificación DIAN (p. ej. 900123456-8) y "
-                                                          "revise los dígitos."))
+        nit, nit_note = _nit_field(sheet, n, raw_nit, problems)
         opr_name = _text(v.get("nombre_opr"))
         if not opr_name:
             problems.append(_problem(sheet, n, "nombre_opr", "es obligatorio; escriba el nombre de la OPR."))
@@ -408,8 +406,60 @@ def _validate_plans(sheet: _Sheet, ref: _Reference, problems: list[Problem]) -> 
                                          "oficina o el municipio."))
         if len(problems) == before and code:
             plans[code] = _PlanRow(n, code, nit, opr_name, int(float(data["ventana"])), muni, chain_id, psde_id,
-                                   first, closure)
+                                   first, closure, nit_note, _text(raw_nit))
     return plans
+
+
+def _nit_field(sheet: _Sheet, n: int, raw, problems: list[Problem]) -> tuple[str, Problem | None]:
+    """The stored NIT of a row and, when it came without a check digit, the preview note
+    with the one computed. A written check digit is verified: a mistyped digit fails."""
+    if _blank(raw):
+        problems.append(_problem(sheet, n, "nit_opr", "es obligatorio; escriba el NIT de la OPR con su dígito "
+                                                      "de verificación (p. ej. 900123456-8)."))
+        return "", None
+    try:
+        reading = read_nit(raw)
+    except ValueError:
+        problems.append(_problem(sheet, n, "nit_opr", f"«{_text(raw)}» no es un NIT válido; escríbalo con "
+                                                      "su dígito de verificación DIAN (p. ej. 900123456-8) y "
+                                                      "revise los dígitos."))
+        return _text(raw), None
+    if not reading.check_digit_ok:
+        problems.append(_problem(sheet, n, "nit_opr", f"«{_text(raw)}» no es un NIT válido: el dígito de "
+                                                      f"verificación {reading.check_digit} no corresponde al número "
+                                                      f"{reading.base}; copie el NIT y su dígito de verificación del "
+                                                      "RUT de la OPR."))
+        return _text(raw), None
+    if reading.check_digit is not None:
+        return reading.formatted, None
+    return reading.formatted, _problem(
+        sheet, n, "nit_opr", f"«{_text(raw)}» no trae dígito de verificación: se toma como "
+                             f"{reading.formatted} (dígito calculado); compárelo con el RUT de la OPR.")
+
+
+def _check_nit_owners(conn, sheet: _Sheet, plans: dict[str, _PlanRow], problems: list[Problem]) -> None:
+    """A NIT without its check digit cannot be verified: when it names an OPR already
+    registered under another name, it is more likely a mistyped NIT than a renaming, so the
+    row is refused (written with its check digit, the NIT renames the OPR)."""
+    unverified = {nit_base(p.nit): p for p in plans.values() if p.nit_note is not None}
+    owners: dict[str, str] = {}
+    for chunk in _chunks(unverified):
+        candidates = chunk + [format_nit(b) for b in chunk]
+        for nit, name in conn.execute(select(Opr.nit, Opr.name).where(Opr.nit.in_(candidates)).order_by(Opr.id)):
+            owners.setdefault(nit_base(nit), name)
+    for p in sorted(plans.values(), key=lambda p: p.row):
+        owner = owners.get(nit_base(p.nit))
+        if p.nit_note is None or owner is None or norm(owner) == norm(p.opr_name):
+            continue
+        problems.append(_problem(sheet, p.row, "nit_opr",
+                                 f"«{p.nit_written}» (sin dígito de verificación, {p.nit}) es el NIT de la OPR "
+                                 f"«{owner}» ya registrada, no de «{p.opr_name}»; revise el NIT, o escríbalo con "
+                                 "su dígito de verificación si la OPR cambió de nombre."))
+
+
+def nit_notes(plans: dict[str, _PlanRow]) -> list[Problem]:
+    """The NITs completed with a computed check digit, by row: shown in the preview."""
+    return sorted((p.nit_note for p in plans.values() if p.nit_note is not None), key=lambda p: p.row or 0)
 
 
 def _strip_label(message: str) -> str:
@@ -442,7 +492,10 @@ def _validate_evidence(sheet: _Sheet, file_codes: set[str], store_codes: set[str
         # the end of a contract or credit may lie in the future: checked here, not by the shared validator
         for err in rv.validate_evidence(data):
             problems.append(_problem(sheet, n, EV_FIELD_COLUMN.get(err.field, err.field), _strip_label(err.message)))
-        if ok1 and ok2 and start is not None and end is not None and end < start:
+        bound = rv.programme_date_error("end_date", end, past_event=False) if ok2 and end is not None else None
+        if bound is not None:
+            problems.append(_problem(sheet, n, "fecha_fin", _strip_label(bound.message)))
+        elif ok1 and ok2 and start is not None and end is not None and end < start:
             problems.append(_problem(sheet, n, "fecha_fin", f"{end.isoformat()} es anterior a la fecha de inicio "
                                                             f"({start.isoformat()}); corrija una de las dos fechas."))
         if len(problems) == before:
@@ -521,6 +574,7 @@ def validate_workbook(data: bytes, url: str | None = None):
     with get_engine(url).connect() as conn:
         ref = _reference(conn)
         plans = _validate_plans(sheets[PN_SHEET], ref, problems)
+        _check_nit_owners(conn, sheets[PN_SHEET], plans, problems)
         file_codes = {_text(v.get("codigo_pn")) for _, v in sheets[PN_SHEET].rows} - {""}
         referenced = ({_text(v.get("codigo_pn")) for _, v in sheets[EV_SHEET].rows}
                       | {_text(v.get("codigo_pn")) for _, v in (sheets[SALES_SHEET].rows if SALES_SHEET in sheets
@@ -567,7 +621,7 @@ def import_tracking_matrix(data: bytes, viewer: Viewer, url: str | None = None, 
         message = f"Validación correcta (simulación, no se guardó nada): {summary}."
     else:
         message = f"Importación completa: {summary}."
-    return ImportReport(True, dry_run, [], counts, changed and not dry_run, message)
+    return ImportReport(True, dry_run, [], counts, changed and not dry_run, message, notes=nit_notes(plans))
 
 
 def _summary(c: Counter) -> str:
@@ -719,7 +773,8 @@ def _apply(session, viewer: Viewer, plans: dict[str, _PlanRow], evidence: dict[s
 TEMPLATE_HELP = [
     ("Hoja", "Columna", "Contenido"),
     (PN_SHEET, "codigo_pn", "Código único del plan de negocio (obligatorio)."),
-    (PN_SHEET, "nit_opr", "NIT de la OPR con dígito de verificación, p. ej. 900123456-8."),
+    (PN_SHEET, "nit_opr", "NIT de la OPR con dígito de verificación, p. ej. 900123456-8 (se verifica). Sin él, "
+                          "el dígito se calcula y se muestra en la validación para compararlo con el RUT."),
     (PN_SHEET, "nombre_opr", "Nombre de la organización de productores."),
     (PN_SHEET, "ventana", "1, 2 o 3."),
     (PN_SHEET, "cod_municipio", "Código DIVIPOLA de 5 dígitos (05001); si Excel quita el cero se corrige solo."),
@@ -740,7 +795,8 @@ TEMPLATE_HELP = [
     (SALES_SHEET, "ventas_cop", "Ventas del año en pesos, sin símbolos."),
     (SALES_SHEET, "linea_base", "si para la línea base, no para el seguimiento."),
     ("", "", ""),
-    ("Reglas", "", "Fechas: fecha de Excel, AAAA-MM-DD o DD/MM/AAAA. Encabezados sin importar mayúsculas ni tildes."),
+    ("Reglas", "", "Fechas: fecha de Excel, AAAA-MM-DD o DD/MM/AAAA, desde el 01/01/2000; las de hechos ocurridos "
+                   "(desembolso, cierre, inicio, factura), hasta hoy. Encabezados sin importar mayúsculas ni tildes."),
     ("Reglas", "", "Todo o nada: si una fila tiene un problema no se guarda nada y el reporte indica hoja, fila "
                    "y columna."),
     ("Reglas", "", "Los planes se actualizan por codigo_pn. La hoja evidencias es la lista completa de evidencias "

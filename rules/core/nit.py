@@ -9,6 +9,7 @@ by 3, 7, 13, 17, 19, 23, ... and reduces the sum modulo 11.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # DIAN weights, applied from the rightmost digit of the base number leftwards.
 DIAN_WEIGHTS: tuple[int, ...] = (3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71)
@@ -45,3 +46,46 @@ def is_valid_nit(text: str | None) -> bool:
         return False
     base, dv = m.group(1), m.group(2)
     return dv is None or int(dv) == dian_check_digit(base)
+
+
+@dataclass(frozen=True)
+class NitReading:
+    """A NIT as written in a spreadsheet: its base number and the check digit it carried."""
+
+    base: str
+    check_digit: int | None  # None: written without one, so nothing could be verified
+
+    @property
+    def formatted(self) -> str:
+        """The stored form, base plus its computed DV."""
+        return format_nit(self.base)
+
+    @property
+    def check_digit_ok(self) -> bool:
+        return self.check_digit is None or self.check_digit == dian_check_digit(self.base)
+
+
+_WITH_DASH = re.compile(r"([0-9][0-9. ]*?)\s*[-\u2010-\u2013]\s*([0-9])")
+_WITH_SPACE = re.compile(r"([0-9][0-9. ]*[0-9])\s+([0-9])")  # the RUT form prints the DV in its own box
+
+
+def read_nit(value) -> NitReading:
+    """Spreadsheet cell → NitReading; ValueError when it is no NIT.
+
+    Accepts ``900123456-8``, ``900.123.456-8``, ``900 123 456 - 8``, ``900123456 8`` (the
+    DV after a space: its digit is a DV, never glued to the base) and a bare base
+    (``900123456`` text or an Excel number), which has no DV to verify.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        if value != value or value < 0 or int(value) != value:
+            raise ValueError(value)
+        value = str(int(value))
+    text = str(value).strip()
+    m = _WITH_DASH.fullmatch(text) or _WITH_SPACE.fullmatch(text)
+    base_text, dv = (m.group(1), int(m.group(2))) if m else (text, None)
+    base = re.sub(r"[. ]", "", base_text)
+    if not re.fullmatch(r"[0-9]{1,15}", base):
+        raise ValueError(value)
+    return NitReading(base, dv)

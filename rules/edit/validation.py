@@ -117,6 +117,31 @@ def parse_date(value) -> dt.date | None:
     raise ValueError(value)
 
 
+PROGRAMME_START = dt.date(2000, 1, 1)
+"""No programme record is older: an earlier date is a typing slip (1899 for 2019, Excel's serial 1)."""
+
+
+def programme_date_error(field: str, day: dt.date, *, past_event: bool = True,
+                         limit: dt.date | None = None) -> FieldError | None:
+    """The bounds of every programme date, shared by the edit forms and the imports: not
+    before ``PROGRAMME_START``, and not after today (``limit``) when the field records an
+    event that already happened (an agreed term, such as a contract's end, may lie ahead)."""
+    if day < PROGRAMME_START:
+        return FieldError(
+            field,
+            f"{label(field)}: {day.isoformat()} es anterior a {PROGRAMME_START.isoformat()}, antes de "
+            "cualquier registro del programa; revise el año y corrija la fecha.",
+        )
+    limit = limit or today()
+    if past_event and day > limit:
+        return FieldError(
+            field,
+            f"{label(field)}: {day.isoformat()} es posterior a hoy ({limit.isoformat()}); "
+            "registre solo hechos ocurridos y corrija la fecha.",
+        )
+    return None
+
+
 def _dates(
     data: dict,
     fields: tuple[str, ...],
@@ -124,7 +149,8 @@ def _dates(
     required: tuple[str, ...] = (),
     future_ok: tuple[str, ...] = (),
 ):
-    """Parse the date fields; report unparseable, missing and future dates.
+    """Parse the date fields; report unparseable, missing and out-of-bounds dates
+    (``programme_date_error``).
 
     ``future_ok`` names agreed terms (a contract's or credit's end) rather than facts.
     """
@@ -143,14 +169,9 @@ def _dates(
             continue
         if d is None and f in required:
             errors.append(FieldError(f, f"{label(f)}: es obligatoria; indique la fecha (AAAA-MM-DD)."))
-        if d is not None and d > limit and f not in future_ok:
-            errors.append(
-                FieldError(
-                    f,
-                    f"{label(f)}: {d.isoformat()} es posterior a hoy ({limit.isoformat()}); "
-                    "registre solo hechos ocurridos y corrija la fecha.",
-                )
-            )
+        bound = None if d is None else programme_date_error(f, d, past_event=f not in future_ok, limit=limit)
+        if bound is not None:
+            errors.append(bound)
         out[f] = d
     return out
 
@@ -414,7 +435,15 @@ def validate_sla_measurement(data: dict, unit: str | None = None) -> list[FieldE
         )
     else:
         start = dt.date(int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1, 1)
-        if start > today():
+        if start < PROGRAMME_START:
+            errors.append(
+                FieldError(
+                    "quarter",
+                    f"Trimestre: {q} es anterior a {PROGRAMME_START.year}, antes de cualquier registro del "
+                    "programa; revise el año.",
+                )
+            )
+        elif start > today():
             errors.append(
                 FieldError(
                     "quarter",
