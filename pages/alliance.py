@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components.alliance.charts import drilldown_bar, pick_bars, series_chart
-from components.alliance.data import drill_label, page_overview
+from components.alliance.data import drill_labels, page_overview
 from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
 from components.core.context import page_context
 from components.core.figures import download_table, figure_note, kpi
@@ -66,7 +66,13 @@ def _on_select(dim: str, key: str) -> None:
     set_drill(dim, st.session_state.get(key))
 
 
+requested = [dim for dim in al.DIMENSIONS if st.query_params.get(DRILL_PREFIX + dim) not in (None, "")]
 drill = current_drill()
+drill_names_by_dim = drill_labels(ctx.viewer, drill, url=ctx.url)  # only the values in the viewer's scope
+drill = tuple((d, v) for d, v in drill if d in drill_names_by_dim)
+dropped_drill = [d for d in requested if d not in dict(drill)]
+for d in dropped_drill:
+    set_drill(d, None)
 if st.session_state.get("al_dim") not in al.DIMENSIONS:
     st.session_state["al_dim"] = al.DIMENSIONS[0]
 overview = page_overview(ctx.viewer, ctx.filters, st.session_state["al_dim"], drill, url=ctx.url)
@@ -74,6 +80,9 @@ overview = page_overview(ctx.viewer, ctx.filters, st.session_state["al_dim"], dr
 # ------------------------------------------------------------------ headline
 st.title(t("alliance.title"))
 st.caption(t("alliance.subtitle"))
+if dropped_drill:  # neutral: neither the value nor any name behind it is shown
+    st.info(t("alliance.drill_dropped", dims=", ".join(t("alliance.dim." + d) for d in dropped_drill)),
+            icon=":material/filter_alt_off:")
 head = overview["headline"]
 met = head.meets_goal
 light = t("alliance.no_data_light") if met is None else (t("alliance.meets") if met else t("alliance.not_meets"))
@@ -91,7 +100,7 @@ with c3:
 with c4:
     kpi(t("alliance.not_executed"), fmt_int(head.not_executed, lang), help_text=t("alliance.not_executed_help"))
 
-drill_names = [f"{t('alliance.dim.' + d)}: {drill_label(d, v, url=ctx.url)}" for d, v in drill]
+drill_names = [f"{t('alliance.dim.' + d)}: {drill_names_by_dim[d]}" for d, _v in drill]
 figure_note(ctx, t("alliance.definition"), t("alliance.numerator_def"), t("alliance.denominator_def"),
             extra_filters=drill_names)
 st.markdown(f"{t('alliance.cutoff_label')}: **{fmt_date(ctx.filters.cutoff, lang)}**")

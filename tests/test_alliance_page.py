@@ -106,14 +106,15 @@ def test_comite_sees_only_its_office_in_every_drill_down_and_download(demo_store
     assert len(everything) == head.denominator + head.pending + head.not_executed
     risk = full_at_risk(ctx, (), dt.date(2026, 11, 23))
     assert set(risk["Código municipio"]) <= set(munis)
-    # asking for another office through the URL yields nothing, never its data
+    # asking for another office through the URL is dropped with a neutral notice: never its data or name
     noc, _, _ = office_scope(demo_store, "NOC")
     at = run_app(demo_store, "comite", page=PAGE, query={"al_regional_office": str(noc.id)})
     assert not at.exception
     m = metrics(at)
-    assert (m["Denominador"], m["Pendientes"], m["No ejecutados"]) == ("0", "0", "0")
-    assert m["OPR en alianza a los 18 meses"] == "sin datos"
-    assert "ℹ️ Sin datos" in all_text(at)
+    assert (m["Denominador"], m["Pendientes"], m["No ejecutados"]) == tuple(
+        fmt_int(n, "es") for n in (head.denominator, head.pending, head.not_executed))
+    assert "fuera de su alcance (Oficina regional)" in all_text(at) and noc.name not in all_text(at)
+    assert "al_regional_office" not in at.query_params
 
 
 def test_drill_down_from_url_and_selector(demo_store):

@@ -37,7 +37,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from components.core.navigation import PAGES as NAV_PAGES
-from tests.apptest_utils import run_app
+from tests.apptest_utils import all_text, run_app
 
 PAGES = NAV_PAGES
 ACCOUNTS = {  # demo account → role
@@ -491,3 +491,141 @@ def test_cli_scan_sees_national_output(demo_store):
                                           "municipality", "--format", "json"], env={"DATABASE_URL": demo_store})
     assert result.exit_code == 0, result.output
     assert len(leaks(office_oracle(demo_store, "comite"), [("stdout", result.output)])) > 20
+
+
+# ------------------------------------------------------------------ crafted parameters
+
+SWEEP_USERS = ("comite", "operador")
+SWEEP_CASES = [(page, user) for page in PAGES for user in SWEEP_USERS if ACCOUNTS[user] in page.roles]
+GLOBAL_NOTICE = "Se quitó del enlace un filtro de territorio que no existe o está fuera de su alcance"
+PAGE_NOTICES = {  # page → what it says when it drops a parameter of its own
+    "alliance": "Se quitaron del enlace filtros por clic que no existen o están fuera de su alcance",
+    "sla": "El operador indicado en el enlace no existe o no tiene ANS visibles con su alcance",
+}
+
+
+@dataclass
+class Crafted:
+    """Query parameters naming records outside a viewer's scope, and what must never show."""
+
+    params: dict[str, str]
+    forbidden: dict[str, str]  # what → name or code
+
+    def oracle(self) -> Oracle:
+        return Oracle(label="crafted", codes=frozenset(), names=_name_regex(self.forbidden.values()))
+
+
+_CRAFTED: dict[tuple[str, str], Crafted] = {}
+
+
+def crafted_out_of_scope(url: str, username: str) -> Crafted:
+    """An office, a department, a municipality and an operator the account cannot see (no
+    contract, enrolment or business plan of its scope touches them), each with a name that
+    occurs in nothing the account may legitimately read, as every page parameter that
+    names such ids: global filters, alliance drill-downs, ANS operators, cohort filters."""
+    key = (url, username)
+    if key in _CRAFTED:
+        return _CRAFTED[key]
+    from sqlalchemy import or_
+
+    from data_access.core.auth import viewer_for_username
+    from data_access.core.db import get_engine
+    from data_access.core.models import (
+        BusinessPlan,
+        Department,
+        Enrolment,
+        Municipality,
+        Operator,
+        OperatorContract,
+        RegionalOffice,
+    )
+
+    viewer = viewer_for_username(username, url=url)
+    office_of = select(Municipality.regional_office_id)
+    with get_engine(url).connect() as conn:
+        munis = conn.execute(select(Municipality.code, Municipality.name, Municipality.department_code,
+                                    Municipality.regional_office_id)).all()
+        offices = conn.execute(select(RegionalOffice.id, RegionalOffice.name).order_by(RegionalOffice.id)).all()
+        departments = dict(conn.execute(select(Department.code, Department.name)).all())
+        operators = conn.execute(select(Operator.id, Operator.code, Operator.name).order_by(Operator.id)).all()
+        if viewer.regional_office_id is not None:
+            present = {viewer.regional_office_id}
+            inside = select(Municipality.code).where(Municipality.regional_office_id == viewer.regional_office_id)
+            busy = set(conn.execute(select(OperatorContract.operator_id).where(
+                OperatorContract.regional_office_id == viewer.regional_office_id)).scalars())
+            busy |= set(conn.execute(select(Enrolment.operator_id).where(Enrolment.municipality_code.in_(inside)))
+                        .scalars())
+            busy |= set(conn.execute(select(BusinessPlan.psde_operator_id).where(
+                BusinessPlan.municipality_code.in_(inside))).scalars())
+        else:
+            op = viewer.operator_id
+            present = set(conn.execute(select(OperatorContract.regional_office_id).where(
+                OperatorContract.operator_id == op)).scalars())
+            present |= set(conn.execute(office_of.where(Municipality.code.in_(select(Enrolment.municipality_code).where(
+                or_(Enrolment.operator_id == op, Enrolment.contract_id.in_(
+                    select(OperatorContract.id).where(OperatorContract.operator_id == op)))))).distinct()).scalars())
+            present |= set(conn.execute(office_of.where(Municipality.code.in_(select(
+                BusinessPlan.municipality_code).where(BusinessPlan.psde_operator_id == op))).distinct()).scalars())
+            busy = {op}
+    office_names = {name for _, name in offices}
+    vocabulary = "\n".join(line for line in _vocabulary(url, viewer.regional_office_id).split("\n")
+                           if line not in office_names)
+    vocabulary += "\n" + "\n".join(n for _, n, _, o in munis if o in present)
+    vocabulary += "\n" + "\n".join(departments[d] for _, _, d, o in munis if o in present)
+
+    def clear(name: str) -> bool:
+        return not _name_regex([name]).search(vocabulary)
+
+    office_id, office_name = next((i, n) for i, n in offices if i not in present and clear(n))
+    dept_offices: dict[str, set] = {}
+    for _, _, d, o in munis:
+        dept_offices.setdefault(d, set()).add(o)
+    dept = next(d for d in sorted(dept_offices) if not dept_offices[d] & present and clear(departments[d]))
+    muni_code, muni_name = next((c, n) for c, n, _, o in sorted(munis) if o not in present and clear(n)
+                                and sum(1 for _, m, _, _ in munis if m == n) == 1)
+    op_id, op_code, op_name = next(o for o in operators if o[0] not in busy)
+    params = {
+        "oficina": str(office_id), "depto": dept, "mpio": muni_code,
+        "al_regional_office": str(office_id), "al_department": dept, "al_municipality": muni_code,
+        "al_psde": str(op_id), "operador": op_code, "comparar_a": op_code, "comparar_b": op_code,
+        "c_oficina": str(office_id), "c_depto": dept, "c_mpio": muni_code, "c_operador": str(op_id),
+    }
+    forbidden = {"office": office_name, "department": departments[dept], "municipality": muni_name,
+                 "operator": op_name, "operator code": op_code}
+    _CRAFTED[key] = Crafted(params, forbidden)
+    return _CRAFTED[key]
+
+
+def _run_crafted(url: str, username: str, page_path: str, params: dict[str, str]):
+    """The page as the account opened it, then the same page with the crafted parameters in
+    its URL (the global filters read them on every run, the page its own)."""
+    at = run_app(url, username, page_path)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize(("page", "username"), SWEEP_CASES, ids=[f"{p.name}-{u}" for p, u in SWEEP_CASES])
+def test_crafted_parameters_show_nothing_out_of_scope(page, username, demo_store, monkeypatch):
+    crafted = crafted_out_of_scope(demo_store, username)
+    downloads = DownloadCapture(monkeypatch)
+    at = _run_crafted(demo_store, username, page.path, crafted.params)
+    assert not at.exception, f"{page.path} as {username}: {[e.value for e in at.exception]}"
+    found = leaks(crafted.oracle(), visible_strings(at, downloads))
+    assert not found, f"{page.path} as {username} names out-of-scope records {crafted.forbidden}:\n" + "\n".join(found)
+    text = all_text(at)
+    assert GLOBAL_NOTICE in text, f"{page.path} as {username}: no neutral notice for the dropped filters"
+    if page.name in PAGE_NOTICES:
+        assert PAGE_NOTICES[page.name] in text, f"{page.path} as {username}: no notice for its own parameters"
+
+
+def test_crafted_parameters_name_those_records_for_a_national_viewer(demo_store, monkeypatch):
+    """The sweep can see a leak: the same drill-down ids, for a national viewer, show the
+    names the comité must not see (they are in its scope)."""
+    crafted = crafted_out_of_scope(demo_store, "comite")
+    at = _run_crafted(demo_store, "directivo", "pages/alliance.py",
+                      {k: v for k, v in crafted.params.items() if k.startswith("al_")})
+    found = leaks(crafted.oracle(), visible_strings(at))
+    assert {"office", "department", "municipality", "operator"} <= {
+        what for what, name in crafted.forbidden.items() if any(f"{name!r} in" in f for f in found)}

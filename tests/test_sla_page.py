@@ -152,7 +152,8 @@ def test_operador_cannot_reach_other_operators_by_url(demo_store, downloads, tab
     for df in downloads:
         assert _codes_in(df.to_csv(index=False), operators) <= {me}
     if tab is None:
-        assert any(victim in w.value for w in at.warning)  # told, but shown nothing of it
+        assert any("indicado en el enlace no existe" in w.value for w in at.warning)  # told, neutrally
+        assert not any(victim in w.value for w in at.warning)  # not even the code it asked for
     if tab == "Ranking":
         assert all("Puesto" not in df.value.columns for df in at.dataframe)  # no rank against unseen operators
     if tab == "Comparar":

@@ -15,6 +15,7 @@ from data_access.core import versions
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import AllianceEvidence, BusinessPlan, Operator, Opr, Sales
 from data_access.core.scope import Viewer
+from rules.core.nit import read_nit
 
 D = dt.date
 ANALYST = Viewer("analista", "analista_pmo", scope_label="Nacional")
@@ -311,4 +312,4 @@ def test_parsers():
     assert tm.municipality_code(5001) == "05001" and tm.municipality_code(5001.0) == "05001"
     assert tm.municipality_code("76001") == "76001"
     assert tm.norm(" Código  PN ") == "codigo_pn" and tm.norm("Año") == "anio"
-    assert tm.normalise_nit("900.123.456-8") == "900123456-8" and tm.normalise_nit(900123456) == "900123456-8"
+    assert read_nit("900.123.456-8").formatted == "900123456-8" and read_nit(900123456).formatted == "900123456-8"

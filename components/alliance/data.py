@@ -7,7 +7,7 @@ from components.core.cache import cached
 from data_access.alliance import queries as al
 
 page_overview = cached(al.page_overview)
-drill_label = cached(al.drill_label)
+drill_labels = cached(al.drill_labels)
 plan_list = cached(al.plan_list)
 at_risk = cached(al.at_risk)
 sales_overview = cached(al.sales_overview)

@@ -65,12 +65,34 @@ def sync_query(filters: GlobalFilters) -> None:
             del st.query_params[key]
 
 
+def _outside_scope(viewer: Viewer, params, office_ids, dept_codes, muni_codes, url: str) -> list[str]:
+    """The territory parameters of the URL that name no office, department or municipality the
+    viewer may see. Only the viewer's own lists are read (never a name behind a parameter);
+    a value merely inconsistent with another filter (a department of another office) is not
+    counted: the widgets resolve that."""
+    out = []
+    office = params.get("oficina")
+    if office and not (office.isdigit() and int(office) in office_ids):
+        out.append("oficina")
+    dept = params.get("depto")
+    if dept and dept not in dept_codes and dept not in {c for c, _ in ref.departments(viewer, url=url)}:
+        out.append("depto")
+    muni = params.get("mpio")
+    if muni and muni not in muni_codes and muni not in {
+        c for c, _ in ref.municipalities(viewer, department_code=muni[:2], url=url)
+    }:
+        out.append("mpio")
+    return out
+
+
 def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFilters, dict]:
     """Sidebar widgets; the URL is the source of truth on first load.
 
-    Returns the filters and the names of the selected office/department/municipality.
+    Returns the filters and the names of the selected office/department/municipality. A
+    territory in the URL outside the viewer's scope is dropped with a neutral notice.
     """
     current = filters_from_query(st.query_params)
+    asked = {key: st.query_params.get(key) for key in ("oficina", "depto", "mpio")}
     sb = st.sidebar
     sb.markdown(f"**{t('filters.title', lang)}**")
     cutoff = sb.date_input(
@@ -97,6 +119,7 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
         key="gf_dept",
     )
     muni = None
+    muni_codes: list[str | None] = []
     if dept:
         munis = ref.municipalities(viewer, department_code=dept, office_id=office, url=url)
         muni_codes = [None] + [c for c, _ in munis]
@@ -124,6 +147,8 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
         municipality_code=muni,
         route=route,
     )
+    if _outside_scope(viewer, asked, office_ids, dept_codes, muni_codes, url):
+        sb.info(t("filters.dropped", lang), icon=":material/filter_alt_off:")
     sync_query(filters)
     labels = {}
     if office is not None:

@@ -138,7 +138,8 @@ def page_filters(ctx: PageContext) -> dict:
 def pick_operator(ctx: PageContext, operators: list[tuple[str, str]], param: str, label_key: str,
                   key: str, exclude: str | None = None, default_index: int = 0) -> str | None:
     """A select of the VISIBLE operators. A code in the URL outside the viewer's scope is
-    never honoured: it is dropped with a warning (nothing about it is shown)."""
+    never honoured: it is dropped with a neutral warning that echoes nothing of it (not even
+    the code: that an operator code exists is itself out of scope)."""
     codes = [c for c, _ in operators if c != exclude]
     if not codes:
         return None
@@ -146,7 +147,7 @@ def pick_operator(ctx: PageContext, operators: list[tuple[str, str]], param: str
     wanted = st.query_params.get(param)
     if wanted and wanted not in codes:
         if wanted not in names:
-            st.warning(ctx.t("sla.operator_not_visible", code=wanted))
+            st.warning(ctx.t("sla.operator_not_visible"))
         wanted = None
     chosen = st.selectbox(
         ctx.t(label_key), codes,

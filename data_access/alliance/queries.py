@@ -47,10 +47,11 @@ from data_access.core.models import (
     Sales,
     ValueChain,
 )
-from data_access.core.scope import Viewer, record_clause
+from data_access.core.scope import Viewer, municipality_clause, record_clause
 from data_access.core.versions import reads
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_ends, year_ends
+from rules.core.catalog import VENTANAS
 
 Drill = tuple[tuple[str, str], ...]
 
@@ -552,25 +553,62 @@ def sales_vs_baseline(viewer: Viewer, filters: GlobalFilters, dim: str | None, y
 
 
 # ------------------------------------------------------------------ names for drill chips
-@reads("reference", "participants")
-def drill_label(dim: str, value: str, url: str | None = None) -> str:
-    """Human name of a drill-down value (for the chips that undo it)."""
-    if dim == "ventana":
-        return f"Ventana {value}"
-    if value == NONE_KEY:
-        return "Sin cadena de valor" if dim == "value_chain" else "Sin PSDE"
-    table = {
-        "regional_office": (RegionalOffice.name, RegionalOffice.id == _int_or(value)),
-        "value_chain": (ValueChain.name, ValueChain.id == _int_or(value)),
-        "department": (Department.name, Department.code == value),
-        "municipality": (Municipality.name, Municipality.code == value),
-        "psde": (Operator.name, Operator.id == _int_or(value)),
-    }.get(dim)
-    if table is None:
-        return value
+_TERRITORY = {
+    "regional_office": lambda value: Municipality.regional_office_id == _int_or(value),
+    "department": lambda value: Municipality.department_code == str(value),
+    "municipality": lambda value: Municipality.code == str(value),
+}
+
+
+def _drill_visible(conn, viewer: Viewer, dim: str, value: str) -> bool:
+    """May the viewer see this drill-down value? National viewers see every one (and value
+    chains are a public catalogue); others, a value of a business plan in their scope or,
+    for territory, of a municipality in their scope."""
+    if viewer.is_national or dim == "value_chain":
+        return True
+    BP, M = BusinessPlan, Municipality
+    plan = (
+        select(BP.id)
+        .join(M, M.code == BP.municipality_code)
+        .where(record_clause(viewer, BP.municipality_code, BP.psde_operator_id), _drill_clause(dim, value))
+    )
+    seen = exists(plan)
+    if dim in _TERRITORY:
+        seen = or_(seen, exists(select(M.code).where(municipality_clause(viewer, M.code), _TERRITORY[dim](value))))
+    return bool(conn.scalar(select(seen)))
+
+
+@reads("business_plans", "participants", "reference")
+def drill_labels(viewer: Viewer, drill: Drill, url: str | None = None) -> dict[str, str]:
+    """Human names of the drill-down values (for the chips that undo them), by dimension.
+
+    A value the viewer may not see, or that does not exist, is left out and its name is
+    never read: the page drops it from the URL.
+    """
+    out: dict[str, str] = {}
+    lookups = {
+        "regional_office": lambda v: (RegionalOffice.name, RegionalOffice.id == _int_or(v)),
+        "value_chain": lambda v: (ValueChain.name, ValueChain.id == _int_or(v)),
+        "department": lambda v: (Department.name, Department.code == v),
+        "municipality": lambda v: (Municipality.name, Municipality.code == v),
+        "psde": lambda v: (Operator.name, Operator.id == _int_or(v)),
+    }
     with get_engine(url).connect() as conn:
-        name = conn.execute(select(table[0]).where(table[1])).scalar()
-    return str(name) if name else value
+        for dim, value in drill:
+            if dim == "ventana":
+                if value.isdigit() and int(value) in VENTANAS:
+                    out[dim] = f"Ventana {value}"
+                continue
+            if dim not in lookups or not _drill_visible(conn, viewer, dim, value):
+                continue
+            if value == NONE_KEY:
+                out[dim] = "Sin cadena de valor" if dim == "value_chain" else "Sin PSDE"
+                continue
+            column, where = lookups[dim](value)
+            name = conn.execute(select(column).where(where)).scalar()
+            if name:
+                out[dim] = str(name)
+    return out
 
 
 def _int_or(value: str) -> int:

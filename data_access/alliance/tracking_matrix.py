@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -54,6 +53,9 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer
 from rules import access
+from rules.alliance.matrix_cells import blank as _blank
+from rules.alliance.matrix_cells import cell_text as _text
+from rules.alliance.matrix_cells import municipality_code, nit_base, parse_date
 from rules.core.clock import today
 from rules.core.nit import format_nit, read_nit
 from rules.edit import validation as rv
@@ -117,69 +119,6 @@ def norm(text) -> str:
     s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower().strip()
     s = re.sub(r"[^a-z0-9]+", "_", s).strip("_")
     return HEADER_ALIASES.get(s, s)
-
-
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _text(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat()
-    return str(v).strip()
-
-
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-
-
-def parse_date(v) -> dt.date | None:
-    """Excel date, Excel serial number, ISO text (AAAA-MM-DD) or dd/mm/aaaa text → date.
-
-    Blank → None; anything else raises ValueError.
-    """
-    if _blank(v):
-        return None
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, int | float) and not isinstance(v, bool):
-        if 1 <= v < 2_958_466:  # Excel serial (1900 date system)
-            return from_excel(v).date()
-        raise ValueError(v)
-    s = str(v).strip()
-    m = _ISO.match(s)
-    if m:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = _DMY.match(s)
-    if m:
-        return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-    raise ValueError(v)
-
-
-def municipality_code(v) -> str:
-    """5001 / 5001.0 / '5001' → '05001' (DIVIPOLA codes have 5 digits)."""
-    s = _text(v)
-    return s.zfill(5) if s.isdigit() and len(s) < 5 else s
-
-
-def normalise_nit(v) -> str:
-    """'900.123.456-8' / 900123456 → '900123456-8' (stored form). A written check digit is
-    kept as written (never replaced by the computed one); unreadable text is kept as is."""
-    try:
-        reading = read_nit(v)
-    except ValueError:
-        return _text(v)
-    return reading.formatted if reading.check_digit is None else f"{reading.base}-{reading.check_digit}"
-
-
-def nit_base(nit: str) -> str:
-    return re.sub(r"[\s.]", "", nit or "").split("-")[0]
 
 
 def _bool_si_no(v) -> bool | None:
