@@ -10,10 +10,18 @@ import streamlit as st
 
 from components.core.context import PageContext, set_page_context
 from components.core.filters import render_global_filters
-from components.core.login import current_viewer, login_page, logout
+from components.core.login import current_viewer, login_page, logout, take_notice
 from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
 from data_access.core import versions
-from data_access.core.db import database_url
+from data_access.core.db import (
+    ConnectionLost,
+    LockTimeout,
+    StoreError,
+    StoreUnavailable,
+    WriteConflict,
+    database_url,
+    store_errors,
+)
 from data_access.core.scope import localised
 from data_access.migrate import store_state
 from rules.core.i18n import LANGS, t
@@ -59,6 +67,19 @@ def _store_ready(url: str, lang: str) -> dict | None:
     return None
 
 
+_STORE_FAILURES = (  # most specific first: a lost connection is also an unavailable store
+    (ConnectionLost, "error.connection_lost"),
+    (StoreUnavailable, "error.store_unreachable"),
+    (LockTimeout, "error.lock_timeout"),
+    (WriteConflict, "error.write_conflict"),
+)
+
+
+def _store_failure(exc: StoreError, lang: str) -> str:
+    """What a page tells a person when the store failed under it: the cause, never the driver's text."""
+    return next((t(key, lang) for kind, key in _STORE_FAILURES if isinstance(exc, kind)), exc.message)
+
+
 def main() -> None:
     _warm_heavy_imports()
     lang = _lang()
@@ -66,7 +87,13 @@ def main() -> None:
     data_versions = _store_ready(url, lang)
     if data_versions is None:
         return
-    viewer = current_viewer(url)
+    try:
+        with store_errors():
+            viewer = current_viewer(url, lang)
+    except StoreError as exc:
+        failure = _store_failure(exc, lang)
+        _gate(lambda: st.error(failure, icon=":material/cloud_off:"))
+        return
     if viewer is None:
         _gate(lambda: login_page(url, lang))
         return
@@ -83,7 +110,8 @@ def main() -> None:
         if st.button(t("login.logout", lang), key="logout"):
             logout()
     if not viewer.known:
-        _gate(lambda: st.error(t("error.no_role", lang)))
+        message = take_notice(lang) or t("error.no_role", lang)
+        _gate(lambda: st.error(message))
         return
     filters, labels = render_global_filters(viewer, lang, url)
     set_page_context(
@@ -94,7 +122,11 @@ def main() -> None:
                 default=(page.url_path == DEFAULT_URL_PATH))
         for page in pages_for(viewer.role)
     ]
-    st.navigation(pages).run()
+    try:
+        with store_errors():
+            st.navigation(pages).run()
+    except StoreError as exc:
+        st.error(_store_failure(exc, lang), icon=":material/cloud_off:")
 
 
 main()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import click
 
-from data_access.core.db import StoreUnavailable, store_errors
+from data_access.core.db import ConnectionLost, StoreError, StoreUnavailable, store_errors
 from data_access.core.scope import NOBODY, Viewer
 from rules import access
 
@@ -42,13 +42,27 @@ UPGRADE_HINT = "verifique DATABASE_URL y ejecute `tablero db upgrade`"
 
 @contextlib.contextmanager
 def store_in_use(verb: str = "usar", hint: str = UPGRADE_HINT) -> Iterator[None]:
-    """A store that is missing, unreachable or not migrated becomes one Spanish message naming
-    the fix, never a traceback (``verb``: what could not be done, e.g. ``leer``)."""
+    """A store failure becomes one Spanish message naming its cause and the fix, never a traceback:
+    a missing, unreachable or not migrated store (``verb``: what could not be done, e.g. ``leer``),
+    a connection lost mid-way, a lock wait that ran out or a simultaneous conflict."""
     try:
         with store_errors():
             yield
+    except ConnectionLost as exc:
+        raise click.ClickException(exc.message) from None
     except StoreUnavailable as exc:
         raise click.ClickException(f"No se pudo {verb} el almacén ({exc}): {hint}.") from None
+    except StoreError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+class StoreAwareGroup(click.Group):
+    """The ``tablero`` group: any command's store failure that no narrower ``store_in_use`` told
+    ends as its Spanish message (``store_in_use``), never as a driver traceback."""
+
+    def invoke(self, ctx: click.Context):
+        with store_in_use():
+            return super().invoke(ctx)
 
 
 def emit_rows(rows: list[dict], fmt: str, columns: list[str]) -> None:

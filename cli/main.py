@@ -9,9 +9,10 @@ import pkgutil
 import click
 
 import cli as cli_pkg
+from cli.common import StoreAwareGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=StoreAwareGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def tablero() -> None:
     """Tablero de decisión — Generación de Ingresos (MADR)."""
 

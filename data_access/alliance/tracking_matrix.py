@@ -36,11 +36,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import get_engine, session_scope
+from data_access.core.auth import AccountRefused, check_account
+from data_access.core.db import StoreError, get_engine, session_scope, store_errors
 from data_access.core.models import (
     AllianceEvidence,
     BusinessPlan,
@@ -534,13 +534,18 @@ def import_tracking_matrix(data: bytes, viewer: Viewer, url: str | None = None, 
             "Su rol no permite importar la matriz de seguimiento: solo analistas PMO y administradores. "
             "Solicite el permiso al administrador."
         )
-    problems, plans, evidence, sales = validate_workbook(data, url)
-    if problems:
-        return ImportReport(False, dry_run, problems, Counter(), False,
-                            f"Archivo rechazado: {len(problems)} problema(s); no se guardó nada. Corrija cada "
-                            "problema indicado (hoja, fila, columna) y vuelva a cargar el archivo.")
     try:
+        with store_errors():
+            problems, plans, evidence, sales = validate_workbook(data, url)
+        if problems:
+            return ImportReport(False, dry_run, problems, Counter(), False,
+                                f"Archivo rechazado: {len(problems)} problema(s); no se guardó nada. Corrija cada "
+                                "problema indicado (hoja, fila, columna) y vuelva a cargar el archivo.")
         with session_scope(url, write=not dry_run) as session:
+            try:
+                check_account(session, viewer)
+            except AccountRefused as exc:
+                raise ImportPermissionError(exc.message) from None
             counts = _apply(session, viewer, plans, evidence, sales, record_audit=not dry_run)
             changed = any(v for k, v in counts.items() if not k.endswith("unchanged"))
             if dry_run or not changed:
@@ -549,10 +554,8 @@ def import_tracking_matrix(data: bytes, viewer: Viewer, url: str | None = None, 
                 topics = ["business_plans"] + (["participants"] if counts["opr_created"] or counts["opr_updated"]
                                                else [])
                 versions.bump(session, *topics)
-    except (IntegrityError, OperationalError):
-        return ImportReport(False, dry_run, [], Counter(), False,
-                            "No se pudo guardar porque otra persona modificó los mismos planes al mismo tiempo; "
-                            "no se guardó nada. Vuelva a cargar el archivo en unos segundos.")
+    except StoreError as exc:
+        return ImportReport(False, dry_run, [], Counter(), False, f"Importación no realizada: {exc.message}")
     summary = _summary(counts)
     if not changed:
         message = f"Sin cambios: el archivo coincide con los datos actuales ({summary}). No se guardó nada."

@@ -55,6 +55,7 @@ def _to_viewer(session, user: AppUser) -> Viewer:
         display_name=user.display_name,
         scope_label=label,
         scope_name=name,
+        account_version=user.version,
     )
 
 
@@ -79,6 +80,71 @@ def viewer_for_email(email: str, url: str | None = None) -> Viewer | None:
             select(AppUser).where(func.lower(AppUser.email) == email.strip().lower(), AppUser.active)
         )
         return _to_viewer(s, user) if user else None
+
+
+class AccountRefused(PermissionError):
+    """A write by an account deactivated, removed or changed since its session read it;
+    ``message`` is Spanish and says what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def current_account(viewer: Viewer, url: str | None = None) -> Viewer | None:
+    """The account behind an open session as the store has it now, read at every script run:
+    the same viewer while its version is unchanged (one indexed read), a fresh viewer (new role
+    or scope) after any change, None once the account is deactivated or removed."""
+    with session_scope(url) as s:
+        row = s.execute(
+            select(AppUser.active, AppUser.version).where(AppUser.username == viewer.username)
+        ).one_or_none()
+        if row is None or not row.active:
+            return None
+        if row.version == viewer.account_version:
+            return viewer
+        return _to_viewer(s, s.scalar(select(AppUser).where(AppUser.username == viewer.username)))
+
+
+def email_deactivated(email: str, url: str | None = None) -> bool:
+    """Whether an OIDC identity belongs to an account an administrator deactivated."""
+    with session_scope(url) as s:
+        return bool(
+            s.scalar(
+                select(func.count())
+                .select_from(AppUser)
+                .where(func.lower(AppUser.email) == email.strip().lower(), AppUser.active.is_(False))
+            )
+        )
+
+
+def check_account(session, viewer: Viewer) -> None:
+    """Inside a write's transaction: refuse (``AccountRefused``) unless the account behind
+    ``viewer`` is still active and, when the viewer carries its version, unchanged since it was
+    read. A share lock keeps it so until the write commits (an administrator's change waits);
+    a viewer of no stored account (the console) passes."""
+    row = session.execute(
+        select(AppUser.active, AppUser.version)
+        .where(AppUser.username == viewer.username)
+        .with_for_update(read=True)
+    ).one_or_none()
+    who = viewer.username
+    if row is None:
+        if viewer.account_version is not None:
+            raise AccountRefused(
+                f"No se guardó nada: la cuenta «{who}» ya no existe. Solicite acceso al administrador."
+            )
+        return
+    if not row.active:
+        raise AccountRefused(
+            f"No se guardó nada: la cuenta «{who}» fue desactivada por un administrador. "
+            "Si necesita acceso, solicítelo al administrador."
+        )
+    if viewer.account_version is not None and row.version != viewer.account_version:
+        raise AccountRefused(
+            f"No se guardó nada: un administrador cambió la cuenta «{who}» (rol, alcance o contraseña) "
+            "después de que usted ingresó. Recargue la página para seguir con su cuenta actual y vuelva a guardar."
+        )
 
 
 def create_user(

@@ -7,6 +7,7 @@ so the app, the CLI and the tests share one pool per store and process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,26 +15,107 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "tablero.db"
 
 
-class StoreUnavailable(RuntimeError):
-    """The store cannot be reached; pages show a Spanish message instead of a traceback."""
+class StoreError(RuntimeError):
+    """A store failure a person is told about by its cause: ``message`` is Spanish and says what
+    happened and what to do; ``detail`` is the driver's first line, for logs, never for people."""
+
+    message = (
+        "No se pudo usar la base de datos; no se guardó nada. Vuelva a intentarlo y, si se repite, "
+        "avise al administrador."
+    )
+
+    def __init__(self, detail: str = ""):
+        super().__init__(detail or self.message)
+        self.detail = detail
+
+
+class StoreUnavailable(StoreError):
+    """The store is missing, unreachable or not migrated; ``str()`` is the driver's first line,
+    which the CLI shows next to the fix (DATABASE_URL, ``tablero db upgrade``)."""
+
+    message = (
+        "No se pudo conectar con la base de datos o su esquema no está al día; no se guardó nada. "
+        "Verifique DATABASE_URL y ejecute `tablero db upgrade`."
+    )
+
+
+class ConnectionLost(StoreUnavailable):
+    """The connection dropped in the middle of the work (network, server restart, killed session)."""
+
+    message = (
+        "Se perdió la conexión con la base de datos antes de confirmar; no se guardó nada. "
+        "Verifique la red o que el servidor de la base de datos esté disponible y vuelva a intentarlo."
+    )
+
+
+class LockTimeout(StoreError):
+    """Another transaction held the same rows (or the whole SQLite file) longer than the wait allows."""
+
+    message = (
+        "La base de datos está ocupada: otra operación tenía bloqueados los mismos registros y se agotó "
+        "el tiempo de espera; no se guardó nada. Vuelva a intentarlo en unos segundos."
+    )
+
+
+class WriteConflict(StoreError):
+    """Another person's simultaneous write won: a duplicate key, a serialisation failure, a deadlock
+    or a version that changed under the ORM."""
+
+    message = (
+        "Otra persona modificó los mismos registros al mismo tiempo; no se guardó nada. "
+        "Recargue los datos, revíselos y vuelva a intentarlo."
+    )
+
+
+_LOST_STATES = {"57P01", "57P02", "57P03", "08000", "08003", "08006", "08007"}  # admin shutdown, link failure
+_TIMEOUT_STATES = {"55P03", "57014"}  # lock_not_available (lock_timeout), query_canceled (statement_timeout)
+_CONFLICT_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+
+
+def classify(exc: BaseException) -> StoreError | None:
+    """The cause of a driver error as a ``StoreError`` (connection lost, lock timeout, conflict,
+    store unavailable), or None for an error that is a bug rather than a state of the store."""
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, StaleDataError):
+        return WriteConflict(str(exc).splitlines()[0] if str(exc) else "")
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    detail = (str(orig or exc).strip().splitlines() or [""])[0]
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if exc.connection_invalidated or state in _LOST_STATES:
+        return ConnectionLost(detail)
+    if state in _TIMEOUT_STATES or any(m in detail.lower() for m in _SQLITE_LOCKED):
+        return LockTimeout(detail)
+    if isinstance(exc, IntegrityError) or state in _CONFLICT_STATES:
+        return WriteConflict(detail)
+    if isinstance(exc, (OperationalError, ProgrammingError)):
+        return StoreUnavailable(detail)
+    return None
 
 
 @contextmanager
 def store_errors() -> Iterator[None]:
-    """Raise a missing, unreachable or unmigrated store's driver errors as ``StoreUnavailable``,
-    so that callers outside data_access (the CLI) handle them without knowing SQLAlchemy."""
+    """Raise driver errors as the ``StoreError`` of their cause, so that callers outside
+    data_access (the CLI, the app) tell a person what happened without knowing SQLAlchemy."""
     try:
         yield
-    except (OperationalError, ProgrammingError) as exc:
-        raise StoreUnavailable(str(exc.orig or exc).splitlines()[0]) from exc
+    except (DBAPIError, StaleDataError) as exc:
+        err = classify(exc)
+        if err is None:
+            raise
+        raise err from exc
 
 
 def normalise_url(url: str) -> str:
@@ -110,7 +192,8 @@ def dispose_engines() -> None:
 
 @contextmanager
 def session_scope(url: str | None = None, *, write: bool = False) -> Iterator[Session]:
-    """One session per unit of work: commit on success, roll back on any error.
+    """One session per unit of work: commit on success, roll back on any error; a driver error
+    leaves as the ``StoreError`` of its cause (``store_errors``).
 
     ``write=True`` serialises writers on SQLite (see ``_sqlite_begin``); on PostgreSQL
     row locks (``SELECT ... FOR UPDATE``) in the write functions do that job.
@@ -120,10 +203,13 @@ def session_scope(url: str | None = None, *, write: bool = False) -> Iterator[Se
         engine = engine.execution_options(sqlite_immediate=True)
     session = Session(bind=engine, expire_on_commit=False)
     try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        with store_errors():
+            try:
+                yield session
+                session.commit()
+            except Exception:
+                with contextlib.suppress(DBAPIError):  # a lost connection cannot roll back: it is gone
+                    session.rollback()
+                raise
     finally:
         session.close()

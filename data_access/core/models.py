@@ -367,6 +367,11 @@ class AppUser(Base):
     regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # SQLAlchemy's version counter: every ORM change of the account bumps it, so an open session
+    # (which keeps the version it read) and every write notice a deactivation or a new role or scope
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class SavedCohort(Base):

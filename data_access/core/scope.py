@@ -27,6 +27,8 @@ class Viewer:
     display_name: str = ""
     scope_label: str = ""  # "Nacional", "Oficina regional Caribe", "Operador X" (Spanish; see localised)
     scope_name: str = ""  # the office's or the operator's name
+    # app_user.version when the account was read; None for viewers of no stored account (the console)
+    account_version: int | None = None
 
     @property
     def is_national(self) -> bool:

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import AppUser, Municipality, Operator, RegionalOffice
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -21,6 +20,7 @@ from data_access.edits.common import (
     stale,
     versioned_update,
     who,
+    write_session,
 )
 from rules import access
 from rules.access import MANAGE_OFFICE_MAPPING, MANAGE_USERS, Action, Reach
@@ -38,7 +38,7 @@ def set_municipality_office(
     viewer: Viewer, municipality_code: str, office_id: int | None, opened_version: int, url: str | None = None
 ) -> EditResult:
     """Municipality → oficina regional mapping (admin); bumps 'reference'."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         _require_admin(viewer, MANAGE_OFFICE_MAPPING, "cambiar la oficina regional de un municipio")
         muni = for_update(s, Municipality, Municipality.code == municipality_code)
         if muni is None:
@@ -88,7 +88,7 @@ def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResul
     generated = None
     if not clean["password"] and data.get("generate_password"):
         generated = clean["password"] = new_password() + new_password()[:2]
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         errors = V.validate_user(clean)
         if s.scalar(select(AppUser.id).where(AppUser.username == clean["username"])) is not None:
             errors.append(
@@ -144,7 +144,7 @@ def set_password(viewer: Viewer, username: str, password: str, url: str | None =
             else []
         )
     )
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         user = for_update(s, AppUser, AppUser.username == username)
         if user is None:
             raise NotFound(f"El usuario «{username}» no existe; revise el nombre (tablero users list).")
@@ -158,7 +158,7 @@ def set_password(viewer: Viewer, username: str, password: str, url: str | None =
 
 def set_user_active(viewer: Viewer, username: str, active: bool, url: str | None = None) -> EditResult:
     _require_admin(viewer, MANAGE_USERS, "activar o desactivar usuarios")
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         user = for_update(s, AppUser, AppUser.username == username)
         if user is None:
             raise NotFound(f"El usuario «{username}» no existe; revise el nombre.")
@@ -180,6 +180,48 @@ def set_user_active(viewer: Viewer, username: str, active: bool, url: str | None
         )
         versions.bump(s, "reference")
         return EditResult("app_user", user.id, 0)
+
+
+def set_user_scope(
+    viewer: Viewer,
+    username: str,
+    role: str,
+    regional_office_id: int | None = None,
+    operator_id: int | None = None,
+    url: str | None = None,
+) -> EditResult:
+    """Change an account's role and scope (admin). The account's version moves with it, so
+    its open sessions take the new role and scope at their next run and its pending writes
+    are refused."""
+    _require_admin(viewer, MANAGE_USERS, "cambiar el rol o el alcance de usuarios")
+    office = regional_office_id if access.scope_of(role) is Reach.OFFICE else None
+    operator = operator_id if access.scope_of(role) is Reach.CONTRACTS else None
+    with write_session(viewer, url) as s:
+        user = for_update(s, AppUser, AppUser.username == username)
+        if user is None:
+            raise NotFound(f"El usuario «{username}» no existe; revise el nombre.")
+        errors = [
+            e
+            for e in V.validate_user(
+                {"username": user.username, "role": role, "regional_office_id": office, "operator_id": operator}
+            )
+            if e.field in ("role", "regional_office_id", "operator_id")
+        ]
+        if office is not None and s.get(RegionalOffice, office) is None:
+            errors.append(FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista."))
+        if operator is not None and s.get(Operator, operator) is None:
+            errors.append(FieldError("operator_id", "Operador: no existe; elíjalo de la lista."))
+        if user.username == viewer.username and role != user.role:
+            errors.append(FieldError("role", "Rol: no puede cambiar el rol de su propia cuenta."))
+        raise_if(errors)
+        before = _user_dict(user)
+        if (user.role, user.regional_office_id, user.operator_id) == (role, office, operator):
+            return EditResult("app_user", user.id, user.version, changed=False)
+        user.role, user.regional_office_id, user.operator_id = role, office, operator
+        s.flush()
+        audit.record(s, viewer.username, "app_user", user.username, "set_scope", before, _user_dict(user))
+        versions.bump(s, "reference")
+        return EditResult("app_user", user.id, user.version)
 
 
 # ------------------------------------------------------------------ reads for the forms

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import Municipality, TerritorialAlert
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -24,6 +23,7 @@ from data_access.edits.common import (
     require_editor,
     stale,
     versioned_update,
+    write_session,
 )
 from rules.access import EDIT_ALERT
 from rules.core.clock import today
@@ -42,7 +42,7 @@ _ALERT_FIELDS = ("category", "severity", "status", "description", "opened_on", "
 
 
 def open_alert(viewer: Viewer, data: dict, url: str | None = None) -> EditResult:
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         code = str(data.get("municipality_code") or "").strip()
         known = _known(s, code)
         if known:
@@ -84,7 +84,7 @@ def update_alert(
     action: str = "update",
 ) -> EditResult:
     """Update category, severity, status, description or dates (municipality is fixed)."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         row = for_update(s, TerritorialAlert, TerritorialAlert.id == alert_id)
         if row is None:
             raise NotFound(f"La alerta {alert_id} no existe; recargue la lista de alertas.")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from data_access.audit import log as audit
-from data_access.core.db import get_engine
+from data_access.core.auth import AccountRefused, check_account
+from data_access.core.db import StoreError, get_engine, session_scope
 from data_access.core.models import (
     AuditLog,
     Enrolment,
@@ -51,6 +54,15 @@ class ValidationFailed(EditError):
     def __init__(self, errors: list[FieldError]):
         self.errors = list(errors)
         super().__init__("No se guardó nada. Corrija: " + " ".join(e.message for e in self.errors))
+
+
+class StoreRefused(EditError):
+    """The store failed the write (connection lost, lock timeout, simultaneous conflict);
+    ``message`` names that cause, ``cause`` is the ``StoreError``."""
+
+    def __init__(self, cause: StoreError):
+        super().__init__(cause.message)
+        self.cause = cause
 
 
 @dataclass(frozen=True)
@@ -189,6 +201,25 @@ def edit_contract_clause(viewer: Viewer, action: Action):
     if reach is Reach.CONTRACTS and viewer.is_operator:
         return OperatorContract.operator_id == viewer.operator_id
     return false()
+
+
+# ------------------------------------------------------------------ transactions
+
+
+@contextmanager
+def write_session(viewer: Viewer, url: str | None = None) -> Iterator[Session]:
+    """Every writer's transaction. The account behind ``viewer`` is re-checked inside it (an
+    account deactivated or changed since its session read it is refused before anything is
+    written), and a store failure becomes a refusal naming its cause, never a driver error."""
+    try:
+        with session_scope(url, write=True) as s:
+            try:
+                check_account(s, viewer)
+            except AccountRefused as exc:
+                raise PermissionDenied(exc.message) from None
+            yield s
+    except StoreError as exc:
+        raise StoreRefused(exc) from exc
 
 
 # ----------------------------------------------------------------- row plumbing

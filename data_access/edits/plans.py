@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import AllianceEvidence, BusinessPlan, Municipality, Opr
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -24,6 +23,7 @@ from data_access.edits.common import (
     raise_if,
     stale,
     versioned_update,
+    write_session,
 )
 from rules.access import EDIT_BUSINESS_PLAN
 from rules.edit import validation as V
@@ -46,7 +46,7 @@ def set_pn_dates(
     url: str | None = None,
 ) -> EditResult:
     """PN dates (first disbursement, closure)."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         plan = _plan_for_update(s, plan_id)
         check_territory(s, viewer, EDIT_BUSINESS_PLAN, plan.municipality_code, "editar las fechas del plan de negocio")
         data = {"first_disbursement_date": first_disbursement_date, "closure_date": closure_date}
@@ -93,7 +93,7 @@ def _evidence_columns(clean: dict) -> dict:
 
 def add_evidence(viewer: Viewer, plan_id: int, data: dict, url: str | None = None) -> EditResult:
     """Add a contrato / factura / crédito to a PN."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         plan = _plan_for_update(s, plan_id)
         check_territory(s, viewer, EDIT_BUSINESS_PLAN, plan.municipality_code, "registrar evidencias de alianza")
         clean = _evidence_data(data)
@@ -115,7 +115,7 @@ def _evidence_for_update(s: Session, evidence_id: int) -> tuple[AllianceEvidence
 def correct_evidence(
     viewer: Viewer, evidence_id: int, opened_version: int, data: dict, url: str | None = None
 ) -> EditResult:
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         ev, plan = _evidence_for_update(s, evidence_id)
         check_territory(s, viewer, EDIT_BUSINESS_PLAN, plan.municipality_code, "corregir evidencias de alianza")
         clean = _evidence_data(data)
@@ -140,7 +140,7 @@ def correct_evidence(
 def void_evidence(
     viewer: Viewer, evidence_id: int, opened_version: int, url: str | None = None
 ) -> EditResult:
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         ev, plan = _evidence_for_update(s, evidence_id)
         check_territory(s, viewer, EDIT_BUSINESS_PLAN, plan.municipality_code, "anular evidencias de alianza")
         if ev.version != opened_version:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from data_access.core import versions
-from data_access.core.db import get_engine, session_scope
+from data_access.core.db import get_engine
 from data_access.core.models import ContractService, Enrolment, OperatorContract, ServiceDelivery, ServiceType
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -20,6 +20,7 @@ from data_access.edits.common import (
     insert,
     participants_stmt,
     raise_if,
+    write_session,
 )
 from rules.access import EDIT_SERVICE_DELIVERY
 from rules.core.catalog import SERVICE_TYPES, services_for_route
@@ -37,7 +38,7 @@ def add_service_delivery(
     url: str | None = None,
 ) -> EditResult:
     """A service delivered under a contract (operators: own contracts only)."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         contract = for_update(s, OperatorContract, OperatorContract.id == contract_id)
         if contract is None:
             raise NotFound(f"El contrato {contract_id} no existe; elíjalo de la lista.")

@@ -8,7 +8,6 @@ from sqlalchemy import and_, select
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import OperatorContract, SlaDefinition, SlaMeasurement
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -24,6 +23,7 @@ from data_access.edits.common import (
     raise_if,
     stale,
     versioned_update,
+    write_session,
 )
 from rules.access import EDIT_SLA
 from rules.core.calendar import quarter_end
@@ -48,7 +48,7 @@ def report_sla(
     None when there was no value yet (a value created meanwhile is a stale edit).
     """
     quarter = (quarter or "").strip().upper()
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         contract = for_update(s, OperatorContract, OperatorContract.id == contract_id)
         if contract is None:
             raise NotFound(f"El contrato {contract_id} no existe; elíjalo de la lista.")

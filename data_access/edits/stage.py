@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import Enrolment, Household, Opr, StageEvent
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -24,6 +23,7 @@ from data_access.edits.common import (
     raise_if,
     stale,
     versioned_update,
+    write_session,
 )
 from rules.access import EDIT_STAGE
 from rules.core.clock import today
@@ -56,7 +56,7 @@ def record_stage(
     Adds the stage event and keeps the enrolment summary consistent: current_stage,
     furthest_stage_order, status (activo / finalizado / salido), exit_outcome, exit_date.
     """
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         enr = for_update(s, Enrolment, Enrolment.id == enrolment_id)
         if enr is None:
             raise NotFound(f"La inscripción {enrolment_id} no existe; búsquela de nuevo.")

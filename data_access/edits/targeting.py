@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from data_access.audit import log as audit
 from data_access.core import versions
-from data_access.core.db import session_scope
 from data_access.core.models import Municipality, Targeting
 from data_access.core.scope import Viewer
 from data_access.core.versions import reads
@@ -22,6 +21,7 @@ from data_access.edits.common import (
     require_editor,
     stale,
     versioned_update,
+    write_session,
 )
 from rules.access import EDIT_TARGETING
 from rules.edit import validation as V
@@ -37,7 +37,7 @@ def set_targeting(
     url: str | None = None,
 ) -> EditResult:
     """Upsert the targeting (prioritised flag, target population) of a municipality and year."""
-    with session_scope(url, write=True) as s:
+    with write_session(viewer, url) as s:
         muni = for_update(s, Municipality, Municipality.code == str(municipality_code or "").strip())
         if muni is None:
             require_editor(viewer, "editar la focalización")

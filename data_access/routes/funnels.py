@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 
 from data_access.audit import log as audit
+from data_access.core.auth import check_account
 from data_access.core.calendar import day_number
 from data_access.core.db import get_engine, is_sqlite, session_scope
 from data_access.core.filters import GlobalFilters
@@ -579,6 +580,7 @@ def save_cohort(viewer: Viewer, name: str, cohort: Cohort, url: str | None = Non
     clean = _clean_name(name)
     Cohort.from_dict(cohort.to_dict())  # validates
     with session_scope(url, write=True) as s:
+        check_account(s, viewer)
         row = s.scalar(select(SavedCohort).where(SavedCohort.username == username, SavedCohort.name == clean))
         before = audit.row_dict(row) if row is not None else None
         if row is None:
@@ -614,6 +616,7 @@ def saved_cohorts(viewer: Viewer, url: str | None = None) -> list[tuple[str, Coh
 def delete_saved_cohort(viewer: Viewer, name: str, url: str | None = None) -> bool:
     username = _require_user(viewer)
     with session_scope(url, write=True) as s:
+        check_account(s, viewer)
         row = s.scalar(select(SavedCohort).where(SavedCohort.username == username, SavedCohort.name == name))
         if row is None:
             return False
