@@ -41,6 +41,7 @@ from data_access.core.models import AppUser, BusinessPlan, Operator, Opr, Territ
 from data_access.edits import accounts as account_edits
 from data_access.edits import alerts as alert_edits
 from data_access.edits.common import StaleEdit, StoreRefused
+from tests.apptest_utils import all_text, run_app
 from tests.stores import PG_ADMIN_URL
 from tests.test_edit_support import build
 
@@ -299,6 +300,18 @@ def test_simultaneous_account_creation_is_a_conflict(w):
     with session_scope(w.url) as s:
         names = s.scalars(select(AppUser.display_name).where(AppUser.username == "nueva")).all()
     assert names == (["Otra"] if _is_pg(w.url) else [])
+
+
+# ------------------------------------------------------------------------------------- a page
+
+
+def test_page_whose_read_loses_its_connection_says_so(w):
+    with connection_lost_at(w.url, "FROM territorial_alert"):
+        at = run_app(w.url, "comite")
+    assert not at.exception, [e.value for e in at.exception]
+    told = " ".join(str(e.value) for e in at.error)
+    assert "Se perdió la conexión con el almacén de datos" in told, all_text(at)
+    assert "OperationalError" not in all_text(at)
 
 
 # ------------------------------------------------------------------------------ classification
