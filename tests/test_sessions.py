@@ -89,6 +89,20 @@ def test_rescoped_account_runs_with_its_new_scope_at_its_next_run(demo_store_rw)
     assert any("cambió su cuenta" in str(toast.value) for toast in at.toast)
 
 
+def test_admin_page_changes_an_accounts_scope(w):
+    at = run_app(w.url, "admin", "pages/admin.py")
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="adm_scope_user").set_value("comite")
+    at.selectbox(key="adm_scope_role").set_value("comite_regional")
+    at.selectbox(key="adm_scope_office").set_value(w.pac)
+    next(f for f in at.form if f.key == "adm_scope").form_submit_button[0].click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Rol y alcance de «comite» actualizados" in all_text(at)
+    comite = viewer_for_username("comite", url=w.url)
+    assert (comite.role, comite.regional_office_id) == ("comite_regional", w.pac)
+
+
 def test_unchanged_account_is_rechecked_with_one_query(w):
     viewer = viewer_for_username("comite", url=w.url)
     statements: list[str] = []

@@ -40,10 +40,12 @@ def users_section(ctx: PageContext) -> None:
         placeholder="—",
         width="stretch",
     )
-    add, pw, act = st.tabs([t("admin.add"), t("admin.password"), t("admin.activation")])
+    add, scope, pw, act = st.tabs([t("admin.add"), t("admin.scope"), t("admin.password"), t("admin.activation")])
     with add:
         _add_form(ctx)
     names = [r["username"] for r in rows]
+    with scope:
+        _scope_form(ctx, names)
     with pw:
         with st.form("adm_pw"):
             who = st.selectbox(t("admin.col.username"), names)
@@ -73,6 +75,30 @@ def users_section(ctx: PageContext) -> None:
                 show_refusal(ctx, exc)
             else:
                 saved(ctx, t("admin.active_ok", user=who), clear=CLEAR)
+
+
+def _scope_form(ctx: PageContext, names: list[str]) -> None:
+    """Change an account's role, office or operator (its open sessions follow at their next run)."""
+    t = ctx.t
+    office_names = {o["id"]: f"{o['name']} ({o['code']})" for o in offices(url=ctx.url)}
+    op_names = {o["id"]: o["name"] for o in operators(url=ctx.url)}
+    with st.form("adm_scope"):
+        who = st.selectbox(t("admin.col.username"), names, key="adm_scope_user")
+        role = st.selectbox(t("admin.col.role"), list(ROLES), key="adm_scope_role",
+                            format_func=lambda r: t("role." + r))
+        c1, c2 = st.columns(2)
+        office = c1.selectbox(t("admin.office"), [None, *office_names], key="adm_scope_office",
+                              help=t("admin.office_help"), format_func=lambda o: "—" if o is None else office_names[o])
+        operator = c2.selectbox(t("admin.operator"), [None, *op_names], key="adm_scope_op",
+                                help=t("admin.operator_help"), format_func=lambda o: "—" if o is None else op_names[o])
+        go = st.form_submit_button(t("admin.scope_submit"), type="primary", help=t("admin.scope_help"))
+    if go:
+        try:
+            account_edits.set_user_scope(ctx.viewer, who, role, office, operator, url=ctx.url)
+        except EditError as exc:
+            show_refusal(ctx, exc)
+        else:
+            saved(ctx, t("admin.scope_ok", user=who), clear=CLEAR)
 
 
 def _add_form(ctx: PageContext) -> None:
