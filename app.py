@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.core.context import PageContext, set_page_context
+from components.core.figures import plain
 from components.core.filters import render_global_filters
 from components.core.login import current_viewer, login_page, logout, take_notice
 from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
@@ -100,8 +101,8 @@ def main() -> None:
     viewer = localised(viewer, lambda key, name: t(key, lang, name=name))
     with st.sidebar:
         role = t("role." + viewer.role, lang) if viewer.role else "—"
-        st.markdown(f"**{viewer.display_name or viewer.username}** · {role}")
-        st.caption(viewer.scope_label or t("scope.none", lang))
+        st.markdown(f"**{plain(viewer.display_name or viewer.username)}** · {role}")
+        st.caption(plain(viewer.scope_label or t("scope.none", lang)))
         chosen = st.selectbox(t("app.language", lang), LANGS, index=LANGS.index(lang),
                               format_func=lambda code: {"es": "Español", "en": "English"}[code], key="lang_select")
         if chosen != lang:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 
@@ -65,18 +64,30 @@ class StoreAwareGroup(click.Group):
             return super().invoke(ctx)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _table_cell(value, inert) -> str:
+    """A value as a cell of the text table: ``inert`` like a CSV field, and with its control
+    characters shown escaped (a tab, a carriage return or an escape sequence would break
+    the table or drive the terminal)."""
+    text = "" if value is None else str(inert(value))
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def emit_rows(rows: list[dict], fmt: str, columns: list[str]) -> None:
+    """Rows as ``json`` (the values as stored), ``csv`` or a text ``table``; CSV and table
+    fields come from ``exports.tables``, so typed text never opens as a formula."""
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
+    from exports.tables import inert, rows_csv_text  # pandas and openpyxl: only for commands that print rows
+
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(rows_csv_text(rows, columns))
         return
-    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
-    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
-    for r in rows:
-        click.echo("  ".join(str(r.get(c, "") if r.get(c) is not None else "").ljust(widths[c]) for c in columns))
+    cells = [[_table_cell(r.get(c), inert) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)))

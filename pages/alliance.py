@@ -18,7 +18,7 @@ from components.alliance.charts import drilldown_bar, pick_bars, series_chart
 from components.alliance.data import drill_labels, page_overview
 from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
 from components.core.context import page_context
-from components.core.figures import download_table, figure_note, kpi
+from components.core.figures import download_table, figure_note, kpi, plain
 from data_access.alliance import queries as al
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_of
@@ -125,7 +125,7 @@ if drill:
     st.markdown(f"**{t('alliance.drill_active')}**")
     cols = st.columns(len(drill) + 1)
     for (dim, _value), name, col in zip(drill, drill_names, cols):
-        col.button(f"✕ {name}", key=f"al_chip_{dim}", on_click=set_drill, args=(dim, None),
+        col.button(f"✕ {plain(name)}", key=f"al_chip_{dim}", on_click=set_drill, args=(dim, None),
                    help=t("alliance.drill_remove"))
     cols[-1].button(t("alliance.drill_clear"), key="al_chip_all",
                     on_click=lambda: [set_drill(d, None) for d in al.DIMENSIONS])

@@ -150,3 +150,34 @@ def test_every_cached_read_is_built_at_import_and_keyed_on_declared_topics():
         assert wrappers, f"{module_name} builds cached reads but none is a module attribute"
         for w in wrappers:
             assert w.topics and set(w.topics) <= set(TOPICS), f"{module_name}.{w.__name__}: {w.topics}"
+
+
+# ---------------------------------------------------------------- CSV and Excel files
+
+TABLE_WRITER = "exports/tables.py"  # the one writer that keeps typed text from running as a formula
+
+
+def test_csv_and_excel_written_only_by_the_shared_table_writer():
+    """A CSV or Excel file written anywhere but ``exports.tables`` would carry a typed
+    ``=HYPERLINK(...)`` as a live formula: flagged are ``.to_csv(``, ``.to_excel(``,
+    ``ExcelWriter`` and ``csv.writer``/``csv.DictWriter`` (also imported from ``csv``)."""
+    found = []
+    for f in production_files():
+        rel = f.relative_to(ROOT).as_posix()
+        if rel == TABLE_WRITER:
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        from_csv = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "csv"
+                    for a in n.names}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name, func = _call_name(node), node.func
+            if name in ("to_csv", "to_excel", "ExcelWriter"):
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(func)}(...)")
+            elif name in ("writer", "DictWriter") and isinstance(func, ast.Attribute) \
+                    and isinstance(func.value, ast.Name) and func.value.id == "csv":
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(func)}(...)")
+            elif isinstance(func, ast.Name) and func.id in from_csv & {"writer", "DictWriter"}:
+                found.append(f"{rel}:{node.lineno}: {func.id}(...) from csv")
+    assert found == [], "write tables with exports.tables (csv_bytes, csv_text, rows_csv_text, xlsx_bytes)"

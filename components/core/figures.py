@@ -4,14 +4,40 @@ denominator, cut-off date, scope and filters; every table downloads as CSV and E
 
 from __future__ import annotations
 
-import io
+import html
+import re
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
+from exports import tables
 from rules.core.formatting import fmt_date
+
+# Markdown (and Streamlit Markdown) syntax inside a line: code, emphasis, links and images, raw HTML
+# and autolinks, strikethrough, math, entities, e-mail autolinks; "_" only where it can open or close
+# emphasis (not inside a word such as comite_pac).
+_MARKDOWN = re.compile(r"([\\`*\[\]<~$&@]|(?<!\w)_|_(?!\w))")
+# ... and at the start of a line: a heading, a quote, a list item, a setext underline, an ordered list.
+_LINE_START = re.compile(r"^(?:([-+=#>])|(\d+)([.)]))")
+
+
+def plain(text) -> str:
+    """``text`` (a name, a description: anything a person typed) to put inside Markdown —
+    every caption, label, message and button of Streamlit renders Markdown — so that it
+    shows exactly as typed, on one line: no emphasis, heading, list, code nor link."""
+    text = " ".join(str(text).split())
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = text.replace("://", r"\://")
+    text = re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:-1] + r"\.", text)
+    return _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
+
+
+def chart_text(text) -> str:
+    """``text`` a person typed, as a Plotly label (legend, title, axis): Plotly reads a few
+    HTML tags (``<a href>``, ``<b>``), so they are shown as typed instead."""
+    return html.escape(str(text), quote=False)
 
 
 def filters_label(ctx: PageContext, extra: Sequence[str] = ()) -> str:
@@ -33,7 +59,8 @@ def filters_label(ctx: PageContext, extra: Sequence[str] = ()) -> str:
 
 def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
                 denominator: str | None = None, extra_filters: Sequence[str] = ()) -> None:
-    """The caption under a figure: definition, numerator/denominator, cut-off, scope, filters."""
+    """The caption under a figure: definition, numerator/denominator, cut-off, scope, filters
+    (names and ``extra_filters`` are shown as plain text)."""
     lines = [definition]
     if numerator is not None and denominator is not None:
         lines.append(f"{numerator} / {denominator}")
@@ -41,8 +68,8 @@ def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
         " · ".join(
             [
                 ctx.t("common.cutoff_note", date=fmt_date(ctx.filters.cutoff, ctx.lang)),
-                ctx.t("common.scope_note", scope=ctx.viewer.scope_label or ctx.t("scope.none")),
-                ctx.t("common.filters_note", filters=filters_label(ctx, extra_filters)),
+                ctx.t("common.scope_note", scope=plain(ctx.viewer.scope_label or ctx.t("scope.none"))),
+                ctx.t("common.filters_note", filters=plain(filters_label(ctx, extra_filters))),
             ]
         )
     )
@@ -53,17 +80,11 @@ def kpi(label: str, value: str, help_text: str | None = None, delta: str | None 
     st.metric(label, value, delta=delta, help=help_text)
 
 
-def to_excel_bytes(df: pd.DataFrame, sheet: str = "datos") -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        df.to_excel(writer, index=False, sheet_name=sheet[:31])
-    return buf.getvalue()
-
-
 def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFrame], basename: str, key: str,
                    label_suffix: str = "") -> None:
     """CSV (UTF-8 with BOM) and Excel downloads of the (already scoped) rows: a frame, or a
     callable that builds it — e.g. every row behind a figure, not just the page shown.
+    Both files are written by ``exports.tables``, so typed text never opens as a formula.
 
     The files (and the callable's frame) are built only when clicked, without a rerun, so a
     page run never pays for files nobody downloads.
@@ -72,7 +93,7 @@ def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFram
     c1, c2 = st.columns(2)
     c1.download_button(
         f"{ctx.t('common.download_csv')}{label_suffix}",
-        lambda: make().to_csv(index=False).encode("utf-8-sig"),
+        lambda: tables.csv_bytes(make()),
         file_name=f"{basename}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -80,7 +101,7 @@ def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFram
     )
     c2.download_button(
         f"{ctx.t('common.download_xlsx')}{label_suffix}",
-        lambda: to_excel_bytes(make()),
+        lambda: tables.xlsx_bytes(make()),
         file_name=f"{basename}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

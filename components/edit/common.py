@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
+from components.core.figures import plain
 from data_access.edits.common import EditError, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 _OPEN = "_edit_opened"
@@ -94,11 +95,11 @@ def show_refusal(ctx: PageContext, exc: EditError, reload_key: str | None = None
 def render_refusal(ctx: PageContext, exc: EditError) -> None:
     if isinstance(exc, ValidationFailed):
         st.error(
-            ctx.t("edit.refused_validation") + "\n\n" + "\n".join(f"- {e.message}" for e in exc.errors),
+            ctx.t("edit.refused_validation") + "\n\n" + "\n".join(f"- {plain(e.message)}" for e in exc.errors),
             icon=":material/error:",
         )
     elif isinstance(exc, StaleEdit):
-        st.error(exc.message, icon=":material/sync_problem:")
+        st.error(plain(exc.message), icon=":material/sync_problem:")
         if exc.changes:
             st.dataframe(
                 pd.DataFrame(
@@ -115,11 +116,11 @@ def render_refusal(ctx: PageContext, exc: EditError) -> None:
                 placeholder="—",
             )
     elif isinstance(exc, PermissionDenied):
-        st.error(exc.message, icon=":material/block:")
+        st.error(plain(exc.message), icon=":material/block:")
     elif isinstance(exc, NotFound):
-        st.warning(exc.message, icon=":material/search_off:")
+        st.warning(plain(exc.message), icon=":material/search_off:")
     else:
-        st.error(exc.message)
+        st.error(plain(exc.message))
 
 
 def _txt(ctx: PageContext, v) -> str:
@@ -153,7 +154,7 @@ def show_flash(ctx: PageContext) -> None:
     if isinstance(msg, EditError):
         render_refusal(ctx, msg)
     elif msg:
-        st.success(msg, icon=":material/check_circle:")
+        st.success(plain(msg), icon=":material/check_circle:")
 
 
 def none_if_nan(v):

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.core.figures import plain
 from components.edit.common import (
     changed_since_opened,
     date_field,
@@ -47,7 +48,7 @@ def stage_section(ctx: PageContext) -> None:
     key = "stage"
     snap = remember_opened(key, current, eid)
     c1, c2, c3, c4 = st.columns(4)
-    c1.markdown(f"**{t('edit.st.participant')}**  \n{participant_label(ctx, snap)}")
+    c1.markdown(f"**{t('edit.st.participant')}**  \n{plain(participant_label(ctx, snap))}")
     c2.markdown(f"**{t('filters.route')}**  \n{t('route.' + snap['route'])}")
     c3.markdown(f"**{t('edit.st.current')}**  \n{_stage(ctx, snap['current_stage'])}")
     c4.markdown(f"**{t('edit.st.status')}**  \n{t('edit.st.status.' + snap['status'])}")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from components.core.context import PageContext
+from components.core.figures import chart_text
 from rules.core.formatting import fmt_int, fmt_num, fmt_pct
 from rules.routes.funnels import OTHER_REASON, FunnelStage, Sankey
 from rules.routes.model import LOSS_REASONS
@@ -193,7 +194,7 @@ def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names:
             "orientation": "h",
             "y": y,
             "x": [v or 0 for v in values],
-            "name": name,
+            "name": chart_text(name),
             "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#222222", "size": 6,
                                                     "fillmode": "overlay"}},
             "text": [fmt_pct(v, 1, ctx.lang) for v in values],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.core.context import PageContext, page_context
-from components.core.figures import download_table
+from components.core.figures import download_table, plain
 from components.routes import data
 from components.routes.filters import (
     CohortOptions,
@@ -64,7 +64,7 @@ def saved_cohorts_panel(ctx: PageContext, cohort: Cohort) -> dict[str, Cohort]:
                 except (ValueError, PermissionError) as exc:
                     st.error(str(exc))
                 else:
-                    st.success(t("routes.saved.saved", name=clean))
+                    st.success(t("routes.saved.saved", name=plain(clean)))
                     saved = dict(F.saved_cohorts(viewer, url=ctx.url))
         with c2:
             if not saved:

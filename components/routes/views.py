@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note, kpi
+from components.core.figures import download_table, figure_note, kpi, plain
 from components.routes.charts import (
     comparison_figure,
     coverage_figure,
@@ -131,7 +131,7 @@ def render_comparison(
     c1, c2 = st.columns(2)
     for col, name, tot, rows, side in ((c1, names[0], ta, a[route], "a"), (c2, names[1], tb, b[route], "b")):
         with col:
-            st.markdown(f"**{name}**")
+            st.markdown(f"**{plain(name)}**")
             pct = 100.0 * tot["completed"] / tot["entrants"] if tot["entrants"] else None
             k1, k2 = st.columns(2)
             k1.metric(t("routes.kpi.entrants"), fmt_int(tot["entrants"], ctx.lang))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note, kpi
+from components.core.figures import download_table, figure_note, kpi, plain
 from components.sla.common import (
     Q_OPERATOR,
     Texts,
@@ -111,7 +111,7 @@ def breach_lines(tx: Texts, rows: pd.DataFrame) -> list[str]:
             f"{status_text(tx, r.status)} · **{r.definition_name}** ({r.definition_code}) · {r.contract_code} · "
             f"{tx.t('sla.col.value')}: {value} · {tx.t('sla.col.target')}: "
             f"{target_text(tx, r.target, r.direction, r.tolerance, r.unit)} · "
-            f"{tx.t('sla.col.evidence')}: {evidence_text(tx, r)}"
+            f"{tx.t('sla.col.evidence')}: {plain(evidence_text(tx, r))}"
         )
     return out
 
