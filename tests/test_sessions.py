@@ -75,6 +75,17 @@ def test_deactivated_account_is_logged_out_at_its_next_run(demo_store_rw):
     assert "Su sesión se cerró" in notice and "«comite» fue desactivada" in notice
 
 
+def test_deactivated_oidc_identity_is_told_why_at_its_next_run(demo_store_rw):
+    at = run_app(demo_store_rw, "comite")  # signed in through the institutional identity
+    assert not at.exception and "Oficina regional Caribe" in [c.value for c in at.sidebar.caption]
+    admin = viewer_for_username("admin", url=demo_store_rw)
+    account_edits.set_user_active(admin, "comite", False, url=demo_store_rw)
+    at.run()
+    assert not at.exception, at.exception
+    told = " ".join(str(el.value) for el in at.error)
+    assert "«comite@demo.tablero.gov.co» fue desactivada" in told, all_text(at)
+
+
 def test_rescoped_account_runs_with_its_new_scope_at_its_next_run(demo_store_rw):
     at = _local_login(demo_store_rw, "comite")
     assert "Oficina regional Caribe" in [c.value for c in at.sidebar.caption]
