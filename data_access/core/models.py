@@ -38,6 +38,13 @@ class Versioned:
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
 
+class Imported:
+    """The intake batch (``import_batch``) that last wrote the row; None: demo, form or
+    command. Any figure can be traced back to the file its rows came from."""
+
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)
+
+
 # --------------------------------------------------------------------------- territory
 
 
@@ -54,7 +61,7 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(120))
 
 
-class Municipality(Versioned, Base):
+class Municipality(Imported, Versioned, Base):
     __tablename__ = "municipality"
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -66,7 +73,7 @@ class Municipality(Versioned, Base):
     source: Mapped[str] = mapped_column(String(20), default="divipola")
 
 
-class Targeting(Versioned, Base):
+class Targeting(Imported, Versioned, Base):
     """Focalización per municipality and year (seed 000 §3 i)."""
 
     __tablename__ = "targeting"
@@ -83,11 +90,13 @@ class Targeting(Versioned, Base):
     total_score: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class TerritorialAlert(Versioned, Base):
+class TerritorialAlert(Imported, Versioned, Base):
     """Public-goods gap of a municipality (seed 000 §3 iv)."""
 
     __tablename__ = "territorial_alert"
+    __table_args__ = (Index("uq_territorial_alert_code", "code", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40))  # codigo_alerta of the intake (unique index, 0006)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
     category: Mapped[str] = mapped_column(String(30))  # rules.core.catalog.ALERT_CATEGORIES
     severity: Mapped[str] = mapped_column(String(10))  # alta | media | baja
@@ -106,7 +115,7 @@ class ValueChain(Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
 
 
-class Opr(Versioned, Base):
+class Opr(Imported, Versioned, Base):
     """Organización de productores rurales."""
 
     __tablename__ = "opr"
@@ -121,7 +130,7 @@ class Opr(Versioned, Base):
     created_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class Household(Versioned, Base):
+class Household(Imported, Versioned, Base):
     __tablename__ = "household"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -140,7 +149,7 @@ class Household(Versioned, Base):
 # -------------------------------------------------------------------------- operators
 
 
-class Operator(Base):
+class Operator(Imported, Base):
     __tablename__ = "operator"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -149,7 +158,7 @@ class Operator(Base):
     is_psde: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class OperatorContract(Base):
+class OperatorContract(Imported, Base):
     """An operator's contract for one route in one regional office."""
 
     __tablename__ = "operator_contract"
@@ -183,7 +192,7 @@ class ContractService(Base):
 # ------------------------------------------------------------------------------ routes
 
 
-class Enrolment(Versioned, Base):
+class Enrolment(Imported, Versioned, Base):
     """A participant (household or OPR) on one route; promotions chain enrolments."""
 
     __tablename__ = "enrolment"
@@ -192,8 +201,10 @@ class Enrolment(Versioned, Base):
         Index("ix_enrolment_cohort", "cohort_quarter"),
         Index("ix_enrolment_previous", "previous_enrolment_id"),  # 0003: Sankey promotions
         Index("ix_enrolment_contract_cohort", "contract_id", "cohort_quarter"),  # 0004: ANS
+        Index("uq_enrolment_code", "code", unique=True),  # 0006: codigo_inscripcion
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40))  # codigo_inscripcion of the intake (unique index, 0006)
     participant_kind: Mapped[str] = mapped_column(String(10))  # hogar | opr
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
     opr_id: Mapped[int | None] = mapped_column(ForeignKey("opr.id"), index=True)
@@ -212,7 +223,7 @@ class Enrolment(Versioned, Base):
     previous_enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolment.id"))
 
 
-class StageEvent(Base):
+class StageEvent(Imported, Base):
     __tablename__ = "stage_event"
     __table_args__ = (
         Index("ix_stage_event_enrolment_stage", "enrolment_id", "stage"),
@@ -232,7 +243,7 @@ class StageEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-class ServiceDelivery(Base):
+class ServiceDelivery(Imported, Base):
     __tablename__ = "service_delivery"
     __table_args__ = (
         Index("ix_service_delivery_enrolment", "enrolment_id", "service_type_code"),
@@ -251,7 +262,7 @@ class ServiceDelivery(Base):
 # ---------------------------------------------------------------- business plans (PN)
 
 
-class BusinessPlan(Versioned, Base):
+class BusinessPlan(Imported, Versioned, Base):
     """Plan de negocio of an OPR (seed 004)."""
 
     __tablename__ = "business_plan"
@@ -269,7 +280,7 @@ class BusinessPlan(Versioned, Base):
     cofinancing_disbursed_cop: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class AllianceEvidence(Versioned, Base):
+class AllianceEvidence(Imported, Versioned, Base):
     __tablename__ = "alliance_evidence"
     id: Mapped[int] = mapped_column(primary_key=True)
     business_plan_id: Mapped[int] = mapped_column(ForeignKey("business_plan.id"), index=True)
@@ -282,7 +293,7 @@ class AllianceEvidence(Versioned, Base):
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Sales(Versioned, Base):
+class Sales(Imported, Versioned, Base):
     __tablename__ = "sales"
     __table_args__ = (UniqueConstraint("business_plan_id", "year", "is_baseline"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -295,7 +306,7 @@ class Sales(Versioned, Base):
 # ------------------------------------------------------------------------- ANS (SLA)
 
 
-class SlaDefinition(Versioned, Base):
+class SlaDefinition(Imported, Versioned, Base):
     __tablename__ = "sla_definition"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
@@ -313,7 +324,7 @@ class SlaDefinition(Versioned, Base):
     frequency: Mapped[str] = mapped_column(String(12), default="trimestral")
 
 
-class SlaMeasurement(Versioned, Base):
+class SlaMeasurement(Imported, Versioned, Base):
     __tablename__ = "sla_measurement"
     __table_args__ = (UniqueConstraint("definition_id", "contract_id", "quarter"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -398,6 +409,19 @@ class AuditLog(Base):
     after: Mapped[str | None] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImportBatch(Base):
+    """One imported file: who loaded what, when, from which bytes, and what it changed."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40), index=True)  # rules.intake.sheets entity
+    file_name: Mapped[str] = mapped_column(String(260))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    username: Mapped[str] = mapped_column(String(60), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    counts: Mapped[dict] = mapped_column(JSON)  # "<sheet>.insert" / ".update" / ".unchanged" / ".void"
 
 
 class DataVersion(Base):
