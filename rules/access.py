@@ -84,6 +84,40 @@ READ_AUDIT = _register("audit.read", "Read the hash-chained audit log of every w
 IMPORT_TRACKING_MATRIX = _register(
     "import.tracking_matrix", "Import the «Matriz de seguimiento a OPRs» (plans, evidence, sales).", PMO
 )
+IMPORT_PROGRAMME = _register(
+    "import.programme",
+    "Load the programme's register from files: operators, offices, contracts, ANS definitions, OPR, "
+    "households and enrolments.",
+    PMO,
+)
+IMPORT_TERRITORIAL = _register(
+    "import.territorial", "Load targeting and territorial alerts of the municipalities in scope.", TERRITORIAL_EDITORS
+)
+IMPORT_CONTRACT_RECORDS = _register(
+    "import.contract_records",
+    "Load what an operator reports for its own contracts: ANS values, stage events, service deliveries.",
+    CONTRACT_EDITORS,
+)
+EXPORT_DATA = _register(
+    "export.data", "Take every record in scope out in the intake templates' format (tablero export data).", EVERYONE
+)
+IMPORTS: dict[str, Action] = {
+    "operators": IMPORT_PROGRAMME,
+    "offices": IMPORT_PROGRAMME,
+    "contracts": IMPORT_PROGRAMME,
+    "sla-definitions": IMPORT_PROGRAMME,
+    "sla-reports": IMPORT_CONTRACT_RECORDS,
+    "targeting": IMPORT_TERRITORIAL,
+    "alerts": IMPORT_TERRITORIAL,
+    "opr": IMPORT_PROGRAMME,
+    "households": IMPORT_PROGRAMME,
+    "enrolments": IMPORT_PROGRAMME,
+    "stage-events": IMPORT_CONTRACT_RECORDS,
+    "deliveries": IMPORT_CONTRACT_RECORDS,
+    "tracking-matrix": IMPORT_TRACKING_MATRIX,
+}
+"""The action that loads each intake entity (``rules.intake.sheets.ENTITIES``); a sheet holding
+personal data also needs ``READ_PERSONAL_DATA``, to load it and to export it."""
 
 # ------------------------------------------------------------------ edits, per entity
 

@@ -57,6 +57,10 @@ OTHER_ACTIONS = {  # action → roles allowed
     "personal_data.read": {"analista_pmo", "admin"},
     "audit.read": {"analista_pmo", "admin"},
     "import.tracking_matrix": {"analista_pmo", "admin"},
+    "import.programme": {"analista_pmo", "admin"},
+    "import.territorial": {"analista_pmo", "admin", "comite_regional"},
+    "import.contract_records": {"analista_pmo", "admin", "operador"},
+    "export.data": set(ALL_ROLES),
 }
 
 

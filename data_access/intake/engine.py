@@ -1,0 +1,168 @@
+"""One path for every intake file, from ``tablero import`` and the «Carga de datos» page.
+
+``import_file`` decides who may load the entity (``rules.access.IMPORTS``; personal data
+also needs ``READ_PERSONAL_DATA``), reads and validates the file against its declaration
+(``data_access.intake.reader``), then, inside ONE write transaction, lets the entity's
+importer check every reference and the uploader's scope against the store and compute its
+changes. Any problem anywhere writes nothing. A valid file is one batch: an
+``import_batch`` row, its rows written in bulk with the batch id, ONE hash-chained audit
+entry (entity, file SHA-256, counts, user) and the touched data topics bumped — all in the
+same transaction. A file that changes nothing writes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from data_access.audit import log as audit
+from data_access.core import versions
+from data_access.core.db import StoreError, session_scope
+from data_access.core.models import ImportBatch
+from data_access.core.scope import Viewer
+from data_access.edits.common import PermissionDenied, StoreRefused, write_session
+from data_access.intake import changes
+from data_access.intake.reader import read_file
+from rules import access
+from rules.intake import sheets as S
+from rules.intake.problems import MAX_PROBLEMS, ImportReport, Problem
+
+Check = Callable[[Connection, dict[str, pd.DataFrame], Viewer, list[Problem]], changes.Plan]
+
+
+@dataclass(frozen=True)
+class Importer:
+    """An entity's store-side check: references, scope, and the changes of a valid file."""
+
+    entity: str
+    check: Check
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def importer(entity: str):
+    """Register ``fn`` as the check of ``entity`` (a name of ``rules.intake.sheets.ENTITIES``)."""
+    if entity not in S.ENTITIES:
+        raise ValueError(f"unknown intake entity {entity!r}")
+
+    def register(fn: Check) -> Check:
+        IMPORTERS[entity] = Importer(entity, fn)
+        return fn
+
+    return register
+
+
+class ImportPermissionError(PermissionError):
+    """The viewer may not load this entity."""
+
+
+def may_import(viewer: Viewer, entity: str) -> bool:
+    sheets = S.ENTITIES[entity]
+    if any(s.personal for s in sheets) and not access.allowed(viewer, access.READ_PERSONAL_DATA):
+        return False
+    return viewer.known and access.allowed(viewer, access.IMPORTS[entity])
+
+
+def importable_entities(viewer: Viewer) -> list[str]:
+    return [e for e in S.ENTITIES if may_import(viewer, e) and e in _importers()]
+
+
+def _importers() -> dict[str, Importer]:
+    from data_access.intake import registry  # noqa: F401  (registers every entity's check)
+
+    return IMPORTERS
+
+
+def _summary(counts: dict[str, int]) -> str:
+    parts = []
+    for sheet in dict.fromkeys(k.split(".")[0] for k in counts):
+        c = {what: counts.get(f"{sheet}.{what}", 0) for what in ("insert", "update", "unchanged", "void")}
+        text = f"{sheet}: {c['insert']} nuevos, {c['update']} actualizados, {c['unchanged']} sin cambios"
+        parts.append(text + (f", {c['void']} anulados" if c["void"] else ""))
+    return "; ".join(parts)
+
+
+def _refused(entity: str, problems: list[Problem], notes: list[Problem], dry_run: bool) -> ImportReport:
+    shown = problems[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(Problem("", None, "", f"… y {len(problems) - MAX_PROBLEMS} problemas más."))
+    return ImportReport(ok=False, entity=entity, dry_run=dry_run, problems=shown, notes=notes,
+                        message=f"Archivo rechazado: {len(problems)} problema(s). No se guardó nada; "
+                                "corrija cada fila indicada y vuelva a cargarlo.")
+
+
+def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: str | None = None,
+                *, dry_run: bool = False) -> ImportReport:
+    """Validate ``data`` as ``entity`` and, unless ``dry_run`` or anything is wrong, load it."""
+    if entity not in S.ENTITIES:
+        raise ValueError(f"unknown intake entity {entity!r}")
+    if not may_import(viewer, entity):
+        raise ImportPermissionError(
+            f"Su rol no puede cargar «{entity}»"
+            + (" (contiene datos personales, Ley 1581 de 2012)" if any(s.personal for s in S.ENTITIES[entity]) else "")
+            + ": pida la carga a la PMO."
+        )
+    imp = _importers()[entity]
+    parsed = read_file(data, file_name, S.ENTITIES[entity])
+    if parsed.problems:
+        return _refused(entity, parsed.problems, parsed.notes, dry_run)
+    problems: list[Problem] = []
+    try:
+        if dry_run:
+            with session_scope(url) as s:
+                plan = imp.check(s.connection(), parsed.frames, viewer, problems)
+                return _report(entity, plan, problems, parsed.notes, dry_run=True)
+        with write_session(viewer, url) as s:
+            plan = imp.check(s.connection(), parsed.frames, viewer, problems)
+            report = _report(entity, plan, problems, parsed.notes, dry_run=False)
+            if not report.ok or not report.changed:
+                s.rollback()
+                return report
+            counts = plan.counts()
+            batch = ImportBatch(entity=entity, file_name=file_name[:260], sha256=parsed.sha256,
+                                username=viewer.username, at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                                counts=counts)
+            s.add(batch)
+            s.flush()
+            changes.apply(s, plan, batch.id)
+            audit.record(s, viewer.username, "import_batch", batch.id, "import", None,
+                         {"entity": entity, "file_name": file_name, "sha256": parsed.sha256, "counts": counts})
+            versions.bump(s, *{t for sheet in S.ENTITIES[entity] for t in sheet.topics})
+            report.batch_id = batch.id
+            return report
+    except PermissionDenied as exc:
+        raise ImportPermissionError(str(exc)) from None
+    except (StoreRefused, StoreError) as exc:
+        return ImportReport(ok=False, entity=entity, dry_run=dry_run,
+                            message=f"Importación no realizada: {getattr(exc, 'message', exc)}")
+
+
+def _report(entity: str, plan: changes.Plan, problems: list[Problem], notes: list[Problem],
+            *, dry_run: bool) -> ImportReport:
+    if problems:
+        return _refused(entity, problems, notes, dry_run)
+    counts = plan.counts()
+    if not plan.changed:
+        return ImportReport(ok=True, entity=entity, dry_run=dry_run, notes=notes, counts=Counter(counts),
+                            changed=False, message=f"Sin cambios: el archivo ya está cargado ({_summary(counts)}).")
+    verb = "Validación correcta; se cargaría" if dry_run else "Carga completa"
+    return ImportReport(ok=True, entity=entity, dry_run=dry_run, notes=notes, counts=Counter(counts),
+                        changed=True, message=f"{verb}: {_summary(counts)}.")
+
+
+def history(viewer: Viewer, url: str | None = None, limit: int = 200) -> list[dict]:
+    """The import batches the viewer may see, newest first: the PMO sees every batch,
+    anyone else the batches it loaded itself."""
+    stmt = select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)
+    if not access.allowed(viewer, access.IMPORT_PROGRAMME):
+        stmt = stmt.where(ImportBatch.username == viewer.username)
+    with session_scope(url) as s:
+        return [{"id": b.id, "at": b.at, "username": b.username, "entity": b.entity, "file_name": b.file_name,
+                 "sha256": b.sha256, "counts": b.counts} for b in s.scalars(stmt)]
