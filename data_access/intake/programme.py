@@ -7,7 +7,6 @@ changes of a valid file (``data_access.intake.changes``).
 
 from __future__ import annotations
 
-import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -16,22 +15,9 @@ from data_access.core.models import ContractService, Municipality, Operator, Ope
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, diff
 from data_access.intake.engine import importer
+from data_access.intake.rows import code_map, problem, records
 from rules.intake import sheets as S
 from rules.intake.problems import Problem
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    return frame.to_dict("records") if frame is not None else []
-
-
-def problem(sheet: S.Sheet, row: dict, column: str, message: str) -> Problem:
-    value = row.get(column)
-    return Problem(sheet.name, int(row["_row"]), column, message, value="" if value is None else str(value))
-
-
-def code_map(conn: Connection, *columns) -> dict:
-    """``{first column: second column}`` of a whole (small, reference) table."""
-    return dict(conn.execute(select(*columns)).all())
 
 
 @importer("operators")
