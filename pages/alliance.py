@@ -18,7 +18,7 @@ from components.alliance.charts import drilldown_bar, pick_bars, series_chart
 from components.alliance.data import drill_labels, page_overview
 from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
 from components.core.context import page_context
-from components.core.figures import download_table, figure_note, kpi, plain
+from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from data_access.alliance import queries as al
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_of
@@ -165,7 +165,7 @@ else:
           t("alliance.pending"): r.pending, t("alliance.not_executed"): r.not_executed} for r in rows]
     )
     if st.toggle(t("alliance.table_of", dim=t("alliance.dim." + dim).lower()), key="al_show_dim_table"):
-        st.dataframe(table, hide_index=True, placeholder="—")
+        data_table(table, hide_index=True, placeholder="—")
     download_table(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
 
 # ------------------------------------------------------------------ series
@@ -199,7 +199,7 @@ series_table = pd.DataFrame(
 )
 figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
 if st.toggle(t("alliance.series_table"), key="al_show_series_table"):
-    st.dataframe(series_table, hide_index=True, placeholder="—")
+    data_table(series_table, hide_index=True, placeholder="—")
 download_table(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
 
 # ------------------------------------------------------------------ lists, sales, import

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import page_context
-from components.core.figures import download_table, figure_note
+from components.core.figures import data_table, download_table, figure_note
 from components.map.choropleth import SCHEMES
 from components.map.profile import render_out_of_scope, render_profile
 from components.map.view import (
@@ -78,7 +78,7 @@ def show_table() -> None:
     value_col = t(f"map.metric.{metric}")
     config = {} if spec.unit == "bool" else {
         value_col: st.column_config.NumberColumn(value_col, format="localized")}
-    st.dataframe(df, hide_index=True, placeholder="—", width="stretch", column_config=config)
+    data_table(df, hide_index=True, placeholder="—", width="stretch", column_config=config)
     download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}")
 
 

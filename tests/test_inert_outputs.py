@@ -3,7 +3,8 @@ and shown as typed — never as Markdown, HTML or a link — in the app and the 
 
 Hostile text is stored with the real writers (ANS report, saved cohort, territorial alert,
 tracking-matrix import, account creation) and read back through the real downloads
-(``download_table``'s buttons), ``tablero`` commands and the pack.
+(``download_table``'s buttons), the tables shown (``data_table``: their toolbar CSV export),
+``tablero`` commands and the pack.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import re
 import zlib
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
@@ -197,8 +199,6 @@ def test_inert_text_neutralises_formulas_and_keeps_numbers():
 
 
 def test_table_files_from_a_frame_hold_no_live_formula():
-    import pandas as pd
-
     frame = pd.DataFrame({"texto": list(HOSTILE), "n": range(-3, 3), LEAK: ["-5"] * 6})
     for sep in (",", "\t"):
         fields = csv_fields(tables.csv_text(frame, sep), sep)
@@ -352,3 +352,72 @@ def test_pack_pdf_draws_names_literally(demo_store_rw, monkeypatch):
     drawn = MARKED.replace("(", r"\(").replace(")", r"\)").encode("latin-1")
     assert drawn in streams
     assert b"/URI" not in data and b"/Link" not in data
+
+
+# ------------------------------------------------------------------ tables shown in the app
+# Every table's toolbar offers Streamlit's own "Download as CSV", written in the browser from
+# the shown data without neutralising formulas: the shown text must already be inert.
+
+def shown_table(at, column: str):
+    """The data of the run's one table that has ``column``, as sent to the browser."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def text_cells(df) -> list[str]:
+    return [v for col in df.columns for v in df[col] if isinstance(v, str)]
+
+
+def test_ans_evidence_is_inert_in_the_shown_sla_table(demo_store_rw):
+    report_evidence(demo_store_rw, [*HOSTILE, "-5"])
+    at = run_app(demo_store_rw, "analista", page="pages/sla.py",
+                 query={"operador": OPERATOR_CODE, "trimestre": QUARTER})
+    assert not at.exception
+    df = shown_table(at, "Evidencia / cálculo")
+    evidence = set(df["Evidencia / cálculo"])
+    assert {"'" + LEAK, "'@SUM(1)", "'+cmd|' /C calc'!A0", "'-2+3", "'=1"} <= evidence
+    assert "-5" in evidence
+    assert live_fields(text_cells(df)) == []
+    assert pd.api.types.is_numeric_dtype(df["Peso"])
+
+
+def test_alert_description_is_inert_in_the_shown_alerts_table(demo_store_rw):
+    viewer = viewer_for_username("analista", demo_store_rw)
+    for text in (*HOSTILE, "-5"):
+        alerts.open_alert(viewer, {"municipality_code": "05001", "category": next(iter(ALERT_CATEGORIES)),
+                                   "severity": "alta", "description": text}, url=demo_store_rw)
+    at = run_app(demo_store_rw, "analista", page="pages/edit.py")
+    assert not at.exception
+    df = shown_table(at, "Descripción")
+    descriptions = set(df["Descripción"])
+    assert {"'" + LEAK, "'@SUM(1)", "'+cmd|' /C calc'!A0", "'-2+3", "'=1"} <= descriptions
+    assert "-5" in descriptions
+    assert live_fields(text_cells(df)) == []
+    assert pd.api.types.is_integer_dtype(df["id"]) and pd.api.types.is_integer_dtype(df["Versión"])
+
+
+def test_shown_table_keeps_numbers_dates_and_column_config():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import datetime as dt
+
+        import pandas as pd
+        import streamlit as st
+
+        from components.core.figures import data_table
+
+        frame = pd.DataFrame({"=total": [-5, 7], "fecha": [dt.date(2025, 1, 2), None], "texto": ["@SUM(1)", None]})
+        data_table(frame, hide_index=True, column_config={"=total": st.column_config.NumberColumn("Total")})
+        st.write(list(frame.columns))  # the caller's frame is left as it was
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert list(df.columns) == ["'=total", "fecha", "texto"]
+    assert list(df["'=total"]) == [-5, 7] and pd.api.types.is_integer_dtype(df["'=total"])
+    assert df["fecha"][0] == dt.date(2025, 1, 2) and pd.isna(df["fecha"][1])
+    assert df["texto"][0] == "'@SUM(1)" and pd.isna(df["texto"][1])
+    assert '"Total"' in at.dataframe[0].proto.columns and "'=total" in at.dataframe[0].proto.columns
+    assert json.loads(at.json[0].value) == ["=total", "fecha", "texto"]

@@ -181,3 +181,26 @@ def test_csv_and_excel_written_only_by_the_shared_table_writer():
             elif isinstance(func, ast.Name) and func.id in from_csv & {"writer", "DictWriter"}:
                 found.append(f"{rel}:{node.lineno}: {func.id}(...) from csv")
     assert found == [], "write tables with exports.tables (csv_bytes, csv_text, rows_csv_text, xlsx_bytes)"
+
+
+TABLE_VIEW = "components/core/figures.py"  # data_table: the one st.dataframe, its text made inert
+
+
+def test_tables_shown_only_through_the_inert_table_view():
+    """``st.dataframe`` adds a toolbar "Download as CSV" that Streamlit writes in the browser
+    without neutralising formulas, so a table shown any other way than ``data_table`` would
+    hand a typed ``=HYPERLINK(...)`` to a spreadsheet as a live formula. Flagged: any
+    ``.dataframe`` (``st.dataframe(``, ``col.dataframe(``, ``show = st.dataframe``) and
+    ``from streamlit import dataframe``."""
+    found = []
+    for f in production_files():
+        rel = f.relative_to(ROOT).as_posix()
+        if rel == TABLE_VIEW:
+            continue
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "dataframe":
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("streamlit") \
+                    and any(a.name == "dataframe" for a in node.names):
+                found.append(f"{rel}:{node.lineno}: from {node.module} import dataframe")
+    assert found == [], "show tables with components.core.figures.data_table"

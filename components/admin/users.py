@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.core.figures import data_table
 from components.edit.common import saved, show_refusal
 from data_access.edits import accounts as account_edits
 from data_access.edits.common import EditError
@@ -21,7 +22,7 @@ CLEAR = (users,)
 def users_section(ctx: PageContext) -> None:
     t = ctx.t
     rows = users(ctx.viewer, url=ctx.url)
-    st.dataframe(
+    data_table(
         pd.DataFrame(
             [
                 {

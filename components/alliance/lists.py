@@ -13,7 +13,7 @@ import streamlit as st
 from components.alliance.charts import fmt_int, fmt_money, fmt_pct
 from components.alliance.data import at_risk, plan_list, sales_overview
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note
+from components.core.figures import data_table, download_table, figure_note
 from data_access.alliance import queries as al
 from data_access.alliance import tracking_matrix as tm
 from rules.alliance import indicator as rule
@@ -79,7 +79,7 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
         st.info(t("alliance.no_rows"))
         return
     shown = _display(ctx, frame)
-    st.dataframe(shown, hide_index=True, placeholder="—")
+    data_table(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, page_key)
     figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
     base = f"alianzas_pn_{which}_{ctx.filters.cutoff.isoformat()}"
@@ -115,7 +115,7 @@ def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], t
         st.success(t("alliance.risk_none"))
         return
     shown = _display(ctx, frame)
-    st.dataframe(shown, hide_index=True, placeholder="—")
+    data_table(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, "al_risk_page")
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
     download_table(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
@@ -152,7 +152,7 @@ def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> 
     if table.empty:
         st.info(t("alliance.sales_none"))
         return
-    st.dataframe(table, hide_index=True, placeholder="—")
+    data_table(table, hide_index=True, placeholder="—")
     figure_note(ctx, t("alliance.sales_note", year=year), t("alliance.sales_num"), t("alliance.sales_den"),
                 extra_filters=drill_names)
     download_table(ctx, table, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales")
@@ -194,7 +194,7 @@ def import_section(ctx: PageContext) -> None:
              f"{p.column} ({p.letter})" if p.letter else p.column, t("alliance.col.problem"): p.message}
             for p in report.problems
         ])
-        st.dataframe(problems, hide_index=True, placeholder="—")
+        data_table(problems, hide_index=True, placeholder="—")
         download_table(ctx, problems, "matriz_problemas", key="al_dl_problems")
     if report.notes:
         st.warning(t("alliance.import_nit_notes", n=len(report.notes)), icon=":material/pin:")
@@ -203,5 +203,5 @@ def import_section(ctx: PageContext) -> None:
              f"{n.column} ({n.letter})" if n.letter else n.column, t("alliance.col.note"): n.message}
             for n in report.notes
         ])
-        st.dataframe(notes, hide_index=True, placeholder="—")
+        data_table(notes, hide_index=True, placeholder="—")
         download_table(ctx, notes, "matriz_nit_calculados", key="al_dl_nit_notes")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
-from components.core.figures import download_table
+from components.core.figures import data_table, download_table
 from data_access.audit import log as audit
 
 
@@ -95,7 +95,7 @@ def log_section(ctx: PageContext) -> None:
         ]
     )
     st.caption(t("audit.shown", n=len(df), limit=limit))
-    st.dataframe(df, hide_index=True, placeholder="—", width="stretch")
+    data_table(df, hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, df, "auditoria", key="au_dl")
     ids = [r["id"] for r in rows]
     pick = st.selectbox(

@@ -1,5 +1,6 @@
 """Shared figure furniture: every number states its definition, numerator and
-denominator, cut-off date, scope and filters; every table downloads as CSV and Excel.
+denominator, cut-off date, scope and filters; every table is shown with its text inert
+(``data_table``) and downloads as CSV and Excel.
 """
 
 from __future__ import annotations
@@ -74,6 +75,38 @@ def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
         )
     )
     st.caption("  \n".join(lines))
+
+
+def _inert_column(column: pd.Series) -> pd.Series:
+    """A text column (object, string or categorical) with every text :func:`exports.tables.inert`;
+    any other column as is."""
+    dtype = column.dtype
+    if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype):
+        return column.map(tables.inert, na_action="ignore")
+    return column
+
+
+def data_table(df: pd.DataFrame, **kwargs):
+    """``st.dataframe`` of ``df`` with every text cell (and text column label) made inert.
+
+    The table's toolbar offers Streamlit's own "Download as CSV", written in the browser:
+    it quotes fields but never neutralises formulas, so a typed ``=HYPERLINK(...)`` shown
+    in a table would open in a spreadsheet as a live formula. Here text a spreadsheet would
+    run gets its leading apostrophe (``exports.tables.inert``) before it reaches the browser;
+    numbers, dates and missing values are untouched, and ``column_config`` / ``column_order``
+    follow the renamed labels. Every other keyword goes to ``st.dataframe`` as is.
+    """
+    shown = df.copy()
+    for i in range(shown.shape[1]):
+        shown.isetitem(i, _inert_column(shown.iloc[:, i]))
+    shown.columns = shown.columns.map(tables.inert)
+    if pd.api.types.is_object_dtype(shown.index.dtype) or isinstance(shown.index.dtype, pd.StringDtype):
+        shown.index = shown.index.map(tables.inert)
+    if isinstance(kwargs.get("column_config"), dict):
+        kwargs["column_config"] = {tables.inert(k): v for k, v in kwargs["column_config"].items()}
+    if kwargs.get("column_order") is not None:
+        kwargs["column_order"] = [tables.inert(c) for c in kwargs["column_order"]]
+    return st.dataframe(shown, **kwargs)
 
 
 def kpi(label: str, value: str, help_text: str | None = None, delta: str | None = None) -> None:

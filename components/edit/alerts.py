@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.core.figures import data_table
 from components.edit.common import changed_since_opened, date_field, remember_opened, saved, show_refusal
 from data_access.edits import alerts as alert_edits
 from data_access.edits.common import EditError
@@ -36,7 +37,7 @@ def alerts_section(ctx: PageContext) -> None:
     )
     rows = alert_rows(ctx.viewer, status, ctx.filters, url=ctx.url)
     if rows:
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 [
                     {

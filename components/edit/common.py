@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
-from components.core.figures import plain
+from components.core.figures import data_table, plain
 from data_access.edits.common import EditError, NotFound, PermissionDenied, StaleEdit, ValidationFailed
 
 _OPEN = "_edit_opened"
@@ -101,7 +101,7 @@ def render_refusal(ctx: PageContext, exc: EditError) -> None:
     elif isinstance(exc, StaleEdit):
         st.error(plain(exc.message), icon=":material/sync_problem:")
         if exc.changes:
-            st.dataframe(
+            data_table(
                 pd.DataFrame(
                     [
                         {

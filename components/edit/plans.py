@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.core.figures import data_table
 from components.edit.common import changed_since_opened, date_field, remember_opened, saved, show_refusal
 from data_access.edits import plans as plan_edits
 from data_access.edits.common import EditError, EditResult
@@ -96,7 +97,7 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
                 for r in rows
             ]
         )
-        st.dataframe(df, hide_index=True, placeholder="—", width="stretch")
+        data_table(df, hide_index=True, placeholder="—", width="stretch")
     else:
         st.caption(t("edit.ev.none"))
     tab_add, tab_fix = st.tabs([t("edit.ev.add"), t("edit.ev.correct_void")])

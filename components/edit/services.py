@@ -17,6 +17,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.core.figures import data_table
 from components.edit.common import date_field, participant_label, saved, show_refusal
 from data_access.edits import services as service_edits
 from data_access.edits.common import EditError
@@ -77,7 +78,7 @@ def services_section(ctx: PageContext) -> None:
     st.markdown(f"**{t('edit.sv.registered')}**")
     done = deliveries(ctx.viewer, cid, eid, url=ctx.url)
     if done:
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 [
                     {

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import plain
+from components.core.figures import data_table, plain
 from components.edit.common import (
     changed_since_opened,
     date_field,
@@ -53,7 +53,7 @@ def stage_section(ctx: PageContext) -> None:
     c3.markdown(f"**{t('edit.st.current')}**  \n{_stage(ctx, snap['current_stage'])}")
     c4.markdown(f"**{t('edit.st.status')}**  \n{t('edit.st.status.' + snap['status'])}")
     if snap["history"]:
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 [
                     {

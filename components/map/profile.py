@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import PageContext
-from components.core.figures import figure_note
+from components.core.figures import data_table, figure_note
 from components.core.filters import filters_to_query
 from rules.core.catalog import ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
@@ -89,7 +89,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         [(t(f"map.stage.{stage}"), n, (100.0 * n / first) if first else None) for stage, n in p["funnel"]],
         columns=[t("map.profile.stage"), t("map.profile.reached"), t("map.profile.share")],
     )
-    st.dataframe(
+    data_table(
         funnel, hide_index=True, placeholder="—", width="stretch", height=min(390, 36 * (len(funnel) + 1)),
         column_config={
             t("map.profile.share"): st.column_config.ProgressColumn(
@@ -103,11 +103,11 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         columns=[t("map.profile.route"), t("map.profile.households"), t("map.profile.opr")],
     )
     st.markdown(f"**{t('map.profile.by_route')}**")
-    st.dataframe(routes, hide_index=True, placeholder="—", width="stretch")
+    data_table(routes, hide_index=True, placeholder="—", width="stretch")
 
     st.markdown(f"**{t('map.profile.operators')}**")
     if p["operators"]:
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 [(o["name"], ", ".join(t(f"route.{r}") for r in o["routes"]), o["participants"], o["plans"])
                  for o in p["operators"]],
@@ -123,7 +123,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
     if not p["territorial_visible"]:
         st.caption(na)
     elif p["alerts"]:
-        st.dataframe(
+        data_table(
             pd.DataFrame(
                 [(t(f"map.alert.{a['category']}"), t(f"map.severity.{a['severity']}"),
                   t(f"map.status.{a['status']}"), fmt_date(a["opened_on"], lang), a["description"])

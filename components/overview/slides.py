@@ -18,7 +18,7 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.chart_export import chart_with_png
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note
+from components.core.figures import data_table, download_table, figure_note
 from components.overview.cards import render_cards
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
@@ -122,7 +122,7 @@ def render_chart_and_table(ctx: PageContext, data: SlideData, *, big: bool = Fal
     if data.table is not None and len(data.table):
         box = st.container() if table_now else st.expander(ctx.t("committee.table"))
         with box:
-            st.dataframe(data.table, hide_index=True, placeholder="—", width="stretch")
+            data_table(data.table, hide_index=True, placeholder="—", width="stretch")
             download_table(ctx, data.table, f"{data.view}_{stamp}", key=f"{key}_tbl")
     figure_note(note_context(ctx), data.definition)
     st.caption(f"{ctx.t('committee.source')}: {data.source}")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note, kpi, plain
+from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from components.routes.charts import (
     comparison_figure,
     coverage_figure,
@@ -63,7 +63,7 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
     figure_note(ctx, t("routes.note.losses"), extra_filters=notes)
     st.subheader(t("routes.table_title"))
     show, export = funnel_frames(ctx, funnels)
-    st.dataframe(show, hide_index=True, placeholder="—", width="stretch")
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("routes.note.medians"), extra_filters=notes)
     download_table(ctx, export, "embudos_rutas", key="rt_funnel_dl")
 
@@ -92,7 +92,7 @@ def render_sankey(ctx: PageContext, sankey: Sankey, notes: Sequence[str]) -> Non
     df = pd.DataFrame(rows)
     show = df.copy()
     show[t("routes.col.count")] = [fmt_int(v, ctx.lang) for v in df[t("routes.col.count")]]
-    st.dataframe(show, hide_index=True, placeholder="—", width="stretch")
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, df, "progresion_rutas", key="rt_sankey_dl")
 
 
@@ -105,7 +105,7 @@ def render_services(ctx: PageContext, rows: list[dict], notes: Sequence[str]) ->
     st.plotly_chart(coverage_figure(ctx, rows), key="rt_services", config=PLOTLY_CONFIG)
     figure_note(ctx, t("routes.note.services"), t("routes.note.services_num"), t("routes.note.services_den"), notes)
     show, export = coverage_frames(ctx, rows)
-    st.dataframe(show, hide_index=True, placeholder="—", width="stretch")
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, export, "cobertura_servicios", key="rt_services_dl")
 
 
@@ -143,7 +143,7 @@ def render_comparison(
     route_rows = [r for r in all_rows if r["route"] == route]
     st.plotly_chart(comparison_figure(ctx, route, route_rows, names), key="rt_cmp_conv", config=PLOTLY_CONFIG)
     show, export = comparison_frames(ctx, all_rows, names)
-    st.dataframe(show, hide_index=True, placeholder="—", width="stretch")
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
     figure_note(
         ctx,
         t("routes.note.compare"),
@@ -160,7 +160,7 @@ def render_participant_page(ctx: PageContext, page, notes: Sequence[str], key: s
         t("routes.list.total", total=fmt_int(page.total, ctx.lang), page=page.page, pages=page.pages)
     )
     show, export = participant_frames(ctx, page.rows, page.columns)
-    st.dataframe(show, hide_index=True, placeholder="—", width="stretch")
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
     figure_note(
         ctx,
         t("routes.note.list_personal") if page.personal_data else t("routes.note.list_codes"),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note, kpi
+from components.core.figures import data_table, download_table, figure_note, kpi
 from components.sla.common import (
     Q_CMP_A,
     Q_CMP_B,
@@ -96,5 +96,5 @@ def render(ctx: PageContext, chosen: dict, visible_codes: list[str]) -> None:
     st.plotly_chart(model["figure"], width="stretch", key="sla_cmp_fig")
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{name_a} / {name_b}"])
-    st.dataframe(model["table"], hide_index=True, placeholder="—", width="stretch")
+    data_table(model["table"], hide_index=True, placeholder="—", width="stretch")
     download_table(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare")

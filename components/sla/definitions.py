@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import download_table
+from components.core.figures import data_table, download_table
 from components.sla.common import Texts, definition_rows, status_text, target_text, texts
 from data_access.core.scope import Viewer
 from rules.sla import scoring as R
@@ -78,6 +78,6 @@ def render(ctx: PageContext, route: str | None, service: str | None) -> None:
     if model["has_reported"]:
         st.markdown(f"**{t('sla.defs.kind_title.reported')}**")
         st.markdown(f"- {how_text(ctx, 'reported', None)}")
-    st.dataframe(model["table"], hide_index=True, placeholder="—", width="stretch")
+    data_table(model["table"], hide_index=True, placeholder="—", width="stretch")
     st.caption(t("sla.defs.admin_note"))
     download_table(ctx, model["table"], "ans_definiciones", "sla_defs")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note
+from components.core.figures import data_table, download_table, figure_note
 from components.sla.common import Texts, quarter_text, score_text, texts, window_frame
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
@@ -82,6 +82,6 @@ def render(ctx: PageContext, chosen: dict) -> None:
                           yaxis={"autorange": "reversed"}, xaxis={"range": [0, 100], "ticksuffix": " %"})
         st.plotly_chart(fig, width="stretch", key="sla_rank_fig")
     shown = shown.drop(columns="_score")
-    st.dataframe(shown, hide_index=True, placeholder="—", width="stretch")
+    data_table(shown, hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("sla.note.ranking"), t("sla.note.score_num"), t("sla.note.score_den"))
     download_table(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
-from components.core.figures import download_table, figure_note, kpi, plain
+from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from components.sla.common import (
     Q_OPERATOR,
     Texts,
@@ -150,7 +150,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
         st.info(t("sla.empty"))
         return
     st.subheader(t("sla.scorecard.all_title", quarter=quarter_text(quarter, ctx.lang)))
-    st.dataframe(model["summary"], hide_index=True, placeholder="—", width="stretch")
+    data_table(model["summary"], hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
     download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
 
@@ -177,7 +177,7 @@ def render(ctx: PageContext, chosen: dict) -> None:
                 extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
 
     st.markdown(f"**{t('sla.scorecard.items_title')}**")
-    st.dataframe(op["items_now"], hide_index=True, placeholder="—", width="stretch")
+    data_table(op["items_now"], hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("sla.note.items"), extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
     download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
 
