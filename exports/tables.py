@@ -12,7 +12,9 @@ starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula
 
 Every table file of the pages (``download_table``), the CLI (``emit_rows``) and the exports
 is written here; ``tests/test_lint.py`` checks that no other module writes CSV or Excel (the
-blank import template of ``data_access.alliance.tracking_matrix`` holds only fixed text).
+blank import template of ``data_access.alliance.tracking_matrix`` holds only fixed text). The
+intake workbooks (``exports.intake_workbook``) lay out their sheets themselves and put every
+value through :func:`xlsx_cell`, :func:`set_xlsx_value` and :func:`csv_line`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 
 # What a spreadsheet reads as the start of a formula (the full-width forms too: some
@@ -131,3 +133,30 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "datos") -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def xlsx_cell(ws, value, number_format: str | None = None):
+    """One value for ``ws.append`` of a write-only sheet, as data (text a string cell, never a
+    formula or error code); with ``number_format`` (a date's ``DD/MM/YYYY``) a styled cell."""
+    value = _xlsx_value(ws, value)
+    if number_format is None or value is None:
+        return value
+    cell = value if isinstance(value, Cell) else WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def set_xlsx_value(cell, value) -> None:
+    """Put ``value`` into a cell of a loaded (not write-only) workbook as data: text as a string
+    cell even when it starts with ``=`` or reads as an error code."""
+    value = _xlsx_value(None, value)
+    if isinstance(value, Cell):
+        value = value.value
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def csv_line(values: Iterable, sep: str = ",") -> str:
+    """One CSV/TSV line (with its line break), every field :func:`csv_field` (inert, quoted when needed)."""
+    return sep.join(csv_field(v, sep) for v in values) + "\n"
