@@ -25,9 +25,10 @@ from tests.test_tracking_matrix import good_rows, workbook
 
 OPERATORS = ("codigo_operador;nombre;nit;es_psde\n"
              "PSA;PSDE Andino;900123456-8;si\nPSB;PSDE Bolívar;;sí\nOS1;Servicios SAS;;no\n")
-OFFICES = "cod_municipio;oficina_regional;nombre_oficina\n05001;NOC;Oficina Noroccidente\n08001;CAR;Oficina Caribe\n"
+# 05001 and 08001 stay in the offices of the reference data; 05002 moves to a new office
+OFFICES = "cod_municipio;oficina_regional;nombre_oficina\n05001;NOC;\n08001;CAR;\n05002;PRU;Oficina de prueba\n"
 CONTRACTS = ("codigo_contrato;codigo_operador;ruta;oficina_regional;fecha_inicio;fecha_fin;valor_cop;servicios\n"
-             "C-1;PSA;intermedia;NOC;01/02/2025;;$ 1.250.000.000;asistencia_tecnica;comercializacion\n"
+             "C-1;PSA;intermedia;NOC;01/02/2025;;$ 1.250.000.000;\"asistencia_tecnica;comercializacion\"\n"
              "C-2;OS1;basica;CAR;2025-03-01;31/12/2026;900000000;monitoreo\n")
 
 
@@ -100,6 +101,17 @@ def test_contracts_load_with_their_services_and_offices(empty_store, tmp_path):
     assert c1.value_cop == 1_250_000_000 and c1.route == "intermedia" and c1.end_date is None
     assert sorted(services) == ["asistencia_tecnica", "comercializacion"]
     assert office == "NOC"
+    with get_engine(empty_store).connect() as conn:
+        moved = conn.execute(select(RegionalOffice.code, RegionalOffice.name).join(
+            Municipality, Municipality.regional_office_id == RegionalOffice.id).where(Municipality.code == "05002")).one()
+    assert tuple(moved) == ("PRU", "Oficina de prueba")
+
+
+def test_a_new_office_needs_its_name(empty_store, tmp_path):
+    res = cli(empty_store, "import", "offices", str(write(tmp_path, "oficinas.csv",
+                                                          "cod_municipio;oficina_regional\n05002;NUEVA\n")))
+    assert res.exit_code == 1 and "nombre_oficina" in res.output and "fila 2" in res.output
+    assert count(empty_store, ImportBatch) == 0
 
 
 def test_an_unknown_operator_rejects_the_whole_file(empty_store, tmp_path):

@@ -13,6 +13,7 @@ same transaction. A file that changes nothing writes nothing and says so.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from data_access.core.models import ImportBatch
 from data_access.core.scope import Viewer
 from data_access.edits.common import PermissionDenied, StoreRefused, write_session
 from data_access.intake import changes
-from data_access.intake.reader import read_file
+from data_access.intake.reader import MAX_ROWS, read_file
 from rules import access
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, ImportReport, Problem
@@ -89,18 +90,23 @@ def _summary(counts: dict[str, int]) -> str:
     return "; ".join(parts)
 
 
-def _refused(entity: str, problems: list[Problem], notes: list[Problem], dry_run: bool) -> ImportReport:
-    shown = problems[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
+def _refused(entity: str, problems: list[Problem], notes: list[Problem], dry_run: bool,
+             omitted: int = 0) -> ImportReport:
+    """``omitted``: problems the reader counted beyond ``MAX_PROBLEMS`` (it lists them as one line)."""
+    total = len(problems) - 1 + omitted if omitted else len(problems)
+    shown = problems if omitted else problems[:MAX_PROBLEMS]
+    if not omitted and len(problems) > MAX_PROBLEMS:
         shown.append(Problem("", None, "", f"… y {len(problems) - MAX_PROBLEMS} problemas más."))
     return ImportReport(ok=False, entity=entity, dry_run=dry_run, problems=shown, notes=notes,
-                        message=f"Archivo rechazado: {len(problems)} problema(s). No se guardó nada; "
+                        message=f"Archivo rechazado: {total} problema(s). No se guardó nada; "
                                 "corrija cada fila indicada y vuelva a cargarlo.")
 
 
 def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: str | None = None,
-                *, dry_run: bool = False) -> ImportReport:
-    """Validate ``data`` as ``entity`` and, unless ``dry_run`` or anything is wrong, load it."""
+                *, dry_run: bool = False, max_rows: int | None = None) -> ImportReport:
+    """Validate ``data`` as ``entity`` and, unless ``dry_run`` or anything is wrong, load it.
+    ``max_rows``: the row limit of one file (default ``TABLERO_IMPORT_MAX_ROWS`` or the reader's)."""
+    max_rows = max_rows or int(os.environ.get("TABLERO_IMPORT_MAX_ROWS", 0)) or MAX_ROWS
     if entity not in S.ENTITIES:
         raise ValueError(f"unknown intake entity {entity!r}")
     if not may_import(viewer, entity):
@@ -110,9 +116,9 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
             + ": pida la carga a la PMO."
         )
     imp = _importers()[entity]
-    parsed = read_file(data, file_name, S.ENTITIES[entity])
+    parsed = read_file(data, file_name, S.ENTITIES[entity], max_rows=max_rows)
     if parsed.problems:
-        return _refused(entity, parsed.problems, parsed.notes, dry_run)
+        return _refused(entity, parsed.problems, parsed.notes, dry_run, parsed.omitted)
     problems: list[Problem] = []
     try:
         if dry_run:

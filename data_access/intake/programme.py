@@ -53,7 +53,7 @@ def check_offices(conn: Connection, frames: dict, viewer: Viewer, problems: list
             unchanged += 1
         else:
             moves[code] = office
-    office_change = Change(sheet.name + ".oficinas", RegionalOffice,
+    office_change = Change("oficinas_regionales", RegionalOffice,
                            inserts=[{"code": c, "name": n} for c, n in new_offices.items()])
     muni_change = Change(sheet.name, Municipality, unchanged=unchanged)
 
