@@ -1,4 +1,6 @@
-"""``tablero export pack``: the "Paquete para comité" (PPTX or PDF) from the shell."""
+"""``tablero export pack``: the "Paquete para comité" (PPTX or PDF) from the shell.
+``tablero export data DIR``: every record the viewer may see, one file per entity in the intake
+templates' format, so that ``tablero import all DIR`` loads it again."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cli.common import as_user_option, resolve_viewer
+from cli.common import as_user_option, resolve_viewer, store_in_use
 
 VIEW_HELP = ("Vistas separadas por comas: overview,map,funnels,sla,alliance,alerts "
              "(o resumen,mapa,embudos,ans,alianzas,alertas).")
@@ -16,7 +18,9 @@ VIEW_HELP = ("Vistas separadas por comas: overview,map,funnels,sla,alliance,aler
 def register(group: click.Group) -> None:
     @group.group("export")
     def export() -> None:
-        """Exportaciones para comité (paquete PPTX/PDF)."""
+        """Exportaciones: paquete para comité (PPTX/PDF) y datos en el formato de las plantillas de carga."""
+
+    _data_command(export)
 
     @export.command("pack")
     @click.option("--views", default="overview,map,funnels,sla,alliance,alerts", show_default=True, help=VIEW_HELP)
@@ -67,3 +71,78 @@ def register(group: click.Group) -> None:
             f"archivo {tm['write']:.2f} s)."
         )
 
+
+
+def _data_command(export: click.Group) -> None:
+    @export.command("data")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+                  help="xlsx: un libro por entidad, como su plantilla; csv: un archivo por hoja. Una hoja de más "
+                       "de 1.048.575 filas sale siempre como CSV.")
+    @as_user_option
+    def data_cmd(directory: Path, fmt: str, as_user: str | None) -> None:
+        """Escribe en DIRECTORY cada entidad que el usuario puede ver, en el formato de las plantillas de carga
+        (operadores.xlsx, contratos.xlsx, …, matriz_seguimiento.xlsx); «tablero import all DIRECTORY» la carga."""
+        from data_access.intake.export import DataExport, ExportPermissionError
+
+        with store_in_use("leer"):
+            try:
+                data = DataExport(resolve_viewer(as_user))
+            except ExportPermissionError as exc:
+                raise click.ClickException(str(exc)) from None
+            plan = _files(data, fmt, directory)
+            _refuse_stale(directory, plan)
+            directory.mkdir(parents=True, exist_ok=True)
+            for entity, sheets, path, counts in plan:
+                _write(data, entity, sheets, path, counts)
+                click.echo(f"{path}: " + "; ".join(f"{name} {n:,} filas".replace(",", ".")
+                                                   for name, n in counts.items()))
+        for note in data.notes:
+            click.echo(note)
+        if not plan:
+            click.echo("Sin datos en su alcance: no se escribió ningún archivo.")
+
+
+def _files(data, fmt: str, directory: Path) -> list[tuple[str, tuple, Path, dict[str, int]]]:
+    """(entity, sheets, file, rows per sheet) of every file to write: one workbook per entity, or one CSV
+    per sheet (``--format csv`` or a sheet beyond an xlsx sheet's rows); entities without rows are left out."""
+    from exports.intake_workbook import XLSX_MAX_ROWS
+
+    plan = []
+    for entity, sheets in data.entities():
+        counts = {s.name: data.count(s) for s in sheets}
+        if not any(counts.values()):
+            continue
+        if fmt == "csv" or max(counts.values()) > XLSX_MAX_ROWS - 1:
+            for sheet in sheets:
+                if counts[sheet.name]:
+                    plan.append((entity, (sheet,), directory / f"{sheet.name}.csv", {sheet.name: counts[sheet.name]}))
+        else:
+            name = sheets[0].workbook or sheets[0].name
+            plan.append((entity, sheets, directory / f"{name}.xlsx", counts))
+    return plan
+
+
+def _refuse_stale(directory: Path, plan) -> None:
+    """``tablero import all`` loads every intake file of a folder: one left there by an earlier export that
+    this one does not overwrite would be loaded with it, so such a folder is refused."""
+    from cli.cmd_import import files_in_order
+
+    if not directory.is_dir():
+        return
+    written = {path.name for _, _, path, _ in plan}
+    stale = [path.name for _, path in files_in_order(directory) if path.name not in written]
+    if stale:
+        raise click.ClickException(
+            f"La carpeta «{directory}» ya tiene archivos de carga que esta exportación no reemplaza "
+            f"({', '.join(stale)}): «tablero import all» los cargaría junto con los nuevos. Use una carpeta vacía "
+            "o retire esos archivos.")
+
+
+def _write(data, entity: str, sheets, path: Path, counts: dict[str, int]) -> None:
+    from exports.intake_workbook import write_data_workbook, write_sheet_csv
+
+    if path.suffix == ".csv":
+        write_sheet_csv(path, sheets[0], data.chunks(sheets[0]))
+    else:
+        write_data_workbook(path, entity, {s.name: data.chunks(s) for s in sheets})
