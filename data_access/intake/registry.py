@@ -1,3 +1,7 @@
 """Imports every entity's check so that ``engine.IMPORTERS`` is complete."""
 
-from data_access.intake import programme  # noqa: F401
+from data_access.intake import (
+    programme,  # noqa: F401
+    sla,  # noqa: F401
+    territory,  # noqa: F401
+)
