@@ -102,8 +102,9 @@ def test_contracts_load_with_their_services_and_offices(empty_store, tmp_path):
     assert sorted(services) == ["asistencia_tecnica", "comercializacion"]
     assert office == "NOC"
     with get_engine(empty_store).connect() as conn:
-        moved = conn.execute(select(RegionalOffice.code, RegionalOffice.name).join(
-            Municipality, Municipality.regional_office_id == RegionalOffice.id).where(Municipality.code == "05002")).one()
+        moved = conn.execute(select(RegionalOffice.code, RegionalOffice.name)
+                             .join(Municipality, Municipality.regional_office_id == RegionalOffice.id)
+                             .where(Municipality.code == "05002")).one()
     assert tuple(moved) == ("PRU", "Oficina de prueba")
 
 
@@ -120,7 +121,7 @@ def test_an_unknown_operator_rejects_the_whole_file(empty_store, tmp_path):
     bad = CONTRACTS + "C-3;NOPE;basica;CAR;2025-03-01;;1;monitoreo\n"
     res = cli(empty_store, "import", "contracts", str(write(tmp_path, "contratos.csv", bad)))
     assert res.exit_code == 1
-    assert "fila 4" in res.output and "codigo_operador" in res.output and "NOPE" in res.output
+    assert "fila 4, columna «codigo_operador» (B)" in res.output and "NOPE" in res.output
     assert count(empty_store, OperatorContract) == 0 and count(empty_store, ContractService) == 0
 
 

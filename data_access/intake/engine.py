@@ -16,7 +16,7 @@ import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import select
@@ -124,10 +124,10 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
         if dry_run:
             with session_scope(url) as s:
                 plan = imp.check(s.connection(), parsed.frames, viewer, problems)
-                return _report(entity, plan, problems, parsed.notes, dry_run=True)
+                return _report(entity, plan, _lettered(problems, parsed.letters), parsed.notes, dry_run=True)
         with write_session(viewer, url) as s:
             plan = imp.check(s.connection(), parsed.frames, viewer, problems)
-            report = _report(entity, plan, problems, parsed.notes, dry_run=False)
+            report = _report(entity, plan, _lettered(problems, parsed.letters), parsed.notes, dry_run=False)
             if not report.ok or not report.changed:
                 s.rollback()
                 return report
@@ -148,6 +148,11 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
     except (StoreRefused, StoreError) as exc:
         return ImportReport(ok=False, entity=entity, dry_run=dry_run,
                             message=f"Importación no realizada: {getattr(exc, 'message', exc)}")
+
+
+def _lettered(problems: list[Problem], letters: dict[str, dict[str, str]]) -> list[Problem]:
+    """The store-side problems with their column's letter in the uploaded sheet."""
+    return [p if p.letter else replace(p, letter=letters.get(p.sheet, {}).get(p.column, "")) for p in problems]
 
 
 def _report(entity: str, plan: changes.Plan, problems: list[Problem], notes: list[Problem],
