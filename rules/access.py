@@ -150,6 +150,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "audit": READ_AUDIT.roles,
     "presentation": EVERYONE - {Role.OPERADOR},  # the committee slideshow
     "admin": MANAGE_USERS.roles | MANAGE_OFFICE_MAPPING.roles,
+    "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
 }
 PAGES: dict[str, Action] = {
     name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()

@@ -19,13 +19,13 @@ from rules.core.catalog import NATIONAL_ROLES, ROLES, Role
 from rules.edit.validation import validate_user
 
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin")
-EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "audit", "presentation", "admin")
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "audit", "presentation", "admin")
 
 PAGES_BY_ROLE = {
     "directivo": ("overview", "map", "routes", "alliance", "sla", "presentation"),
-    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "audit", "presentation"),
-    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "presentation"),
-    "operador": ("overview", "map", "routes", "alliance", "sla", "edit"),
+    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "audit", "presentation"),
+    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "presentation"),
+    "operador": ("overview", "map", "routes", "alliance", "sla", "edit", "intake"),
     "admin": EVERY_PAGE,
 }
 
@@ -112,6 +112,7 @@ def test_pages_follow_the_actions_they_show():
     assert access.page("edit").roles == frozenset().union(*(a.roles for a in access.EDIT_FORMS))
     assert access.page("audit").roles == access.READ_AUDIT.roles
     assert access.ADMIN_PAGE.roles == access.MANAGE_USERS.roles | access.MANAGE_OFFICE_MAPPING.roles
+    assert access.page("intake").roles == frozenset().union(*(a.roles for a in access.IMPORTS.values()))
 
 
 @pytest.mark.parametrize("role", ["", "root", "Admin", None])

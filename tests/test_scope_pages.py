@@ -264,6 +264,25 @@ def _nodes(node) -> Iterator:
             yield from _nodes(child)
 
 
+_TEMPLATE_PARTS: set[tuple[str, str]] = set()
+
+
+def _template_parts() -> set[tuple[str, str]]:
+    """The XML parts of every blank intake template (instructions, header comments, drop-down
+    lists): documentation built from the sheet declarations alone, the same bytes for every
+    viewer, so its examples (e.g. DIVIPOLA 05001) say nothing about the store. A download's
+    parts that differ from them (its data) are scanned."""
+    if not _TEMPLATE_PARTS:
+        from exports.intake_workbook import template_bytes
+        from rules.intake.sheets import ENTITIES
+
+        for entity in ENTITIES:
+            with zipfile.ZipFile(io.BytesIO(template_bytes(entity))) as zf:
+                _TEMPLATE_PARTS.update((m, zf.read(m).decode("utf-8", "replace")) for m in zf.namelist()
+                                       if m.endswith(".xml") and not m.startswith("docProps/"))
+    return _TEMPLATE_PARTS
+
+
 def _payload_strings(data: bytes, mimetype: str, name: str) -> Iterator[tuple[str, str]]:
     where = f"download {name} ({mimetype})"
     if data[:2] == b"PK":  # xlsx / pptx / docx: every XML part, tags stripped
@@ -271,6 +290,8 @@ def _payload_strings(data: bytes, mimetype: str, name: str) -> Iterator[tuple[st
             for member in zf.namelist():
                 if member.endswith((".xml", ".rels")):
                     xml = zf.read(member).decode("utf-8", "replace")
+                    if (member, xml) in _template_parts():
+                        continue
                     yield f"{where}:{member}", unescape(re.sub(r"<[^>]+>", " ", xml))
                 elif member.endswith((".xlsx", ".bin")) and zf.read(member)[:2] == b"PK":
                     yield from _payload_strings(zf.read(member), "embedded", f"{name}/{member}")

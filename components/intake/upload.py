@@ -1,0 +1,153 @@
+"""Choose the sheet type, download its template, upload a file, read the validation, confirm.
+
+Validation is the engine's dry run: the same reading, checks and scope as the load, in a
+read transaction. The uploaded bytes, their SHA-256 and the validation are kept in
+``st.session_state`` so that the reruns every widget causes (a download, a click) never
+validate the same file again; a different file, or the same file as another sheet type,
+is validated once. «Confirmar carga» is enabled only for a valid file that changes
+something, and loads it as one audited batch (the engine re-checks everything inside the
+write transaction, so a store changed meanwhile is caught there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.core.context import PageContext
+from components.core.figures import plain
+from components.intake.report import counts_metrics, headline, problem_tables
+from data_access.intake import engine
+from exports.intake_workbook import annotated_copy, template_bytes
+from rules.core.formatting import fmt_num
+from rules.intake.problems import ImportReport
+from rules.intake.sheets import ENTITIES
+
+_STATE = "_intake_upload"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Upload:
+    """One uploaded file as one sheet type: its bytes, fingerprint, validation and load."""
+
+    entity: str
+    name: str
+    data: bytes
+    sha256: str
+    validation: ImportReport | None = None
+    result: ImportReport | None = None  # the confirmed load
+    refused: str = ""  # the engine's permission refusal, shown as is
+
+    def same(self, entity: str, name: str, sha256: str) -> bool:
+        return (self.entity, self.name, self.sha256) == (entity, name, sha256)
+
+    @property
+    def confirmable(self) -> bool:
+        v = self.validation
+        return self.result is None and v is not None and v.ok and v.changed
+
+
+def _size(n: int, lang: str) -> str:
+    return f"{fmt_num(n / 1024, 1, lang)} KB" if n >= 1024 else f"{n} B"
+
+
+def _sheets_caption(ctx: PageContext, entity: str) -> None:
+    sheets = ENTITIES[entity]
+    text = " · ".join(
+        f"{s.name} (" + ", ".join(f"**{c.name}**" if c.required else c.name for c in s.columns) + ")"
+        for s in sheets
+    )
+    st.caption(ctx.t("intake.sheets", sheets=text.replace("_", r"\_")))
+    if any(s.personal for s in sheets):
+        st.caption(ctx.t("intake.personal"))
+
+
+def choose_entity(ctx: PageContext) -> str | None:
+    """The sheet types the viewer may load (``engine.importable_entities``); None when there are none."""
+    entities = engine.importable_entities(ctx.viewer)
+    if not entities:
+        st.info(ctx.t("intake.none"), icon=":material/block:")
+        return None
+    entity = st.selectbox(ctx.t("intake.entity"), entities, format_func=lambda e: ctx.t(f"intake.entity.{e}"),
+                          key="intake_entity")
+    _sheets_caption(ctx, entity)
+    st.download_button(ctx.t("intake.template"), lambda: template_bytes(entity), file_name=f"plantilla_{entity}.xlsx",
+                       mime=XLSX_MIME, help=ctx.t("intake.template_help"), key=f"intake_template_{entity}",
+                       on_click="ignore", icon=":material/download:")
+    return entity
+
+
+def _validate(ctx: PageContext, upload: Upload) -> None:
+    """The dry run, with its steps shown while it runs (a national file takes a while)."""
+    name = plain(upload.name)
+    with st.status(ctx.t("intake.validating", name=name), expanded=True) as status:
+        st.write(ctx.t("intake.step.received", size=_size(len(upload.data), ctx.lang), sha=upload.sha256[:12]))
+        st.write(ctx.t("intake.step.checking"))
+        try:
+            upload.validation = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url,
+                                                   dry_run=True)
+        except engine.ImportPermissionError as exc:
+            upload.refused = str(exc)
+        good = upload.validation is not None and upload.validation.ok
+        status.update(label=ctx.t("intake.validated" if good else "intake.validated_bad", name=name),
+                      state="complete" if good else "error", expanded=False)
+
+
+def _load(ctx: PageContext, upload: Upload) -> None:
+    name = plain(upload.name)
+    with st.status(ctx.t("intake.loading", name=name), expanded=True) as status:
+        st.write(ctx.t("intake.step.checking"))
+        st.write(ctx.t("intake.step.writing"))
+        try:
+            upload.result = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url)
+        except engine.ImportPermissionError as exc:
+            upload.refused = str(exc)
+        good = upload.result is not None and upload.result.ok
+        status.update(label=ctx.t("intake.loaded_status" if good else "intake.failed_status", name=name),
+                      state="complete" if good else "error", expanded=False)
+
+
+def current_upload(ctx: PageContext, entity: str) -> Upload | None:
+    """The file in the uploader, validated once per (sheet type, name, content)."""
+    file = st.file_uploader(ctx.t("intake.file"), type=["xlsx", "csv"], help=ctx.t("intake.file_help"),
+                            key=f"intake_file_{entity}")
+    if file is None:
+        st.session_state.pop(_STATE, None)
+        return None
+    data = file.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    upload = st.session_state.get(_STATE)
+    if not isinstance(upload, Upload) or not upload.same(entity, file.name, sha):
+        upload = Upload(entity=entity, name=file.name, data=data, sha256=sha)
+        st.session_state[_STATE] = upload
+        _validate(ctx, upload)
+    return upload
+
+
+def upload_section(ctx: PageContext, entity: str) -> None:
+    upload = current_upload(ctx, entity)
+    if upload is None:
+        return
+    if upload.refused:
+        st.error(plain(upload.refused), icon=":material/block:")
+        return
+    shown = upload.result or upload.validation
+    if shown is None:
+        return
+    headline(ctx, shown)
+    counts_metrics(ctx, shown)
+    if shown.problems:
+        st.download_button(ctx.t("intake.annotated"), lambda: annotated_copy(upload.data, shown.problems),
+                           file_name=f"anotado_{upload.name.rsplit('.', 1)[0]}.xlsx", mime=XLSX_MIME,
+                           help=ctx.t("intake.annotated_help"), key="intake_annotated", on_click="ignore",
+                           icon=":material/rate_review:")
+    problem_tables(ctx, shown)
+    confirm = st.button(ctx.t("intake.confirm"), type="primary", key="intake_confirm", icon=":material/upload:",
+                        disabled=not upload.confirmable,
+                        help=ctx.t("intake.confirm_help" if upload.confirmable else "intake.confirm_disabled"))
+    if confirm and upload.confirmable:
+        _load(ctx, upload)
+        st.rerun()  # every figure and the history re-read the data versions the load bumped
