@@ -92,7 +92,7 @@ def register(group: click.Group) -> None:
     @click.option("--dry-run", is_flag=True, help="Solo valida y muestra lo que cambiaría; no guarda nada.")
     @as_user_option
     def tracking_matrix(file: Path, dry_run: bool, as_user: str | None) -> None:
-        """Importa la matriz de seguimiento a OPRs (.xlsx): todo o nada."""
+        """Importa la matriz de seguimiento a OPRs (.xlsx, o una de sus hojas en .csv): todo o nada."""
         if not _load_matrix(file, dry_run, as_user):
             raise SystemExit(1)
 
@@ -149,7 +149,8 @@ def _load_matrix(path: Path, dry_run: bool, as_user: str | None) -> bool:
         raise click.ClickException(f"No existe el archivo «{path}»: revise la ruta.")
     try:
         with store_in_use():
-            report = tm.import_tracking_matrix(path.read_bytes(), resolve_viewer(as_user), dry_run=dry_run)
+            report = tm.import_tracking_matrix(path.read_bytes(), resolve_viewer(as_user), dry_run=dry_run,
+                                               file_name=path.name)
     except tm.ImportPermissionError as exc:
         raise click.ClickException(str(exc)) from None
     _report(report)

@@ -71,8 +71,9 @@ def test_import_cli_template_dry_run_and_rejection(empty_store, tmp_path):
     create_user("analista", "analista_pmo", url=empty_store)
     create_user("directivo", "directivo", url=empty_store)
     tpl = tmp_path / "plantilla.xlsx"
-    res = run(empty_store, "import", "template", str(tpl))
-    assert res.exit_code == 0 and load_workbook(tpl).sheetnames[:3] == ["planes_negocio", "evidencias", "ventas"]
+    res = run(empty_store, "import", "template", "tracking-matrix", str(tpl))
+    assert res.exit_code == 0
+    assert {"planes_negocio", "evidencias", "ventas"} <= set(load_workbook(tpl).sheetnames)
 
     plans, evidence, sales = good_rows()
     good = tmp_path / "matriz.xlsx"
@@ -82,12 +83,12 @@ def test_import_cli_template_dry_run_and_rejection(empty_store, tmp_path):
             return conn.execute(select(func.count()).select_from(BusinessPlan)).scalar()
 
     res = run(empty_store, "import", "tracking-matrix", str(good), "--dry-run", "--as-user", "analista")
-    assert res.exit_code == 0 and "simulación" in res.output and count() == 0
+    assert res.exit_code == 0 and "Validación correcta; se cargaría" in res.output and count() == 0
     res = CliRunner().invoke(tablero, ["import", "tracking-matrix", str(good), "--as-user", "directivo"],
                              env={"DATABASE_URL": empty_store})
     assert res.exit_code == 1 and "solo analistas PMO" in res.output and count() == 0
     res = run(empty_store, "import", "tracking-matrix", str(good), "--as-user", "analista")
-    assert res.exit_code == 0 and "Importación completa" in res.output and count() == 3
+    assert res.exit_code == 0 and "Carga completa" in res.output and count() == 3
     res = run(empty_store, "import", "tracking-matrix", str(good))
     assert res.exit_code == 0 and res.output.startswith("Sin cambios")
 

@@ -25,7 +25,7 @@ D = dt.date
 
 
 def _only_problem(rep, sheet: str, row: int, column: str) -> str:
-    assert not rep.ok and "no se guardó nada" in rep.message
+    assert not rep.ok and "No se guardó nada" in rep.message
     assert [(p.sheet, p.row, p.column) for p in rep.problems] == [(sheet, row, column)], rep.lines()
     text = str(rep.problems[0])
     assert f"Hoja «{sheet}», fila {row}, columna «{column}»" in text
@@ -115,7 +115,7 @@ def test_a_nit_with_its_check_digit_renames_the_opr(store):  # noqa: F811
     assert tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store).ok
     plans[1][1], plans[1][2] = "800197268-4", "Cacaoteros Unidos del Caribe"
     rep = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
-    assert rep.ok and rep.counts["opr_updated"] == 1, rep.lines()
+    assert rep.ok and rep.counts["opr.update"] == 1, rep.lines()
 
 
 def test_read_nit_forms():

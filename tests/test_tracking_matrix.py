@@ -1,4 +1,5 @@
-"""Tracking-matrix import («Matriz de seguimiento a OPRs»): all-or-nothing, idempotent, audited."""
+"""Tracking-matrix import («Matriz de seguimiento a OPRs») through the intake engine: all-or-nothing,
+idempotent, one audited batch per file."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from data_access.core import versions
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import AllianceEvidence, BusinessPlan, Operator, Opr, Sales
 from data_access.core.scope import Viewer
+from exports.intake_workbook import template_bytes
+from rules.alliance.matrix_cells import municipality_code, parse_date
 from rules.core.nit import read_nit
+from rules.intake.cells import norm
 
 D = dt.date
 ANALYST = Viewer("analista", "analista_pmo", scope_label="Nacional")
@@ -91,11 +95,11 @@ def test_import_then_reimport_is_a_no_op(store):
     data = workbook(plans, evidence, sales)
     rep = tm.import_tracking_matrix(data, ANALYST, url=store)
     assert rep.ok and rep.changed, rep.lines()
-    assert (rep.counts["pn_created"], rep.counts["opr_created"], rep.counts["evidence_added"],
-            rep.counts["sales_created"]) == (3, 2, 4, 2)
+    assert (rep.counts["planes_negocio.insert"], rep.counts["opr.insert"], rep.counts["evidencias.insert"],
+            rep.counts["ventas.insert"]) == (3, 2, 4, 2)
     snap = snapshot(store)
     assert snap["pn"] == 3 and snap["opr"] == 2 and snap["ev"] == 4 and snap["sales"] == 2
-    assert snap["audit"] == 3 + 2 + 4 + 2 and snap["version"] == 1
+    assert snap["audit"] == 1 and snap["version"] == 1  # one audit entry for the whole batch
     assert audit.verify(store).ok
     with get_engine(store).connect() as conn:
         row = conn.execute(select(BusinessPlan.first_disbursement_date, BusinessPlan.closure_date,
@@ -121,11 +125,11 @@ def test_newer_file_upserts_by_codigo_pn(store):
     rep = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
     assert rep.ok and rep.changed
     c = rep.counts
-    assert (c["pn_created"], c["pn_updated"], c["pn_unchanged"]) == (0, 1, 2)
-    assert (c["evidence_added"], c["evidence_voided"], c["sales_updated"]) == (1, 1, 1)
+    assert (c["planes_negocio.insert"], c["planes_negocio.update"], c["planes_negocio.unchanged"]) == (0, 1, 2)
+    assert (c["evidencias.insert"], c["evidencias.void"], c["ventas.update"]) == (1, 1, 1)
     after = snapshot(store)
     assert after["pn"] == 3 and after["ev"] == before["ev"] + 1  # voided, never deleted
-    assert after["audit"] == before["audit"] + 4 and after["version"] == before["version"] + 1
+    assert after["audit"] == before["audit"] + 1 and after["version"] == before["version"] + 1
     with get_engine(store).connect() as conn:
         voided = conn.execute(select(AllianceEvidence.document_ref, AllianceEvidence.version)
                               .where(AllianceEvidence.voided == True)).all()  # noqa: E712
@@ -175,7 +179,7 @@ def _bad(kind):
         return plans, evidence, sales, ("planes_negocio", 2, "cod_municipio", "no existe en el catálogo DIVIPOLA")
     if kind == "ventana":
         plans[1][3] = 4
-        return plans, evidence, sales, ("planes_negocio", 3, "ventana", "use 1, 2 o 3")
+        return plans, evidence, sales, ("planes_negocio", 3, "ventana", "use uno de: 1, 2, 3")
     if kind == "date_order":
         plans[2][8] = "01/01/2024"  # closure before first disbursement
         return plans, evidence, sales, ("planes_negocio", 4, "fecha_cierre", "corrija una de las dos fechas")
@@ -187,7 +191,7 @@ def _bad(kind):
         return plans, evidence, sales, ("evidencias", 6, "codigo_pn", "no existe en la hoja planes_negocio")
     if kind == "duplicate":
         plans.append(list(plans[0]))
-        return plans, evidence, sales, ("planes_negocio", 5, "codigo_pn", "repetido (ya aparece en la fila 2)")
+        return plans, evidence, sales, ("planes_negocio", 5, "codigo_pn", "repetida: aparece también en la fila 2")
     if kind == "nit_check_digit":
         plans[1][1] = "800197268-1"
         return plans, evidence, sales, ("planes_negocio", 3, "nit_opr", "no es un NIT válido")
@@ -205,7 +209,7 @@ def _bad(kind):
         return plans, evidence, sales, ("evidencias", 4, "tipo_aliado", "aliado financiero")
     if kind == "bad_kind":
         evidence[0][1] = "convenio"
-        return plans, evidence, sales, ("evidencias", 2, "tipo", "use contrato, factura o crédito")
+        return plans, evidence, sales, ("evidencias", 2, "tipo", "use uno de: contrato, factura, credito")
     if kind == "unknown_chain":
         plans[0][5] = "Uchuva galáctica"
         return plans, evidence, sales, ("planes_negocio", 2, "cadena_valor", "no es una cadena de valor")
@@ -232,29 +236,31 @@ def test_bad_file_is_rejected_whole_with_sheet_row_column(store, kind):
     before = snapshot(store)
     rep = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
     assert not rep.ok and not rep.changed
-    assert "no se guardó nada" in rep.message
+    assert "No se guardó nada" in rep.message
     assert snapshot(store) == before  # nothing written: no plan, OPR, evidence, audit entry, version
     matching = [p for p in rep.problems if p.sheet == sheet and p.row == row and p.column == column]
     assert matching, [str(p) for p in rep.problems]
     text = str(matching[0])
     assert f"Hoja «{sheet}», fila {row}, columna «{column}»" in text
     assert fragment in text, text
-    assert len(rep.problems) == 1, [str(p) for p in rep.problems]
+    repeated = 2 if kind == "duplicate" else 1  # a repeated key is named at each of its rows
+    assert len(rep.problems) == repeated, [str(p) for p in rep.problems]
 
 
 def test_every_problem_is_listed_and_dry_run_writes_nothing(store):
     plans, evidence, sales = good_rows()
     plans[0][4] = "99999"
-    plans[1][3] = 7
+    plans[1][6] = "PSZ"
     evidence.append(["PN-Q", "factura", "comercial", "X", D(2025, 1, 1), None, ""])
     rep = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
     assert [(p.sheet, p.row, p.column) for p in rep.problems] == [
-        ("planes_negocio", 2, "cod_municipio"), ("planes_negocio", 3, "ventana"), ("evidencias", 6, "codigo_pn")]
+        ("planes_negocio", 2, "cod_municipio"), ("planes_negocio", 3, "psde"), ("evidencias", 6, "codigo_pn")]
     assert all(p.letter for p in rep.problems)
     plans, evidence, sales = good_rows()
     before = snapshot(store)
     dry = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store, dry_run=True)
-    assert dry.ok and dry.dry_run and dry.counts["pn_created"] == 3 and "simulación" in dry.message
+    assert dry.ok and dry.dry_run and dry.counts["planes_negocio.insert"] == 3
+    assert dry.message.startswith("Validación correcta; se cargaría")
     assert snapshot(store) == before
 
 
@@ -291,25 +297,32 @@ def test_evidence_for_existing_plan_and_template(store):
         workbook([], [["PN-A", "factura", "comercial", "Otra", D(2026, 1, 5), None, "F-9"],
                       ["PN-A", "contrato", "comercial", "Compradora SAS", D(2025, 1, 1), None, "CT-1"]]),
         ANALYST, url=store)
-    assert rep.ok and rep.counts["evidence_added"] == 1 and rep.counts["evidence_voided"] == 0
-    wb = load_workbook(io.BytesIO(tm.template_bytes()))
-    assert wb.sheetnames[:3] == ["planes_negocio", "evidencias", "ventas"]
+    assert rep.ok and rep.counts["evidencias.insert"] == 1 and rep.counts["evidencias.void"] == 0
+
+
+def test_template_has_the_three_sheets_and_an_untouched_one_loads_nothing(store):
+    wb = load_workbook(io.BytesIO(template_bytes("tracking-matrix")))
+    assert [n for n in wb.sheetnames if n in ("planes_negocio", "evidencias", "ventas")] == [
+        "planes_negocio", "evidencias", "ventas"]
     assert [c.value for c in wb["planes_negocio"][1]] == PN_HEADER
     assert [c.value for c in wb["evidencias"][1]] == EV_HEADER
     assert [c.value for c in wb["ventas"][1]] == SALES_HEADER
-    empty = tm.import_tracking_matrix(tm.template_bytes(), ANALYST, url=store)
-    assert empty.ok and not empty.changed
+    before = snapshot(store)
+    empty = tm.import_tracking_matrix(template_bytes("tracking-matrix"), ANALYST, url=store)
+    assert not empty.ok and not empty.changed
+    assert any("no tiene filas de datos" in str(p) for p in empty.problems), empty.lines()
+    assert snapshot(store) == before
 
 
 def test_parsers():
-    assert tm.parse_date("2024-08-31") == D(2024, 8, 31)
-    assert tm.parse_date("31/08/2024") == D(2024, 8, 31)
-    assert tm.parse_date(45535) == D(2024, 8, 31)
-    assert tm.parse_date(dt.datetime(2024, 8, 31, 10, 0)) == D(2024, 8, 31)
-    assert tm.parse_date("") is None
+    assert parse_date("2024-08-31") == D(2024, 8, 31)
+    assert parse_date("31/08/2024") == D(2024, 8, 31)
+    assert parse_date(45535) == D(2024, 8, 31)
+    assert parse_date(dt.datetime(2024, 8, 31, 10, 0)) == D(2024, 8, 31)
+    assert parse_date("") is None
     with pytest.raises(ValueError):
-        tm.parse_date("31/02/2024")
-    assert tm.municipality_code(5001) == "05001" and tm.municipality_code(5001.0) == "05001"
-    assert tm.municipality_code("76001") == "76001"
-    assert tm.norm(" Código  PN ") == "codigo_pn" and tm.norm("Año") == "anio"
+        parse_date("31/02/2024")
+    assert municipality_code(5001) == "05001" and municipality_code(5001.0) == "05001"
+    assert municipality_code("76001") == "76001"
+    assert norm(" Código  PN ") == "codigo_pn" and norm("Año") == "anio"
     assert read_nit("900.123.456-8").formatted == "900123456-8" and read_nit(900123456).formatted == "900123456-8"

@@ -16,6 +16,7 @@ from components.core.context import PageContext
 from components.core.figures import data_table, download_table, figure_note
 from data_access.alliance import queries as al
 from data_access.alliance import tracking_matrix as tm
+from exports.intake_workbook import template_bytes
 from rules.alliance import indicator as rule
 from rules.core.formatting import fmt_date
 
@@ -165,7 +166,8 @@ def import_section(ctx: PageContext) -> None:
     t = ctx.t
     st.subheader(t("alliance.import_title"))
     st.caption(t("alliance.import_help"))
-    st.download_button(t("alliance.import_template"), tm.template_bytes, file_name="matriz_seguimiento_oprs.xlsx",
+    st.download_button(t("alliance.import_template"), lambda: template_bytes(tm.ENTITY),
+                       file_name="matriz_seguimiento_oprs.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="al_template", on_click="ignore")
     with st.form("al_import_form", clear_on_submit=True):
@@ -177,7 +179,8 @@ def import_section(ctx: PageContext) -> None:
             st.warning(t("alliance.import_nofile"))
         else:
             try:
-                report = tm.import_tracking_matrix(upload.getvalue(), ctx.viewer, url=ctx.url, dry_run=dry)
+                report = tm.import_tracking_matrix(upload.getvalue(), ctx.viewer, url=ctx.url, dry_run=dry,
+                                                   file_name=upload.name)
             except tm.ImportPermissionError as exc:
                 st.error(str(exc))
                 return

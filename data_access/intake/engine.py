@@ -119,6 +119,8 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
     parsed = read_file(data, file_name, S.ENTITIES[entity], max_rows=max_rows)
     if parsed.problems:
         return _refused(entity, parsed.problems, parsed.notes, dry_run, parsed.omitted)
+    for name, frame in parsed.frames.items():  # a check may need them (a NIT completed with its check digit)
+        frame.attrs["notes"] = [n for n in parsed.notes if n.sheet == name]
     problems: list[Problem] = []
     try:
         if dry_run:

@@ -1,6 +1,8 @@
 """Imports every entity's check so that ``engine.IMPORTERS`` is complete."""
 
 from data_access.intake import (
+    matrix,  # noqa: F401
+    participants,  # noqa: F401
     programme,  # noqa: F401
     sla,  # noqa: F401
     territory,  # noqa: F401

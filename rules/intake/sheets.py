@@ -307,7 +307,8 @@ PLANS = Sheet(
         Column("fecha_cierre", Kind.DATE, "Fecha de cierre (vacía: vigente)", "", required=False, past_event=True),
         Column("oficina_regional", Kind.CODE, "Oficina regional (comprobación)", "", required=False),
     ),
-    key=("codigo_pn",), depends_on=("operators", "offices"), topics=("business_plans",), workbook=MATRIX,
+    key=("codigo_pn",), depends_on=("operators", "offices"), topics=("business_plans", "participants"),
+    workbook=MATRIX,
 )
 EVIDENCE = Sheet(
     "evidencias", "tracking-matrix", "Matriz de seguimiento: evidencias de alianza de cada PN (lista completa).",
