@@ -2,7 +2,6 @@
 
 from data_access.intake import (
     matrix,  # noqa: F401
-    participants,  # noqa: F401
     programme,  # noqa: F401
     sla,  # noqa: F401
     territory,  # noqa: F401
