@@ -194,7 +194,7 @@ def test_upload_form_all_or_nothing_then_import(demo_store_rw):
     at.get("form_submit_button")[0].click().run()
     assert not at.exception
     text = all_text(at)
-    assert "Archivo rechazado: 1 problema(s); no se guardó nada" in text
+    assert "Archivo rechazado: 1 problema(s). No se guardó nada" in text
     problems = next(d.value for d in at.dataframe if "Hoja" in d.value.columns)
     assert problems.iloc[0]["Hoja"] == "planes_negocio" and problems.iloc[0]["Fila"] == 2
     assert problems.iloc[0]["Columna"] == "cod_municipio (E)"
@@ -204,7 +204,7 @@ def test_upload_form_all_or_nothing_then_import(demo_store_rw):
     at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
     at.get("form_submit_button")[0].click().run()
     assert not at.exception
-    assert "Importación completa: planes nuevos 1" in all_text(at)
+    assert "Carga completa: planes_negocio: 1 nuevos" in all_text(at)
     assert metrics(at)["No ejecutados"] == fmt_int(int(before.replace(".", "")) + 1)  # figures re-read
     at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
     at.get("form_submit_button")[0].click().run()

@@ -18,7 +18,7 @@ import importlib
 import time
 from collections.abc import Callable
 
-AREAS = ("map", "routes", "sla", "pack")
+AREAS = ("map", "routes", "sla", "pack", "intake")
 
 
 def cold_caches() -> None:
