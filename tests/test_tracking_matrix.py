@@ -326,3 +326,34 @@ def test_parsers():
     assert municipality_code("76001") == "76001"
     assert norm(" Código  PN ") == "codigo_pn" and norm("Año") == "anio"
     assert read_nit("900.123.456-8").formatted == "900123456-8" and read_nit(900123456).formatted == "900123456-8"
+
+
+def test_one_batch_stamps_every_written_row_and_a_later_void(store):
+    from data_access.core.models import ImportBatch
+
+    plans, evidence, sales = good_rows()
+    first = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
+    evidence = [e for e in evidence if e[6] != "F-1"]
+    second = tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store)
+    assert first.batch_id and second.batch_id and second.counts["evidencias.void"] == 1, second.lines()
+    with get_engine(store).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ImportBatch)).scalar() == 2
+        for model in (BusinessPlan, Opr, Sales):
+            assert set(conn.execute(select(model.import_batch_id)).scalars()) == {first.batch_id}
+        stamps = dict(conn.execute(select(AllianceEvidence.document_ref, AllianceEvidence.import_batch_id)).all())
+        assert stamps == {"CT-1": first.batch_id, "CT-2": first.batch_id, "CR-1": first.batch_id,
+                          "F-1": second.batch_id}
+
+
+def test_a_csv_of_evidence_is_the_complete_list_of_the_plans_it_names(store):
+    plans, evidence, sales = good_rows()
+    assert tm.import_tracking_matrix(workbook(plans, evidence, sales), ANALYST, url=store).ok
+    csv = "codigo_pn;tipo;tipo_aliado;aliado;fecha_inicio;fecha_fin;soporte\n" \
+          "PN-B;contrato;comercial;Chocolates SA;2025-01-01;2027-12-31;CT-2\n"
+    rep = tm.import_tracking_matrix(csv.encode(), ANALYST, url=store, file_name="evidencias.csv")
+    assert rep.ok and rep.counts["evidencias.void"] == 1 and rep.counts["evidencias.unchanged"] == 1, rep.lines()
+    with get_engine(store).connect() as conn:
+        live = conn.execute(select(BusinessPlan.code, AllianceEvidence.document_ref)
+                            .join(BusinessPlan, BusinessPlan.id == AllianceEvidence.business_plan_id)
+                            .where(AllianceEvidence.voided == False)).all()  # noqa: E712
+        assert sorted(tuple(r) for r in live) == [("PN-A", "CT-1"), ("PN-B", "CT-2"), ("PN-C", "F-1")]
