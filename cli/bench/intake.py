@@ -49,26 +49,25 @@ def matrix_bytes(rows: int, municipalities: list[str], chains: list[str], psdes:
 
 
 def _time_store(kind: str, rows: int) -> dict:
-    from sqlalchemy import select
-
     from data_access.alliance import tracking_matrix as tm
-    from data_access.core.db import session_scope
-    from data_access.core.models import Municipality, Operator, ValueChain
     from data_access.core.scope import Viewer
+    from data_access.intake import engine
     from data_access.migrate import upgrade
+    from data_access.reference.load import value_chains
+    from data_access.reference.queries import municipalities as municipality_list
     from rules.core.catalog import Role
 
     out: dict = {}
+    viewer = Viewer("bench", Role.ADMIN)
     with bench_store(kind) as (url, _keep):
         upgrade(url)
-        with session_scope(url, write=True) as s:
-            s.add_all([Operator(code=f"PSDE-B{i}", name=f"PSDE bench {i}", is_psde=True) for i in range(PSDES)])
-            municipalities = list(s.scalars(select(Municipality.code).order_by(Municipality.code)))
-            chains = list(s.scalars(select(ValueChain.name).order_by(ValueChain.name)))
+        psdes = "codigo_operador;nombre;es_psde\n" + "".join(f"PSDE-B{i};PSDE bench {i};si\n" for i in range(PSDES))
+        engine.import_file("operators", psdes.encode(), "operadores.csv", viewer, url)
+        municipalities = [code for code, _ in municipality_list(viewer, url=url)]
+        chains = value_chains()
         t0 = time.perf_counter()
         data = matrix_bytes(rows, municipalities, chains, [f"PSDE-B{i}" for i in range(PSDES)])
         out[f"{kind}: libro de {rows} filas s"] = time.perf_counter() - t0
-        viewer = Viewer("bench", Role.ADMIN)
         for label in ("primera carga", "misma carga otra vez"):
             t0 = time.perf_counter()
             report = tm.import_tracking_matrix(data, viewer, url=url)
