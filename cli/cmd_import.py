@@ -124,6 +124,7 @@ def register(group: click.Group) -> None:
         """Escribe la plantilla vacía de ENTITY (.xlsx) con su hoja de instrucciones."""
         from exports.intake_workbook import template_bytes
 
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(template_bytes(entity))
         click.echo(f"Plantilla de «{entity}» escrita en {out}.")
 

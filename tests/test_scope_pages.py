@@ -37,6 +37,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from components.core.navigation import PAGES as NAV_PAGES
+from rules.intake.sheets import ENTITIES
 from tests.apptest_utils import all_text, run_app
 
 PAGES = NAV_PAGES
@@ -435,6 +436,7 @@ def test_scan_sees_what_a_national_viewer_sees(demo_store, monkeypatch):
 
 # Arguments per command path (one run per variant). A new command with --as-user that
 # needs arguments fails test_cli_table_is_complete until it is listed here.
+INTAKE_ENTITIES = tuple(ENTITIES)
 CLI_ARGS: dict[str, list[list[str]]] = {
     "audit log": [[]],
     "export pack": [["--out", "{tmp}/pack.pptx"]],
@@ -444,9 +446,16 @@ CLI_ARGS: dict[str, list[list[str]]] = {
     "sla definitions": [[]],
     "sla scorecard": [["--quarter", "2026Q3"], ["--quarter", "2026Q3", "--summary"]],
     "routes participants": [["--stage", "formulacion", "--all"], ["--stage", "ingreso", "--which", "lost"]],
+    "export data": [["{tmp}/datos"]],
+    "import all": [["--dry-run", "{tmp}/plantillas"]],
+    **{f"import {entity}": [["--dry-run", f"{{tmp}}/plantillas/{entity}.xlsx"]] for entity in INTAKE_ENTITIES},
 }
-# Files some commands read, made by another command first.
-CLI_SETUP = {"import tracking-matrix": [["import", "template", "{tmp}/matrix.xlsx"]]}
+# Files some commands read, made by another command first: the blank template of each entity.
+CLI_SETUP = {
+    f"import {entity}": [["import", "template", entity, f"{{tmp}}/plantillas/{entity}.xlsx"]]
+    for entity in INTAKE_ENTITIES
+}
+CLI_SETUP["import all"] = [step for steps in CLI_SETUP.values() for step in steps]
 
 
 def _commands(group: click.Group, prefix: tuple = ()) -> Iterator[tuple[str, click.Command]]:
