@@ -29,7 +29,8 @@ from rules.access import EDIT_STAGE
 from rules.core.clock import today
 from rules.edit import validation as V
 from rules.edit.validation import FieldError
-from rules.routes.model import COMPLETED_EXITS, SALIDA, allowed_next, route_model
+from rules.routes.model import allowed_next
+from rules.routes.progress import Progress, advance
 
 
 def _last_event(s: Session, enrolment_id: int) -> StageEvent | None:
@@ -91,7 +92,6 @@ def record_stage(
                 )
             )
         raise_if(errors)
-        model = route_model(enr.route)
         ev = StageEvent(
             enrolment_id=enr.id,
             stage=stage,
@@ -101,17 +101,8 @@ def record_stage(
             registered_by=viewer.username[:60],
             note=(note or "").strip(),
         )
-        # furthest_stage_order: furthest stage reached other than salida (the exit marker)
-        furthest = enr.furthest_stage_order or 0
-        if stage != SALIDA:
-            furthest = max(furthest, model.order(stage))
-        changes: dict = {"current_stage": stage, "furthest_stage_order": furthest}
-        if stage == SALIDA:
-            changes.update(
-                status="finalizado" if outcome in COMPLETED_EXITS else "salido",
-                exit_outcome=outcome,
-                exit_date=day,
-            )
+        now = Progress(enr.current_stage, enr.furthest_stage_order or 0, enr.status, enr.exit_outcome, enr.exit_date)
+        changes = advance(enr.route, now, stage, outcome, day).as_dict()
         result = versioned_update(s, viewer, enr, "enrolment", opened_version, changes, action="stage")
         insert(s, viewer, ev, "stage_event")
         versions.bump(s, "participants", "sla")

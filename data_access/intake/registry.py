@@ -2,7 +2,9 @@
 
 from data_access.intake import (
     matrix,  # noqa: F401
+    participants,  # noqa: F401
     programme,  # noqa: F401
+    route_records,  # noqa: F401
     sla,  # noqa: F401
     territory,  # noqa: F401
 )

@@ -205,6 +205,7 @@ class StageProblem:
     position: int  # 0-based index in the history
     stage: str
     message: str  # Spanish, names the problem and the fix
+    field: str = "stage"  # what to correct: stage | outcome | event_date
 
 
 def validate_history(
@@ -253,7 +254,7 @@ def validate_history(
         if stage == SALIDA:
             if outcome not in EXIT_OUTCOMES:
                 problems.append(
-                    StageProblem(i, stage, f"La salida requiere un resultado: {', '.join(EXIT_OUTCOMES)}.")
+                    StageProblem(i, stage, f"La salida requiere un resultado: {', '.join(EXIT_OUTCOMES)}.", "outcome")
                 )
             elif current is not None and current in model.stages and current != SALIDA:
                 fitting = allowed_exit_outcomes(route, current, last_outcome)
@@ -264,15 +265,16 @@ def validate_history(
                             stage,
                             f"Resultado de salida «{EXIT_OUTCOMES[outcome]}» no corresponde a la etapa previa "
                             f"«{STAGE_LABELS[current]}»: use {' o '.join(EXIT_OUTCOMES[o] for o in fitting)}.",
+                            "outcome",
                         )
                     )
         elif valid_outcomes and outcome not in valid_outcomes:
             problems.append(
-                StageProblem(i, stage, f"Resultado «{outcome}» no válido: use {' o '.join(valid_outcomes)}.")
+                StageProblem(i, stage, f"Resultado «{outcome}» no válido: use {' o '.join(valid_outcomes)}.", "outcome")
             )
         if dates is not None and i > 0 and dates[i] < dates[i - 1]:
             problems.append(
-                StageProblem(i, stage, "La fecha es anterior a la de la etapa previa: corrija la fecha.")
+                StageProblem(i, stage, "La fecha es anterior a la de la etapa previa: corrija la fecha.", "event_date")
             )
         current, last_outcome = stage, outcome
     return problems
