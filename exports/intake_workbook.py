@@ -415,9 +415,11 @@ def _validation(sheet: Sheet, col: Column, lists: _Lists) -> DataValidation | No
         return DataValidation(type="list", formula1=formula, errorTitle="Valor no permitido",
                               error=f"«{col.name}» admite: {', '.join(values)}."[:255], **common)
     if col.kind is Kind.DATE:
-        start = f"DATE({PROGRAMME_START.year},{PROGRAMME_START.month},{PROGRAMME_START.day})"
+        earliest = PROGRAMME_START if col.programme else dt.date(1900, 1, 1)
+        start = f"DATE({earliest.year},{earliest.month},{earliest.day})"
         until = " hasta hoy" if col.past_event else ""
-        message = f"«{col.name}»: una fecha (dd/mm/aaaa) desde el {PROGRAMME_START:%d/%m/%Y}{until}."
+        since = f" desde el {PROGRAMME_START:%d/%m/%Y}" if col.programme else ""
+        message = f"«{col.name}»: una fecha (dd/mm/aaaa){since}{until}."
         if col.past_event:
             return DataValidation(type="date", operator="between", formula1=start, formula2="TODAY()",
                                   errorTitle="Fecha no válida", error=message, **common)

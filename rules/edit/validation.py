@@ -122,11 +122,12 @@ PROGRAMME_START = dt.date(2000, 1, 1)
 
 
 def programme_date_error(field: str, day: dt.date, *, past_event: bool = True,
-                         limit: dt.date | None = None) -> FieldError | None:
+                         limit: dt.date | None = None, programme: bool = True) -> FieldError | None:
     """The bounds of every programme date, shared by the edit forms and the imports: not
     before ``PROGRAMME_START``, and not after today (``limit``) when the field records an
-    event that already happened (an agreed term, such as a contract's end, may lie ahead)."""
-    if day < PROGRAMME_START:
+    event that already happened (an agreed term, such as a contract's end, may lie ahead).
+    ``programme=False``: a date from before the programme (an OPR's founding) has no lower bound."""
+    if programme and day < PROGRAMME_START:
         return FieldError(
             field,
             f"{label(field)}: {day.isoformat()} es anterior a {PROGRAMME_START.isoformat()}, antes de "

@@ -135,7 +135,8 @@ def _date_bounds(column: Column, values: np.ndarray, errors: np.ndarray) -> None
     (``rules.edit.validation.programme_date_error``, the rule the edit forms share)."""
     limit = today()
     for i in np.flatnonzero(np.not_equal(values, None)):
-        err = programme_date_error(column.name, values[i], past_event=column.past_event, limit=limit)
+        err = programme_date_error(column.name, values[i], past_event=column.past_event, limit=limit,
+                                   programme=column.programme)
         if err is not None:
             values[i] = None
             _, sep, rest = err.message.partition(": ")

@@ -62,6 +62,7 @@ class Column:
     ref: str | None = None  # "sheet.column" this value must exist in (file or store)
     personal: bool = False
     past_event: bool = False  # a date of something that happened: not after today
+    programme: bool = True  # a date of the programme: not before 2000 (False: e.g. an OPR's founding)
     minimum: float | None = None
     maximum: float | None = None
 
@@ -218,7 +219,7 @@ OPR = Sheet(
         Column("formalizada", Kind.BOOL, "¿Está formalizada?", "si", required=False, allowed=YES_NO),
         Column("forma_organizativa", Kind.TEXT, "Forma organizativa", "asociacion", required=False),
         Column("fecha_constitucion", Kind.DATE, "Fecha de constitución", "12/05/2019", required=False,
-               past_event=True),
+               past_event=True, programme=False),
     ),
     key=("nit_opr",), depends_on=("offices",), topics=("participants", "business_plans"),
 )
@@ -303,7 +304,8 @@ PLANS = Sheet(
         Column("cod_municipio", Kind.DIVIPOLA, "Municipio", "05001"),
         Column("cadena_valor", Kind.TEXT, "Cadena de valor", "Café"),
         Column("psde", Kind.CODE, "PSDE que acompaña (código o nombre)", "PSDE-AND", ref="operadores.codigo_operador"),
-        Column("fecha_primer_desembolso", Kind.DATE, "Fecha del primer desembolso", "31/08/2024", past_event=True),
+        Column("fecha_primer_desembolso", Kind.DATE, "Fecha del primer desembolso (vacía: aún sin desembolso; "
+               "obligatoria si el plan está cerrado)", "31/08/2024", required=False, past_event=True),
         Column("fecha_cierre", Kind.DATE, "Fecha de cierre (vacía: vigente)", "", required=False, past_event=True),
         Column("oficina_regional", Kind.CODE, "Oficina regional (comprobación)", "", required=False),
     ),
