@@ -54,6 +54,11 @@ def scalars(url, stmt) -> list:
         return list(conn.execute(stmt).scalars())
 
 
+def all_rows(url, stmt) -> list:
+    with get_engine(url).connect() as conn:
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
 def count(url, stmt) -> int:
     with get_engine(url).connect() as conn:
         return conn.execute(stmt).scalar()
@@ -138,13 +143,27 @@ def test_opr_are_keyed_by_nit_and_households_name_their_opr_by_it(demo_store):
     assert set(linked["nit_opr"]) <= nits
 
 
-def test_rows_stored_without_a_code_get_a_stable_code_from_their_id(demo_store):
+def test_demo_rows_carry_their_ids_code_and_export_it(demo_store):
+    """Alerts and enrolments made without a file (demo, forms) get a stable code from their id,
+    so their export loads back into the same store as the same rows."""
     data = X.DataExport(NATIONAL, demo_store)
-    alert_ids = scalars(demo_store, select(TerritorialAlert.id).where(TerritorialAlert.code.is_(None)))
-    enrolment_ids = scalars(demo_store, select(Enrolment.id).where(Enrolment.code.is_(None)))
-    assert alert_ids and enrolment_ids
-    assert set(data.frame(S.ALERTS)["codigo_alerta"]) >= {f"AL-{i:06d}" for i in alert_ids}
-    assert set(data.frame(S.ENROLMENTS)["codigo_inscripcion"]) >= {f"INS-{i:06d}" for i in enrolment_ids}
+    alerts = dict(all_rows(demo_store, select(TerritorialAlert.id, TerritorialAlert.code)))
+    enrolments = dict(all_rows(demo_store, select(Enrolment.id, Enrolment.code)))
+    assert alerts and all(code == f"AL-{i:06d}" for i, code in alerts.items())
+    assert enrolments and all(code == f"INS-{i:06d}" for i, code in enrolments.items())
+    assert set(data.frame(S.ALERTS)["codigo_alerta"]) == set(alerts.values())
+    assert set(data.frame(S.ENROLMENTS)["codigo_inscripcion"]) == set(enrolments.values())
+
+
+def test_an_alert_opened_by_the_form_gets_its_code(demo_store_rw):
+    from data_access.edits.alerts import open_alert
+
+    muni = scalars(demo_store_rw, select(TerritorialAlert.municipality_code).limit(1))[0]
+    result = open_alert(NATIONAL, {"municipality_code": muni, "category": "riego", "severity": "alta",
+                                   "status": "abierta", "description": "x", "opened_on": "2026-10-01"},
+                        url=demo_store_rw)
+    code = scalars(demo_store_rw, select(TerritorialAlert.code).where(TerritorialAlert.id == result.id))
+    assert code == [f"AL-{int(result.id):06d}"]
 
 
 def test_a_promotion_names_its_previous_enrolment_by_the_same_code(demo_store):

@@ -17,6 +17,7 @@ from data_access.demo.load import after_load, check_frames, load
 from data_access.demo.parameters import SCALES
 from data_access.demo.reference import read_reference
 from data_access.demo.store import PROGRAMME_TABLES, clear_programme, programme_counts
+from data_access.intake import codes
 from data_access.migrate import upgrade
 
 
@@ -62,6 +63,7 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
         # emptied log can be told from a store that never had data)
         audit.record(s, "sistema:demo", "demo_programme", f"{scale}-{seed}", "seed", None,
                      {"scale": scale, "seed": seed, "counts": counts, "replaced": sorted(existing)})
+        codes.backfill(s)
         bump(s, *TOPICS)
     after_load(engine)
     timings["finish"] = time.perf_counter() - t

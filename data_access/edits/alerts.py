@@ -25,6 +25,7 @@ from data_access.edits.common import (
     versioned_update,
     write_session,
 )
+from data_access.intake.codes import ALERT_PREFIX, fallback_code
 from rules.access import EDIT_ALERT
 from rules.core.clock import today
 from rules.edit import validation as V
@@ -71,6 +72,7 @@ def open_alert(viewer: Viewer, data: dict, url: str | None = None) -> EditResult
             closed_on=as_date(clean.get("closed_on")),
         )
         result = insert(s, viewer, row, "territorial_alert")
+        row.code = fallback_code(ALERT_PREFIX, row.id)  # the alert's codigo_alerta in files
         versions.bump(s, "alerts")
         return result
 

@@ -48,21 +48,15 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer, contract_clause, municipality_clause, record_clause
+from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
 from rules import access
 from rules.intake import sheets as S
 
 CHUNK = 20_000  # rows per streamed frame
-ALERT_PREFIX = "AL"
-ENROLMENT_PREFIX = "INS"
 
 
 class ExportPermissionError(PermissionError):
     """The viewer may not take data out."""
-
-
-def fallback_code(prefix: str, ident: int) -> str:
-    """The code of a row stored without one: stable, because it comes from the row's id."""
-    return f"{prefix}-{int(ident):06d}"
 
 
 def _codes(codes: pd.Series, ids: pd.Series, prefix: str) -> pd.Series:

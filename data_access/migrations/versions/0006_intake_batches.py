@@ -40,8 +40,12 @@ def upgrade() -> None:
         op.create_index(f"ix_import_batch_{column}", "import_batch", [column])
     for table in IMPORTED_TABLES:
         op.add_column(table, sa.Column("import_batch_id", sa.Integer(), nullable=True))
-    for table in ("territorial_alert", "enrolment"):
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, prefix in (("territorial_alert", "AL"), ("enrolment", "INS")):
         op.add_column(table, sa.Column("code", sa.String(40), nullable=True))
+        # rows stored before get their id's code (data_access.intake.codes.fallback_code)
+        code = f"printf('{prefix}-%06d', id)" if sqlite else f"'{prefix}-' || lpad(id::text, 6, '0')"
+        op.execute(f"UPDATE {table} SET code = {code} WHERE code IS NULL")
         op.create_index(f"uq_{table}_code", table, ["code"], unique=True)
 
 
