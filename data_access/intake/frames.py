@@ -6,15 +6,37 @@ stored rows — so that a national file is never held as millions of dicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
-from data_access.intake.changes import Change
+from data_access.intake.changes import Change, chunks
 from data_access.intake.rows import problem
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, Problem
+
+
+def stored_frame(conn: Connection, columns: Sequence, where_in, keys: Iterable,
+                 ints: Sequence[str] = ()) -> pd.DataFrame:
+    """The stored rows of ``columns`` whose ``where_in`` column is among ``keys`` (chunked IN
+    lists): object columns holding None where blank (no NaN, no inferred string type), and the
+    ``ints`` columns (never blank) as integers, so that they merge with the file's."""
+    names = [c.key for c in columns]
+    parts: dict[str, list] = {n: [] for n in names}
+    seen: dict[str, dict] = {n: {} for n in names if n not in ints}  # one object per distinct value
+    for part in chunks(list(dict.fromkeys(keys))):
+        rows = conn.execute(select(*columns).where(where_in.in_(part))).all()
+        for i, name in enumerate(names):
+            if name in ints:
+                parts[name].append(np.fromiter((r[i] for r in rows), dtype=np.int64, count=len(rows)))
+            else:
+                same = seen[name]
+                parts[name].append(np.array([same.setdefault(r[i], r[i]) for r in rows], dtype=object))
+    kind = {n: np.int64 if n in ints else object for n in names}
+    return pd.DataFrame({n: pd.Series(np.concatenate(p) if p else [], dtype=kind[n]) for n, p in parts.items()})
 
 
 def flag(problems: list[Problem], sheet: S.Sheet, frame: pd.DataFrame, mask, column: str,
@@ -31,10 +53,15 @@ def flag(problems: list[Problem], sheet: S.Sheet, frame: pd.DataFrame, mask, col
 
 class FrameRows(Sequence):
     """The rows to insert, as model dicts made a chunk at a time (``changes.apply`` slices
-    them), so that millions of rows are never held as dicts at once."""
+    them), so that millions of rows are never held as dicts at once. Rows with the same blank
+    columns come together: the ORM's bulk insert leaves a None out of a row's parameters and
+    batches only consecutive rows of the same parameters, so mixed rows would go one by one."""
 
     def __init__(self, frame: pd.DataFrame):
-        self.frame = frame.reset_index(drop=True)
+        blanks = np.zeros(len(frame), dtype=np.int64)
+        for i, column in enumerate(frame.columns):
+            blanks |= frame[column].isna().to_numpy(dtype=np.int64) << i
+        self.frame = frame.iloc[np.argsort(blanks, kind="stable")].reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -48,8 +75,16 @@ class FrameRows(Sequence):
 def plain_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts of plain values, a missing one None: never NaN, which a store keeps as
     text («NaN») or a number."""
-    values = frame.astype(object)
-    return values.where(values.notna(), None).to_dict("records")
+    columns = [str(c) for c in frame.columns]
+    values = []
+    for c in frame.columns:
+        column = frame[c].to_numpy(dtype=object)  # Python ints, strings and dates
+        blank = pd.isna(column)
+        if blank.any():
+            column = column.copy()
+            column[blank] = None
+        values.append(column.tolist())
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def differs(new: pd.Series, old: pd.Series) -> np.ndarray:
@@ -89,12 +124,17 @@ def with_stored(new: pd.DataFrame, stored: pd.DataFrame, key: Sequence[str], col
     return new.merge(found, on=list(key), how="left")
 
 
-def keep_or(new: pd.DataFrame, stored: pd.DataFrame, key: Sequence[str], column: str, default) -> np.ndarray:
-    """A column left blank keeps the stored value of the same record, else ``default``."""
-    merged = with_stored(new[[*key, column]], stored, key, [column])
-    kept = merged[column].astype(object)
-    kept = kept.where(kept.notna(), merged[f"{column}__stored"].astype(object))
-    return kept.where(kept.notna(), default).astype(object).to_numpy()
+def fill_blanks(new: pd.DataFrame, stored: pd.DataFrame, key: Sequence[str], defaults: dict) -> pd.DataFrame:
+    """``new`` where each column of ``defaults`` left blank keeps the stored value of the same
+    record, else takes its default (a registration date, who registered it)."""
+    columns = list(defaults)
+    merged = with_stored(new[[*key, *columns]], stored, key, columns)
+    filled = {}
+    for column, default in defaults.items():
+        kept = merged[column].astype(object)
+        kept = kept.where(kept.notna(), merged[f"{column}__stored"].astype(object))
+        filled[column] = kept.where(kept.notna(), default).astype(object).to_numpy()
+    return new.assign(**filled)
 
 
 def before(day: pd.Series, bound: pd.Series) -> np.ndarray:

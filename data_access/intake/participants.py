@@ -32,6 +32,7 @@ from data_access.core.models import (
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, chunks, diff
 from data_access.intake.engine import importer
+from data_access.intake.frames import stored_frame
 from data_access.intake.rows import problem, records
 from rules import access
 from rules.alliance.matrix_cells import nit_base
@@ -129,13 +130,10 @@ def _unknown_opr(nit: str) -> str:
 
 def stored_events(conn: Connection, enrolment_ids: Sequence[int]) -> pd.DataFrame:
     """The stored stage events of ``enrolment_ids`` (one row each)."""
-    columns = ("id", "enrolment_id", "stage", "event_date", "outcome", "registered_on", "registered_by", "note")
     e = StageEvent
-    found = []
-    for part in chunks([int(i) for i in enrolment_ids]):
-        found += conn.execute(select(e.id, e.enrolment_id, e.stage, e.event_date, e.outcome, e.registered_on,
-                                     e.registered_by, e.note).where(e.enrolment_id.in_(part))).all()
-    return pd.DataFrame.from_records(found, columns=columns)
+    return stored_frame(conn, (e.id, e.enrolment_id, e.stage, e.event_date, e.outcome, e.registered_on,
+                               e.registered_by, e.note), e.enrolment_id, map(int, enrolment_ids),
+                        ints=("id", "enrolment_id"))
 
 
 # ------------------------------------------------------------------ OPR
@@ -426,6 +424,7 @@ def check_enrolments(conn: Connection, frames: dict, viewer: Viewer, problems: l
     promoted_from = [stored[r["inscripcion_anterior"]]["id"] for r in given if r.get("inscripcion_anterior") in stored]
     book = _Enrolments(sheet, stored, _with_events(conn, promoted_from), problems)
     book.rows = {r["codigo_inscripcion"]: r for r in given}
+    limits = {"codigo_inscripcion": column_length(Enrolment.code)}
     valid = []
     for r in given:
         before = len(problems)
@@ -438,7 +437,7 @@ def check_enrolments(conn: Connection, frames: dict, viewer: Viewer, problems: l
                                                       "«tipo_participante»."))
         if _territory(sheet, r, viewer, offices, problems) and r.get("codigo_contrato"):
             _contract_fits(sheet, r, contracts.get(r["codigo_contrato"]), offices[r["cod_municipio"]], problems)
-        _too_long(sheet, r, {"codigo_inscripcion": column_length(Enrolment.code)}, problems)
+        _too_long(sheet, r, limits, problems)
         if len(problems) == before:
             book.who[r["codigo_inscripcion"]] = (r["tipo_participante"], pid)
             valid.append(r)

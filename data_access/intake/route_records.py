@@ -31,7 +31,7 @@ from data_access.core.models import Enrolment, OperatorContract, ServiceDelivery
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, chunks
 from data_access.intake.engine import importer
-from data_access.intake.frames import before, differs, flag, frame_change, keep_or, plain_records
+from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
 from data_access.intake.participants import column_length, contract_map, office_map, stored_events
 from data_access.intake.rows import problem
 from rules import access
@@ -50,22 +50,15 @@ ENROLMENT_FRAME = ("id", "route", "entry_date", "exit_date", "contract_id", "ope
 def _enrolment_frame(conn: Connection, codes: Sequence[str]) -> pd.DataFrame:
     """The stored enrolments among ``codes``, indexed by code (the columns of ``ENROLMENT_FRAME``)."""
     e = Enrolment
-    found = []
-    for part in chunks(list(dict.fromkeys(codes))):
-        found += conn.execute(select(e.code, *(getattr(e, c) for c in ENROLMENT_FRAME)).where(e.code.in_(part))).all()
-    return pd.DataFrame.from_records(found, columns=["code", *ENROLMENT_FRAME]).set_index("code")
+    return stored_frame(conn, (e.code, *(getattr(e, c) for c in ENROLMENT_FRAME)), e.code, codes,
+                        ints=("id",)).set_index("code")
 
 
 def _stored_deliveries(conn: Connection, enrolment_ids: Sequence[int]) -> pd.DataFrame:
-    columns = ("id", "enrolment_id", "service_type_code", "delivery_date", "operator_id", "contract_id",
-               "municipality_code", "registered_on")
     d = ServiceDelivery
-    found = []
-    for part in chunks([int(i) for i in enrolment_ids]):
-        found += conn.execute(select(d.id, d.enrolment_id, d.service_type_code, d.delivery_date, d.operator_id,
-                                     d.contract_id, d.municipality_code, d.registered_on)
-                              .where(d.enrolment_id.in_(part))).all()
-    return pd.DataFrame.from_records(found, columns=columns)
+    return stored_frame(conn, (d.id, d.enrolment_id, d.service_type_code, d.delivery_date, d.operator_id,
+                               d.contract_id, d.municipality_code, d.registered_on), d.enrolment_id,
+                        map(int, enrolment_ids), ints=("id", "enrolment_id", "operator_id"))
 
 
 def _not_found(code: str, national: bool) -> str:
@@ -81,9 +74,8 @@ def _not_found(code: str, national: bool) -> str:
 def _scoped(viewer: Viewer, entity: str, operators: pd.Series) -> np.ndarray:
     """Per row: may the uploader load a contract record of this operator (None: no contract)?"""
     action = access.IMPORTS[entity]
-    verdict = {op: access.allowed(viewer, action, operator=None if pd.isna(op) else int(op))
-               for op in operators.dropna().unique()}
-    return operators.map(lambda op: False if pd.isna(op) else verdict[op]).to_numpy(dtype=bool)
+    verdict = {op: access.allowed(viewer, action, operator=int(op)) for op in operators.dropna().unique()}
+    return operators.map(verdict).fillna(False).to_numpy(dtype=bool)
 
 
 def _national(viewer: Viewer, entity: str) -> bool:
@@ -94,8 +86,8 @@ def _operators_of(conn: Connection, m: pd.DataFrame) -> pd.Series:
     """The operator of each row's contract: the enrolment's contract's operator (the
     enrolment's own operator when it has no contract)."""
     owners = dict(conn.execute(select(OperatorContract.id, OperatorContract.operator_id)).all())
-    by_contract = m["contract_id"].map(lambda c: owners.get(int(c)) if pd.notna(c) else None)
-    return by_contract.where(by_contract.notna(), m["operator_id"])
+    by_contract = m["contract_id"].astype(object).map(owners)
+    return by_contract.where(by_contract.notna(), m["operator_id"]).astype(object)
 
 
 @lru_cache(maxsize=4096)
@@ -147,8 +139,7 @@ def check_stage_events(conn: Connection, frames: dict, viewer: Viewer, problems:
     new = pd.DataFrame({"enrolment_id": m["enrolment_id"], "stage": m["etapa"], "event_date": m["fecha_evento"],
                         "outcome": m["resultado"].astype(object), "registered_on": m["fecha_registro"],
                         "registered_by": m["registrado_por"], "note": m["nota"].astype(object).fillna("")})
-    new = new.assign(registered_on=keep_or(new, stored, key, "registered_on", today()),
-                     registered_by=keep_or(new, stored, key, "registered_by", viewer.username[:limit]))
+    new = fill_blanks(new, stored, key, {"registered_on": today(), "registered_by": viewer.username[:limit]})
     events = frame_change(sheet.name, StageEvent, key, new, stored)
     return Plan([events, _summary_change(sheet, enrolments, summaries)])
 
@@ -313,7 +304,7 @@ def check_deliveries(conn: Connection, frames: dict, viewer: Viewer, problems: l
                         "contract_id": rows["contract"].map(lambda c: c["id"]).astype("int64"),
                         "municipality_code": rows["municipality_code"], "registered_on": rows["fecha_registro"]})
     stored = _stored_deliveries(conn, new["enrolment_id"].unique().tolist())
-    new = new.assign(registered_on=keep_or(new, stored, key, "registered_on", today()))
+    new = fill_blanks(new, stored, key, {"registered_on": today()})
     return Plan([frame_change(sheet.name, ServiceDelivery, key, new, stored)])
 
 
