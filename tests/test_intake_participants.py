@@ -199,6 +199,20 @@ def test_an_opr_stored_without_check_digit_is_matched_by_its_nit(register, tmp_p
     assert table(register, Opr.nit, Opr.members) == [("800200300-5", 30), ("900123456-8", 42)]
 
 
+def test_a_nit_without_check_digit_naming_another_registered_opr_is_refused(register, tmp_path):
+    loaded(register, tmp_path, "opr", "opr.csv", OPR)
+    res = load(register, tmp_path, "opr", "opr.csv", OPR.replace("Cooperativa del Caribe", "Otra Cooperativa"))
+    refused(res, 3, "nit_opr", "es el NIT de la OPR «Cooperativa del Caribe» ya registrada")
+    assert table(register, Opr.name) == [("Asociación Cafetera",), ("Cooperativa del Caribe",)]
+
+
+def test_a_nit_with_its_check_digit_renames_the_opr(register, tmp_path):
+    loaded(register, tmp_path, "opr", "opr.csv", OPR)
+    res = loaded(register, tmp_path, "opr", "opr.csv", OPR.replace("Asociación Cafetera", "Asociación Cafetera Sur"))
+    assert "1 actualizados" in res.output
+    assert table(register, Opr.name) == [("Asociación Cafetera Sur",), ("Cooperativa del Caribe",)]
+
+
 def test_an_opr_of_an_unknown_value_chain_is_refused(register, tmp_path):
     res = load(register, tmp_path, "opr", "opr.csv", OPR.replace("Café", "Quinua"))
     refused(res, 2, "cadena_valor", "Quinua")
@@ -303,6 +317,22 @@ def test_a_promotion_from_an_enrolment_that_left_is_refused(staged, tmp_path):
                ENROLMENTS_HEAD + "INS-9;hogar;H-2;;intermedia;promocion;01/09/2025;05001;C-1;INS-2\n")
     refused(res, 2, "inscripcion_anterior", "no graduada")
     assert count(staged, Enrolment) == 5
+
+
+def test_a_promotion_from_an_enrolment_still_on_its_route_is_refused(staged, tmp_path):
+    loaded(staged, tmp_path, "stage-events", "etapas.csv", EVENTS_HEAD + "INS-4;ingreso;01/03/2025;;;;\n")
+    res = load(staged, tmp_path, "enrolments", "inscripciones.csv",
+               ENROLMENTS_HEAD + "INS-9;opr;;900123456-8;competitividad;promocion;01/10/2025;05001;;INS-4\n")
+    refused(res, 2, "inscripcion_anterior", "sigue activa")
+    assert count(staged, Enrolment) == 5
+
+
+def test_moving_an_entry_after_its_stored_events_is_refused(staged, tmp_path):
+    res = load(staged, tmp_path, "enrolments", "inscripciones.csv",
+               ENROLMENTS.replace("INS-2;hogar;H-2;;basica;convocatoria;10/02/2025", "INS-2;hogar;H-2;;basica;"
+                                                                                     "convocatoria;15/02/2025"))
+    refused(res, 3, "fecha_ingreso", "antes de esta fecha de ingreso")
+    assert enrolment(staged, "INS-2").entry_date == dt.date(2025, 2, 10)
 
 
 def test_a_second_open_enrolment_on_the_same_route_is_refused(enrolled, tmp_path):

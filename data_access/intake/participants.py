@@ -80,17 +80,27 @@ def _lookup(conn: Connection, key, value, keys: Iterable) -> dict:
     return found
 
 
-def _oprs_by_nit(conn: Connection, nits: Iterable[str | None]) -> dict[str, int]:
+def _oprs_by_nit(conn: Connection, nits: Iterable[str | None], names: dict | None = None) -> dict[str, int]:
     """NIT base (without its check digit) → id of the stored OPR, as the tracking matrix matches
     them: a NIT stored with or without its check digit is the same organisation (the oldest
-    record when two share a base)."""
+    record when two share a base). ``names`` receives each one's name."""
     found: dict[str, int] = {}
     bases = list(dict.fromkeys(nit_base(n) for n in nits if n))
     for part in chunks(bases):
         candidates = list(part) + [format_nit(b) for b in part if b.isdigit()]
-        for oid, nit in conn.execute(select(Opr.id, Opr.nit).where(Opr.nit.in_(candidates)).order_by(Opr.id)):
-            found.setdefault(nit_base(nit), oid)
+        for oid, nit, name in conn.execute(select(Opr.id, Opr.nit, Opr.name).where(Opr.nit.in_(candidates))
+                                           .order_by(Opr.id)):
+            if found.setdefault(nit_base(nit), oid) == oid and names is not None:
+                names[oid] = name
     return found
+
+
+def _completed_nits(frame) -> dict[int, str]:
+    """Row → NIT as written, of the rows whose NIT came without its check digit (the reader's
+    notes, which the engine attaches to the frame)."""
+    if frame is None:
+        return {}
+    return {n.row: n.value for n in frame.attrs.get("notes") or () if n.column == "nit_opr"}
 
 
 def column_length(model_column) -> int | None:
@@ -146,12 +156,22 @@ def check_opr(conn: Connection, frames: dict, viewer: Viewer, problems: list[Pro
     offices = office_map(conn)
     chains = {value_key(name): cid for cid, name in conn.execute(select(ValueChain.id, ValueChain.name))}
     chain_names = ", ".join(sorted(n for (n,) in conn.execute(select(ValueChain.name))))
-    stored = _oprs_by_nit(conn, [r["nit_opr"] for r in given])
+    names: dict[int, str] = {}
+    stored = _oprs_by_nit(conn, [r["nit_opr"] for r in given], names)
+    completed = _completed_nits(frames.get(sheet.name))
     limits = {"nombre": column_length(Opr.name), "forma_organizativa": column_length(Opr.formalisation)}
     known, new = [], []
     for r in given:
         before = len(problems)
         _territory(sheet, r, viewer, offices, problems)
+        owner = names.get(stored.get(nit_base(r["nit_opr"])))
+        if r["_row"] in completed and owner is not None and value_key(owner) != value_key(r["nombre"]):
+            # without its check digit a NIT cannot be verified: naming another OPR, it is more likely mistyped
+            problems.append(problem(sheet, r, "nit_opr", f"«{completed[r['_row']]}» (sin dígito de verificación, "
+                                                         f"{r['nit_opr']}) es el NIT de la OPR «{owner}» ya "
+                                                         f"registrada, no de «{r['nombre']}»: revise el NIT, o "
+                                                         "escríbalo con su dígito de verificación si la OPR cambió "
+                                                         "de nombre."))
         _too_long(sheet, r, limits, problems)
         chain = r.get("cadena_valor")
         if chain and value_key(chain) not in chains:
