@@ -52,16 +52,22 @@ def _stem(path: Path) -> str:
 
 
 def files_in_order(directory: Path) -> list[tuple[str, Path]]:
-    """(entity, file) for every file of ``directory`` named after an entity or its sheet, in load order."""
-    names = {}
+    """(entity, file) for every file of ``directory`` named after an entity or its sheet, in load order:
+    entities in dependency order, and within one the whole workbook first, then its sheets in their
+    declared order (evidence and sales name a plan loaded by ``planes_negocio``)."""
+    names: dict[str, tuple[str, int]] = {}
     for entity, sheets in S.ENTITIES.items():
-        for name in (entity, *(s.name for s in sheets), *(s.workbook for s in sheets if s.workbook)):
-            names[name.replace("-", "_")] = entity
-    found: dict[str, list[Path]] = {}
+        for name in (entity, *(s.workbook for s in sheets if s.workbook)):
+            names[name.replace("-", "_")] = (entity, -1)
+        for rank, sheet in enumerate(sheets):
+            names[sheet.name.replace("-", "_")] = (entity, rank)
+    found: dict[str, list[tuple[int, Path]]] = {}
     for path in sorted(directory.iterdir()):
         if path.suffix.lower() in SUFFIXES and _stem(path) in names:
-            found.setdefault(names[_stem(path)], []).append(path)
-    return [(entity, path) for entity in S.ENTITIES for path in found.get(entity, [])]
+            entity, rank = names[_stem(path)]
+            found.setdefault(entity, []).append((rank, path))
+    return [(entity, path) for entity in S.ENTITIES
+            for _, path in sorted(found.get(entity, []), key=lambda item: item[0])]
 
 
 def _entity_command(imports: click.Group, entity: str) -> None:

@@ -167,6 +167,15 @@ def test_import_all_loads_a_directory_in_dependency_order(empty_store, tmp_path)
     assert again.output.count("Sin cambios") == 3 and count(empty_store, ImportBatch) == 3
 
 
+def test_import_all_loads_the_sheets_of_one_entity_in_their_declared_order(tmp_path):
+    from cli.cmd_import import files_in_order
+
+    for name in ("ventas.csv", "evidencias.csv", "planes_negocio.csv", "matriz_seguimiento.xlsx"):
+        (tmp_path / name).write_bytes(b"")
+    assert [path.name for _, path in files_in_order(tmp_path)] == [
+        "matriz_seguimiento.xlsx", "planes_negocio.csv", "evidencias.csv", "ventas.csv"]
+
+
 def test_history_lists_each_batch(empty_store, tmp_path):
     load_register(empty_store, tmp_path)
     res = cli(empty_store, "import", "history", "--format", "csv")
