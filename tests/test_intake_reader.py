@@ -440,3 +440,16 @@ def test_a_large_csv_of_stage_events_parses():
     parsed = read(("\n".join(lines) + "\n").encode(), "stage-events", "etapas.csv")
     assert parsed.ok and len(parsed.frames["etapas"]) == 200_000
     assert parsed.frames["etapas"]["fecha_evento"].iloc[-1] == D(2025, 8, 24)
+
+
+def test_a_csv_row_with_more_fields_than_its_header_is_refused():
+    """A list written without quotes in a «;» CSV would otherwise lose its last items in silence."""
+    header = "codigo_contrato;codigo_operador;ruta;oficina_regional;fecha_inicio;fecha_fin;valor_cop;servicios\n"
+    row = "C-1;PSA;intermedia;NOC;01/02/2025;;1;asistencia_tecnica;comercializacion\n"
+    parsed = read_file((header + row).encode(), "contratos.csv", [S.CONTRACTS])
+    assert [(p.sheet, p.row) for p in parsed.problems] == [("contratos", 2)]
+    assert "entre comillas" in parsed.problems[0].message
+    quoted = row.replace("asistencia_tecnica;comercializacion", '"asistencia_tecnica;comercializacion"')
+    parsed = read_file((header + quoted).encode(), "contratos.csv", [S.CONTRACTS])
+    assert not parsed.problems
+    assert parsed.frames["contratos"]["servicios"].tolist() == [("asistencia_tecnica", "comercializacion")]

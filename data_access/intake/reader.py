@@ -477,6 +477,12 @@ def _csv_tables(data: bytes, filename: str, sheets: tuple[Sheet, ...], limit: in
     columns = _match_headers(sheet, headers, 1, problems)
     if not columns:
         return []
+    over = _row_with_extra_fields(data[start:], sep, len(headers))
+    if over is not None:
+        problems.append(Problem(sheet.name, over, "", f"la fila {over} tiene más campos que el encabezado: ponga "
+                                f"entre comillas el texto que lleva «{sep}» (p. ej. una lista de servicios) y "
+                                "vuelva a guardarlo como CSV UTF-8."))
+        return []
     wanted = sorted(columns.values())
     parts = {name: _Distinct() for name in columns}
     n = 0
@@ -500,6 +506,21 @@ def _csv_tables(data: bytes, filename: str, sheets: tuple[Sheet, ...], limit: in
     raw = {name: part.column() for name, part in parts.items()}
     raw, rows = _without_blank_rows(raw, np.arange(2, 2 + n, dtype=np.int64))
     return [_Table(sheet, PurePath(filename or sheet.name).stem, 1, columns, rows, raw)]
+
+
+def _row_with_extra_fields(data: bytes, sep: str, width: int) -> int | None:
+    """The first row (spreadsheet numbering) with more fields than the header, which pandas would
+    cut silently; without quotes a separator count per line is enough (and much faster)."""
+    if b'"' not in data:
+        separator = sep.encode()
+        return next((n for n, line in enumerate(data.split(b"\n"), start=1)
+                     if line.count(separator) >= width and any(f.strip() for f in line.split(separator)[width:])),
+                    None)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
+    for number, fields in enumerate(csv.reader(text, delimiter=sep), start=1):
+        if len(fields) > width and any(f.strip() for f in fields[width:]):
+            return number
+    return None
 
 
 CSV_CHUNK = 250_000  # rows parsed at a time: only the distinct values and one code per cell are kept
