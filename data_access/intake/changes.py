@@ -132,10 +132,10 @@ def apply(session: Session, plan: Plan, batch_id: int) -> None:
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
     """Bulk insert as the ORM does (a None where the column has a default leaves it out, so the
-    default applies), straight through the driver's ``executemany`` with the columns' own bind
-    processors: the ORM's per-row parameter handling costs more than the store's work on
-    millions of rows. Rows needing a Python-side default, or keys that are not plain columns,
-    go through the ORM's bulk insert."""
+    default applies), straight through the driver (``COPY`` on PostgreSQL, ``executemany``
+    elsewhere) with the columns' own bind processors: the ORM's per-row parameter handling
+    costs more than the store's work on millions of rows. Rows needing a Python-side default,
+    or keys that are not plain columns, go through the ORM's bulk insert."""
     table = model.__table__
     columns = {attr.key: attr.columns[0] for attr in model.__mapper__.column_attrs if len(attr.columns) == 1}
     defaulted = {key for key, col in columns.items() if col.default is not None or col.server_default is not None}
@@ -152,12 +152,17 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
             session.execute(insert(model), group)
             continue
         cols = [columns[k] for k in keys]
-        marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in cols)
-        sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-               f"({', '.join(dialect.identifier_preparer.format_column(c) for c in cols)}) VALUES ({marks})")
+        target = (f"{dialect.identifier_preparer.format_table(table)} "
+                  f"({', '.join(dialect.identifier_preparer.format_column(c) for c in cols)})")
         processors = [c.type._cached_bind_processor(dialect) for c in cols]
         values = []
         for k, process in zip(keys, processors, strict=True):
             column = [r[k] for r in group]
             values.append([None if v is None else process(v) for v in column] if process else column)
-        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+        if dialect.name == "postgresql":  # COPY: the store's own bulk path, in the same transaction
+            with conn.connection.driver_connection.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
+            continue
+        marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in cols)
+        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", list(zip(*values, strict=True)))
