@@ -167,17 +167,25 @@ def _tablero() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
-def _national_store(kind: str, scale: str, seed: int) -> dict:
+def _national_store(kind: str, scale: str, seed: int, source: str | None = None) -> dict:
+    """Export ``source`` (or a store seeded at ``scale`` for the purpose) and load it into an empty one."""
+    out: dict = {"store": kind, "scale": scale}
+    if source is not None:
+        return _export_and_load(kind, source, out)
     from cli.bench.store import seed_demo
+
+    with bench_store(kind) as (seeded_url, _k1):
+        seeded = seed_demo(seeded_url, scale, seed)
+        out["seed_s"] = round(seeded.seconds, 1)
+        return _export_and_load(kind, seeded_url, out)
+
+
+def _export_and_load(kind: str, source: str, out: dict) -> dict:
     from data_access.migrate import upgrade
 
-    out: dict = {"store": kind, "scale": scale}
     env = {**os.environ}
     env.setdefault("TABLERO_TODAY", _reference_date())
-    with bench_store(kind) as (source, _k1), bench_store(kind) as (target, _k2), \
-            tempfile.TemporaryDirectory(prefix="tablero-national-") as folder:
-        seeded = seed_demo(source, scale, seed)
-        out["seed_s"] = round(seeded.seconds, 1)
+    with bench_store(kind) as (target, _k2), tempfile.TemporaryDirectory(prefix="tablero-national-") as folder:
         t0 = time.perf_counter()
         run = subprocess.run([*_tablero(), "export", "data", folder, "--format", "csv"], env={
             **env, "DATABASE_URL": source}, capture_output=True, text=True, check=False)
@@ -205,11 +213,12 @@ def _reference_date() -> str:
     return REFERENCE_DATE.isoformat()
 
 
-def bench_national(url: str, runs: int = 1, browser: bool = False, scale: str = "national", seed: int = 7) -> dict:
-    """The national intake goal on a store of ``url``'s kind: seed, export as CSV, ``import all``
-    into an empty store; seconds per file and phase, total, peak RSS of the loading process."""
+def bench_national(url: str, runs: int = 1, browser: bool = False) -> dict:
+    """The intake goal on the bench's own store (seeded at the command's ``--scale``): export it as
+    CSV, ``import all`` into an empty store of the same kind; seconds per file and phase, total,
+    peak RSS of the loading process."""
     kind = "postgresql" if url.startswith("postgresql") else "sqlite"
-    result = _national_store(kind, scale, seed)
+    result = _national_store(kind, "bench", 0, source=url)
     out: dict = {f"{kind}: {k}": v for k, v in result.items() if k != "files"}
     for f in result.get("files", []):
         out[f"{kind}: {f['file']} s (leer+validar / revisar / escribir)"] = (
