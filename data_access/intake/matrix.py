@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from data_access.core.models import (
     AllianceEvidence,
     BusinessPlan,
-    Municipality,
     Operator,
     Opr,
     RegionalOffice,
@@ -33,7 +32,7 @@ from data_access.core.scope import Viewer
 from data_access.intake import changes
 from data_access.intake.changes import Change, Plan, chunks, stored_by_key
 from data_access.intake.engine import importer
-from data_access.intake.rows import problem, records
+from data_access.intake.rows import municipality_offices, problem, records
 from rules import access
 from rules.alliance.matrix_cells import nit_base
 from rules.core.clock import today
@@ -88,7 +87,7 @@ class _Reference:
 
 
 def _reference(conn: Connection) -> _Reference:
-    munis = dict(conn.execute(select(Municipality.code, Municipality.regional_office_id)).all())
+    munis = municipality_offices(conn)
     offices, office_names = {}, {}
     for i, code, name in conn.execute(select(RegionalOffice.id, RegionalOffice.code, RegionalOffice.name)):
         offices[norm(code)] = offices[norm(name)] = i

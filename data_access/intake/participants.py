@@ -23,7 +23,6 @@ from data_access.core.models import (
     ContractService,
     Enrolment,
     Household,
-    Municipality,
     OperatorContract,
     Opr,
     StageEvent,
@@ -33,8 +32,7 @@ from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, chunks, diff
 from data_access.intake.engine import importer
 from data_access.intake.frames import stored_frame
-from data_access.intake.rows import problem, records
-from rules import access
+from data_access.intake.rows import municipality_in_scope, municipality_offices, problem, records
 from rules.alliance.matrix_cells import nit_base
 from rules.core.calendar import quarter_of
 from rules.core.catalog import ROUTE_ORDER, YOUTH_AGE_RANGE, services_for_route
@@ -48,11 +46,6 @@ from rules.routes.progress import ACTIVE, START
 PROMOTION = "promocion"
 
 # ------------------------------------------------------------------ shared references
-
-
-def office_map(conn: Connection) -> dict[str, int | None]:
-    """DIVIPOLA code → id of the oficina regional that serves it (None: no office yet)."""
-    return dict(conn.execute(select(Municipality.code, Municipality.regional_office_id)).all())
 
 
 def contract_map(conn: Connection) -> dict[str, dict]:
@@ -118,21 +111,6 @@ def _too_long(sheet: S.Sheet, r: dict, limits: dict[str, int | None], problems: 
     return bad
 
 
-def _territory(sheet: S.Sheet, r: dict, viewer: Viewer, offices: dict[str, int | None],
-               problems: list[Problem]) -> bool:
-    """The row's municipality exists and lies in the uploader's scope; otherwise a row problem."""
-    code = r["cod_municipio"]
-    if code not in offices:
-        problems.append(problem(sheet, r, "cod_municipio", f"El municipio {code} no existe en DIVIPOLA: "
-                                                           "revise el código de 5 dígitos."))
-        return False
-    if not access.allowed(viewer, access.IMPORTS[sheet.entity], office=offices[code]):
-        problems.append(problem(sheet, r, "cod_municipio", f"El municipio {code} está fuera de su alcance: quite la "
-                                                           "fila o pida la carga a la PMO."))
-        return False
-    return True
-
-
 def _unknown_opr(nit: str) -> str:
     return (f"La OPR con NIT {nit} no está registrada: cárguela antes en la hoja «opr» o revise el NIT "
             "(con su dígito de verificación).")
@@ -153,7 +131,7 @@ def stored_events(conn: Connection, enrolment_ids: Sequence[int]) -> pd.DataFram
 def check_opr(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.OPR
     given = records(frames.get(sheet.name))
-    offices = office_map(conn)
+    offices = municipality_offices(conn)
     chains = {value_key(name): cid for cid, name in conn.execute(select(ValueChain.id, ValueChain.name))}
     chain_names = ", ".join(sorted(n for (n,) in conn.execute(select(ValueChain.name))))
     names: dict[int, str] = {}
@@ -163,7 +141,7 @@ def check_opr(conn: Connection, frames: dict, viewer: Viewer, problems: list[Pro
     known, new = [], []
     for r in given:
         before = len(problems)
-        _territory(sheet, r, viewer, offices, problems)
+        municipality_in_scope(sheet, r, viewer, offices, problems)
         owner = names.get(stored.get(nit_base(r["nit_opr"])))
         if r["_row"] in completed and owner is not None and value_key(owner) != value_key(r["nombre"]):
             # without its check digit a NIT cannot be verified: naming another OPR, it is more likely mistyped
@@ -207,14 +185,14 @@ def _youth(age: int) -> bool:
 def check_households(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.HOUSEHOLDS
     given = records(frames.get(sheet.name))
-    offices = office_map(conn)
+    offices = municipality_offices(conn)
     oprs = _oprs_by_nit(conn, [r.get("nit_opr") for r in given])
     limits = {"codigo_hogar": column_length(Household.code), "nombre_jefe": column_length(Household.head_name),
               "documento": column_length(Household.document_id)}
     rows = []
     for r in given:
         before = len(problems)
-        _territory(sheet, r, viewer, offices, problems)
+        municipality_in_scope(sheet, r, viewer, offices, problems)
         _too_long(sheet, r, limits, problems)
         nit = r.get("nit_opr")
         if nit and nit_base(nit) not in oprs:
@@ -435,7 +413,7 @@ class _Enrolments:
 def check_enrolments(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.ENROLMENTS
     given = records(frames.get(sheet.name))
-    offices = office_map(conn)
+    offices = municipality_offices(conn)
     contracts = contract_map(conn)
     households = _lookup(conn, Household.code, Household.id, (r.get("codigo_hogar") for r in given))
     oprs = _oprs_by_nit(conn, [r.get("nit_opr") for r in given])
@@ -455,7 +433,7 @@ def check_enrolments(conn: Connection, frames: dict, viewer: Viewer, problems: l
                                                       f"«{r['tipo_participante']}» (admite: "
                                                       f"{', '.join(sorted(kinds))}): corrija «ruta» o "
                                                       "«tipo_participante»."))
-        if _territory(sheet, r, viewer, offices, problems) and r.get("codigo_contrato"):
+        if municipality_in_scope(sheet, r, viewer, offices, problems) and r.get("codigo_contrato"):
             _contract_fits(sheet, r, contracts.get(r["codigo_contrato"]), offices[r["cod_municipio"]], problems)
         _too_long(sheet, r, limits, problems)
         if len(problems) == before:

@@ -15,7 +15,7 @@ from data_access.core.models import ContractService, Municipality, Operator, Ope
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, diff
 from data_access.intake.engine import importer
-from data_access.intake.rows import code_map, problem, records
+from data_access.intake.rows import code_map, municipality_offices, problem, records
 from rules.intake import sheets as S
 from rules.intake.problems import Problem
 
@@ -31,7 +31,7 @@ def check_operators(conn: Connection, frames: dict, viewer: Viewer, problems: li
 def check_offices(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.OFFICES
     rows = records(frames.get(sheet.name))
-    municipalities = code_map(conn, Municipality.code, Municipality.regional_office_id)
+    municipalities = municipality_offices(conn)
     offices = code_map(conn, RegionalOffice.code, RegionalOffice.id)
     office_code = {v: k for k, v in offices.items()}
     new_offices: dict[str, str] = {}

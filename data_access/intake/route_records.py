@@ -32,8 +32,8 @@ from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, chunks
 from data_access.intake.engine import importer
 from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
-from data_access.intake.participants import column_length, contract_map, office_map, stored_events
-from data_access.intake.rows import problem
+from data_access.intake.participants import column_length, contract_map, stored_events
+from data_access.intake.rows import municipality_offices, problem
 from rules import access
 from rules.core.catalog import ROUTE_ORDER, SERVICE_TYPES, services_for_route
 from rules.core.clock import today
@@ -279,7 +279,7 @@ def check_deliveries(conn: Connection, frames: dict, viewer: Viewer, problems: l
     national = _national(viewer, sheet.entity)
     contracts = contract_map(conn)
     by_id = {c["id"]: c for c in contracts.values()}
-    offices = office_map(conn)
+    offices = municipality_offices(conn)
     m = f.join(_enrolment_frame(conn, f["codigo_inscripcion"].unique().tolist()), on="codigo_inscripcion")
     known = m["id"].notna().to_numpy() & _scoped(viewer, sheet.entity, _operators_of(conn, m))
     flag(problems, sheet, m, ~known, "codigo_inscripcion", lambda r: _not_found(r["codigo_inscripcion"], national))

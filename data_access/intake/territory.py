@@ -11,14 +11,13 @@ after its opening, an open one none).
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from data_access.core.models import Municipality, Targeting, TerritorialAlert
+from data_access.core.models import Targeting, TerritorialAlert
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Plan, diff, stored_by_key
 from data_access.intake.engine import importer
-from data_access.intake.rows import problem, records
+from data_access.intake.rows import municipality_in_scope, municipality_offices, problem, records
 from rules import access
 from rules.edit import validation as V
 from rules.intake import sheets as S
@@ -31,27 +30,6 @@ ALERT_COLUMNS = {"municipality_code": "cod_municipio", "category": "categoria", 
                  "closed_on": "fecha_cierre"}
 
 
-def _municipalities(conn: Connection) -> dict[str, int | None]:
-    """DIVIPOLA code → id of the oficina regional that serves it (None: no office yet)."""
-    return dict(conn.execute(select(Municipality.code, Municipality.regional_office_id)).all())
-
-
-def _in_scope(sheet: S.Sheet, r: dict, viewer: Viewer, offices: dict[str, int | None],
-              problems: list[Problem]) -> bool:
-    """The row's municipality exists and lies in the uploader's scope; otherwise a row problem."""
-    code = r["cod_municipio"]
-    if code not in offices:
-        problems.append(problem(sheet, r, "cod_municipio", f"El municipio {code} no existe en DIVIPOLA: "
-                                                           "revise el código de 5 dígitos."))
-        return False
-    if not access.allowed(viewer, access.IMPORTS[sheet.entity], office=offices[code]):
-        problems.append(problem(sheet, r, "cod_municipio",
-                                f"El municipio {code} no pertenece a su oficina regional: un comité solo carga "
-                                "filas de los municipios de su oficina; quite la fila o pida la carga a la PMO."))
-        return False
-    return True
-
-
 def _field_problems(sheet: S.Sheet, r: dict, errors: list[V.FieldError], columns: dict[str, str],
                     problems: list[Problem]) -> None:
     for e in errors:
@@ -61,11 +39,11 @@ def _field_problems(sheet: S.Sheet, r: dict, errors: list[V.FieldError], columns
 @importer("targeting")
 def check_targeting(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.TARGETING
-    offices = _municipalities(conn)
+    offices = municipality_offices(conn)
     known = set(offices)
     rows = []
     for r in records(frames.get(sheet.name)):
-        if not _in_scope(sheet, r, viewer, offices, problems):
+        if not municipality_in_scope(sheet, r, viewer, offices, problems):
             continue
         data = {"year": r["anio"], "target_population": r["poblacion_objetivo"], "prioritised": r["priorizado"]}
         errors = V.validate_targeting(data, known)
@@ -86,13 +64,13 @@ def check_targeting(conn: Connection, frames: dict, viewer: Viewer, problems: li
 @importer("alerts")
 def check_alerts(conn: Connection, frames: dict, viewer: Viewer, problems: list[Problem]) -> Plan:
     sheet = S.ALERTS
-    offices = _municipalities(conn)
+    offices = municipality_offices(conn)
     known = set(offices)
     given = records(frames.get(sheet.name))
     stored = _stored_alerts(conn, [r["codigo_alerta"] for r in given])
     rows = []
     for r in given:
-        if not _in_scope(sheet, r, viewer, offices, problems):
+        if not municipality_in_scope(sheet, r, viewer, offices, problems):
             continue
         code, muni = r["codigo_alerta"], r["cod_municipio"]
         where = stored.get(code)
