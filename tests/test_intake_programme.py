@@ -182,3 +182,23 @@ def test_history_lists_each_batch(empty_store, tmp_path):
     lines = res.output.splitlines()
     assert lines[0] == "id,at,username,entity,file_name,sha256,counts"
     assert [line.split(",")[3] for line in lines[1:]] == ["contracts", "offices", "operators"]
+
+
+def test_progress_goes_through_every_step_in_order_and_ends_at_one(empty_store):
+    """The page's bar: read → check → write → done, never going backwards."""
+    from data_access.core.scope import Viewer
+    from data_access.intake import engine
+    from rules import access
+
+    seen: list[tuple[float, str]] = []
+    viewer = Viewer("cli", access.CONSOLE_ROLE)
+    report = engine.import_file("operators", OPERATORS.encode(), "operadores.csv", viewer, empty_store,
+                                progress=lambda f, step: seen.append((f, step)))
+    assert report.ok and report.changed
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert list(dict.fromkeys(step for _, step in seen)) == list(engine.STEPS)
+    seen.clear()
+    engine.import_file("operators", OPERATORS.encode(), "operadores.csv", viewer, empty_store, dry_run=True,
+                       progress=lambda f, step: seen.append((f, step)))
+    assert [step for _, step in seen] == ["read", "check", "done"]

@@ -80,34 +80,30 @@ def choose_entity(ctx: PageContext) -> str | None:
     return entity
 
 
-def _validate(ctx: PageContext, upload: Upload) -> None:
-    """The dry run, with its steps shown while it runs (a national file takes a while)."""
+def _bar(ctx: PageContext):
+    """A progress bar the engine moves through its steps (``engine.STEPS``) as a file goes."""
+    bar = st.progress(0.0, text=ctx.t("intake.step.read"))
+    return lambda fraction, step: bar.progress(min(fraction, 1.0), text=ctx.t(f"intake.step.{step}"))
+
+
+def _run(ctx: PageContext, upload: Upload, *, dry_run: bool) -> ImportReport | None:
+    """The engine on the uploaded file, its progress drawn as a bar inside a status box."""
     name = plain(upload.name)
-    with st.status(ctx.t("intake.validating", name=name), expanded=True) as status:
+    label = "intake.validating" if dry_run else "intake.loading"
+    with st.status(ctx.t(label, name=name), expanded=True) as status:
         st.write(ctx.t("intake.step.received", size=_size(len(upload.data), ctx.lang), sha=upload.sha256[:12]))
-        st.write(ctx.t("intake.step.checking"))
+        report = None
         try:
-            upload.validation = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url,
-                                                   dry_run=True)
+            report = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url,
+                                        dry_run=dry_run, progress=_bar(ctx))
         except engine.ImportPermissionError as exc:
             upload.refused = str(exc)
-        good = upload.validation is not None and upload.validation.ok
-        status.update(label=ctx.t("intake.validated" if good else "intake.validated_bad", name=name),
+        good = report is not None and report.ok
+        done = ("intake.validated", "intake.validated_bad") if dry_run else ("intake.loaded_status",
+                                                                             "intake.failed_status")
+        status.update(label=ctx.t(done[0] if good else done[1], name=name),
                       state="complete" if good else "error", expanded=False)
-
-
-def _load(ctx: PageContext, upload: Upload) -> None:
-    name = plain(upload.name)
-    with st.status(ctx.t("intake.loading", name=name), expanded=True) as status:
-        st.write(ctx.t("intake.step.checking"))
-        st.write(ctx.t("intake.step.writing"))
-        try:
-            upload.result = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url)
-        except engine.ImportPermissionError as exc:
-            upload.refused = str(exc)
-        good = upload.result is not None and upload.result.ok
-        status.update(label=ctx.t("intake.loaded_status" if good else "intake.failed_status", name=name),
-                      state="complete" if good else "error", expanded=False)
+    return report
 
 
 def current_upload(ctx: PageContext, entity: str) -> Upload | None:
@@ -123,7 +119,7 @@ def current_upload(ctx: PageContext, entity: str) -> Upload | None:
     if not isinstance(upload, Upload) or not upload.same(entity, file.name, sha):
         upload = Upload(entity=entity, name=file.name, data=data, sha256=sha)
         st.session_state[_STATE] = upload
-        _validate(ctx, upload)
+        upload.validation = _run(ctx, upload, dry_run=True)
     return upload
 
 
@@ -149,5 +145,5 @@ def upload_section(ctx: PageContext, entity: str) -> None:
                         disabled=not upload.confirmable,
                         help=ctx.t("intake.confirm_help" if upload.confirmable else "intake.confirm_disabled"))
     if confirm and upload.confirmable:
-        _load(ctx, upload)
+        upload.result = _run(ctx, upload, dry_run=False)
         st.rerun()  # every figure and the history re-read the data versions the load bumped

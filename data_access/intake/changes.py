@@ -111,20 +111,27 @@ def _differs(stored, given) -> bool:
     return stored != given
 
 
-def apply(session: Session, plan: Plan, batch_id: int) -> None:
-    """Write every change of ``plan`` in the caller's transaction, then its ``then`` steps."""
+def apply(session: Session, plan: Plan, batch_id: int, done: Callable[[float], None] = lambda _: None) -> None:
+    """Write every change of ``plan`` in the caller's transaction, then its ``then`` steps;
+    ``done`` is told the fraction of rows written so far."""
+    total = sum(len(c.inserts) + len(c.updates) for c in plan.changes) or 1
+    written = 0
     for change in plan.changes:
         model = change.model
         defaults = {"version": 1} if hasattr(model, "version") else {}
         stamp = {"import_batch_id": batch_id} if hasattr(model, "import_batch_id") else {}
         for part in chunks(change.inserts, INSERT_CHUNK):
             _insert(session, model, [{**defaults, **r, **stamp} for r in part])
+            written += len(part)
+            done(written / total)
         by_columns: dict[tuple, list[dict]] = {}
         for r in change.updates:
             by_columns.setdefault(tuple(sorted(r)), []).append({**r, **stamp})
         for rows in by_columns.values():
             for part in chunks(rows):
                 session.execute(update(model), list(part))
+                written += len(part)
+                done(written / total)
     session.flush()
     for step in plan.then:
         step(session, batch_id)

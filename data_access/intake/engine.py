@@ -35,6 +35,14 @@ from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, ImportReport, Problem
 
 Check = Callable[[Connection, dict[str, pd.DataFrame], Viewer, list[Problem]], changes.Plan]
+Progress = Callable[[float, str], None]
+"""Told ``(fraction done, step)`` as a file goes through the steps of :data:`STEPS`."""
+
+STEPS = ("read", "check", "write", "done")
+
+
+def _silent(fraction: float, step: str) -> None:
+    """The default :data:`Progress`: nobody is watching (the CLI, the bench)."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +111,11 @@ def _refused(entity: str, problems: list[Problem], notes: list[Problem], dry_run
 
 
 def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: str | None = None,
-                *, dry_run: bool = False, max_rows: int | None = None) -> ImportReport:
+                *, dry_run: bool = False, max_rows: int | None = None,
+                progress: Progress = _silent) -> ImportReport:
     """Validate ``data`` as ``entity`` and, unless ``dry_run`` or anything is wrong, load it.
-    ``max_rows``: the row limit of one file (default ``TABLERO_IMPORT_MAX_ROWS`` or the reader's)."""
+    ``max_rows``: the row limit of one file (default ``TABLERO_IMPORT_MAX_ROWS`` or the reader's);
+    ``progress``: told how far the file has gone (the page draws it as a bar)."""
     max_rows = max_rows or int(os.environ.get("TABLERO_IMPORT_MAX_ROWS", 0)) or MAX_ROWS
     if entity not in S.ENTITIES:
         raise ValueError(f"unknown intake entity {entity!r}")
@@ -115,13 +125,23 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
             + (" (contiene datos personales, Ley 1581 de 2012)" if any(s.personal for s in S.ENTITIES[entity]) else "")
             + ": pida la carga a la PMO."
         )
-    imp = _importers()[entity]
+    try:
+        return _import(_importers()[entity], data, file_name, viewer, url, dry_run, max_rows, progress)
+    finally:
+        progress(1.0, "done")
+
+
+def _import(imp: Importer, data: bytes, file_name: str, viewer: Viewer, url: str | None, dry_run: bool,
+            max_rows: int, progress: Progress) -> ImportReport:
+    entity = imp.entity
+    progress(0.0, "read")
     parsed = read_file(data, file_name, S.ENTITIES[entity], max_rows=max_rows)
     if parsed.problems:
         return _refused(entity, parsed.problems, parsed.notes, dry_run, parsed.omitted)
     for name, frame in parsed.frames.items():  # a check may need them (a NIT completed with its check digit)
         frame.attrs["notes"] = [n for n in parsed.notes if n.sheet == name]
     problems: list[Problem] = []
+    progress(0.3, "check")
     try:
         if dry_run:
             with session_scope(url) as s:
@@ -139,7 +159,8 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
                                 counts=counts)
             s.add(batch)
             s.flush()
-            changes.apply(s, plan, batch.id)
+            progress(0.6, "write")
+            changes.apply(s, plan, batch.id, lambda done: progress(0.6 + 0.35 * done, "write"))
             audit.record(s, viewer.username, "import_batch", batch.id, "import", None,
                          {"entity": entity, "file_name": file_name, "sha256": parsed.sha256, "counts": counts})
             versions.bump(s, *{t for sheet in S.ENTITIES[entity] for t in sheet.topics})
