@@ -159,3 +159,15 @@ def _close_pools():
     from data_access.core.db import dispose_engines
 
     dispose_engines()
+
+
+def test_the_uploader_states_the_configured_size_limit_above_a_national_stage_file(demo_store):
+    """A national «etapas» CSV is ≈ 100 MB: Streamlit's 200 MB default would be close; the
+    limit comes from .streamlit/config.toml and the page says it in the user's words."""
+    import tomllib
+    from pathlib import Path
+
+    limit = tomllib.loads(Path(".streamlit/config.toml").read_text())["server"]["maxUploadSize"]
+    assert limit >= 400
+    at = run_app(demo_store, "analista", page=PAGE)
+    assert f"hasta {limit} MB por archivo" in at.get("file_uploader")[0].proto.help

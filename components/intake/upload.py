@@ -108,7 +108,8 @@ def _run(ctx: PageContext, upload: Upload, *, dry_run: bool) -> ImportReport | N
 
 def current_upload(ctx: PageContext, entity: str) -> Upload | None:
     """The file in the uploader, validated once per (sheet type, name, content)."""
-    file = st.file_uploader(ctx.t("intake.file"), type=["xlsx", "csv"], help=ctx.t("intake.file_help"),
+    limit = fmt_num(st.get_option("server.maxUploadSize"), 0, ctx.lang)
+    file = st.file_uploader(ctx.t("intake.file"), type=["xlsx", "csv"], help=ctx.t("intake.file_help", limit=limit),
                             key=f"intake_file_{entity}")
     if file is None:
         st.session_state.pop(_STATE, None)
