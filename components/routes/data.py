@@ -11,6 +11,7 @@ from data_access.reference import queries as ref
 from data_access.routes import funnels as F
 
 funnel = cached(F.funnel)
+unobserved_entrants = cached(F.unobserved_entrants)
 sankey = cached(F.sankey)
 service_coverage = cached(F.service_coverage)
 participants = cached(F.participants)
@@ -20,7 +21,7 @@ offices = cached(ref.offices)
 departments = cached(ref.departments)
 municipalities = cached(ref.municipalities)
 
-COHORT_READS = (funnel, sankey, service_coverage, participants)
+COHORT_READS = (funnel, unobserved_entrants, sankey, service_coverage, participants)
 
 
 def clear_cohort_reads() -> None:

@@ -24,6 +24,8 @@ from components.routes.filters import (
 )
 from components.routes.tables import participant_frames
 from components.routes.views import (
+    Elapsed,
+    elapsed_control,
     render_comparison,
     render_funnels,
     render_participant_page,
@@ -33,7 +35,7 @@ from components.routes.views import (
 )
 from data_access.routes import funnels as F
 from rules.core.catalog import ROUTE_ORDER
-from rules.routes.funnels import Cohort
+from rules.routes.funnels import Cohort, default_quarter, like_for_like_months
 from rules.routes.model import LOSS_REASONS, SALIDA, route_model
 
 VIEWS = ("funnel", "sankey", "services", "participants", "compare")
@@ -132,13 +134,20 @@ def compare_view(ctx: PageContext, cohort: Cohort, notes: list[str], options: Co
         name_b = t("routes.compare.b")
     else:
         other, name_b = saved[pick], pick
+    default = like_for_like_months((cohort, other), filters.cutoff,
+                                   fallback=default_quarter(options.quarters, filters.cutoff))
+    months = elapsed_control(ctx, default)
+    elapsed = None if months is None else Elapsed(months, (
+        data.unobserved_entrants(viewer, filters, cohort, months, url=ctx.url),
+        data.unobserved_entrants(viewer, filters, other, months, url=ctx.url)))
     render_comparison(
         ctx,
-        data.funnel(viewer, filters, cohort, url=ctx.url),
-        data.funnel(viewer, filters, other, url=ctx.url),
+        data.funnel(viewer, filters, cohort, url=ctx.url, months=months),
+        data.funnel(viewer, filters, other, url=ctx.url, months=months),
         (t("routes.compare.a"), name_b),
         notes,
         cohort_labels(ctx, other, options),
+        elapsed,
     )
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -18,8 +20,8 @@ from components.routes.charts import (
     stage_label,
 )
 from components.routes.tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
-from rules.core.formatting import fmt_int, fmt_pct
-from rules.routes.funnels import FunnelStage, Sankey, compare_funnels
+from rules.core.formatting import fmt_date, fmt_int, fmt_pct
+from rules.routes.funnels import MAX_ELAPSED_MONTHS, FunnelStage, Sankey, compare_funnels, observed_entry_limit
 from rules.routes.model import SALIDA
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -109,6 +111,45 @@ def render_services(ctx: PageContext, rows: list[dict], notes: Sequence[str]) ->
     download_table(ctx, export, "cobertura_servicios", key="rt_services_dl")
 
 
+@dataclass(frozen=True)
+class Elapsed:
+    """A comparison at equal time since entry: ``months``, and per cohort (A, B) the
+    entrants per route left out because they have been observed less than that."""
+
+    months: int
+    excluded: tuple[dict[str, int], dict[str, int]] = field(default_factory=lambda: ({}, {}))
+
+
+def elapsed_control(ctx: PageContext, default: int) -> int | None:
+    """The comparison's time basis: months since entry (on by default, at ``default``
+    months) or, switched off, each cohort as of the cut-off."""
+    t = ctx.t
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    equal = c1.toggle(t("routes.compare.equal_time"), value=True, key="rt_cmp_equal",
+                      help=t("routes.compare.equal_time_help"))
+    if not equal:
+        st.warning(t("routes.compare.at_cutoff"), icon=":material/warning:")
+        return None
+    # keyed on the default: choosing other cohorts brings the like-for-like default back
+    return int(c2.number_input(
+        t("routes.compare.months"), min_value=1, max_value=120, value=default, step=1,
+        key=f"rt_cmp_months_{default}", help=t("routes.compare.months_help", cap=MAX_ELAPSED_MONTHS, default=default)))
+
+
+def elapsed_notes(ctx: PageContext, elapsed: Elapsed | None, names: tuple[str, str], route: str | None,
+                  cutoff: dt.date) -> list[str]:
+    """The figure note's lines of an equal-time comparison (what is counted, who is left out)."""
+    if elapsed is None:
+        return [ctx.t("routes.compare.at_cutoff")]
+    m = elapsed.months
+    out = [ctx.t("routes.compare.elapsed_note", months=m, date=fmt_date(observed_entry_limit(cutoff, m), ctx.lang))]
+    for name, excluded in zip(names, elapsed.excluded):
+        n = sum(excluded.values()) if route is None else excluded.get(route, 0)
+        if n:
+            out.append(ctx.t("routes.compare.excluded", name=name, n=fmt_int(n, ctx.lang), months=m))
+    return out
+
+
 def render_comparison(
     ctx: PageContext,
     a: dict[str, list[FunnelStage]],
@@ -116,6 +157,7 @@ def render_comparison(
     names: tuple[str, str],
     notes_a: Sequence[str],
     notes_b: Sequence[str],
+    elapsed: Elapsed | None = None,
 ) -> None:
     t = ctx.t
     routes = [r for r in a if r in b]
@@ -129,13 +171,18 @@ def render_comparison(
                          format_func=lambda r: t(f"route.{r}"))
     ta, tb = _totals(a[route]), _totals(b[route])
     c1, c2 = st.columns(2)
-    for col, name, tot, rows, side in ((c1, names[0], ta, a[route], "a"), (c2, names[1], tb, b[route], "b")):
+    for i, (col, name, tot, rows, side) in enumerate(((c1, names[0], ta, a[route], "a"),
+                                                      (c2, names[1], tb, b[route], "b"))):
         with col:
             st.markdown(f"**{plain(name)}**")
             pct = 100.0 * tot["completed"] / tot["entrants"] if tot["entrants"] else None
-            k1, k2 = st.columns(2)
+            k1, k2, k3 = st.columns(3) if elapsed is not None else (*st.columns(2), None)
             k1.metric(t("routes.kpi.entrants"), fmt_int(tot["entrants"], ctx.lang))
             k2.metric(t("routes.kpi.completed"), f"{fmt_int(tot['completed'], ctx.lang)} · {fmt_pct(pct, 1, ctx.lang)}")
+            if k3 is not None:
+                k3.metric(t("routes.kpi.excluded", months=elapsed.months),
+                          fmt_int(elapsed.excluded[i].get(route, 0), ctx.lang),
+                          help=t("routes.kpi.excluded_help", months=elapsed.months))
             if tot["entrants"]:
                 st.plotly_chart(funnel_figure(ctx, route, rows), key=f"rt_cmp_funnel_{side}", config=PLOTLY_CONFIG)
             else:
@@ -148,7 +195,8 @@ def render_comparison(
         ctx,
         t("routes.note.compare"),
         extra_filters=[f"{names[0]}: {'; '.join(notes_a) or t('common.no_filters')}",
-                       f"{names[1]}: {'; '.join(notes_b) or t('common.no_filters')}"],
+                       f"{names[1]}: {'; '.join(notes_b) or t('common.no_filters')}",
+                       *elapsed_notes(ctx, elapsed, names, None, ctx.filters.cutoff)],
     )
     download_table(ctx, export, "comparacion_cohortes", key="rt_cmp_dl")
 

@@ -46,7 +46,7 @@ from sqlalchemy import (
 
 from data_access.audit import log as audit
 from data_access.core.auth import check_account
-from data_access.core.calendar import day_number
+from data_access.core.calendar import day_number, sql_add_months
 from data_access.core.db import get_engine, is_sqlite, session_scope
 from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
@@ -64,7 +64,15 @@ from data_access.core.scope import Viewer, contract_clause, record_clause
 from data_access.core.versions import reads
 from rules import access
 from rules.core.catalog import ROUTE_ORDER, services_for_route
-from rules.routes.funnels import Cohort, FunnelStage, Sankey, build_funnel, build_sankey
+from rules.routes.funnels import (
+    Cohort,
+    FunnelStage,
+    Sankey,
+    build_funnel,
+    build_sankey,
+    like_for_like_months,
+    observed_entry_limit,
+)
 from rules.routes.model import COMPLETED_EXITS, EXIT_OUTCOMES, LOSS_REASONS, SALIDA, STAGES, route_model
 
 MAX_PAGE_SIZE = 500
@@ -129,14 +137,23 @@ def cohort_from(cohort: Cohort, e=E, h=H):
 # ------------------------------------------------------------------------------ funnel
 
 
+def _elapsed_conditions(filters: GlobalFilters, months: int | None) -> list:
+    """Entrants observed ``months`` whole months by the cut-off (none when ``months`` is None)."""
+    if months is None:
+        return []
+    return [E.c.entry_date <= observed_entry_limit(filters.cutoff, months)]
+
+
 def funnel_aggregates(
-    viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None
+    viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None, months: int | None = None
 ) -> list[tuple]:
     """Raw aggregates ``(part, route, stage, days, outcome, n)`` of the cohort's funnels.
 
     part ``g``: participants reaching ``stage`` with ``days`` since the previous stage
     reached (None for ingreso; SALIDA only for completed exits). part ``x``: exits with
-    ``outcome`` whose last stage before leaving was ``stage``.
+    ``outcome`` whose last stage before leaving was ``stage``. With ``months``, each
+    participant counts only what it reached within ``months`` calendar months of its entry,
+    and only entrants observed that long by the cut-off count (equal elapsed time).
     """
     routes = _routes(filters, cohort)
     if not routes:
@@ -144,7 +161,7 @@ def funnel_aggregates(
     engine = get_engine(url)
     sqlite = is_sqlite(engine)
     day = day_number(SE.c.event_date, sqlite)
-    in_time = SE.c.event_date <= filters.cutoff
+    in_time = SE.c.event_date <= (filters.cutoff if months is None else sql_add_months(E.c.entry_date, months))
     if sqlite:
         # The date test stays inside the pivot, out of WHERE: SQLite then always drives the
         # join from the cohort through the covering (enrolment_id, …) index and never
@@ -165,7 +182,7 @@ def funnel_aggregates(
     piv = (
         select(*cols)
         .select_from(cohort_from(cohort).join(SE, SE.c.enrolment_id == E.c.id))
-        .where(*cohort_conditions(viewer, filters, cohort), *where_time)
+        .where(*cohort_conditions(viewer, filters, cohort), *_elapsed_conditions(filters, months), *where_time)
         .group_by(E.c.id, E.c.route)
         .cte("piv")
         .prefix_with("MATERIALIZED")
@@ -210,13 +227,14 @@ def funnel_aggregates(
 
 @reads("participants")
 def funnel(
-    viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None
+    viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | None = None, months: int | None = None
 ) -> dict[str, list[FunnelStage]]:
-    """Per route (in route order), the cohort's funnel through that route's stages."""
+    """Per route (in route order), the cohort's funnel through that route's stages: as of the
+    cut-off, or with ``months`` at that elapsed time since each entry (``funnel_aggregates``)."""
     routes = _routes(filters, cohort)
     hist: dict[str, dict[str, dict]] = {r: {} for r in routes}
     exits: dict[str, dict[tuple[str, str], int]] = {r: {} for r in routes}
-    for part, route, stage, days, outcome, n in funnel_aggregates(viewer, filters, cohort, url):
+    for part, route, stage, days, outcome, n in funnel_aggregates(viewer, filters, cohort, url, months):
         if route not in hist:
             continue
         if part == "g":
@@ -225,6 +243,27 @@ def funnel(
         elif stage is not None:
             exits[route][(stage, outcome)] = exits[route].get((stage, outcome), 0) + int(n)
     return {r: build_funnel(r, hist[r], exits[r]) for r in routes}
+
+
+@reads("participants")
+def unobserved_entrants(
+    viewer: Viewer, filters: GlobalFilters, cohort: Cohort, months: int, url: str | None = None
+) -> dict[str, int]:
+    """Per route, the cohort's entrants left out of a funnel at ``months`` since entry:
+    they entered by the cut-off but less than ``months`` calendar months before it."""
+    routes = _routes(filters, cohort)
+    if not routes:
+        return {}
+    stmt = (
+        select(E.c.route, func.count())
+        .select_from(cohort_from(cohort))
+        .where(*cohort_conditions(viewer, filters, cohort),
+               E.c.entry_date > observed_entry_limit(filters.cutoff, months))
+        .group_by(E.c.route)
+    )
+    with get_engine(url).connect() as conn:
+        counts = {r: int(n) for r, n in conn.execute(stmt)}
+    return {r: counts.get(r, 0) for r in routes}
 
 
 # ------------------------------------------------------------------------------ Sankey
@@ -653,8 +692,11 @@ def routes_page_reads(
     if view == "participants":
         route = cohort.route or filters.route or "basica"
         return {"participants": participants(viewer, filters, cohort, route, "ingreso", url=url)}
-    if view == "compare":
-        return {"a": funnel(viewer, filters, cohort, url), "b": funnel(viewer, filters, other or Cohort(), url)}
+    if view == "compare":  # the page's default: equal time since entry
+        other = other or Cohort()
+        months = like_for_like_months((cohort, other), filters.cutoff)
+        return {"a": funnel(viewer, filters, cohort, url, months), "b": funnel(viewer, filters, other, url, months),
+                "left_out": [unobserved_entrants(viewer, filters, c, months, url) for c in (cohort, other)]}
     raise ValueError(f"Vista «{view}» desconocida: use {', '.join(VIEWS)}.")
 
 
@@ -672,4 +714,5 @@ __all__ = [
     "save_cohort",
     "saved_cohorts",
     "service_coverage",
+    "unobserved_entrants",
 ]

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from rules.core.calendar import QUARTER_RE, quarter_end
+from rules.core.calendar import QUARTER_RE, add_months, quarter_end
 from rules.core.catalog import ENTRY_MECHANISMS, ETHNICITIES, ROUTE_ORDER, ROUTES
 from rules.routes.model import (
     COMPLETED_EXITS,
@@ -179,6 +179,47 @@ def default_quarter(quarters: Sequence[str], cutoff: dt.date) -> str | None:
         return max(ended)
     started = [q for q in quarters if QUARTER_RE.match(q) and quarter_end(q) - dt.timedelta(days=80) <= cutoff]
     return max(started) if started else None
+
+
+# ------------------------------------------------------------------ equal elapsed time
+
+MAX_ELAPSED_MONTHS = 12  # the like-for-like default never waits longer than a year of follow-up
+
+
+def months_observed(last_entry: dt.date, cutoff: dt.date) -> int:
+    """Whole calendar months between ``last_entry`` and the cut-off (0 when none or later):
+    every participant who entered on or before ``last_entry`` was observed that long."""
+    if last_entry > cutoff:
+        return 0
+    months = (cutoff.year - last_entry.year) * 12 + cutoff.month - last_entry.month
+    while months > 0 and add_months(last_entry, months) > cutoff:
+        months -= 1
+    return months
+
+
+def observed_entry_limit(cutoff: dt.date, months: int) -> dt.date:
+    """The latest entry date observed ``months`` whole months by the cut-off: the largest
+    day ``d`` with ``add_months(d, months) <= cutoff`` (end-of-month clamping included)."""
+    if months < 0:
+        raise ValueError(f"Meses desde el ingreso no válidos ({months}): use un número mayor o igual a 0.")
+    day = add_months(cutoff, -months)
+    while add_months(day + dt.timedelta(days=1), months) <= cutoff:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def like_for_like_months(cohorts: Iterable[Cohort], cutoff: dt.date, fallback: str | None = None,
+                         cap: int = MAX_ELAPSED_MONTHS) -> int:
+    """Default elapsed time of a cohort comparison: the longest time (≤ ``cap`` months, ≥ 1)
+    that every compared entry quarter has been observed by the cut-off.
+
+    A cohort without quarters ("all quarters") does not lower it: its entrants observed
+    less than that are left out of the comparison (and counted in its note). ``fallback``
+    is the quarter to use when no cohort names one (the page's default quarter).
+    """
+    quarters = {q for c in cohorts for q in c.quarters} or ({fallback} if fallback else set())
+    observed = [months_observed(quarter_end(q), cutoff) for q in quarters if QUARTER_RE.match(q)]
+    return max(1, min([cap, *observed]))
 
 
 # ------------------------------------------------------------------------------ medians
@@ -386,5 +427,8 @@ __all__ = [
     "exit_node",
     "loss_reason",
     "default_quarter",
+    "like_for_like_months",
     "median_from_histogram",
+    "months_observed",
+    "observed_entry_limit",
 ]
