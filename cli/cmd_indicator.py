@@ -44,11 +44,11 @@ def _sort_key(code: str):
 
 
 def _as_row(group: str, name: str, r) -> dict:
-    met = r.meets_goal
+    words = {"cumple": "si", "no_cumple": "no", "n_pequeno": "n pequeño", "sin_datos": "sin datos"}
     return {
         "group": group, "name": name, "numerator": r.numerator, "denominator": r.denominator,
         "percent": _percent(r.percent), "pending": r.pending, "not_executed": r.not_executed,
-        "meets_goal": "sin datos" if met is None else ("si" if met else "no"),
+        "meets_goal": words[r.status],  # «n pequeño»: under the minimum denominator, not rated
     }
 
 

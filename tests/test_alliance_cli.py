@@ -51,7 +51,7 @@ def test_indicator_as_user_scoping_and_formats(empty_store):
               "operador")
     data = json.loads(res.output)
     assert data == [{"group": "total", "name": "Total", "numerator": 2, "denominator": 3, "percent": 66.7,
-                     "pending": 0, "not_executed": 0, "meets_goal": "no"}]
+                     "pending": 0, "not_executed": 0, "meets_goal": "n pequeño"}]  # 3 plans < 5
     res = run(empty_store, "indicator", "alliance", "--as-of", "2026-06-30", "--as-user", "comite")
     assert res.exit_code == 0 and "total" in res.output and "50.0" in res.output
     bad = CliRunner().invoke(tablero, ["indicator", "alliance", "--as-of", "30/06/2026"],

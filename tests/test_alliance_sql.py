@@ -162,7 +162,8 @@ def test_drill_downs_exact(empty_store):
     depts = {r.code: r.denominator for r in al.by_dimension(NATIONAL, f, "department", url=empty_store)}
     assert depts == {"05": 2, "08": 4, "76": 3}
     munis = al.by_dimension(NATIONAL, f, "municipality", url=empty_store)
-    assert [r.code for r in munis] == ["05001", "08001", "76001"]  # sorted by percent: 100, 50, 33.3
+    # 2, 4 and 3 plans (100, 50, 33,3 %): all «n pequeño» (< 5), so ranked by size, not by percent
+    assert [r.code for r in munis] == ["08001", "76001", "05001"]
     # a NOC-only department with nothing due yet would be "sin datos" and sorted last
     rows = al.by_dimension(NATIONAL, GlobalFilters(cutoff=D(2026, 2, 27)), "regional_office", url=empty_store)
     assert rows[-1].percent is None and rows[-1].code == "NOC"

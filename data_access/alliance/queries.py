@@ -189,11 +189,17 @@ class Row:
     def meets_goal(self) -> bool | None:
         return rule.meets_goal(self.percent)
 
+    @property
+    def status(self) -> str:
+        """cumple / no_cumple / n_pequeno / sin_datos (``rules.alliance.indicator.goal_status``)."""
+        return rule.goal_status(self.numerator, self.denominator)
+
     def as_dict(self) -> dict:
         return {
             "key": self.key, "code": self.code, "name": self.name, "numerator": self.numerator,
             "denominator": self.denominator, "failed": self.failed, "pending": self.pending,
             "not_executed": self.not_executed, "percent": self.percent, "meets_goal": self.meets_goal,
+            "status": self.status,
         }
 
 
@@ -276,8 +282,15 @@ def by_dimension(viewer: Viewer, filters: GlobalFilters, dim: str, drill: Drill 
 
 
 def sort_rows(rows: Sequence[Row]) -> list[Row]:
-    """Highest percent first; groups without denominator ("sin datos") last; ties by name."""
-    return sorted(rows, key=lambda r: (r.percent is None, -(r.percent or 0.0), -r.denominator, r.name))
+    """Rated groups by percent (highest first); then «n pequeño» groups, not ranked by percent
+    (largest denominator first); groups without denominator ("sin datos") last; ties by name."""
+    order = {rule.small_n.MET: 0, rule.small_n.MISSED: 0, rule.small_n.SMALL_N: 1, rule.small_n.NO_DATA: 2}
+
+    def key(r: Row):
+        group = order[r.status]
+        return (group, -(r.percent or 0.0) if group == 0 else 0.0, -r.denominator, r.name)
+
+    return sorted(rows, key=key)
 
 
 # ------------------------------------------------------------------ series

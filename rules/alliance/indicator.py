@@ -17,7 +17,8 @@ The rule, for one plan de negocio (PN):
   apart); closed by C with D > C (or no D yet) → *pendiente*; otherwise in the denominator,
   and in the numerator (*cumple*) when its ventana's rule holds at D, else *no cumple*.
 * Percent = 100 × numerator / denominator; no denominator → ``None`` ("sin datos", never 0 %).
-  Meets the goal when percent ≥ 80.0.
+  Meets the goal when percent ≥ 80.0; a group with fewer plans in the denominator than the
+  minimum (``rules.core.small_n``, default 5) is «n pequeño», neither meeting nor failing it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rules.core import small_n
 from rules.core.calendar import add_months
 from rules.core.formatting import fmt_date
 
@@ -62,6 +64,7 @@ class Settings:
     ventana2_requires_credit: bool = VENTANA2_REQUIRES_CREDIT
     goal_percent: float = GOAL_PERCENT
     at_risk_months: int = AT_RISK_MONTHS
+    min_denominator: int = field(default_factory=small_n.minimum)  # fewer plans: «n pequeño»
 
 
 def current_settings() -> Settings:
@@ -72,6 +75,7 @@ def current_settings() -> Settings:
         ventana2_requires_credit=VENTANA2_REQUIRES_CREDIT,
         goal_percent=GOAL_PERCENT,
         at_risk_months=AT_RISK_MONTHS,
+        min_denominator=small_n.minimum(),
     )
 
 
@@ -302,6 +306,14 @@ def meets_goal(value: float | None, settings: Settings | None = None) -> bool | 
     if value is None:
         return None
     return value >= _settings(settings).goal_percent
+
+
+def goal_status(numerator: int, denominator: int, settings: Settings | None = None) -> str:
+    """The state of a group's share: ``small_n.MET`` (cumple), ``MISSED`` (no cumple), ``SMALL_N``
+    (fewer plans than the minimum denominator: neither) or ``NO_DATA`` (no denominator).
+    The one answer the page, its chart colours, the slides, the pack and the CSV all show."""
+    s = _settings(settings)
+    return small_n.state(percent(numerator, denominator), denominator, s.goal_percent, s.min_denominator)
 
 
 def goal_label(value: float | None, settings: Settings | None = None) -> str:
