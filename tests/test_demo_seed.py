@@ -442,3 +442,15 @@ def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
         assert op.id == counts["operator"] + 1
         assert ev.id == counts["stage_event"] + 1
         s.rollback()
+
+
+def test_national_evidence_is_registered_once_per_document(demo_store):
+    """The matrix's natural key (PN, kind, ally type, ally, start) is unique, so a national
+    store exported with ``tablero export data`` loads back with ``tablero import all``."""
+    from rules.intake.sheets import EVIDENCE
+
+    ev = generate(read_reference(get_engine(demo_store)), "national", DEMO_SEED)["alliance_evidence"]
+    assert EVIDENCE.key == ("codigo_pn", "tipo", "tipo_aliado", "aliado", "fecha_inicio")
+    keys = list(zip(*(ev[c].tolist() for c in ("business_plan_id", "kind", "ally_type", "ally_name", "start_date")),
+                    strict=True))
+    assert len(keys) > 15_000 and len(set(keys)) == len(keys)

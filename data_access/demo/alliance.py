@@ -139,10 +139,14 @@ def _alliances(g: Generator, rng, ids, disb, disbursed, ventana, office, chain, 
         )
     }
     m18 = 548
+    seen: set[tuple] = set()
 
     def add(bp, kind, ally_type, name, start, end=None, voided=False):
-        if start > TODAY:
+        """One document; the same document twice (the matrix's natural key) is registered once."""
+        key = (bp, kind, ally_type, name, start)
+        if start > TODAY or key in seen:
             return
+        seen.add(key)
         cols["business_plan_id"].append(bp)
         cols["kind"].append(kind)
         cols["ally_type"].append(ally_type)
