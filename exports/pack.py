@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
-from exports import charts
+from exports import charts, tables
 from exports.content import SlideData, build_views, data_key, make_context, parse_views, shared_context
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
@@ -35,15 +35,17 @@ class PackResult:
     fmt: str
     slides: list[SlideData]
     timings: dict[str, float] = field(default_factory=dict)
+    cutoff: dt.date | None = None
+    scope: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
-        return default_file_name(self.slides[0].cutoff_label if self.slides else "", self.fmt)
+        return default_file_name(self.cutoff or today(), self.fmt, self.scope)
 
 
-def default_file_name(cutoff: dt.date | str, fmt: str) -> str:
-    stamp = cutoff.isoformat() if isinstance(cutoff, dt.date) else str(cutoff).replace("/", "-")
-    return f"paquete_comite_{stamp}.{fmt}"
+def default_file_name(cutoff: dt.date, fmt: str, scope=()) -> str:
+    """``paquete_comite_<scope>_<cut-off>.<fmt>``: two regions' packs never share a name."""
+    return f"{tables.file_stem('paquete_comite', scope, cutoff)}.{fmt}"
 
 
 def build_slides(viewer: Viewer, filters: GlobalFilters, views, lang: str = "es",
@@ -133,4 +135,5 @@ def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx",
         data = write_pdf(slides, images, footer, labels, title=t("committee.export.pack_title", lang))
     timings["write"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
-    return PackResult(data=data, fmt=fmt, slides=slides, timings=timings)
+    return PackResult(data=data, fmt=fmt, slides=slides, timings=timings, cutoff=filters.cutoff,
+                      scope=tuple(tables.scope_parts(viewer, filters)))

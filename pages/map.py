@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components.core.context import page_context
-from components.core.figures import data_table, download_table, figure_note
+from components.core.figures import Note, data_table, download_table, figure_note
 from components.map.choropleth import SCHEMES
 from components.map.profile import render_out_of_scope, render_profile
 from components.map.view import (
@@ -79,12 +79,16 @@ def show_table() -> None:
     config = {} if spec.unit == "bool" else {
         value_col: st.column_config.NumberColumn(value_col, format="localized")}
     data_table(df, hide_index=True, placeholder="—", width="stretch", column_config=config)
-    download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}")
+    download_table(ctx, df, f"mapa_{metric}", key=f"map_table_{metric}", title=value_col,
+                   note=Note(t(f"map.def.{metric}"), extra_filters=_extra()))
+
+
+def _extra() -> list[str]:
+    return [f"{t('map.year')}: {year}"] if year else []
 
 
 def note() -> None:
-    extra = [f"{t('map.year')}: {year}"] if year else []
-    figure_note(ctx, t(f"map.def.{metric}"), extra_filters=extra)
+    figure_note(ctx, t(f"map.def.{metric}"), extra_filters=_extra())
 
 
 wire = boundary_wire(url=ctx.url)

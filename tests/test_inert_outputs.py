@@ -75,12 +75,17 @@ def assert_inert_files(files: dict[str, bytes], stem: str, expected: str) -> Non
     """The CSV and Excel downloads named ``stem``: no live field, no formula cell, and
     ``expected`` present as text (with its apostrophe in the CSV)."""
     text = files[f"{stem}.csv"].decode("utf-8-sig")
-    fields = csv_fields(text)
+    fields = csv_fields(text, ";")  # the page's CSV as Excel es-CO reads it
     assert live_fields(fields) == []
     assert "'" + expected in fields
     cells = xlsx_cells(files[f"{stem}.xlsx"])
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     assert expected in {c.value for c in cells if c.data_type == "s"}
+
+
+def offered_stem(files, prefix: str) -> str:
+    """The name (without extension) of the CSV offered whose name starts with ``prefix`` (then scope, cut-off)."""
+    return next(n for n in files.offered if n.startswith(prefix) and n.endswith(".csv")).removesuffix(".csv")
 
 
 def cli(url: str, *args: str) -> str:
@@ -214,7 +219,7 @@ def test_ans_evidence_is_inert_in_the_sla_downloads(demo_store_rw, downloads):
     at = run_app(demo_store_rw, "analista", page="pages/sla.py",
                  query={"operador": OPERATOR_CODE, "trimestre": QUARTER})
     assert not at.exception
-    assert_inert_files(downloads, f"ans_{OPERATOR_CODE}_{QUARTER}", LEAK)
+    assert_inert_files(downloads, offered_stem(downloads, f"ans_{OPERATOR_CODE}_{QUARTER}_"), LEAK)
 
 
 def test_ans_evidence_is_inert_in_the_sla_cli(demo_store_rw):
@@ -233,8 +238,7 @@ def test_imported_matrix_cells_are_inert_in_the_alliance_downloads(demo_store_rw
     import_matrix(demo_store_rw, HOSTILE)
     at = run_app(demo_store_rw, "analista", page="pages/alliance.py")
     assert not at.exception
-    stem = next(n for n in downloads.offered if n.startswith("alianzas_pn_all_")).removesuffix(".csv")
-    assert_inert_files(downloads, stem, LEAK)
+    assert_inert_files(downloads, offered_stem(downloads, "alianzas_pn_all_"), LEAK)
 
 
 def test_saved_cohort_names_are_inert_in_the_routes_cli(demo_store_rw):
@@ -254,9 +258,10 @@ def test_alert_description_is_inert_in_the_audit_download_and_cli(demo_store_rw,
                                    "severity": "alta", "description": text}, url=demo_store_rw)
     at = run_app(demo_store_rw, "analista", page="pages/audit.py")
     assert not at.exception
-    fields = csv_fields(downloads["auditoria.csv"].decode("utf-8-sig"))
+    stem = offered_stem(downloads, "auditoria_")
+    fields = csv_fields(downloads[f"{stem}.csv"].decode("utf-8-sig"), ";")
     assert any(LEAK in f for f in fields) and live_fields(fields) == []
-    assert [c.coordinate for c in xlsx_cells(downloads["auditoria.xlsx"]) if c.data_type == "f"] == []
+    assert [c.coordinate for c in xlsx_cells(downloads[f"{stem}.xlsx"]) if c.data_type == "f"] == []
     fields = csv_fields(cli(demo_store_rw, "audit", "log", "--entity", "territorial_alert", "--format", "csv"))
     assert any(LEAK in f for f in fields) and live_fields(fields) == []
 

@@ -13,7 +13,7 @@ import streamlit as st
 from components.alliance.charts import fmt_int, fmt_money, fmt_pct
 from components.alliance.data import at_risk, plan_list, sales_overview
 from components.core.context import PageContext
-from components.core.figures import data_table, download_table, figure_note
+from components.core.figures import Note, data_table, download_table, figure_note
 from data_access.alliance import queries as al
 from data_access.alliance import tracking_matrix as tm
 from exports.intake_workbook import template_bytes
@@ -27,13 +27,14 @@ LIST_LABELS = ("codigo_pn", "opr", "nit_opr", "municipio", "cod_municipio", "ofi
                "explicacion", "dias_para_d", "motivos")
 
 
-def _display(ctx: PageContext, frame: pd.DataFrame) -> pd.DataFrame:
-    """Translated headers and status labels, dates as dd/mm/yyyy (also for downloads)."""
+def _display(ctx: PageContext, frame: pd.DataFrame, for_file: bool = False) -> pd.DataFrame:
+    """Translated headers and status labels; dates as dd/mm/yyyy on the page, typed dates in the
+    files (``exports.tables`` writes them as the UI language reads them)."""
     out = frame.copy()
     if "estado" in out:
         out["estado"] = out["estado"].map({s: ctx.t(f"alliance.status.{s}") for s in rule.STATUSES})
     for col in ("fecha_primer_desembolso", "fecha_evaluacion", "fecha_cierre"):
-        if col in out:
+        if col in out and not for_file:
             out[col] = out[col].map(lambda d: _date(d, ctx.lang))
     return out.rename(columns={c: ctx.t(f"alliance.col.{c}") for c in out.columns if c in LIST_LABELS})
 
@@ -82,21 +83,21 @@ def plan_list_section(ctx: PageContext, drill: al.Drill, drill_names: list[str])
     shown = _display(ctx, frame)
     data_table(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, page_key)
-    figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
-    base = f"alianzas_pn_{which}_{ctx.filters.cutoff.isoformat()}"
+    note = figure_note(ctx, t("alliance.list_note"), extra_filters=drill_names)
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
-    download_table(ctx, lambda: full_plan_list(ctx, which, drill), base, key="al_dl_list")
+    download_table(ctx, lambda: full_plan_list(ctx, which, drill), f"alianzas_pn_{which}", key="al_dl_list",
+                   note=note, title=t(f"alliance.list.{which}"))
 
 
 def full_plan_list(ctx: PageContext, which: str, drill: al.Drill) -> pd.DataFrame:
     """Every PN behind the figure (scoped), as downloaded: runs at click time, outside the page run."""
     _, frame = al.plan_list(ctx.viewer, ctx.filters, which, drill, 0, None, url=ctx.url)
-    return _display(ctx, frame)
+    return _display(ctx, frame, for_file=True)
 
 
 def full_at_risk(ctx: PageContext, drill: al.Drill, today: dt.date) -> pd.DataFrame:
     _, frame = al.at_risk(ctx.viewer, ctx.filters, today, drill, 0, None, url=ctx.url)
-    return _display(ctx, frame)
+    return _display(ctx, frame, for_file=True)
 
 
 def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], today: dt.date) -> None:
@@ -119,8 +120,9 @@ def at_risk_section(ctx: PageContext, drill: al.Drill, drill_names: list[str], t
     data_table(shown, hide_index=True, placeholder="—")
     _pager(ctx, total, "al_risk_page")
     st.caption(t("alliance.download_all", n=fmt_int(total, ctx.lang)))
-    download_table(ctx, lambda: full_at_risk(ctx, drill, today), f"alianzas_en_riesgo_{today.isoformat()}",
-                   key="al_dl_risk")
+    download_table(ctx, lambda: full_at_risk(ctx, drill, today), "alianzas_en_riesgo", key="al_dl_risk",
+                   title=t("alliance.risk_title"), note=Note(t("alliance.risk_help", months=s.at_risk_months,
+                   start=fmt_date(start, ctx.lang), end=fmt_date(end, ctx.lang)), extra_filters=tuple(drill_names)))
 
 
 def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> None:
@@ -144,19 +146,24 @@ def sales_section(ctx: PageContext, drill: al.Drill, drill_names: list[str]) -> 
     if tot:
         st.metric(t("alliance.sales_total", year=year), fmt_pct(tot["increase_pct"], 1, ctx.lang),
                   help=t("alliance.sales_metric_help", plans=fmt_int(tot["plans"], ctx.lang)))
-    table = pd.DataFrame([
-        {t("alliance.col.group"): r["name"], t("alliance.col.plans"): r["plans"],
-         t("alliance.col.baseline"): fmt_money(r["baseline"], ctx.lang),
-         t("alliance.col.sales", year=year): fmt_money(r["sales"], ctx.lang),
-         t("alliance.col.increase"): fmt_pct(r["increase_pct"], 1, ctx.lang)} for r in rows
+    money, pct = t("alliance.col.baseline"), t("alliance.col.increase")
+    sales = t("alliance.col.sales", year=year)
+    raw = pd.DataFrame([
+        {t("alliance.col.group"): r["name"], t("alliance.col.plans"): r["plans"], money: r["baseline"],
+         sales: r["sales"], pct: None if r["increase_pct"] is None else round(r["increase_pct"], 1)} for r in rows
     ])
-    if table.empty:
+    if raw.empty:
         st.info(t("alliance.sales_none"))
         return
+    table = raw.copy()
+    for col in (money, sales):
+        table[col] = raw[col].map(lambda v: fmt_money(None if pd.isna(v) else v, ctx.lang))
+    table[pct] = raw[pct].map(lambda v: fmt_pct(None if pd.isna(v) else v, 1, ctx.lang))
     data_table(table, hide_index=True, placeholder="—")
-    figure_note(ctx, t("alliance.sales_note", year=year), t("alliance.sales_num"), t("alliance.sales_den"),
-                extra_filters=drill_names)
-    download_table(ctx, table, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales")
+    note = figure_note(ctx, t("alliance.sales_note", year=year), t("alliance.sales_num"), t("alliance.sales_den"),
+                       extra_filters=drill_names)
+    download_table(ctx, raw, f"alianzas_ventas_{dim}_{year}", key="al_dl_sales", note=note,
+                   title=t("alliance.sales_title"))
 
 
 def import_section(ctx: PageContext) -> None:

@@ -5,9 +5,11 @@ denominator, cut-off date, scope and filters; every table is shown with its text
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -58,10 +60,21 @@ def filters_label(ctx: PageContext, extra: Sequence[str] = ()) -> str:
     return "; ".join(parts) or ctx.t("common.no_filters")
 
 
+@dataclass(frozen=True)
+class Note:
+    """What a figure's caption states, for the files of the same figure (:func:`download_table`)."""
+
+    definition: str = ""
+    numerator: str | None = None
+    denominator: str | None = None
+    extra_filters: Sequence[str] = ()
+
+
 def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
-                denominator: str | None = None, extra_filters: Sequence[str] = ()) -> None:
+                denominator: str | None = None, extra_filters: Sequence[str] = ()) -> Note:
     """The caption under a figure: definition, numerator/denominator, cut-off, scope, filters
-    (names and ``extra_filters`` are shown as plain text)."""
+    (names and ``extra_filters`` are shown as plain text). Returns the note, so the figure's
+    downloads state the same (``download_table(..., note=...)``)."""
     lines = [definition]
     if numerator is not None and denominator is not None:
         lines.append(f"{numerator} / {denominator}")
@@ -75,6 +88,7 @@ def figure_note(ctx: PageContext, definition: str, numerator: str | None = None,
         )
     )
     st.caption("  \n".join(lines))
+    return Note(definition, numerator, denominator, tuple(extra_filters))
 
 
 def _inert_column(column: pd.Series) -> pd.Series:
@@ -113,29 +127,65 @@ def kpi(label: str, value: str, help_text: str | None = None, delta: str | None 
     st.metric(label, value, delta=delta, help=help_text)
 
 
+def scope_parts(ctx: PageContext) -> list[str]:
+    """The viewer's scope and the territory filtered, as file-name pieces (``Caribe``, ``05001``)."""
+    return tables.scope_parts(ctx.viewer, ctx.filters, ctx.labels.get("office"))
+
+
+def file_name(ctx: PageContext, basename: str, ext: str) -> str:
+    """``<basename>_<scope>_<territory filtered>_<cut-off>.<ext>``: every download names its scope and cut-off."""
+    return f"{tables.file_stem(basename, scope_parts(ctx), ctx.filters.cutoff)}.{ext}"
+
+
+def file_context(ctx: PageContext, title: str, note: Note | None = None) -> tables.FileContext:
+    """The one builder of a download's metadata: the figure's note, cut-off, scope, filters, who and when."""
+    note = note or Note()
+    v = ctx.viewer
+    return tables.FileContext(
+        title=title,
+        cutoff=ctx.filters.cutoff,
+        scope=v.scope_label or ctx.t("scope.none"),
+        filters=filters_label(ctx, note.extra_filters),
+        generated_at=dt.datetime.now(dt.UTC),
+        generated_by=f"{v.display_name} ({v.username})" if v.display_name else v.username,
+        definition=note.definition,
+        numerator=note.numerator or "",
+        denominator=note.denominator or "",
+        lang=ctx.lang,
+    )
+
+
 def download_table(ctx: PageContext, df: pd.DataFrame | Callable[[], pd.DataFrame], basename: str, key: str,
-                   label_suffix: str = "") -> None:
-    """CSV (UTF-8 with BOM) and Excel downloads of the (already scoped) rows: a frame, or a
-    callable that builds it — e.g. every row behind a figure, not just the page shown.
-    Both files are written by ``exports.tables``, so typed text never opens as a formula.
+                   label_suffix: str = "", note: Note | None = None, title: str | None = None) -> None:
+    """CSV and Excel downloads of the (already scoped) rows: a frame, or a callable that builds
+    it — e.g. every row behind a figure, not just the page shown. Both files carry the figure's
+    ``note`` (definition, numerator, denominator), cut-off, scope, filters and who made them when
+    (:func:`file_context`), and their names carry scope and cut-off (:func:`file_name`). Both are
+    written by ``exports.tables`` (CSV as Excel in the UI language reads it, Excel typed with a
+    ``metadatos`` sheet), so typed text never opens as a formula.
 
     The files (and the callable's frame) are built only when clicked, without a rerun, so a
     page run never pays for files nobody downloads.
     """
     make = df if callable(df) else (lambda: df)
+    heading = title or (note.definition if note and note.definition else basename)
+
+    def meta() -> tables.FileContext:  # on click: "generated at" is when the file is made
+        return file_context(ctx, heading, note)
+
     c1, c2 = st.columns(2)
     c1.download_button(
         f"{ctx.t('common.download_csv')}{label_suffix}",
-        lambda: tables.csv_bytes(make()),
-        file_name=f"{basename}.csv",
+        lambda: tables.csv_download(make(), meta()),
+        file_name=file_name(ctx, basename, "csv"),
         mime="text/csv",
         key=f"{key}_csv",
         on_click="ignore",
     )
     c2.download_button(
         f"{ctx.t('common.download_xlsx')}{label_suffix}",
-        lambda: tables.xlsx_bytes(make()),
-        file_name=f"{basename}.xlsx",
+        lambda: tables.xlsx_download(make(), meta()),
+        file_name=file_name(ctx, basename, "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
         on_click="ignore",

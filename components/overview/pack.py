@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.core.context import PageContext
+from components.core.figures import scope_parts
 from exports import content
 from exports.pack import MIME, build_pack, default_file_name
 from rules import access
@@ -38,7 +39,7 @@ def pack_buttons(ctx: PageContext, key: str, views: list[str] | None = None) -> 
         col.download_button(
             ctx.t(f"committee.export.download_{fmt}"),
             data=_builder(ctx.viewer, ctx.filters, tuple(chosen), fmt, ctx.lang, ctx.url),
-            file_name=default_file_name(ctx.filters.cutoff, fmt),
+            file_name=default_file_name(ctx.filters.cutoff, fmt, scope_parts(ctx)),
             mime=MIME[fmt],
             key=f"{key}_{fmt}",
             icon=icon,

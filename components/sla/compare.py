@@ -94,7 +94,7 @@ def render(ctx: PageContext, chosen: dict, visible_codes: list[str]) -> None:
     with k2:
         kpi(name_b, score_text(model["scores"][b].get(quarter), ctx.lang), t("sla.kpi.score_help"))
     st.plotly_chart(model["figure"], width="stretch", key="sla_cmp_fig")
-    figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
-                extra_filters=[f"{name_a} / {name_b}"])
+    note = figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
+                       extra_filters=[f"{name_a} / {name_b}"])
     data_table(model["table"], hide_index=True, placeholder="—", width="stretch")
-    download_table(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare")
+    download_table(ctx, model["table"], f"ans_comparacion_{a}_{b}_{quarter}", "sla_compare", note=note)

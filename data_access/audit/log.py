@@ -38,8 +38,17 @@ from sqlalchemy import exists, func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from data_access.core.db import get_engine, is_sqlite
-from data_access.core.models import AuditLog, Base
+from data_access.core.models import (
+    AuditLog,
+    Base,
+    BusinessPlan,
+    Enrolment,
+    Municipality,
+    OperatorContract,
+    SlaDefinition,
+)
 from rules import access
+from rules.core.formatting import BOGOTA
 
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for pg_advisory_xact_lock: "audit chain head".
@@ -315,6 +324,11 @@ def count(url: str | None = None) -> int:
 # -------------------------------------------------------------------- reading
 
 
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    """The stored (naive UTC) instant at which ``day`` starts in Bogotá: people pick Bogotá days."""
+    return dt.datetime.combine(day, dt.time.min, BOGOTA).astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def entries(
     viewer,
     entity: str | None = None,
@@ -340,9 +354,9 @@ def entries(
     if entity_id:
         stmt = stmt.where(AuditLog.entity_id == str(entity_id))
     if date_from:
-        stmt = stmt.where(AuditLog.at >= dt.datetime.combine(date_from, dt.time.min))
+        stmt = stmt.where(AuditLog.at >= _utc_midnight(date_from))
     if date_to:
-        stmt = stmt.where(AuditLog.at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+        stmt = stmt.where(AuditLog.at < _utc_midnight(date_to + dt.timedelta(days=1)))
     with get_engine(url).connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
 
@@ -363,3 +377,64 @@ def changed_fields(before: str | None, after: str | None) -> str:
     a = json.loads(after) if after else {}
     keys = sorted(k for k in set(a) | set(b) if k != "version" and a.get(k) != b.get(k))
     return "; ".join(f"{k}: {b.get(k, '—')} → {a.get(k, '—')}" for k in keys)
+
+
+def _row(entry: dict) -> dict:
+    text = entry.get("after") or entry.get("before")
+    try:
+        row = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return row if isinstance(row, dict) else {}
+
+
+def record_labels(entries: list[dict], url: str | None = None) -> dict[int, str]:
+    """entry id → what the record is for a person: its code (PN, alert, enrolment), the
+    municipality's name and year of a targeting row, the plan or enrolment an evidence, event or
+    delivery belongs to, a contract and quarter, a name or user; the stored id only as a last resort.
+    Names are looked up in one query per kind, whatever the number of entries."""
+    rows = {e["id"]: _row(e) for e in entries}
+    wanted: dict[str, set] = {"muni": set(), "enrolment": set(), "plan": set(), "contract": set(), "sla": set()}
+    for row in rows.values():
+        for key, kind in (("municipality_code", "muni"), ("enrolment_id", "enrolment"),
+                          ("business_plan_id", "plan"), ("contract_id", "contract"), ("definition_id", "sla")):
+            if row.get(key) is not None:
+                wanted[kind].add(row[key])
+    names: dict[str, dict] = {kind: {} for kind in wanted}
+    lookups = {"muni": (Municipality.code, Municipality.name), "enrolment": (Enrolment.id, Enrolment.code),
+               "plan": (BusinessPlan.id, BusinessPlan.code), "contract": (OperatorContract.id, OperatorContract.code),
+               "sla": (SlaDefinition.id, SlaDefinition.code)}
+    if any(wanted.values()):
+        with get_engine(url).connect() as conn:
+            for kind, values in wanted.items():
+                key_col, name_col = lookups[kind]
+                for chunk in _chunks(sorted(values, key=str), 500):
+                    names[kind].update(conn.execute(select(key_col, name_col).where(key_col.in_(chunk))).all())
+    out = {}
+    for entry in entries:
+        row = rows[entry["id"]]
+        muni = names["muni"].get(row.get("municipality_code"))
+        parts: list[str] = []
+        if entry["entity"] == "targeting":
+            code = row.get("municipality_code")
+            parts = [f"{muni or code} ({code})", str(row.get("year", ""))]
+        elif row.get("code"):
+            parts = [str(row["code"])] + ([muni] if muni else [])
+        elif row.get("business_plan_id") is not None:
+            parts = [str(names["plan"].get(row["business_plan_id"], row["business_plan_id"]))]
+        elif row.get("enrolment_id") is not None:
+            parts = [str(names["enrolment"].get(row["enrolment_id"], row["enrolment_id"]))]
+            parts += [str(row[k]) for k in ("stage", "service_type_code") if row.get(k)]
+        elif row.get("contract_id") is not None:
+            parts = [str(names["contract"].get(row["contract_id"], row["contract_id"])),
+                     str(names["sla"].get(row.get("definition_id"), "")), str(row.get("quarter") or "")]
+        else:
+            parts = [str(row[k]) for k in ("name", "username", "file_name") if row.get(k)][:1]
+        label = " · ".join(p for p in parts if p and p != "None")
+        out[entry["id"]] = label or str(entry["entity_id"])
+    return out
+
+
+def _chunks(values: list, size: int):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
