@@ -299,12 +299,44 @@ def csv_download(df: pd.DataFrame, context: FileContext) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+# A figure the UI formatted (fmt_int, fmt_num, fmt_pct, fmt_money) inside a text column: "2.892",
+# "78,4 %", "$ 26.144.800.000". Plain digits ("11001", "05") stay text: they are codes.
+_FORMATTED = {
+    "es": re.compile(r"(?P<money>\$ ?)?(?P<num>-?\d{1,3}(?:\.\d{3})+(?:,\d+)?|-?\d+,\d+|-?\d+(?= ?%))(?P<pct> ?%)?"),
+    "en": re.compile(r"(?P<money>\$ ?)?(?P<num>-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+\.\d+|-?\d+(?= ?%))(?P<pct> ?%)?"),
+}
+MONEY_FORMAT = '"$" #,##0'
+PERCENT_FORMAT = '#,##0.0" %"'
+
+
+def parse_formatted(text: str, lang: str = "es") -> tuple[float | int, str] | None:
+    """(number, Excel number format) of a figure the UI wrote as text in ``lang``; None for any other text."""
+    m = _FORMATTED.get(lang, _FORMATTED["es"]).fullmatch(text.strip())
+    if m is None or (m["money"] and m["pct"]):
+        return None
+    group, decimal = (".", ",") if lang == "es" else (",", ".")
+    number = float(m["num"].replace(group, "").replace(decimal, "."))
+    if m["pct"]:
+        return number, PERCENT_FORMAT
+    if m["money"]:
+        return number, MONEY_FORMAT
+    if number.is_integer() and decimal not in m["num"]:
+        return int(number), INT_FORMAT
+    return number, DECIMAL_FORMAT
+
+
 def _typed_cell(ws, value, lang: str):
     """A cell with its number format: integers ``#,##0``, decimals ``#,##0.0##``, dates
-    ``DD/MM/YYYY`` (Excel shows them with the reader's separators: 1.234,5 in es-CO)."""
+    ``DD/MM/YYYY`` (Excel shows them with the reader's separators: 1.234,5 in es-CO); a figure
+    the UI already formatted as text (``78,4 %``, ``$ 1.000``) becomes its number again."""
     value = _xlsx_value(ws, _download_value(value, lang))
     if isinstance(value, bool) or value is None or isinstance(value, Cell):
         return value
+    if isinstance(value, str) and (parsed := parse_formatted(value, lang)) is not None:
+        value, fmt = parsed
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = fmt
+        return cell
     if _is_number(value):
         fmt = INT_FORMAT if isinstance(value, numbers.Integral) or float(value).is_integer() else DECIMAL_FORMAT
         if not isinstance(value, int | float):
