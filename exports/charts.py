@@ -20,6 +20,9 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from exports import theme
+from rules.core.formatting import fmt_int
+
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -41,30 +44,54 @@ GOOD, BAD = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
 MAP_CLASSES = ["#DCEAF5", "#A6CBE6", "#56B4E9", "#0072B2", "#08306B"]
 NO_DATA_COLOUR = "#EEEEEE"
 
-FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
-PNG_SIZE = (1400, 760)
+FONT = theme.FONT_FAMILY
+# The chart's box on a pack slide, in points (7,28 × 4,31 in; 185 × 109 mm): the PPTX and the
+# PDF both place the PNG at exactly this size, so a pack chart drawn 1 px = 1 pt has its text
+# at theme.PACK_PT (12 pt) or more. PNG_SCALE gives it print resolution.
+PACK_BOX_PT = (524, 310)
+PNG_SCALE = 3.0
+PNG_SIZE = PACK_BOX_PT
+BIG_PX = 20  # body text of the committee views on screen (presentation mode)
 
 
-def base_layout(fig: go.Figure, *, big: bool = True, legend: bool = True) -> go.Figure:
-    size = 20 if big else 14
-    fig.update_layout(
-        template="plotly_white",
-        font={"family": FONT, "size": size, "color": "#1B2A22"},
-        colorway=SEQUENCE,
-        margin={"l": 20, "r": 20, "t": 30, "b": 20},
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": size}},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
+def base_layout(fig: go.Figure, *, big: bool = True, legend: bool = True, lang: str = "es") -> go.Figure:
+    """The shared theme (``exports.theme``) at presentation size (20 px) or page size (14 px)."""
+    size = BIG_PX if big else theme.SCREEN_PX
+    spec = {
+        "template": "plotly_white",
+        "colorway": SEQUENCE,
+        "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
+        "showlegend": legend,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    }
+    own = fig.layout.to_plotly_json()
+    fig.update_layout(theme.layout(lang, theme.merge(spec, own), size))
     return fig
+
+
+def for_pack(fig: go.Figure, size: tuple[int, int] = PACK_BOX_PT) -> go.Figure:
+    """``fig`` redrawn for its box on a pack slide: ``size`` in points, text at 12 pt or more."""
+    spec = theme.rescale(fig.to_plotly_json(), theme.PACK_PT)
+    spec["layout"].update(width=size[0], height=size[1], autosize=False)
+    return go.Figure(spec)
 
 
 # ------------------------------------------------------------------------- view figures
 
 
+def wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of about ``width`` characters (``<br>``), at spaces."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def households_trend(rows: list[dict], route_labels: dict[str, str], quarter_labels: dict, y_title: str,
-                     big: bool = True) -> go.Figure:
+                     big: bool = True, lang: str = "es") -> go.Figure:
     """Cumulative households served at each quarter end, one line per route (labelled at the end)."""
     fig = go.Figure()
     for route, label in route_labels.items():
@@ -77,65 +104,90 @@ def households_trend(rows: list[dict], route_labels: dict[str, str], quarter_lab
             x=xs, y=ys, name=label, mode="lines+markers+text",
             line={"color": ROUTE_COLOURS.get(route), "width": 4},
             marker={"size": 10, "symbol": {"basica": "circle", "intermedia": "square"}.get(route, "diamond")},
-            text=[""] * (len(ys) - 1) + [f"{ys[-1]:,}".replace(",", ".")], textposition="top left",
+            text=[""] * (len(ys) - 1) + [fmt_int(ys[-1], lang)], textposition="top left", cliponaxis=False,
+            hovertemplate="%{x}: %{y:,}<extra>%{fullData.name}</extra>",
         ))
-    base_layout(fig, big=big)
-    fig.update_yaxes(title=y_title, rangemode="tozero", gridcolor="#E5E5E5")
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    fig.update_xaxes(type="category")
+    base_layout(fig, big=big, lang=lang)
     return fig
 
 
 def funnel_bars(stage_rows: list[tuple[str, str, int]], route_labels: dict[str, str], x_title: str,
-                big: bool = True) -> go.Figure:
-    """Horizontal bars: participants reaching each stage, grouped by route; counts as text."""
-    fig = go.Figure()
-    for route, label in route_labels.items():
-        pts = [(s, c) for r, s, c in stage_rows if r == route]
-        if not pts:
-            continue
+                big: bool = True, lang: str = "es") -> go.Figure:
+    """Participants reaching each stage: one panel per route (its own scale: a route of 40
+    next to one of 2.600 is still read), stages shared down the left, every count written
+    beside its bar."""
+    from plotly.subplots import make_subplots
+
+    routes = [(route, label) for route, label in route_labels.items() if any(r == route for r, _, _ in stage_rows)]
+    stages = list(dict.fromkeys(s for _, s, _ in stage_rows))
+    fig = make_subplots(rows=1, cols=max(1, len(routes)), shared_yaxes=True, horizontal_spacing=0.08,
+                        subplot_titles=[wrap(label, 14) for _, label in routes])
+    for i, (route, label) in enumerate(routes, start=1):
+        counts = {s: c for r, s, c in stage_rows if r == route}
+        ys = [s for s in stages if s in counts]
+        xs = [counts[s] for s in ys]
         fig.add_trace(go.Bar(
-            y=[s for s, _ in pts], x=[c for _, c in pts], name=label, orientation="h",
+            y=ys, x=xs, name=label, orientation="h", showlegend=False,
             marker={"color": ROUTE_COLOURS.get(route),
                     "pattern": {"shape": {"basica": "", "intermedia": "/", "competitividad": "."}.get(route, "")}},
-            text=[f"{c:,}".replace(",", ".") for _, c in pts], textposition="outside", cliponaxis=False,
-        ))
-    base_layout(fig, big=big)
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=x_title, gridcolor="#E5E5E5")
+            text=[fmt_int(c, lang) for c in xs], textposition="outside", cliponaxis=False, constraintext="none",
+            hovertemplate="%{y}: %{x:,}<extra>" + label + "</extra>",
+        ), row=1, col=i)
+        # room at the right of each panel for its longest count
+        fig.update_xaxes(range=[0, max(1, max(xs, default=0)) * 1.45], nticks=3, row=1, col=i)
+    fig.update_layout(bargap=0.25, margin={"t": 60})
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=stages)
+    fig.update_xaxes(title=x_title, row=1, col=(len(routes) + 1) // 2 or 1)
+    base_layout(fig, big=big, legend=False, lang=lang)
     return fig
 
 
 def compliance_bars(names: list[str], values: list[float | None], texts: list[str], goal: float | None,
-                    goal_label: str, x_title: str, big: bool = True) -> go.Figure:
-    """Horizontal % bars against a goal line; meeting / not meeting shown by ✔/✖ text AND colour."""
+                    goal_label: str, x_title: str, big: bool = True, lang: str = "es") -> go.Figure:
+    """Horizontal % bars against a goal line; meeting / not meeting shown by ✔/✖ text AND colour.
+
+    Each bar's text sits in a column right of the plot area and the goal is named above
+    it, so the goal line never crosses a label."""
     colours = [GOOD if (goal is None or (v is not None and v >= goal)) else BAD for v in values]
     patterns = ["" if (goal is None or (v is not None and v >= goal)) else "x" for v in values]
+    size = BIG_PX if big else theme.SCREEN_PX
     fig = go.Figure(go.Bar(
-        y=names, x=[v or 0 for v in values], orientation="h", text=texts, textposition="outside",
-        cliponaxis=False, marker={"color": colours, "pattern": {"shape": patterns}}, showlegend=False,
+        y=names, x=[v or 0 for v in values], orientation="h",
+        marker={"color": colours, "pattern": {"shape": patterns}}, showlegend=False,
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
     ))
+    annotations = theme.label_column(names, texts)
+    shapes = []
     if goal is not None:
-        fig.add_vline(x=goal, line={"color": "#000000", "dash": "dash", "width": 3},
-                      annotation_text=goal_label, annotation_position="top")
-    base_layout(fig, big=big, legend=False)
-    fig.update_xaxes(title=x_title, range=[0, 115], gridcolor="#E5E5E5")
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": goal, "x1": goal, "y0": 0, "y1": 1,
+                       "line": {"color": "#000000", "dash": "dash", "width": 3}})
+        annotations.append({"x": goal, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+                            "text": goal_label.replace(" %", "\u00a0%"), "showarrow": False})
+    fig.update_layout(annotations=annotations, shapes=shapes,
+                      margin={"l": 20, "r": theme.label_width(texts, size) + 16, "t": 40, "b": 20})
+    fig.update_xaxes(title=x_title, range=[0, 100], ticksuffix=" %")
     fig.update_yaxes(autorange="reversed")
+    base_layout(fig, big=big, legend=False, lang=lang)
     return fig
 
 
 def stacked_bars(categories: list[str], series: dict[str, list[int]], x_title: str,
-                 big: bool = True) -> go.Figure:
+                 big: bool = True, lang: str = "es") -> go.Figure:
     colours = [OKABE_ITO["vermillion"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"]]
     shapes = ["x", "/", ""]
     fig = go.Figure()
     for i, (name, vals) in enumerate(series.items()):
         fig.add_trace(go.Bar(y=categories, x=vals, name=name, orientation="h",
                              marker={"color": colours[i % 3], "pattern": {"shape": shapes[i % 3]}},
-                             text=[str(v) if v else "" for v in vals], textposition="inside"))
-    base_layout(fig, big=big)
+                             text=[fmt_int(v, lang) if v else "" for v in vals], textposition="inside",
+                             insidetextanchor="middle",
+                             hovertemplate="%{y}<br>%{fullData.name}: %{x:,}<extra></extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title=x_title, gridcolor="#E5E5E5")
+    fig.update_xaxes(title=x_title)
     fig.update_yaxes(autorange="reversed")
+    base_layout(fig, big=big, lang=lang)
     return fig
 
 
@@ -223,7 +275,7 @@ def class_breaks(values: Sequence[int], k: int = 5) -> list[int]:
 
 
 def choropleth(polygons: dict[str, list], values: dict[str, int], class_label, no_data_label: str,
-               outline: dict[str, list] | None = None, big: bool = True) -> go.Figure:
+               outline: dict[str, list] | None = None, big: bool = True, lang: str = "es") -> go.Figure:
     """Filled municipality polygons coloured by class (one trace per class, legend = class
     ranges as text). ``class_label(lo, hi)`` formats a range."""
     breaks = class_breaks([values.get(c, 0) for c in polygons])
@@ -261,11 +313,11 @@ def choropleth(polygons: dict[str, list], values: dict[str, int], class_label, n
     for i, b in enumerate(breaks):
         add(groups[i], palette[i], class_label(lo, b))
         lo = b + 1
-    base_layout(fig, big=big)
     fig.update_layout(legend={"orientation": "v", "x": 0.0, "y": 0.02, "yanchor": "bottom",
                               "bgcolor": "rgba(255,255,255,0.85)"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    base_layout(fig, big=big, lang=lang)
     return fig
 
 
@@ -308,9 +360,10 @@ def stop() -> None:
         _SERVER_STARTED = False
 
 
-def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE, scale: float = 1.0
+def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE, scale: float = PNG_SCALE
                      ) -> list[bytes]:
-    """PNG bytes of every figure, rendered in one kaleido session (one Chromium)."""
+    """PNG bytes of every figure as drawn for a pack slide (:func:`for_pack`: ``size`` in
+    points, text ≥ 12 pt), rendered in one kaleido session (one Chromium)."""
     if not figs:
         return []
     import kaleido
@@ -320,12 +373,12 @@ def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE
         _ensure_server()
         paths = [Path(tmp) / f"fig{i}.png" for i in range(len(figs))]
         kaleido.write_fig_from_object_sync([
-            {"fig": fig, "path": str(path),
+            {"fig": for_pack(fig, size), "path": str(path),
              "opts": {"format": "png", "width": size[0], "height": size[1], "scale": scale}}
             for fig, path in zip(figs, paths)
         ])
         return [p.read_bytes() for p in paths]
 
 
-def render_png(fig: go.Figure, size: tuple[int, int] = PNG_SIZE, scale: float = 1.0) -> bytes:
+def render_png(fig: go.Figure, size: tuple[int, int] = PNG_SIZE, scale: float = PNG_SCALE) -> bytes:
     return render_png_batch([fig], size, scale)[0]

@@ -14,7 +14,11 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from exports.charts import PACK_BOX_PT
 from exports.content import SlideData
+
+PT_MM = 25.4 / 72
+CHART_W, CHART_H = PACK_BOX_PT[0] * PT_MM, PACK_BOX_PT[1] * PT_MM  # the chart's box: 1 px of its PNG = 1 pt
 
 FONT_CANDIDATES = [
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
@@ -79,11 +83,18 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
         pdf.multi_cell(0, 5, pdf.txt(sd.subtitle), new_x="LMARGIN", new_y="NEXT")
         body_top = pdf.get_y() + 2
         img = images.get(sd.view)
-        left_w = 165 if len(sd.key_figures) > 6 else 185
+        left_w = CHART_W if img is not None else (165 if len(sd.key_figures) > 6 else 185)
         y_after = body_top
         if img is not None:
-            pdf.image(io.BytesIO(img), x=10, y=body_top, w=left_w)
-            y_after = body_top + left_w * 760 / 1400
+            # notes first, then the chart at exactly its box (text ≥ 12 pt)
+            if sd.notes:
+                pdf.set_xy(10, body_top)
+                pdf.font(11, bold=True, rgb=(0xD5, 0x5E, 0x00))
+                for n in sd.notes:
+                    pdf.multi_cell(left_w, 5.5, pdf.txt("⚠ " + n), new_x="LMARGIN", new_y="NEXT")
+                y_after = pdf.get_y() + 1
+            pdf.image(io.BytesIO(img), x=10, y=y_after, w=CHART_W, h=CHART_H)
+            y_after += CHART_H
         elif sd.table is not None and len(sd.table):
             pdf.set_xy(10, body_top)
             pdf.font(8.5)
@@ -98,7 +109,7 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
                     for v in rec:
                         row.cell(pdf.txt("" if v is None else str(v)))
             y_after = pdf.get_y()
-        if sd.notes:
+        if sd.notes and img is None:
             pdf.set_xy(10, y_after + 2)
             pdf.font(11, bold=True, rgb=(0xD5, 0x5E, 0x00))
             for n in sd.notes:

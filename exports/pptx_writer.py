@@ -14,6 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
+from exports.charts import PACK_BOX_PT
 from exports.content import SlideData
 
 INK = RGBColor(0x1B, 0x2A, 0x22)
@@ -84,12 +85,19 @@ def write_pptx(slides: list[SlideData], images: dict[str, bytes], footer: str, l
         img = images.get(sd.view)
         body_top, body_h = Inches(1.5), Inches(4.55)
         if img is not None:
-            slide.shapes.add_picture(io.BytesIO(img), Inches(0.4), body_top, width=Inches(8.4))
+            # notes first, then the chart at exactly its box (drawn 1 px = 1 pt: text ≥ 12 pt)
+            chart_top = body_top
+            if sd.notes:
+                _text(slide, Inches(0.4), Inches(1.4), Inches(8.4), Inches(0.35),
+                      [[("⚠ " + " · ".join(sd.notes), 12, True, WARN)]])
+                chart_top = Inches(1.8)
+            slide.shapes.add_picture(io.BytesIO(img), Inches(0.4), chart_top, width=Pt(PACK_BOX_PT[0]),
+                                     height=Pt(PACK_BOX_PT[1]))
         elif sd.table is not None and len(sd.table):
             _table(slide, sd.table, Inches(0.4), body_top, Inches(8.4), body_h)
-        if sd.notes:
+        if sd.notes and img is None:
             _text(slide, Inches(0.4),
-                  Inches(5.55) if img is None and sd.table is not None and len(sd.table) else body_top,
+                  Inches(5.55) if sd.table is not None and len(sd.table) else body_top,
                   Inches(8.4), Inches(0.6), [[("⚠ " + n, 14, True, WARN)] for n in sd.notes])
 
         figs = sd.key_figures[:14]

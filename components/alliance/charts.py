@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from exports import theme
 from rules.core.formatting import NO_DATA
 from rules.core.formatting import fmt_pct as _fmt_pct
 
@@ -72,14 +73,20 @@ def _goal_shape(goal: float, axis: str) -> dict:
             "line": {"dash": "dash", "color": BLACK, "width": 2}}
 
 
-def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str]) -> dict:
+def goal_text(goal: float, lang: str, t: Callable[[str], str]) -> str:
+    """«Meta 80 %» on one line (a no-break space between number and sign)."""
+    return t("alliance.goal_line").format(goal=fmt_pct(goal, 0, lang)).replace(" %", "\u00a0%")
+
+
+def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str]) -> theme.FigureSpec:
     """Horizontal bars of percent by group, sorted (best on top), with the goal line.
 
-    Returned as a plain Plotly figure dict (no ``go.Figure`` building: that costs
-    ~100 ms per figure and the page budget is 300 ms).
+    Each bar's label («77,8 % (14/18) · ✗ bajo la meta») sits in a column to the right of
+    the plot area, so the goal line never crosses it. Returned as a plain Plotly figure
+    dict (no ``go.Figure`` building: that costs ~100 ms per figure and the page budget is
+    300 ms).
     """
     rows = list(rows)
-    goal_text = t("alliance.goal_line").format(goal=fmt_pct(goal, 0, lang))
     hover = [
         f"<b>{r.name}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>"
         f"{t('alliance.numerator')}: {fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: "
@@ -87,12 +94,11 @@ def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str
         f"{t('alliance.not_executed')}: {fmt_int(r.not_executed, lang)}<br>{_state(r.percent, goal, t)}"
         for r in rows
     ]
+    labels = [bar_label(r, goal, lang, t) for r in rows]
     bar = {
         "type": "bar", "orientation": "h",
         "x": [r.percent if r.percent is not None else 0.0 for r in rows],
         "y": [r.name for r in rows],
-        "text": [bar_label(r, goal, lang, t) for r in rows],
-        "textposition": "outside", "cliponaxis": False,
         "customdata": [[r.key] for r in rows],
         "hovertext": hover, "hoverinfo": "text",
         "marker": {
@@ -100,30 +106,43 @@ def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str
             "pattern": {"shape": ["/" if r.percent is None else "" for r in rows]},
         },
     }
-    layout = {
-        "height": max(220, 70 + 30 * len(rows)), "margin": {"l": 10, "r": 160, "t": 30, "b": 40},
+    size = theme.SCREEN_PX
+    spec = {
+        "height": max(240, 90 + 34 * len(rows)),
+        "margin": {"l": 10, "r": theme.label_width(labels, size) + 16, "t": 40, "b": 40},
         "showlegend": False, "clickmode": "event+select", "dragmode": False,
         "xaxis": {"range": [0, 100], "ticksuffix": " %", "title": {"text": t("alliance.percent")}},
-        "yaxis": {"autorange": "reversed", "automargin": True},
+        "yaxis": {"autorange": "reversed"},
         "shapes": [_goal_shape(goal, "x")],
-        "annotations": [{"x": goal, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                         "text": goal_text, "showarrow": False}],
+        "annotations": [
+            {"x": goal, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom", "text": goal_text(goal, lang, t),
+             "showarrow": False},
+            *theme.label_column([r.name for r in rows], labels),
+        ],
     }
-    return {"data": [bar], "layout": layout}
+    return {"data": [bar], "layout": theme.layout(lang, spec, size)}
 
 
-def series_chart(points: Sequence[tuple[str, object]], goal: float, lang: str, t: Callable[[str], str]) -> dict:
-    """Line of the indicator at each date (``points``: [(label, Row)]), gaps for «sin datos»."""
+def series_chart(points: Sequence[tuple[str, object]], goal: float, lang: str,
+                 t: Callable[[str], str]) -> theme.FigureSpec:
+    """Line of the indicator at each date (``points``: [(label, Row)]), gaps for «sin datos».
+
+    The last point carries its value and state in words, below the point when under the
+    goal and above it otherwise (never across the goal line); the goal is named beside
+    the plot area, at the right.
+    """
     values = [p[1].percent for p in points]
-    goal_text = t("alliance.goal_line").format(goal=fmt_pct(goal, 0, lang))
+    last = len(points) - 1
+    end_side = "top left" if (values and values[-1] is not None and values[-1] >= goal) else "bottom left"
     line = {
         "type": "scatter", "mode": "lines+markers+text", "x": [p[0] for p in points], "y": values,
         # value and state in words on the last point (and «sin datos» wherever it applies);
         # every point keeps its value in the hover and in the table under the chart
         "text": [t("alliance.no_data") if r.percent is None else
-                 (f"{fmt_pct(r.percent, 1, lang)} · {_state(r.percent, goal, t)}" if i == len(points) - 1 else "")
+                 (f"{fmt_pct(r.percent, 1, lang)} · {_state(r.percent, goal, t)}" if i == last else "")
                  for i, (_, r) in enumerate(points)],
-        "textposition": "top center",
+        "textposition": [end_side if i == last else "top center" for i in range(len(points))],
+        "cliponaxis": False,
         "hovertext": [
             f"<b>{lab}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>{t('alliance.numerator')}: "
             f"{fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: {fmt_int(r.denominator, lang)}<br>"
@@ -135,12 +154,15 @@ def series_chart(points: Sequence[tuple[str, object]], goal: float, lang: str, t
         "marker": {"size": 9, "color": BLUE,
                    "symbol": ["circle" if (v is not None and v >= goal) else "triangle-down" for v in values]},
     }
-    layout = {
-        "height": 320, "margin": {"l": 10, "r": 10, "t": 30, "b": 40}, "showlegend": False,
+    size = theme.SCREEN_PX
+    label = goal_text(goal, lang, t)
+    spec = {
+        "height": 340, "margin": {"l": 10, "r": theme.label_width([label], size) + 14, "t": 30, "b": 40},
+        "showlegend": False,
         "yaxis": {"range": [0, 110], "ticksuffix": " %", "title": {"text": t("alliance.percent")}},
         "xaxis": {"type": "category"},
         "shapes": [_goal_shape(goal, "y")],
-        "annotations": [{"x": 1, "xref": "paper", "xanchor": "right", "y": goal, "yref": "y", "yanchor": "top",
-                         "text": goal_text, "showarrow": False}],
+        "annotations": [{"x": 1, "xref": "paper", "xanchor": "left", "xshift": 6, "y": goal, "yref": "y",
+                         "yanchor": "middle", "text": label, "showarrow": False}],
     }
-    return {"data": [line], "layout": layout}
+    return {"data": [line], "layout": theme.layout(lang, spec, size)}

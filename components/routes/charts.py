@@ -13,9 +13,10 @@ import plotly.graph_objects as go
 
 from components.core.context import PageContext
 from components.core.figures import chart_text
+from exports import theme
 from rules.core.formatting import fmt_int, fmt_num, fmt_pct
 from rules.routes.funnels import OTHER_REASON, FunnelStage, Sankey
-from rules.routes.model import LOSS_REASONS
+from rules.routes.model import LOSS_REASONS, stage_name
 
 # Okabe & Ito (2008).
 OKABE_ITO = {
@@ -48,17 +49,16 @@ ROUTE_PATTERNS = {"basica": "", "intermedia": "/", "competitividad": "."}
 
 
 def figure(data: list[dict], layout: dict, height: int, lang: str, validate: bool = False) -> go.Figure:
-    """A figure from plain specs. Plotly's per-property validation dominates the cost of a
-    rerun, so the page skips it (``_validate=False``) for these fixed, tested specs; the
-    tests build every figure with ``validate=True``."""
+    """A figure from plain specs on the shared theme (``exports.theme``). Plotly's
+    per-property validation dominates the cost of a rerun, so the page skips it
+    (``_validate=False``) for these fixed, tested specs; the tests build every figure with
+    ``validate=True``."""
     base = {
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "separators": ",." if lang == "es" else ".,",
-        "font": {"size": 12},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     }
-    spec = {"data": data, "layout": {**base, **layout}}
+    spec = {"data": data, "layout": theme.layout(lang, {**base, **layout})}
     if validate:
         return go.Figure(spec)
     try:
@@ -67,9 +67,12 @@ def figure(data: list[dict], layout: dict, height: int, lang: str, validate: boo
         return go.Figure(spec)
 
 
+# a funnel stage narrower than this share of the widest is labelled outside its bar
+INSIDE_SHARE = 0.35
+
+
 def stage_label(ctx: PageContext, stage: str, optional: bool = False) -> str:
-    label = ctx.t(f"routes.stage.{stage}")
-    return f"{label} ({ctx.t('routes.optional')})" if optional else label
+    return stage_name(stage, ctx.lang, funnel=True, optional=optional)
 
 
 def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], validate: bool = False) -> go.Figure:
@@ -80,13 +83,17 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], val
         for r in rows
     ]
     colours = [OKABE_ITO["grey"] if r.optional else ROUTE_COLOURS.get(route, OKABE_ITO["blue"]) for r in rows]
+    widest = max((r.count for r in rows), default=0) or 1
     trace = {
         "type": "funnel",
         "y": labels,
         "x": [r.count for r in rows],
         "text": text,
         "textinfo": "text",
-        "textposition": "inside",
+        # every stage labelled: inside a wide bar, beside a narrow one (never shrunk out of sight)
+        "textposition": ["inside" if r.count >= INSIDE_SHARE * widest else "outside" for r in rows],
+        "constraintext": "none",
+        "cliponaxis": False,
         "marker": {"color": colours, "line": {"color": "#333333", "width": [2 if r.optional else 0 for r in rows]}},
         "connector": {"line": {"color": "#999999", "width": 1}},
         "customdata": [
@@ -96,38 +103,60 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], val
         ],
         "hovertemplate": "%{y}<br>%{text}<br>%{customdata}<extra></extra>",
     }
-    return figure([trace], {"title": {"text": ctx.t(f"route.{route}"), "x": 0}}, 420, ctx.lang, validate)
+    return figure([trace], {"title": {"text": ctx.t(f"route.{route}"), "x": 0}, "margin": {"r": 60}},
+                  max(420, 70 + 48 * len(rows)), ctx.lang, validate)
 
 
 def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]], validate: bool = False) -> go.Figure:
-    """Participants lost right after each stage, by reason (stacked, patterned)."""
-    y = [
-        (ctx.t(f"route.{route}"), stage_label(ctx, r.stage))
-        for route, rows in funnels.items()
-        for r in rows
-        if r.stage != "salida"
-    ]
-    y_multi = [[a for a, _ in y], [b for _, b in y]]
-    traces = []
-    for reason in (*LOSS_REASONS, OTHER_REASON):
-        values = [r.losses.get(reason, 0) for rows in funnels.values() for r in rows if r.stage != "salida"]
-        if not any(values) and reason == OTHER_REASON:
-            continue
-        colour, pattern = REASON_STYLE[reason]
-        traces.append({
-            "type": "bar",
-            "orientation": "h",
-            "y": y_multi,
-            "x": values,
-            "name": ctx.t(f"routes.reason.{reason}"),
-            "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#222222", "size": 6,
-                                                    "fillmode": "overlay"}},
-            "text": [fmt_int(v, ctx.lang) if v else "" for v in values],
-            "textposition": "auto",
-            "hovertemplate": "%{y}<br>%{fullData.name}: %{x}<extra></extra>",
-        })
-    layout = {"barmode": "stack", "yaxis": {"autorange": "reversed"}}
-    return figure(traces, layout, max(300, 18 * len(y) + 90), ctx.lang, validate)
+    """Participants lost right after each stage, by reason: horizontal stacked bars, one
+    panel per route (its name as the panel's title), stage names written level."""
+    panels = [(route, [r for r in rows if r.stage != "salida"]) for route, rows in funnels.items()]
+    panels = [(route, rows) for route, rows in panels if rows]
+    total = sum(len(rows) for _, rows in panels) or 1
+    gap = 0.09 if len(panels) > 1 else 0.0
+    usable = 1.0 - gap * (len(panels) - 1)
+    # the legend at the top of the figure, over the first panel's title
+    layout = {"barmode": "stack", "annotations": [], "margin": {"t": 90},
+              "legend": {"orientation": "h", "x": 0, "yref": "container", "y": 1, "yanchor": "top"}}
+    traces, top = [], 1.0
+    for i, (route, rows) in enumerate(panels):
+        n = "" if i == 0 else str(i + 1)
+        height = usable * len(rows) / total
+        domain = [max(0.0, top - height), top]
+        top = domain[0] - gap
+        layout[f"yaxis{n}"] = {"domain": domain, "autorange": "reversed", "anchor": f"x{n}"}
+        layout[f"xaxis{n}"] = {"anchor": f"y{n}", "matches": "x" if n else None}
+        layout["annotations"].append({"text": f"<b>{ctx.t(f'route.{route}')}</b>", "x": 0, "xref": "paper",
+                                      "xanchor": "left", "y": domain[1], "yref": "paper", "yanchor": "bottom",
+                                      "showarrow": False})
+        labels = [stage_label(ctx, r.stage) for r in rows]
+        for reason in (*LOSS_REASONS, OTHER_REASON):
+            values = [r.losses.get(reason, 0) for r in rows]
+            if not any(values) and reason == OTHER_REASON:
+                continue
+            colour, pattern = REASON_STYLE[reason]
+            traces.append({
+                "type": "bar",
+                "orientation": "h",
+                "y": labels,
+                "x": values,
+                "xaxis": f"x{n}",
+                "yaxis": f"y{n}",
+                "name": ctx.t(f"routes.reason.{reason}"),
+                "legendgroup": reason,
+                "showlegend": i == 0,
+                "marker": {"color": colour, "pattern": {"shape": pattern, "fgcolor": "#222222", "size": 6,
+                                                        "fillmode": "overlay"}},
+                "text": [fmt_int(v, ctx.lang) if v else "" for v in values],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "hovertemplate": "%{y}<br>%{fullData.name}: %{x:,}<extra></extra>",
+            })
+    for key in [k for k in layout if k.startswith("xaxis")]:
+        if layout[key]["matches"] is None:
+            del layout[key]["matches"]
+    height = 110 + 34 * total + 50 * len(panels)
+    return figure(traces, layout, height, ctx.lang, validate)
 
 
 def sankey_figure(ctx: PageContext, sankey: Sankey, validate: bool = False) -> go.Figure:
@@ -145,14 +174,16 @@ def sankey_figure(ctx: PageContext, sankey: Sankey, validate: bool = False) -> g
     trace = {
         "type": "sankey",
         "arrangement": "snap",
-        "node": {"label": labels, "color": colours, "pad": 18, "thickness": 18,
-                 "line": {"color": "#333333", "width": 0.5}},
+        "node": {"label": labels, "color": colours, "pad": 22, "thickness": 18,
+                 "line": {"color": "#333333", "width": 0.5},
+                 "hovertemplate": "%{label}<extra></extra>"},
+        "textfont": {"size": theme.SCREEN_PX},
         "link": {
             "source": [a for a, _, _ in sankey.links],
             "target": [b for _, b, _ in sankey.links],
             "value": [n for _, _, n in sankey.links],
             "color": "rgba(120,120,120,0.30)",
-            "hovertemplate": "%{source.label} → %{target.label}: %{value}<extra></extra>",
+            "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>",
         },
     }
     return figure([trace], {}, 460, ctx.lang, validate)
@@ -173,11 +204,14 @@ def coverage_figure(ctx: PageContext, rows: Sequence[dict], validate: bool = Fal
                 "shape": ROUTE_PATTERNS.get(route, ""), "fgcolor": "#222222", "size": 6, "fillmode": "overlay"}},
             "text": [fmt_pct(r["coverage_pct"], 1, ctx.lang) for r in sub],
             "textposition": "outside",
+            "cliponaxis": False,
             "hovertemplate": "%{y}: %{text}<extra>%{fullData.name}</extra>",
         })
-    layout = {"barmode": "group", "xaxis": {"range": [0, 110], "title": {"text": "%"}},
+    layout = {"barmode": "group", "xaxis": {"range": [0, 115], "ticksuffix": " %", "title": {"text": "%"}},
               "yaxis": {"autorange": "reversed"}}
-    return figure(traces, layout, 120 + 60 * max(1, len({r["service"] for r in rows})), ctx.lang, validate)
+    groups = max(1, len({r["service"] for r in rows})) * max(1, len(traces))
+    return figure(traces, layout, 120 + 24 * groups + 20 * max(1, len({r["service"] for r in rows})), ctx.lang,
+                  validate)
 
 
 def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names: tuple[str, str],
@@ -199,14 +233,15 @@ def comparison_figure(ctx: PageContext, route: str, rows: Sequence[dict], names:
                                                     "fillmode": "overlay"}},
             "text": [fmt_pct(v, 1, ctx.lang) for v in values],
             "textposition": "outside",
+            "cliponaxis": False,
         })
     layout = {
         "barmode": "group",
         "title": {"text": ctx.t(f"route.{route}"), "x": 0},
-        "xaxis": {"range": [0, 115], "title": {"text": ctx.t("routes.col.conversion")}},
+        "xaxis": {"range": [0, 120], "ticksuffix": " %", "title": {"text": ctx.t("routes.col.conversion")}},
         "yaxis": {"autorange": "reversed"},
     }
-    return figure(traces, layout, 520, ctx.lang, validate)
+    return figure(traces, layout, max(420, 120 + 56 * len(stages)), ctx.lang, validate)
 
 
 def fmt_days(value: float | None, lang: str) -> str:

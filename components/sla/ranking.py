@@ -13,6 +13,7 @@ from components.sla.common import Texts, quarter_text, score_text, texts, window
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.sla import queries as S
+from exports import theme
 from rules.sla import scoring as R
 
 
@@ -47,6 +48,22 @@ def ranking_table(tx: Texts, frame: pd.DataFrame, quarter: str, with_rank: bool 
     return out.sort_values([*keys, "_score"], ascending=[True, True, False], kind="stable").reset_index(drop=True)
 
 
+def ranking_figure(tx: Texts, names: list[str], scores: list[float], labels: list[str]) -> go.Figure:
+    """Weighted score per operator (best on top); each score written in a column right of
+    the bars (a score of -1 means «sin datos»: no bar, the words)."""
+    fig = go.Figure(go.Bar(
+        x=[v if v >= 0 else None for v in scores], y=names, orientation="h", marker_color="#0072B2",
+        hovertemplate="%{y}: %{x:.1f} %<extra></extra>",
+    ))
+    fig.update_layout(theme.layout(tx.lang, {
+        "height": max(240, 80 + 40 * len(names)),
+        "margin": {"l": 10, "r": theme.label_width(labels) + 16, "t": 10, "b": 10},
+        "yaxis": {"autorange": "reversed"}, "xaxis": {"range": [0, 100], "ticksuffix": " %"},
+        "annotations": theme.label_column(names, labels),
+    }))
+    return fig
+
+
 @cached(uses=(window_frame,))
 def ranking_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                   service: str | None, with_rank: bool, tx: Texts, url: str) -> pd.DataFrame:
@@ -74,12 +91,8 @@ def render(ctx: PageContext, chosen: dict) -> None:
     if choice is not None:
         route_label, office = choice.split(" · ", 1)
         shown = table[(table[route_col] == route_label) & (table[office_col] == office)]
-        fig = go.Figure(go.Bar(
-            x=[v if v >= 0 else None for v in shown["_score"]], y=shown[t("sla.col.operator")], orientation="h",
-            marker_color="#0072B2", text=shown[t("sla.col.score")], textposition="auto",
-        ))
-        fig.update_layout(height=max(220, 50 * len(shown)), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                          yaxis={"autorange": "reversed"}, xaxis={"range": [0, 100], "ticksuffix": " %"})
+        fig = ranking_figure(texts(ctx), list(shown[t("sla.col.operator")]), list(shown["_score"]),
+                             list(shown[t("sla.col.score")]))
         st.plotly_chart(fig, width="stretch", key="sla_rank_fig")
     shown = shown.drop(columns="_score")
     data_table(shown, hide_index=True, placeholder="—", width="stretch")

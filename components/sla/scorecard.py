@@ -31,6 +31,7 @@ from components.sla.common import (
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.sla import queries as S
+from exports import theme
 from rules.core.formatting import fmt_int
 from rules.sla import scoring as R
 
@@ -65,22 +66,30 @@ def operator_summary(tx: Texts, frame: pd.DataFrame, quarter: str) -> pd.DataFra
 
 
 def trend_figure(tx: Texts, series: list[tuple[str, dict[str, float | None], str, str]], window) -> go.Figure:
-    """Score over quarters; each series (name, {quarter: score}, colour, dash) with markers,
-    dash styles and labelled values (never colour alone)."""
+    """Score over quarters; each series (name, {quarter: score}, colour, dash) with markers
+    and dash styles (never colour alone). Only each series' last value is written — above
+    it for the higher series, below for the lower — so labels never pile up; every value
+    is in the hover and the table."""
     fig = go.Figure()
     x = [quarter_text(q, tx.lang) for q in window]
-    for name, scores, colour, dash in series:
+    lasts = [next((s.get(q) for q in reversed(window) if s.get(q) is not None), None) for _, s, _, _ in series]
+    top = max(range(len(series)), key=lambda i: -1 if lasts[i] is None else lasts[i]) if series else 0
+    for i, (name, scores, colour, dash) in enumerate(series):
         y = [scores.get(q) for q in window]
+        last = max((j for j, v in enumerate(y) if v is not None), default=None)
         fig.add_trace(go.Scatter(
             x=x, y=y, name=name, mode="lines+markers+text", connectgaps=False,
             line={"color": colour, "dash": dash, "width": 3}, marker={"size": 9},
-            text=[score_text(v, tx.lang) if v is not None else "" for v in y], textposition="top center",
+            text=[score_text(v, tx.lang) if j == last else "" for j, v in enumerate(y)],
+            textposition="top left" if i == top else "bottom left", cliponaxis=False,
+            hovertemplate="%{x}: %{y:.1f} %<extra>%{fullData.name}</extra>",
         ))
-    fig.update_layout(
-        height=330, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": tx.t("sla.fig.score_axis"), "range": [0, 108], "ticksuffix": " %"},
-        legend={"orientation": "h", "y": -0.2}, separators=",." if tx.lang == "es" else ".,",
-    )
+    fig.update_layout(theme.layout(tx.lang, {
+        "height": 360, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "yaxis": {"title": {"text": tx.t("sla.fig.score_axis")}, "range": [0, 108], "ticksuffix": " %"},
+        "xaxis": {"type": "category"},
+        "legend": {"orientation": "h", "y": -0.2},
+    }))
     return fig
 
 
