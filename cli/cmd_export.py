@@ -53,6 +53,12 @@ def register(group: click.Group) -> None:
             raise click.ClickException(
                 "Fecha inválida en --as-of/--since: use el formato AAAA-MM-DD, p. ej. 2026-09-30.") from None
         viewer = resolve_viewer(as_user)
+        from rules import access
+
+        if not access.allowed(viewer, access.EXPORT_PACK):
+            raise click.ClickException(
+                f"«{viewer.username}» no puede generar el paquete para comité: es de los comités (nacional u "
+                "oficina regional). Use --as-user con una cuenta de comité o nacional.")
         filters = GlobalFilters(cutoff=cutoff, period_start=start, regional_office_id=office,
                                 department_code=department, municipality_code=municipality, route=route)
         from exports import charts

@@ -25,12 +25,14 @@ from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
 from data_access.sla import queries as sla_queries
 from exports import charts
+from rules import access
 from rules.alliance import indicator as alliance_rule
+from rules.core import small_n
 from rules.core.calendar import quarter_of
 from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
-from rules.routes.model import STAGES
+from rules.routes.model import INGRESO, PLAN_COMPLETADO, route_model, stage_name
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
 VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
@@ -183,9 +185,51 @@ def _frame(vc: ViewContext, view: str, **kw) -> SlideData:
         vc.t("common.scope_note", scope=vc.scope_label),
         vc.t("common.filters_note", filters=vc.filters_label),
     ])
+    definition = view_definition(view, vc.lang)
     return SlideData(view=view, title=vc.t(f"committee.view.{view}"), subtitle=subtitle,
                      scope_label=vc.scope_label, cutoff_label=cutoff, filters_label=vc.filters_label,
-                     source=vc.t(f"committee.source.{view}"), definition=vc.t(f"committee.def.view.{view}"), **kw)
+                     source=vc.t(f"committee.source.{view}"), definition=definition, **kw)
+
+
+def view_definition(view: str, lang: str) -> str:
+    """A view's definition: the alliance and funnel views state exactly what their pages state."""
+    if view == "alliance":
+        return alliance_definition(lang)
+    if view == "funnels":
+        return (f"{t('routes.note.funnel', lang)} {t('routes.note.funnel_num', lang)} / "
+                f"{t('routes.note.funnel_den', lang)}. {t('common.small_n_def', lang, min=small_n.minimum())}")
+    return t(f"committee.def.view.{view}", lang)
+
+
+def alliance_definition(lang: str, with_small_n: bool = True) -> str:
+    """The alliance indicator's definition exactly as the alliance page states it (definition,
+    numerator / denominator, goal), plus the «n pequeño» rule its groups follow."""
+    goal = fmt_pct(alliance_rule.GOAL_PERCENT, 0, lang)
+    text = (f"{t('alliance.definition', lang)} {t('alliance.numerator_def', lang)} / "
+            f"{t('alliance.denominator_def', lang)}. {t('alliance.goal', lang, goal=goal)}.")
+    if with_small_n:
+        text += " " + t("common.small_n_def", lang, min=alliance_rule.current_settings().min_denominator)
+    return text
+
+
+def goal_status_text(vc: ViewContext, status: str, denominator: int | None) -> str:
+    """A state against the alliance goal in words with its symbol (never colour alone)."""
+    goal = fmt_pct(alliance_rule.GOAL_PERCENT, 0, vc.lang)
+    if status == small_n.MET:
+        return "✔ " + vc.t("committee.status.meets", goal=goal)
+    if status == small_n.MISSED:
+        return "✖ " + vc.t("committee.status.below", goal=goal)
+    if status == small_n.SMALL_N:
+        return vc.t("common.small_n_status", n=fmt_int(denominator, vc.lang),
+                    min=alliance_rule.current_settings().min_denominator)
+    return vc.t("committee.status.no_data")
+
+
+def territorial(viewer: Viewer) -> bool:
+    """Whether the viewer's scope is a territory (national, an office): an operador acts on its
+    contracts (``rules.access.Reach.CONTRACTS``), so targeting and territorial alerts are
+    outside its scope and their figures would be zeros that mean nothing."""
+    return access.scope_of(viewer) is not access.Reach.CONTRACTS
 
 
 def _signed(delta, fmt) -> str:
@@ -206,6 +250,8 @@ def _delta_text(vc: ViewContext, cur, prev, fmt, previous: dt.date, points: bool
 
 # ---------------------------------------------------------------------------- overview
 
+# figures about the territory itself (targeting, alerts): shown only to territorial scopes
+TERRITORIAL_METRICS = frozenset({"municipalities_prioritised", "alerts_open"})
 OVERVIEW_METRICS = (
     # (metric id, kind, page the figure links to)
     ("households", "int", "pages/routes.py"),
@@ -227,22 +273,24 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
             "pct": lambda v: fmt_pct(v, 1, lang)}
     goal = fmt_pct(alliance_rule.GOAL_PERCENT, 0, lang)
     out: list[KeyFigure] = []
+    in_territory = territorial(vc.viewer)
     for metric, kind, page in OVERVIEW_METRICS:
+        if metric in TERRITORIAL_METRICS and not in_territory:
+            continue
         cur, prev = head.values.get(metric, (None, None))
+        definition = (alliance_definition(lang, with_small_n=False) if metric == "alliance"
+                      else vc.t(f"committee.def.{metric}", year=vc.filters.cutoff.year, goal=goal))
         fig = KeyFigure(
             key=metric, label=vc.t(f"committee.kpi.{metric}"), value=fmts[kind](cur),
             delta=_delta_text(vc, cur, prev, (lambda v: fmt_num(v, 1, lang)) if kind == "pct" else fmts[kind],
                               head.previous, points=kind == "pct"),
-            page=page, definition=vc.t(f"committee.def.{metric}", year=vc.filters.cutoff.year, goal=goal),
+            page=page, definition=definition,
         )
         if metric == "alliance":
             nd = head.extra.get("alliance", {}).get("current") or {}
-            if cur is None:
-                fig.status = vc.t("committee.status.no_data")
-            elif alliance_rule.meets_goal(cur):
-                fig.status = "✔ " + vc.t("committee.status.meets", goal=goal)
-            else:
-                fig.status = "✖ " + vc.t("committee.status.below", goal=goal)
+            fig.status = goal_status_text(vc, alliance_rule.goal_status(nd.get("numerator") or 0,
+                                                                        nd.get("denominator") or 0),
+                                          nd.get("denominator"))
             if nd.get("denominator") is not None:
                 fig.definition += " " + vc.t("committee.num_den", num=fmt_int(nd.get("numerator"), lang),
                                              den=fmt_int(nd.get("denominator"), lang))
@@ -251,6 +299,8 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
         out.append(fig)
         if metric == "households":
             for route, (rc, rp) in head.households_by_route.items():
+                if not in_territory and not rc and not rp:
+                    continue  # a route none of the operator's contracts serves
                 out.append(KeyFigure(
                     key=f"households_{route}", label=vc.t("committee.kpi.households_route",
                                                           route=vc.t(f"route.{route}")),
@@ -290,18 +340,23 @@ def _map_households(vc: ViewContext) -> dict[str, int] | None:
 def build_map(vc: ViewContext) -> SlideData:
     rows = ov.municipality_values(vc.viewer, vc.filters, url=vc.url, households=_map_households(vc))
     lang = vc.lang
-    attended = sum(1 for r in rows if r["households"] > 0)
+    # the overview's figures, from the same definitions (``data_access.overview.queries``)
+    attended = sum(1 for r in rows if r["attended"])
     prioritised = sum(1 for r in rows if r["prioritised"])
-    both = sum(1 for r in rows if r["prioritised"] and r["households"] > 0)
+    both = sum(1 for r in rows if r["prioritised"] and r["attended"])
     alerts = sum(r["alerts_open"] for r in rows)
+    year = vc.filters.cutoff.year
     figs = [
-        KeyFigure("municipalities_households", vc.t("committee.kpi.municipalities_households"),
-                  fmt_int(attended, lang)),
+        KeyFigure("municipalities_attended", vc.t("committee.kpi.municipalities_attended"), fmt_int(attended, lang),
+                  page="pages/map.py", definition=vc.t("committee.def.municipalities_attended")),
         KeyFigure("municipalities_prioritised", vc.t("committee.kpi.municipalities_prioritised"),
-                  fmt_int(prioritised, lang)),
+                  fmt_int(prioritised, lang), page="pages/map.py",
+                  definition=vc.t("committee.def.municipalities_prioritised", year=year)),
         KeyFigure("prioritised_attended", vc.t("committee.kpi.prioritised_attended"), fmt_int(both, lang),
-                  status=(fmt_pct(100.0 * both / prioritised, 1, lang) if prioritised else None)),
-        KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(alerts, lang)),
+                  status=(fmt_pct(100.0 * both / prioritised, 1, lang) if prioritised else None), page="pages/map.py",
+                  definition=vc.t("committee.def.prioritised_attended", year=year)),
+        KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(alerts, lang), page="pages/map.py",
+                  definition=vc.t("committee.def.alerts_open")),
     ]
     top = sorted((r for r in rows if r["households"] > 0), key=lambda r: -r["households"])[:10]
     table = pd.DataFrame([
@@ -346,27 +401,46 @@ def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
     return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview.queries"
 
 
-def build_funnels(vc: ViewContext) -> SlideData:
+def funnel_stage_rows(vc: ViewContext) -> list[tuple[str, str, str, int]]:
+    """(route, stage code, stage label, count): every stage of each route with entrants, in the
+    route model's order, named as on the Rutas page (``rules.routes.model.stage_name``: «Salida
+    (egreso cumplido)» counts completed exits only; optional stages say so); 0 where nobody
+    reached a stage."""
     rows, _ = _funnel_rows(vc)
-    order = {s: i for i, s in enumerate(STAGES)}
-    rows = sorted(rows, key=lambda r: (ROUTE_ORDER.index(r[0]) if r[0] in ROUTE_ORDER else 9, order.get(r[1], 99)))
-    lang = vc.lang
-    entered = {r: c for r, s, c in rows if s == "ingreso"}
-    completed = {r: c for r, s, c in rows if s == "plan_completado"}
-    figs = []
+    counts = {(r, s): c for r, s, c in rows}
+    out = []
     for route in ROUTE_ORDER:
-        if route in entered:
-            pct = 100.0 * completed.get(route, 0) / entered[route] if entered[route] else None
-            figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(entered[route], lang),
-                                  status=vc.t("committee.funnel.completed", pct=fmt_pct(pct, 1, lang))))
-    stage_label = {s: vc.t(f"committee.stage.{s}") for s in STAGES}
-    labelled = [(r, stage_label.get(s, s), c) for r, s, c in rows]
-    routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if r in entered}
-    fig = charts.funnel_bars(labelled, routes, vc.t("committee.axis.participants")) if rows else None
-    table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"),
-                           vc.t("committee.col.stage"): stage_label.get(s, s),
-                           vc.t("committee.axis.participants"): c} for r, s, c in rows])
+        if not counts.get((route, INGRESO)):
+            continue
+        model = route_model(route)
+        for stage in model.stages:
+            label = stage_name(stage, vc.lang, funnel=True, optional=stage in model.optional)
+            out.append((route, stage, label, counts.get((route, stage), 0)))
+    return out
+
+
+def build_funnels(vc: ViewContext) -> SlideData:
+    rows = funnel_stage_rows(vc)
+    lang = vc.lang
+    minimum = small_n.minimum()
+    entered = {r: c for r, s, _, c in rows if s == INGRESO}
+    completed = {r: c for r, s, _, c in rows if s == PLAN_COMPLETADO}
+    figs, notes = [], []
+    for route, n in entered.items():
+        if small_n.is_small(n, minimum):  # a funnel on fewer entrants than the minimum is not a result
+            status = vc.t("common.small_n_status", n=fmt_int(n, lang), min=minimum)
+            notes.append(f"{vc.t(f'route.{route}')}: {vc.t('common.small_n_def', min=minimum)}")
+        else:
+            status = vc.t("committee.funnel.completed", pct=fmt_pct(100.0 * completed.get(route, 0) / n, 1, lang))
+        figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(n, lang), status=status,
+                              page="pages/routes.py", definition=view_definition("funnels", lang)))
+    routes = {r: vc.t(f"route.{r}") for r in entered}
+    fig = (charts.funnel_bars([(r, label, c) for r, _, label, c in rows], routes, vc.t("committee.axis.participants"))
+           if rows else None)
+    table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"), vc.t("committee.col.stage"): label,
+                           vc.t("committee.axis.participants"): c} for r, _, label, c in rows])
     slide = _frame(vc, "funnels", key_figures=figs, figure=fig, table=table)
+    slide.notes.extend(notes)
     if not rows:
         slide.notes.append(vc.t("error.no_data"))
     return slide
@@ -435,36 +509,34 @@ def build_alliance(vc: ViewContext) -> SlideData:
     lang = vc.lang
     goal = alliance_rule.GOAL_PERCENT
     total, by_v = _alliance_rows(vc)
-
-    def status(p):
-        if p is None:
-            return vc.t("committee.status.no_data")
-        met = alliance_rule.meets_goal(p)
-        key = "committee.status.meets" if met else "committee.status.below"
-        return ("✔ " if met else "✖ ") + vc.t(key, goal=fmt_pct(goal, 0, lang))
-
-    figs = [KeyFigure("alliance", vc.t("committee.kpi.alliance"), fmt_pct(total["pct"], 1, lang),
-                      status=status(total["pct"]),
+    names = [vc.t("committee.total")] + [vc.t("committee.ventana", n=r["ventana"]) for r in by_v]
+    dens = [total] + by_v
+    # one state per group (``rules.alliance.indicator.goal_status``): «n pequeño» is neither ✔ nor ✖
+    states = [alliance_rule.goal_status(d["numerator"], d["denominator"]) for d in dens]
+    status = [goal_status_text(vc, st, d["denominator"]) for st, d in zip(states, dens)]
+    figs = [KeyFigure("alliance", vc.t("committee.kpi.alliance"), fmt_pct(total["pct"], 1, lang), status=status[0],
+                      page="pages/alliance.py",
                       definition=vc.t("committee.num_den", num=fmt_int(total["numerator"], lang),
                                       den=fmt_int(total["denominator"], lang)))]
-    for r in by_v:
+    for r, st in zip(by_v, status[1:]):
         figs.append(KeyFigure(f"alliance_v{r['ventana']}", vc.t("committee.ventana", n=r["ventana"]),
-                              fmt_pct(r["pct"], 1, lang), status=status(r["pct"])))
-    names = [vc.t("committee.total")] + [vc.t("committee.ventana", n=r["ventana"]) for r in by_v]
-    values = [total["pct"]] + [r["pct"] for r in by_v]
-    dens = [total] + by_v
-    texts = [
-        ("✔ " if v >= goal else "✖ ")
-        + f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})"
-        if v is not None else vc.t("committee.status.no_data")
-        for v, d in zip(values, dens)
-    ]
+                              fmt_pct(r["pct"], 1, lang), status=st, page="pages/alliance.py",
+                              definition=vc.t("committee.num_den", num=fmt_int(r["numerator"], lang),
+                                              den=fmt_int(r["denominator"], lang))))
+    values = [d["pct"] for d in dens]
+    texts = []
+    for v, d, st, words in zip(values, dens, states, status):
+        if st == small_n.NO_DATA:
+            texts.append(words)
+            continue
+        fraction = f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})"
+        texts.append(f"{words} · {fraction}" if st == small_n.SMALL_N else f"{words[:1]} {fraction}")
     fig = charts.compliance_bars(names, values, texts, goal, vc.t("committee.goal", goal=fmt_pct(goal, 0, lang)),
                                  vc.t("committee.axis.alliance"))
     table = pd.DataFrame([{vc.t("committee.col.group"): n, vc.t("committee.col.numerator"): d["numerator"],
                            vc.t("committee.col.denominator"): d["denominator"],
-                           vc.t("committee.col.value"): fmt_pct(v, 1, lang)}
-                          for n, v, d in zip(names, values, dens)])
+                           vc.t("committee.col.value"): fmt_pct(v, 1, lang), vc.t("committee.col.status"): words}
+                          for n, v, d, words in zip(names, values, dens, status)])
     slide = _frame(vc, "alliance", key_figures=figs, figure=fig, table=table)
     if not total["denominator"]:
         slide.notes.append(vc.t("committee.alliance.no_plans"))

@@ -84,8 +84,21 @@ if dropped_drill:  # neutral: neither the value nor any name behind it is shown
     st.info(t("alliance.drill_dropped", dims=", ".join(t("alliance.dim." + d) for d in dropped_drill)),
             icon=":material/filter_alt_off:")
 head = overview["headline"]
-met = head.meets_goal
-light = t("alliance.no_data_light") if met is None else (t("alliance.meets") if met else t("alliance.not_meets"))
+SMALL_N_TEXT = "common.small_n_status"
+
+
+def state_text(row, plain_words: bool = False) -> str:
+    """The group's state against the goal in words (``rules.alliance.indicator.goal_status``):
+    the headline's traffic light, or (``plain_words``) the table's and downloads' column."""
+    small = t(SMALL_N_TEXT, n=fmt_int(row.denominator, lang), min=settings.min_denominator)
+    if plain_words:
+        return {rule.small_n.MET: t("alliance.state.meets"), rule.small_n.MISSED: t("alliance.state.not_meets"),
+                rule.small_n.SMALL_N: small, rule.small_n.NO_DATA: t("alliance.state.no_data")}[row.status]
+    return {rule.small_n.MET: t("alliance.meets"), rule.small_n.MISSED: t("alliance.not_meets"),
+            rule.small_n.SMALL_N: small, rule.small_n.NO_DATA: t("alliance.no_data_light")}[row.status]
+
+
+light = state_text(head)
 c0, c1, c2, c3, c4 = st.columns([1.4, 1, 1, 1, 1])
 with c0:
     kpi(t("alliance.headline"), fmt_pct(head.percent, 1, lang),
@@ -117,7 +130,8 @@ with st.expander(t("alliance.rule_title"), expanded=False):
         f"- `FACTURA_WINDOW_DAYS` = {settings.factura_window_days} — {t('alliance.param.days')}\n"
         f"- `VENTANA2_REQUIRES_CREDIT` = {credit} — {t('alliance.param.credit')}\n"
         f"- `GOAL_PERCENT` = {fmt_pct(goal, 1, lang)} — {t('alliance.param.goal')}\n"
-        f"- `AT_RISK_MONTHS` = {settings.at_risk_months} — {t('alliance.param.risk')}"
+        f"- `AT_RISK_MONTHS` = {settings.at_risk_months} — {t('alliance.param.risk')}\n"
+        f"- `MIN_DENOMINATOR` = {settings.min_denominator} — {t('common.small_n_def', min=settings.min_denominator)}"
     )
 
 # ------------------------------------------------------------------ drill-down chips
@@ -154,19 +168,21 @@ else:
     st.selectbox(t("alliance.drill_pick", dim=t("alliance.dim." + dim).lower()), options, key=select_key,
                  format_func=lambda k: t("alliance.drill_all") if not k else names.get(k, k),
                  on_change=_on_select, args=(dim, select_key))
-    figure_note(ctx, t("alliance.breakdown_note", dim=t("alliance.dim." + dim).lower()),
-                t("alliance.numerator_def"), t("alliance.denominator_def"), extra_filters=drill_names)
+    note = figure_note(ctx, t("alliance.breakdown_note", dim=t("alliance.dim." + dim).lower()) + " "
+                       + t("common.small_n_def", min=settings.min_denominator),
+                       t("alliance.numerator_def"), t("alliance.denominator_def"), extra_filters=drill_names)
     table = pd.DataFrame(
         [{t("alliance.col.group"): r.name, t("alliance.col.code"): r.code,
           t("alliance.numerator"): r.numerator, t("alliance.denominator"): r.denominator,
           t("alliance.percent"): None if r.percent is None else round(r.percent, 1),
-          t("alliance.col.state"): t("alliance.no_data") if r.meets_goal is None else
-          (t("alliance.meets") if r.meets_goal else t("alliance.not_meets")),
+          t("alliance.col.goal"): fmt_pct(goal, 0, lang),
+          t("alliance.col.state"): state_text(r, plain_words=True),
           t("alliance.pending"): r.pending, t("alliance.not_executed"): r.not_executed} for r in rows]
     )
     if st.toggle(t("alliance.table_of", dim=t("alliance.dim." + dim).lower()), key="al_show_dim_table"):
         data_table(table, hide_index=True, placeholder="—")
-    download_table(ctx, table, f"alianzas_{dim}_{ctx.filters.cutoff.isoformat()}", key="al_dl_dim")
+    download_table(ctx, table, f"alianzas_{dim}", key="al_dl_dim", note=note,
+                   title=t("alliance.table_of", dim=t("alliance.dim." + dim).lower()))
 
 # ------------------------------------------------------------------ series
 st.subheader(t("alliance.series"))
@@ -197,10 +213,12 @@ series_table = pd.DataFrame(
       t("alliance.percent"): None if r.percent is None else round(r.percent, 1), t("alliance.pending"): r.pending,
       t("alliance.not_executed"): r.not_executed} for r in quarterly + annual]
 )
-figure_note(ctx, t("alliance.series_note"), extra_filters=drill_names)
+series_note = figure_note(ctx, t("alliance.series_note"), t("alliance.numerator_def"), t("alliance.denominator_def"),
+                          extra_filters=drill_names)
 if st.toggle(t("alliance.series_table"), key="al_show_series_table"):
     data_table(series_table, hide_index=True, placeholder="—")
-download_table(ctx, series_table, f"alianzas_series_{ctx.filters.cutoff.isoformat()}", key="al_dl_series")
+download_table(ctx, series_table, "alianzas_series", key="al_dl_series", note=series_note,
+               title=t("alliance.series"))
 
 # ------------------------------------------------------------------ lists, sales, import
 plan_list_section(ctx, drill, drill_names)

@@ -71,8 +71,10 @@ CONTRACT_EDITORS = PMO | {Role.OPERADOR}
 # ------------------------------------------------------------------ data and files
 
 VIEW_DATA = _register("data.view", "See programme data (figures, lists, maps) within the role's scope.", EVERYONE)
+# The committee pack and its slideshow are the committees' (national, an office): an operador acts on
+# its contracts and sits on no committee, so a pack of its scope would be territorial zeros.
 EXPORT_PACK = _register("export.committee_pack", "Download the committee pack (PDF/PPTX) of the views.",
-                        EVERYONE)
+                        EVERYONE - {Role.OPERADOR})
 READ_PERSONAL_DATA = _register(
     "personal_data.read",
     "See a household head's name and document in participant lists. Other roles get codes "
@@ -148,7 +150,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "sla": EVERYONE,
     "edit": frozenset().union(*(a.roles for a in EDIT_FORMS)),  # whoever has a form to fill in
     "audit": READ_AUDIT.roles,
-    "presentation": EVERYONE - {Role.OPERADOR},  # the committee slideshow
+    "presentation": EXPORT_PACK.roles,  # the committee slideshow: whoever may take the committee pack
     "admin": MANAGE_USERS.roles | MANAGE_OFFICE_MAPPING.roles,
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
 }

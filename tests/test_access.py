@@ -53,7 +53,7 @@ TABS_BY_ROLE = {
 
 OTHER_ACTIONS = {  # action → roles allowed
     "data.view": set(ALL_ROLES),
-    "export.committee_pack": set(ALL_ROLES),
+    "export.committee_pack": set(ALL_ROLES) - {"operador"},
     "personal_data.read": {"analista_pmo", "admin"},
     "audit.read": {"analista_pmo", "admin"},
     "import.tracking_matrix": {"analista_pmo", "admin"},

@@ -59,7 +59,8 @@ def test_page_per_role(demo_store, username):
     assert m["OPR en alianza a los 18 meses"] == fmt_pct(head.percent, 1)
     assert m["Numerador"] == fmt_int(head.numerator) and m["Denominador"] == fmt_int(head.denominator)
     assert m["Pendientes"] == fmt_int(head.pending) and m["No ejecutados"] == fmt_int(head.not_executed)
-    light = "ℹ️ Sin datos" if head.percent is None else ("✅ Cumple" if head.meets_goal else "⚠️ No cumple")
+    light = {"sin_datos": "ℹ️ Sin datos", "cumple": "✅ Cumple", "no_cumple": "⚠️ No cumple",
+             "n_pequeno": f"n pequeño ({head.denominator} < 5)"}[head.status]
     assert light in text  # traffic light in text, not colour only
     assert "meta ≥ 80 %" in text
     assert "Corte: 30/09/2026" in text and f"Alcance: {viewer.scope_label}" in text

@@ -21,7 +21,7 @@ from data_access.edits import stage as stage_edits
 from data_access.edits.common import EditError
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
-from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES
+from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES, stage_name
 
 find = cached(stage_edits.find_enrolments)
 detail = cached(stage_edits.enrolment_detail)
@@ -113,4 +113,4 @@ def _outcome_label(ctx: PageContext, outcome: str) -> str:
 
 
 def _stage(ctx: PageContext, stage: str) -> str:
-    return ctx.t(f"edit.stage.{stage}")
+    return stage_name(stage, ctx.lang)

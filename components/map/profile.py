@@ -13,6 +13,7 @@ from components.core.figures import data_table, figure_note
 from components.core.filters import filters_to_query
 from rules.core.catalog import ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
+from rules.routes.model import stage_name
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -86,7 +87,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
     st.markdown(f"**{t('map.profile.funnel')}**")
     first = p["funnel"][0][1] if p["funnel"] else 0
     funnel = pd.DataFrame(
-        [(t(f"map.stage.{stage}"), n, (100.0 * n / first) if first else None) for stage, n in p["funnel"]],
+        [(stage_name(stage, lang), n, (100.0 * n / first) if first else None) for stage, n in p["funnel"]],
         columns=[t("map.profile.stage"), t("map.profile.reached"), t("map.profile.share")],
     )
     data_table(

@@ -51,7 +51,7 @@ from data_access.core.versions import reads
 from data_access.sla import queries as sla_queries
 from rules.core.calendar import previous_quarter_end, quarter_of, trailing_quarter_ends
 from rules.core.catalog import ROUTE_ORDER
-from rules.routes.model import ROUTE_MODELS
+from rules.routes.model import COMPLETED_EXITS, ROUTE_MODELS, SALIDA
 
 
 @dataclass
@@ -105,6 +105,30 @@ def _count_if(cond, expr=None):
 
 def _sum_if(cond, expr):
     return func.coalesce(func.sum(case((cond, expr), else_=0)), 0)
+
+
+def _municipality_first_entry(viewer: Viewer, filters: GlobalFilters):
+    """Per municipality: the first entry of any enrolment (household or OPR) in scope — with
+    ``period_start``, of those not exited before it. «Municipios atendidos» at a date are those
+    whose first entry is on or before it: the overview card and the map slide count these."""
+    start = filters.period_start
+    return (
+        select(Enrolment.municipality_code, func.min(Enrolment.entry_date).label("first"))
+        .where(_enrolment_scope(viewer, filters),
+               or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= start) if start is not None else true())
+        .group_by(Enrolment.municipality_code)
+        .subquery()
+    )
+
+
+def _open_alert(day: dt.date, start: dt.date | None):
+    """Territorial alerts open at ``day`` (opened by it, not closed by then; with ``start``,
+    opened within the period): the overview card, the map slide and the alerts slide."""
+    cond = and_(TerritorialAlert.opened_on <= day,
+                or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > day))
+    if start is not None:
+        cond = and_(cond, TerritorialAlert.opened_on >= start)
+    return cond
 
 
 def _first_entries(viewer: Viewer, filters: GlobalFilters, kind: str, id_col):
@@ -168,13 +192,7 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
     engine = get_engine(url)
     with engine.connect() as conn:
         # --- municipalities attended: first entry per municipality (streams on its index)
-        first_muni = (
-            select(Enrolment.municipality_code, func.min(Enrolment.entry_date).label("first"))
-            .where(_enrolment_scope(viewer, filters),
-                   or_(Enrolment.exit_date.is_(None), Enrolment.exit_date >= start) if start is not None else true())
-            .group_by(Enrolment.municipality_code)
-            .subquery()
-        )
+        first_muni = _municipality_first_entry(viewer, filters)
         mu = conn.execute(select(_count_if(first_muni.c.first <= d), _count_if(first_muni.c.first <= p))).one()
         out.values["municipalities_attended"] = (int(mu[0]), int(mu[1]))
 
@@ -219,15 +237,8 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
         out.values["municipalities_prioritised"] = (int(tg[0]), int(tg[1]))
 
         # --- open territorial alerts at each date
-        def _open_at(day):
-            cond = and_(TerritorialAlert.opened_on <= day,
-                        or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > day))
-            if start is not None:
-                cond = and_(cond, TerritorialAlert.opened_on >= start)
-            return cond
-
         al = conn.execute(
-            select(_count_if(_open_at(d)), _count_if(_open_at(p)))
+            select(_count_if(_open_alert(d, start)), _count_if(_open_alert(p, start)))
             .where(_territory_scope(viewer, filters, TerritorialAlert.municipality_code))
         ).one()
         out.values["alerts_open"] = (int(al[0]), int(al[1]))
@@ -334,7 +345,8 @@ def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int 
 @reads("reference", "targeting", "alerts", "participants")
 def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
                         households: dict[str, int] | None = None) -> list[dict]:
-    """Per visible municipality: households served, prioritised, open alerts (at the cut-off).
+    """Per visible municipality: households served, attended (≥ 1 enrolment, as the overview's
+    «Municipios atendidos»), prioritised, open alerts (at the cut-off).
 
     ``households`` (code → count, e.g. the map page's ``territory.map_values``) skips the
     households query."""
@@ -350,6 +362,8 @@ def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None 
                 .group_by(Enrolment.municipality_code)
             ).all()
         )
+        first = _municipality_first_entry(viewer, filters)
+        attended = set(conn.scalars(select(first.c.municipality_code).where(first.c.first <= d)))
         prioritised = set(
             conn.scalars(
                 select(Targeting.municipality_code).where(
@@ -361,11 +375,7 @@ def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None 
         alerts = dict(
             conn.execute(
                 select(TerritorialAlert.municipality_code, func.count())
-                .where(
-                    _territory_scope(viewer, filters, TerritorialAlert.municipality_code),
-                    TerritorialAlert.opened_on <= d,
-                    or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > d),
-                )
+                .where(_territory_scope(viewer, filters, TerritorialAlert.municipality_code), _open_alert(d, start))
                 .group_by(TerritorialAlert.municipality_code)
             ).all()
         )
@@ -376,7 +386,7 @@ def municipality_values(viewer: Viewer, filters: GlobalFilters, url: str | None 
         ).all()
     return [
         {"code": c, "name": n, "department_code": dep, "households": int(served.get(c, 0) or 0),
-         "prioritised": c in prioritised, "alerts_open": int(alerts.get(c, 0))}
+         "attended": c in attended, "prioritised": c in prioritised, "alerts_open": int(alerts.get(c, 0))}
         for c, n, dep in munis
     ]
 
@@ -421,16 +431,20 @@ def _run_indexed(conn, stmt):
 def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> list[dict]:
     """Enrolments (entered by the cut-off) that reached each stage by the cut-off, per route.
 
-    "Reached" = has a stage event for it dated on or before the cut-off — the definition of
-    ``data_access.routes.funnels`` (one event per stage and participant: ``rules.routes.model``
-    rejects repeats, so ``count(*)``). Only the counts, in one index-only pass: on SQLite
+    "Reached" = has a stage event for it dated on or before the cut-off, and «salida» only
+    for a completed exit — the definition of ``data_access.routes.funnels`` (one event per
+    stage and participant: ``rules.routes.model`` rejects repeats, so ``count(*)``). Only the
+    counts, in one index-only pass: on SQLite
     the covering index ``ix_stage_event_funnel (enrolment_id, stage, event_date, outcome)``
     is named explicitly (left alone, the planner prefers the event-date index and reads
     every event row); PostgreSQL plans the join itself. Without that index: all events of
     the cohort (covered by the (enrolment, stage) index) minus those after the cut-off.
     """
     d, start = filters.cutoff, filters.period_start
-    scope = [_enrolment_scope(viewer, filters), _in_window(Enrolment.entry_date, d, start)]
+    # «Salida» in a funnel counts completed exits only (graduado / asociación autogestionada)
+    # (plain comparisons, not IN: the SQLite index hint below re-binds the parameters one by one)
+    completed = or_(StageEvent.stage != SALIDA, *(StageEvent.outcome == o for o in sorted(COMPLETED_EXITS)))
+    scope = [_enrolment_scope(viewer, filters), _in_window(Enrolment.entry_date, d, start), completed]
     base = (
         select(Enrolment.route, StageEvent.stage, func.count())
         .select_from(Enrolment)
@@ -469,12 +483,8 @@ def alerts_by_category(viewer: Viewer, filters: GlobalFilters, url: str | None =
     with get_engine(url).connect() as conn:
         rows = conn.execute(
             select(TerritorialAlert.category, TerritorialAlert.severity, func.count())
-            .where(
-                _territory_scope(viewer, filters, TerritorialAlert.municipality_code),
-                TerritorialAlert.opened_on <= d,
-                or_(TerritorialAlert.closed_on.is_(None), TerritorialAlert.closed_on > d),
-                TerritorialAlert.opened_on >= filters.period_start if filters.period_start else true(),
-            )
+            .where(_territory_scope(viewer, filters, TerritorialAlert.municipality_code),
+                   _open_alert(d, filters.period_start))
             .group_by(TerritorialAlert.category, TerritorialAlert.severity)
         ).all()
     return [{"category": c, "severity": s, "count": int(n)} for c, s, n in rows]

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules.core.i18n import t
+
 # Stage codes common to the three routes, in route order.
 INGRESO = "ingreso"
 EVAL_CAPACIDADES = "evaluacion_capacidades"
@@ -41,18 +43,19 @@ STAGES: tuple[str, ...] = (
     SALIDA,
 )
 
-STAGE_LABELS: dict[str, str] = {
-    INGRESO: "Ingreso (barrido / convocatoria / promoción)",
-    EVAL_CAPACIDADES: "Evaluación de capacidades",
-    FORMACION: "Formación / desarrollo de capacidades",
-    FORMULACION: "Formulación de idea o plan de negocio",
-    EVAL_VIABILIDAD: "Evaluación de viabilidad",
-    SOLICITUD: "Aplicación a cofinanciación",
-    REQUISITOS: "Requisitos cumplidos y recursos otorgados",
-    SERVICIOS: "Servicios activados",
-    PLAN_COMPLETADO: "Plan cumplido",
-    SALIDA: "Salida documentada",
-}
+
+
+def stage_name(stage: str, lang: str = "es", funnel: bool = False, optional: bool = False) -> str:
+    """The stage's name from the one catalogue (``routes.stage.<code>`` in ``locales/routes.json``),
+    used by the Rutas page, the edit forms, the map profile, the slides and the pack alike. In a
+    funnel (``funnel``) «salida» is the row of completed exits: «Salida (egreso cumplido)»;
+    ``optional`` adds «(opcional)» (a stage the route may skip)."""
+    name = t("routes.funnel.salida", lang) if funnel and stage == SALIDA else t(f"routes.stage.{stage}", lang)
+    return f"{name} ({t('routes.optional', lang)})" if optional else name
+
+
+# Spanish names for messages (validation, intake), from the same catalogue.
+STAGE_LABELS: dict[str, str] = {stage: stage_name(stage) for stage in STAGES}
 
 # Outcomes recorded on a stage event.
 VIABLE, NO_VIABLE = "viable", "no_viable"
