@@ -100,6 +100,9 @@ def _samples(lang: str) -> dict[str, callable]:
         "components.sla.scorecard.trend_figure": lambda: _mod("components.sla.scorecard").trend_figure(
             tx, [("Operador A", {"2026Q2": 78.0, "2026Q3": 80.5}, "#0072B2", "solid"),
                  ("Todos", {"2026Q2": 79.0, "2026Q3": 80.0}, "#E69F00", "dash")], ["2026Q2", "2026Q3"]),
+        "components.sla.scorecard.status_figure": lambda: _mod("components.sla.scorecard").status_figure(
+            tx, [("OP1", "Operador A", {"cumple": 2500, "incumple": 3}),
+                 ("OP2", "Operador B", {"en_riesgo": 1, "sin_reporte": 4})]),
         "components.sla.ranking.ranking_figure": lambda: _mod("components.sla.ranking").ranking_figure(
             tx, ["Operador A (OP1)", "Operador B (OP2)"], [91.5, -1.0], ["91,5 %", "sin datos"]),
         "exports.charts.households_trend": lambda: charts.households_trend(

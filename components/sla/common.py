@@ -30,6 +30,8 @@ TREND_QUARTERS = 6
 # page-level query parameters (the global ones live in components.core.filters)
 Q_QUARTER, Q_SERVICE, Q_OPERATOR = "trimestre", "servicio", "operador"  # not a role: a query parameter
 Q_CMP_A, Q_CMP_B = "comparar_a", "comparar_b"
+Q_STATUS = "estado"
+CHART_STATUSES = (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)
 
 
 # ---------------------------------------------------------------------------- reads
@@ -155,6 +157,21 @@ def pick_operator(ctx: PageContext, operators: list[tuple[str, str]], param: str
         format_func=lambda c: f"{names[c]} ({c})", key=key,
     )
     _sync(param, chosen)
+    return chosen
+
+
+def pick_status(ctx: PageContext, key: str = "sla_status") -> str | None:
+    """The ANS state the detail is narrowed to (``estado`` in the URL; a click on a
+    segment of the status chart sets it too); an unknown value is ignored."""
+    wanted = st.query_params.get(Q_STATUS)
+    options = [None, *CHART_STATUSES]
+    if st.session_state.get(key) not in options:
+        st.session_state.pop(key, None)
+    chosen = st.selectbox(
+        ctx.t("sla.filter.status"), options, index=options.index(wanted) if wanted in options else 0,
+        format_func=lambda s: ctx.t("sla.filter.all_statuses") if s is None else ctx.t("sla.status." + s), key=key,
+    )
+    _sync(Q_STATUS, chosen)
     return chosen
 
 

@@ -14,12 +14,16 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
+from components.core.selection import point_key, url_filter
 from components.sla.common import (
+    CHART_STATUSES,
     Q_OPERATOR,
+    Q_STATUS,
     Texts,
     evidence_text,
     items_table,
     pick_operator,
+    pick_status,
     quarter_text,
     score_text,
     status_text,
@@ -36,6 +40,7 @@ from rules.core.formatting import fmt_int
 from rules.sla import scoring as R
 
 OKABE_BLUE, OKABE_ORANGE = "#0072B2", "#E69F00"
+STATUS_PATTERNS = {R.CUMPLE: "", R.EN_RIESGO: "/", R.INCUMPLE: "x", R.SIN_REPORTE: "."}
 
 
 def _trend_of(scores: dict[str, float | None], window) -> str:
@@ -93,6 +98,39 @@ def trend_figure(tx: Texts, series: list[tuple[str, dict[str, float | None], str
     return fig
 
 
+def status_figure(tx: Texts, rows: list[tuple[str, str, dict[str, int]]]) -> go.Figure:
+    """ANS of the quarter by state, one stacked bar per operator (``rows``: code, name,
+    {state: count}); each segment carries [operator code, state] so a click filters the
+    detail below. States by colour, fill pattern and name in the legend, counts written."""
+    names = [f"{name} ({code})" for code, name, _ in rows]
+    fig = go.Figure()
+    for status in CHART_STATUSES:
+        values = [counts.get(status, 0) for _, _, counts in rows]
+        fig.add_trace(go.Bar(
+            y=names, x=values, orientation="h", name=tx.t("sla.status." + status),
+            marker={"color": R.STATUS_COLOURS[status],
+                    "pattern": {"shape": STATUS_PATTERNS[status], "fgcolor": "#222222", "fillmode": "overlay"}},
+            text=[str(v) if v else "" for v in values], textposition="inside", insidetextanchor="middle",
+            customdata=[[code, status] for code, _, _ in rows],
+            hovertemplate="%{y}<br>%{fullData.name}: %{x:,}<extra></extra>",
+        ))
+    fig.update_layout(theme.layout(tx.lang, {
+        "barmode": "stack", "height": max(240, 110 + 36 * len(rows)),
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "clickmode": "event+select", "dragmode": False,
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "yaxis": {"autorange": "reversed"}, "xaxis": {"title": {"text": tx.t("sla.fig.count_axis")}},
+    }))
+    return fig
+
+
+def status_point_params(point: dict) -> dict[str, str | None] | None:
+    """A clicked segment of :func:`status_figure` as the page's filters (operator, state)."""
+    key = point_key(point)
+    if not key or len(key) != 2 or key[1] not in CHART_STATUSES:
+        return None
+    return {Q_OPERATOR: key[0], Q_STATUS: key[1]}
+
+
 def scores_by_quarter(frame: pd.DataFrame) -> dict[str, float | None]:
     return {r.quarter: r.score for r in S.score_table(frame, ["quarter"]).itertuples()}
 
@@ -104,10 +142,14 @@ def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: 
     now = frame[frame["quarter"] == quarter]
     if now.empty:
         return {"empty": True}
+    names = dict(zip(now["operator_code"], now["operator_name"]))
+    counts = [(code, names[code], R.status_counts(g["status"]))
+              for code, g in now.groupby("operator_code", sort=True)]
     return {
         "empty": False,
         "summary": operator_summary(tx, frame, quarter),
         "operators": sorted(set(now["operator_code"])),
+        "status_figure": status_figure(tx, counts),
     }
 
 
@@ -127,12 +169,15 @@ def breach_lines(tx: Texts, rows: pd.DataFrame) -> list[str]:
 
 @cached(uses=(window_frame,))
 def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
-                   service: str | None, code: str, tx: Texts, url: str) -> dict:
+                   service: str | None, code: str, tx: Texts, url: str, status: str | None = None) -> dict:
     frame = window_frame(viewer, filters, quarter, window, service, url)
     mine = frame[frame["operator_code"] == code]
     mine_now = mine[mine["quarter"] == quarter]
     if mine_now.empty:
         return {"empty": True}
+    # the state chosen (a click on the status chart) narrows the lists, not the score
+    listed_now = mine_now[mine_now["status"] == status] if status else mine_now
+    listed = mine[mine["status"] == status] if status else mine
     scores = scores_by_quarter(mine)
     name = mine_now["operator_name"].iloc[0]
     series = [(name, scores, OKABE_BLUE, "solid")]
@@ -145,9 +190,9 @@ def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window:
         "scores": scores,
         "trend": _trend_of(scores, window),
         "counts": R.status_counts(mine_now["status"]),
-        "items_now": items_table(tx, mine_now),
-        "items_all": items_table(tx, mine),
-        "breaches": breach_lines(tx, S.breaches(mine_now)),
+        "items_now": items_table(tx, listed_now),
+        "items_all": items_table(tx, listed),
+        "breaches": breach_lines(tx, S.breaches(listed_now)),
     }
 
 
@@ -163,12 +208,24 @@ def render(ctx: PageContext, chosen: dict) -> None:
     figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
     download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
 
+    st.markdown(f"**{t('sla.fig.status_title', quarter=quarter_text(quarter, ctx.lang))}**")
+    st.caption(t("sla.fig.status_help"))
+    st.plotly_chart(model["status_figure"], width="stretch", key="sla_status_fig", selection_mode="points",
+                    on_select=url_filter("sla_status_fig", status_point_params,
+                                         {Q_OPERATOR: "sla_operator", Q_STATUS: "sla_status"}),
+                    config={"displayModeBar": False})
+    figure_note(ctx, t("sla.note.status"))
+
     st.divider()
     visible = [(c, n) for c, n in chosen["operators"] if c in set(model["operators"])]
-    code = pick_operator(ctx, visible, Q_OPERATOR, "sla.filter.operator", "sla_operator")
+    c1, c2 = st.columns(2)
+    with c1:
+        code = pick_operator(ctx, visible, Q_OPERATOR, "sla.filter.operator", "sla_operator")
+    with c2:
+        status = pick_status(ctx)
     if code is None:
         return
-    op = operator_model(ctx.viewer, ctx.filters, quarter, window, service, code, tx, ctx.url)
+    op = operator_model(ctx.viewer, ctx.filters, quarter, window, service, code, tx, ctx.url, status)
     if op["empty"]:
         st.info(t("sla.empty"))
         return
@@ -187,7 +244,10 @@ def render(ctx: PageContext, chosen: dict) -> None:
 
     st.markdown(f"**{t('sla.scorecard.items_title')}**")
     data_table(op["items_now"], hide_index=True, placeholder="—", width="stretch")
-    figure_note(ctx, t("sla.note.items"), extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])
+    shown_for = [f"{t('sla.col.operator')}: {op['name']}"]
+    if status:
+        shown_for.append(f"{t('sla.filter.status')}: {t('sla.status.' + status)}")
+    figure_note(ctx, t("sla.note.items"), extra_filters=shown_for)
     download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
 
     st.markdown(f"**{t('sla.scorecard.breaches_title')}**")
