@@ -74,3 +74,37 @@ def test_an_unknown_status_in_the_url_is_ignored(demo_store, bad):
     assert not at.exception
     assert at.selectbox(key="sla_status").value is None
     assert not any("Estado del ANS:" in c.value for c in at.caption)
+
+
+def test_funnel_stage_becomes_the_participant_lists_route_and_stage():
+    from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE, stage_point_params
+
+    stages = ["ingreso", "caracterizacion", "formacion"]
+    assert stage_point_params("basica", stages, {"point_index": 2, "customdata": ""}) == {
+        Q_LIST_ROUTE: "basica", Q_LIST_STAGE: "formacion"}
+    assert stage_point_params("basica", stages, {"point_index": 9}) is None
+
+
+def test_the_url_a_stage_click_writes_lists_that_stages_participants(demo_store):
+    from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
+
+    at = run_app(demo_store, "directivo", page="pages/routes.py",
+                 query={Q_LIST_ROUTE: "intermedia", Q_LIST_STAGE: "formacion"})
+    assert not at.exception
+    assert at.radio(key="rt_view").value == "participants"
+    assert at.selectbox(key="rt_list_route").value == "intermedia"
+    assert at.selectbox(key="rt_list_stage").value == "formacion"
+    assert any("Etapa: Formación" in c.value for c in at.caption)
+    # another view drops the list's filters from the address
+    at.radio(key="rt_view").set_value("funnel").run()
+    assert not at.exception
+    assert Q_LIST_STAGE not in at.query_params
+
+
+def test_a_stage_the_route_does_not_have_falls_back_to_its_first(demo_store):
+    from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
+
+    at = run_app(demo_store, "directivo", page="pages/routes.py", query={Q_LIST_ROUTE: "x", Q_LIST_STAGE: "nada"})
+    assert not at.exception
+    assert at.selectbox(key="rt_list_route").value == "basica"
+    assert at.selectbox(key="rt_list_stage").value == "ingreso"

@@ -305,3 +305,20 @@ def test_pack_places_the_chart_at_its_box(tmp_path):
     data = write_pptx([slide], {"alliance": png.getvalue()}, "pie", {"definition": "D", "source": "F"})
     pics = [s for s in Presentation(io.BytesIO(data)).slides[0].shapes if s.shape_type == 13]
     assert [(p.width, p.height) for p in pics] == [(Pt(charts.PACK_BOX_PT[0]), Pt(charts.PACK_BOX_PT[1]))]
+
+
+def test_small_n_groups_are_neutral_grey_and_said_so():
+    """«n pequeño» (rules.alliance.indicator.goal_status): grey, dotted, the words — not ✓/✗."""
+    from components.alliance.charts import GREY, drilldown_bar
+
+    tr = functools.partial(translate, lang="es")
+    small = _alliance_row("9", "Amazonía", 1, 1)
+    small.status = "n_pequeno"
+    big = _alliance_row("1", "Caribe", 14, 18)
+    big.status = "no_cumple"
+    fig = drilldown_bar([small, big], 80.0, "es", tr)
+    bar = fig["data"][0]
+    assert bar["marker"]["color"][0] == GREY and bar["marker"]["color"][1] != GREY
+    labels = [a["text"] for a in fig["layout"]["annotations"][1:]]
+    assert labels[0] == "100,0 % (1/1) · n pequeño (1 < 5)"
+    assert "✗ bajo la meta" in labels[1]

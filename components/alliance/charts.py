@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 from exports import theme
+from rules.core import small_n
 from rules.core.formatting import NO_DATA
 from rules.core.formatting import fmt_pct as _fmt_pct
 
@@ -42,10 +43,18 @@ def fmt_money(value, lang: str = "es") -> str:
     return f"{sign}$ {fmt_int(abs(value), lang)}"
 
 
-def _state(value: float | None, goal: float, t: Callable[[str], str]) -> str:
+def is_small(row) -> bool:
+    """A group under the minimum denominator (``rules.alliance.indicator.goal_status``):
+    drawn neutral grey and said «n pequeño», never as meeting or missing the goal."""
+    return getattr(row, "status", None) == small_n.SMALL_N
+
+
+def _state(value: float | None, goal: float, t: Callable[[str], str], row=None) -> str:
     """The goal state in words with a plain symbol (renders in any font, no emoji needed)."""
     if value is None:
         return t("alliance.no_data")
+    if row is not None and is_small(row):
+        return t("common.small_n_status", n=int(row.denominator), min=small_n.minimum())
     return t("alliance.chart_meets") if value >= goal else t("alliance.chart_below")
 
 
@@ -53,7 +62,19 @@ def bar_label(row, goal: float, lang: str, t: Callable[[str], str]) -> str:
     if row.percent is None:
         return t("alliance.no_data")
     return f"{fmt_pct(row.percent, 1, lang)} ({fmt_int(row.numerator, lang)}/{fmt_int(row.denominator, lang)}) · " \
-           f"{_state(row.percent, goal, t)}"
+           f"{_state(row.percent, goal, t, row)}"
+
+
+def _symbol(row, value: float | None, goal: float) -> str:
+    if is_small(row):
+        return "circle-open"
+    return "circle" if (value is not None and value >= goal) else "triangle-down"
+
+
+def _colour(row, goal: float) -> str:
+    if row.percent is None or is_small(row):
+        return GREY
+    return BLUE if row.percent >= goal else VERMILLION
 
 
 def pick_bars(rows: Sequence, limit: int = MAX_BARS) -> list:
@@ -91,7 +112,7 @@ def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str
         f"<b>{r.name}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>"
         f"{t('alliance.numerator')}: {fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: "
         f"{fmt_int(r.denominator, lang)}<br>{t('alliance.pending')}: {fmt_int(r.pending, lang)} · "
-        f"{t('alliance.not_executed')}: {fmt_int(r.not_executed, lang)}<br>{_state(r.percent, goal, t)}"
+        f"{t('alliance.not_executed')}: {fmt_int(r.not_executed, lang)}<br>{_state(r.percent, goal, t, r)}"
         for r in rows
     ]
     labels = [bar_label(r, goal, lang, t) for r in rows]
@@ -102,8 +123,8 @@ def drilldown_bar(rows: Sequence, goal: float, lang: str, t: Callable[[str], str
         "customdata": [[r.key] for r in rows],
         "hovertext": hover, "hoverinfo": "text",
         "marker": {
-            "color": [GREY if r.percent is None else (BLUE if r.percent >= goal else VERMILLION) for r in rows],
-            "pattern": {"shape": ["/" if r.percent is None else "" for r in rows]},
+            "color": [_colour(r, goal) for r in rows],
+            "pattern": {"shape": ["/" if r.percent is None else ("." if is_small(r) else "") for r in rows]},
         },
     }
     size = theme.SCREEN_PX
@@ -139,20 +160,20 @@ def series_chart(points: Sequence[tuple[str, object]], goal: float, lang: str,
         # value and state in words on the last point (and «sin datos» wherever it applies);
         # every point keeps its value in the hover and in the table under the chart
         "text": [t("alliance.no_data") if r.percent is None else
-                 (f"{fmt_pct(r.percent, 1, lang)} · {_state(r.percent, goal, t)}" if i == last else "")
+                 (f"{fmt_pct(r.percent, 1, lang)} · {_state(r.percent, goal, t, r)}" if i == last else "")
                  for i, (_, r) in enumerate(points)],
         "textposition": [end_side if i == last else "top center" for i in range(len(points))],
         "cliponaxis": False,
         "hovertext": [
             f"<b>{lab}</b><br>{t('alliance.percent')}: {fmt_pct(r.percent, 1, lang)}<br>{t('alliance.numerator')}: "
             f"{fmt_int(r.numerator, lang)} · {t('alliance.denominator')}: {fmt_int(r.denominator, lang)}<br>"
-            f"{t('alliance.pending')}: {fmt_int(r.pending, lang)}<br>{_state(r.percent, goal, t)}"
+            f"{t('alliance.pending')}: {fmt_int(r.pending, lang)}<br>{_state(r.percent, goal, t, r)}"
             for lab, r in points
         ],
         "hoverinfo": "text", "connectgaps": False,
         "line": {"color": BLUE, "width": 2},
         "marker": {"size": 9, "color": BLUE,
-                   "symbol": ["circle" if (v is not None and v >= goal) else "triangle-down" for v in values]},
+                   "symbol": [_symbol(r, v, goal) for (_, r), v in zip(points, values)]},
     }
     size = theme.SCREEN_PX
     label = goal_text(goal, lang, t)

@@ -54,11 +54,13 @@ def apply_params(params: MutableMapping, wanted: Mapping[str, str | None]) -> No
 
 
 def url_filter(chart_key: str, to_params: Callable[[dict], Mapping[str, str | None] | None],
-               widgets: Mapping[str, str] | None = None) -> Callable[[], None]:
+               widgets: Mapping[str, str] | None = None, show: Mapping[str, object] | None = None
+               ) -> Callable[[], None]:
     """The ``on_select`` callback of the chart ``chart_key``: its first clicked point,
     through ``to_params``, into the URL. ``widgets`` (query parameter → widget key) names
     the page's own selectors of the same filters, set to match (a widget keeps its own
-    value over the URL's otherwise)."""
+    value over the URL's otherwise); ``show`` (widget key → value) switches the page to
+    where the filtered rows are shown (e.g. a view selector)."""
 
     def on_select() -> None:
         clicked = points(st.session_state.get(chart_key))
@@ -71,5 +73,7 @@ def url_filter(chart_key: str, to_params: Callable[[dict], Mapping[str, str | No
         for param, widget in (widgets or {}).items():
             if param in wanted:
                 st.session_state[widget] = st.query_params.get(param)
+        for widget, value in (show or {}).items():
+            st.session_state[widget] = value
 
     return on_select

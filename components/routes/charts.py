@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from components.core.context import PageContext
 from components.core.figures import chart_text
+from components.core.selection import point_key
 from exports import theme
 from rules.core.formatting import fmt_int, fmt_num, fmt_pct
 from rules.routes.funnels import OTHER_REASON, FunnelStage, Sankey
@@ -69,6 +70,17 @@ def figure(data: list[dict], layout: dict, height: int, lang: str, validate: boo
 
 # a funnel stage narrower than this share of the widest is labelled outside its bar
 INSIDE_SHARE = 0.35
+# the participant list's route and stage in the URL (a click on a funnel stage sets them)
+Q_LIST_ROUTE, Q_LIST_STAGE = "lista_ruta", "lista_etapa"
+
+
+def stage_point_params(route: str, stages: Sequence[str], point: dict) -> dict[str, str] | None:
+    """A clicked stage of ``route``'s funnel (its points are ``stages`` in order) as the
+    participant list's filters."""
+    key = point_key(point, stages)
+    if key is None or key[0] not in stages:
+        return None
+    return {Q_LIST_ROUTE: route, Q_LIST_STAGE: key[0]}
 
 
 def stage_label(ctx: PageContext, stage: str, optional: bool = False) -> str:

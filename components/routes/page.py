@@ -14,6 +14,7 @@ import streamlit as st
 from components.core.context import PageContext, page_context
 from components.core.figures import download_table, plain
 from components.routes import data
+from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
 from components.routes.filters import (
     CohortOptions,
     cohort_from_query,
@@ -90,9 +91,18 @@ def participants_view(ctx: PageContext, cohort: Cohort, notes: list[str]) -> Non
         st.info(t("routes.empty"))
         return
     c1, c2, c3, c4 = st.columns([2, 3, 2, 2])
+    # the list's route and stage come from the URL (a link, a click on a funnel stage) when valid
+    wanted_route, wanted_stage = st.query_params.get(Q_LIST_ROUTE), st.query_params.get(Q_LIST_STAGE)
+    if st.session_state.get("rt_list_route") not in routes:
+        st.session_state["rt_list_route"] = wanted_route if wanted_route in routes else routes[0]
     route = c1.selectbox(t("routes.filter.route"), routes, key="rt_list_route", format_func=lambda r: t(f"route.{r}"))
     names = stage_options(ctx, route_model(route).stages)
+    if st.session_state.get("rt_list_stage") not in names:
+        st.session_state["rt_list_stage"] = wanted_stage if wanted_stage in names else next(iter(names))
     stage = c2.selectbox(t("routes.list.stage"), list(names), key="rt_list_stage", format_func=names.get)
+    for param, value in ((Q_LIST_ROUTE, route), (Q_LIST_STAGE, stage)):
+        if st.query_params.get(param) != value:
+            st.query_params[param] = value
     whiches = ("reached",) if stage == SALIDA else F.WHICH
     which = c3.selectbox(t("routes.list.which"), whiches, key="rt_list_which",
                          format_func=lambda w: t(f"routes.list.which_{w}"))
@@ -163,8 +173,14 @@ def render_routes_page() -> None:
     sync_cohort_query(cohort)
     notes = cohort_labels(ctx, cohort, options)
     saved = saved_cohorts_panel(ctx, cohort)
+    if "rt_view" not in st.session_state and st.query_params.get(Q_LIST_STAGE):
+        st.session_state["rt_view"] = "participants"  # a link to a stage's participants
     view = st.radio(t("routes.views"), VIEWS, key="rt_view", horizontal=True,
                     format_func=lambda v: t(f"routes.view.{v}"))
+    if view != "participants":
+        for param in (Q_LIST_ROUTE, Q_LIST_STAGE):
+            if param in st.query_params:
+                del st.query_params[param]
     if view == "funnel":
         render_funnels(ctx, data.funnel(viewer, filters, cohort, url=ctx.url), notes)
     elif view == "sankey":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -11,13 +12,17 @@ import streamlit as st
 
 from components.core.context import PageContext
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
+from components.core.selection import url_filter
 from components.routes.charts import (
+    Q_LIST_ROUTE,
+    Q_LIST_STAGE,
     comparison_figure,
     coverage_figure,
     funnel_figure,
     losses_figure,
     sankey_figure,
     stage_label,
+    stage_point_params,
 )
 from components.routes.tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
 from rules.core.formatting import fmt_date, fmt_int, fmt_pct
@@ -56,7 +61,13 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
                     t("routes.kpi.completed_help"))
                 kpi(t("routes.kpi.in_progress"), fmt_int(tot["in_progress"], lang), t("routes.kpi.in_progress_help"))
             if tot["entrants"]:
-                st.plotly_chart(funnel_figure(ctx, route, rows), key=f"rt_funnel_{route}", config=PLOTLY_CONFIG)
+                # a click on a stage lists its participants (the list's route and stage in the URL)
+                key = f"rt_funnel_{route}"
+                st.plotly_chart(funnel_figure(ctx, route, rows), key=key, config=PLOTLY_CONFIG, selection_mode="points",
+                                on_select=url_filter(
+                                    key, functools.partial(stage_point_params, route, [r.stage for r in rows]),
+                                    {Q_LIST_ROUTE: "rt_list_route", Q_LIST_STAGE: "rt_list_stage"},
+                                    {"rt_view": "participants", "rt_list_which": "reached"}))
             else:
                 st.info(t("routes.empty_route"))
     figure_note(ctx, t("routes.note.funnel"), t("routes.note.funnel_num"), t("routes.note.funnel_den"), notes)
