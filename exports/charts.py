@@ -145,13 +145,18 @@ def funnel_bars(stage_rows: list[tuple[str, str, int]], route_labels: dict[str, 
 
 
 def compliance_bars(names: list[str], values: list[float | None], texts: list[str], goal: float | None,
-                    goal_label: str, x_title: str, big: bool = True, lang: str = "es") -> go.Figure:
+                    goal_label: str, x_title: str, big: bool = True, lang: str = "es",
+                    neutral: Sequence[bool] | None = None) -> go.Figure:
     """Horizontal % bars against a goal line; meeting / not meeting shown by ✔/✖ text AND colour.
 
     Each bar's text sits in a column right of the plot area and the goal is named above
-    it, so the goal line never crosses a label."""
-    colours = [GOOD if (goal is None or (v is not None and v >= goal)) else BAD for v in values]
-    patterns = ["" if (goal is None or (v is not None and v >= goal)) else "x" for v in values]
+    it, so the goal line never crosses a label. ``neutral`` bars («n pequeño») are grey and
+    dotted: neither meeting nor missing the goal."""
+    neutral = list(neutral) if neutral is not None else [False] * len(values)
+    colours = [OKABE_ITO["grey"] if n else GOOD if (goal is None or (v is not None and v >= goal)) else BAD
+               for v, n in zip(values, neutral)]
+    patterns = ["." if n else "" if (goal is None or (v is not None and v >= goal)) else "x"
+                for v, n in zip(values, neutral)]
     size = BIG_PX if big else theme.SCREEN_PX
     fig = go.Figure(go.Bar(
         y=names, x=[v or 0 for v in values], orientation="h",

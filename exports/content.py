@@ -316,7 +316,8 @@ def build_overview(vc: ViewContext) -> SlideData:
     figures = overview_figures(vc, head)
     routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if not vc.filters.route or r == vc.filters.route}
     qlabels = {r["quarter_end"]: quarter_label(quarter_of(r["quarter_end"]), vc.lang) for r in trend}
-    fig = charts.households_trend(trend, routes, qlabels, vc.t("committee.axis.households")) if trend else None
+    fig = (charts.households_trend(trend, routes, qlabels, vc.t("committee.axis.households"), lang=vc.lang)
+           if trend else None)
     table = pd.DataFrame([
         {vc.t("committee.col.figure"): k.label, vc.t("committee.col.value"): k.value,
          vc.t("committee.col.change"): k.delta or "", vc.t("committee.col.status"): k.status or ""}
@@ -384,7 +385,7 @@ def build_map(vc: ViewContext) -> SlideData:
         lambda lo, hi: (vc.t("committee.map.class", lo=fmt_int(lo, lang), hi=fmt_int(hi, lang)) if hi > lo
                         else vc.t("committee.map.class_single") if lo == 1
                         else vc.t("committee.map.class_one", n=fmt_int(lo, lang))),
-        vc.t("committee.map.none"),
+        vc.t("committee.map.none"), lang=vc.lang,
     )
     slide.source += " " + vc.t("committee.map.vintage", vintage=vintage)
     return slide
@@ -435,8 +436,8 @@ def build_funnels(vc: ViewContext) -> SlideData:
         figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(n, lang), status=status,
                               page="pages/routes.py", definition=view_definition("funnels", lang)))
     routes = {r: vc.t(f"route.{r}") for r in entered}
-    fig = (charts.funnel_bars([(r, label, c) for r, _, label, c in rows], routes, vc.t("committee.axis.participants"))
-           if rows else None)
+    fig = (charts.funnel_bars([(r, label, c) for r, _, label, c in rows], routes, vc.t("committee.axis.participants"),
+                              lang=vc.lang) if rows else None)
     table = pd.DataFrame([{vc.t("filters.route"): vc.t(f"route.{r}"), vc.t("committee.col.stage"): label,
                            vc.t("committee.axis.participants"): c} for r, _, label, c in rows])
     slide = _frame(vc, "funnels", key_figures=figs, figure=fig, table=table)
@@ -477,7 +478,8 @@ def build_sla(vc: ViewContext) -> SlideData:
     names = [r["operator"] for r in shown]
     values = [r["pct"] for r in shown]
     texts = [f"{fmt_pct(r['pct'], 1, lang)} ({fmt_int(r['met'], lang)}/{fmt_int(r['total'], lang)})" for r in shown]
-    fig = charts.compliance_bars(names, values, texts, None, "", vc.t("committee.axis.compliance")) if rows else None
+    fig = (charts.compliance_bars(names, values, texts, None, "", vc.t("committee.axis.compliance"), lang=vc.lang)
+           if rows else None)
     table = pd.DataFrame([{vc.t("committee.col.operator"): r["operator"],
                            vc.t("committee.col.quarter"): quarter_label(r["quarter"], lang),
                            vc.t("committee.col.met"): r["met"], vc.t("committee.col.measured"): r["total"],
@@ -532,7 +534,8 @@ def build_alliance(vc: ViewContext) -> SlideData:
         fraction = f"{fmt_pct(v, 1, lang)} ({fmt_int(d['numerator'], lang)}/{fmt_int(d['denominator'], lang)})"
         texts.append(f"{words} · {fraction}" if st == small_n.SMALL_N else f"{words[:1]} {fraction}")
     fig = charts.compliance_bars(names, values, texts, goal, vc.t("committee.goal", goal=fmt_pct(goal, 0, lang)),
-                                 vc.t("committee.axis.alliance"))
+                                 vc.t("committee.axis.alliance"), lang=lang,
+                                 neutral=[st == small_n.SMALL_N for st in states])
     table = pd.DataFrame([{vc.t("committee.col.group"): n, vc.t("committee.col.numerator"): d["numerator"],
                            vc.t("committee.col.denominator"): d["denominator"],
                            vc.t("committee.col.value"): fmt_pct(v, 1, lang), vc.t("committee.col.status"): words}
@@ -563,7 +566,7 @@ def build_alerts(vc: ViewContext) -> SlideData:
     figs = [KeyFigure("alerts_open", vc.t("committee.kpi.alerts_open"), fmt_int(total, lang)),
             KeyFigure("alerts_high", vc.t("committee.kpi.alerts_high"), fmt_int(high, lang), status="▲")]
     cat_labels = [vc.t(f"committee.alert.{c}") for c in cats]
-    fig = charts.stacked_bars(cat_labels, series, vc.t("committee.axis.alerts")) if total else None
+    fig = charts.stacked_bars(cat_labels, series, vc.t("committee.axis.alerts"), lang=vc.lang) if total else None
     table = pd.DataFrame([{vc.t("committee.col.category"): lbl, **{k: v[i] for k, v in series.items()}}
                           for i, lbl in enumerate(cat_labels)])
     slide = _frame(vc, "alerts", key_figures=figs, figure=fig, table=table)
