@@ -36,12 +36,27 @@ def png_bytes(fig_json: str) -> bytes:
     return data
 
 
-def chart_with_png(ctx: PageContext, fig: go.Figure, basename: str, key: str, height: int | None = None) -> None:
-    """Show ``fig`` and offer its PNG (rendered on demand)."""
-    if height:
+def chart_with_png(ctx: PageContext, fig: go.Figure, basename: str, key: str, height: int | str | None = None,
+                   png: bool = True) -> None:
+    """Show ``fig`` and offer its PNG (rendered on demand).
+
+    ``height``: pixels, or ``"stretch"`` to fill a container whose height the layout fixes (a
+    slide sized from the screen); ``png=False`` leaves the button to :func:`png_button`.
+    """
+    if height == "stretch":
+        fig = go.Figure(fig)  # the cached figure keeps its own height
+        fig.update_layout(height=None, autosize=True)
+    elif height:
         fig.update_layout(height=height)
     # theme=None: the figure's own large fonts and Okabe–Ito colours, as in the exported PNG
-    st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False, "responsive": True})
+    st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False, "responsive": True},
+                    height="stretch" if height == "stretch" else "content")
+    if png:
+        png_button(ctx, fig, basename, key)
+
+
+def png_button(ctx: PageContext, fig: go.Figure, basename: str, key: str) -> None:
+    """The "Descargar PNG" button of ``fig`` (the image is made on click)."""
     fig_json = fig.to_json()
     st.download_button(
         ctx.t("committee.download_png"),

@@ -62,9 +62,14 @@ def _arrow(delta: str | None) -> str:
     return "= "
 
 
+def _keep(text: str) -> str:
+    """Escaped, with a non-breaking space before "%": a value or a goal such as "(80 %)" never wraps."""
+    return html.escape(text).replace(" %", "\u00a0%")
+
+
 def card_html(fig: KeyFigure, size: str = "") -> str:
     """``size``: "" (page), "big" (presentation) or "side" (stacked beside a chart)."""
-    e = html.escape
+    e = _keep
     extra = {"big": " tb-big", "side": " tb-big tb-side"}.get(size, "")
     parts = [f'<div class="tb-card {_tone(fig)}{extra}" role="group" aria-label="{e(fig.label)}">',
              f'<div class="tb-label">{e(fig.label)}</div>',

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.core.cache import cached
-from components.core.chart_export import chart_with_png
+from components.core.chart_export import chart_with_png, png_button
 from components.core.context import PageContext
-from components.core.figures import data_table, download_table, figure_note
+from components.core.figures import Note, data_table, download_table, figure_note
 from components.overview.cards import render_cards
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
@@ -92,21 +92,65 @@ def note_context(ctx: PageContext) -> PageContext:
 
 def render(ctx: PageContext, data: SlideData, *, big: bool = True, key: str = "slide",
            show_table: bool | None = None, per_row: int = 4) -> None:
-    """Draw one view: header (title; cut-off, scope, filters), cards, chart, notes, table, note."""
+    """Draw one view: header (title; cut-off, scope, filters), cards, chart, notes, table, note.
+
+    ``big``: one screen of the presentation (:func:`render_slide`).
+    """
+    if big:
+        render_slide(ctx, data, key=key)
+        return
+    _header(data)
+    if data.key_figures:
+        render_cards(ctx, data.key_figures, per_row=per_row, links=True, key=f"{key}_cards")
+    render_chart_and_table(ctx, data, key=key, show_table=show_table)
+
+
+def _header(data: SlideData) -> None:
     st.markdown(f'<h1 class="tb-slide-title">{_esc(data.title)}</h1>'
                 f'<div class="tb-slide-sub">{_esc(data.subtitle)}</div>', unsafe_allow_html=True)
-    if big and data.figure is not None and len(data.key_figures) <= 6:
-        # one screen: the chart on the left, the key figures stacked on the right
-        left, right = st.columns([3, 1], gap="medium")
-        with right:
-            render_cards(ctx, data.key_figures, per_row=1, links=False, key=f"{key}_cards", size="side")
-        with left:
-            render_chart_and_table(ctx, data, big=True, key=key, show_table=show_table)
-        return
-    if data.key_figures:
-        render_cards(ctx, data.key_figures, per_row=per_row, links=not big, key=f"{key}_cards",
-                     size="big" if big else "")
-    render_chart_and_table(ctx, data, big=big, key=key, show_table=show_table)
+
+
+def render_slide(ctx: PageContext, data: SlideData, *, key: str = "slide") -> None:
+    """One projected screen, never taller than the window: header and notes; the body
+    (``slide_body``, whose height the presentation's style sets from the screen) with the
+    chart filling what the key figures leave; the footer with the PNG, the table behind a
+    button, the definition note and the source."""
+    _header(data)
+    for note in data.notes:
+        st.warning("⚠ " + note)
+    figures = data.key_figures
+    basename = f"{data.view}_{ctx.filters.cutoff.isoformat()}"
+    with st.container(key="slide_body"):
+        if data.figure is None:
+            if figures:
+                render_cards(ctx, figures, per_row=min(4, len(figures)), links=False, key=f"{key}_cards",
+                             size="big")
+            if data.table is not None and len(data.table):
+                data_table(data.table, hide_index=True, placeholder="—", width="stretch", height="stretch")
+        elif len(figures) <= 6:
+            left, right = st.columns([3, 1], gap="medium")
+            with right:
+                render_cards(ctx, figures, per_row=1, links=False, key=f"{key}_cards", size="side")
+            with left:
+                chart_with_png(ctx, data.figure, basename, key=f"{key}_{data.view}", height="stretch", png=False)
+        else:  # many figures (the overview): two rows of cards above the chart
+            render_cards(ctx, figures, per_row=-(-len(figures) // 2), links=False, key=f"{key}_cards",
+                         size="big")
+            chart_with_png(ctx, data.figure, basename, key=f"{key}_{data.view}", height="stretch", png=False)
+    with st.container(key="slide_foot", horizontal=True, vertical_alignment="center", gap="medium"):
+        if data.figure is not None:
+            png_button(ctx, data.figure, basename, key=f"{key}_{data.view}")
+            if data.table is not None and len(data.table):
+                with st.popover(ctx.t("committee.table"), icon=":material/table_view:"):
+                    data_table(data.table, hide_index=True, placeholder="—", width="stretch")
+                    download_table(ctx, data.table, data.view, key=f"{key}_tbl", title=data.title,
+                                   note=Note(data.definition))
+        elif data.table is not None and len(data.table):
+            download_table(ctx, data.table, data.view, key=f"{key}_tbl", title=data.title,
+                           note=Note(data.definition))
+        with st.container(key="slide_note"):
+            figure_note(note_context(ctx), data.definition)
+            st.caption(f"{ctx.t('committee.source')}: {data.source}")
 
 
 def render_chart_and_table(ctx: PageContext, data: SlideData, *, big: bool = False, key: str = "slide",
@@ -123,7 +167,8 @@ def render_chart_and_table(ctx: PageContext, data: SlideData, *, big: bool = Fal
         box = st.container() if table_now else st.expander(ctx.t("committee.table"))
         with box:
             data_table(data.table, hide_index=True, placeholder="—", width="stretch")
-            download_table(ctx, data.table, f"{data.view}_{stamp}", key=f"{key}_tbl")
+            download_table(ctx, data.table, data.view, key=f"{key}_tbl", title=data.title,
+                           note=Note(data.definition))
     figure_note(note_context(ctx), data.definition)
     st.caption(f"{ctx.t('committee.source')}: {data.source}")
 

@@ -85,7 +85,7 @@ class SignedIn:
     """A signed-in watched page per demo account, opened on first use and kept until ``close()``.
 
     A full-screen page (the presentation) hides the sidebar: the next use leaves it by its
-    "Salir de la presentación" link, as a person would (same Streamlit session).
+    "Salir de la presentación" link in the slide bar, as a person would (same Streamlit session).
     """
 
     def __init__(self, browser, base_url: str, site: DemoSite):
@@ -100,7 +100,6 @@ class SignedIn:
             h.login(watch.page, self.base_url, username, self.site.password(username))
         elif not watch.page.get_by_test_id("stSidebarNav").is_visible():
             page = watch.page
-            page.get_by_text("Configurar la presentación").click()
             page.get_by_role("link", name="Salir de la presentación").click()
             expect(page).to_have_url(re.compile(r"^[^?#]*//[^/]+/([?#].*)?$"))  # the overview, mid-run
             h.wait_for_app_run(page)
