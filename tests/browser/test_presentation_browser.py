@@ -1,7 +1,9 @@
 """Presentation mode in a real (offline) Chromium: the slideshow runs through all its slides —
 by keyboard, by button and by its timer — with the sidebar hidden, the cut-off date, scope
-and filters on every slide, and the URL carrying the state (views, slide, filters). Each
-slide is screenshotted into tests/artifacts/ (git-ignored).
+and filters on every slide, and the URL carrying the state (views, slide, filters). At the
+projector sizes (1366×768, 1440×900, 1920×1080) every slide fits the window: no scrolling,
+every box of the slide (bar, header, cards, chart and its legend, footer) inside the viewport,
+the exit link visible, Esc leaves. Each slide is screenshotted into tests/artifacts/ (git-ignored).
 
 The deck is one directivo's page on the shared demo app; each test moves it to the slide it
 needs from wherever the previous one left it.
@@ -9,6 +11,7 @@ needs from wherever the previous one left it.
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +26,23 @@ TITLES = ["Resumen ejecutivo", "Mapa territorial", "Embudos de las rutas", "Cump
           "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas"]
 VIEWS = "overview,map,funnels,sla,alliance,alerts"
 USER = "directivo"
+SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
+
+# Every box a person must see on a slide, as [selector, top, left, bottom, right] (CSS pixels);
+# and the page's scroll room (0 when nothing is below the fold).
+_BOXES_JS = """() => {
+  const sel = ['.st-key-pres_bar', '.st-key-pres_exit a', 'h1.tb-slide-title', '.tb-slide-sub',
+               '.st-key-pres_slide', '.tb-card', '[data-testid=stPlotlyChart] .main-svg', 'g.legend',
+               '.st-key-slide_foot', '.st-key-slide_note'];
+  const boxes = [];
+  for (const s of sel) for (const el of document.querySelectorAll(s)) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) boxes.push([s, r.top, r.left, r.bottom, r.right]);
+  }
+  const main = document.querySelector('[data-testid=stMain]');
+  return {boxes: boxes, scroll: Math.max(main.scrollHeight - main.clientHeight,
+                                          document.documentElement.scrollHeight - innerHeight)};
+}"""
 
 
 def _query(page) -> dict[str, str]:
@@ -98,6 +118,52 @@ def test_left_arrow_on_the_first_slide_wraps_to_the_last(deck):
     page.keyboard.press("ArrowLeft")
     _expect_slide(page, 6, 6, TITLES[5])
     assert _query(page)["slide"] == "6"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("n", range(1, 7))
+def test_slide_fits_the_window_without_scrolling(n, size, deck, store_kind):
+    page = deck.page
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    _show(page, n)
+    for chart in page.get_by_test_id("stPlotlyChart").all():
+        expect(chart.locator(".main-svg").first).to_be_visible()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # re-laid out
+    seen = page.evaluate(_BOXES_JS)
+    kinds = {b[0] for b in seen["boxes"]}
+    assert {".st-key-pres_slide", ".tb-card", ".st-key-slide_note", ".st-key-pres_exit a"} <= kinds, kinds
+    outside = [b for b in seen["boxes"] if b[1] < -0.5 or b[2] < -0.5 or b[3] > height + 0.5 or b[4] > width + 0.5]
+    assert not outside, outside
+    assert seen["scroll"] <= 0, f"{seen['scroll']} px below the fold"
+    h.screenshot(page, f"presentation_{store_kind}_{width}x{height}_slide{n}")
+
+
+def test_goal_label_keeps_its_percent_together(deck):
+    """«(80 %)» is one unit: the space before % does not break (no "(80" / "%)" lines)."""
+    page = deck.page
+    _show(page, 5)
+    status = page.locator(".tb-card .tb-status").filter(has_text="meta").first
+    expect(status).to_be_visible()
+    assert "(80\u00a0%)" in status.evaluate("e => e.textContent")  # expect() would normalise the space
+
+
+def test_exit_link_is_visible_on_the_slide(deck):
+    expect(deck.page.locator(".st-key-pres_exit").get_by_role("link", name="Salir de la presentación")).to_be_visible()
+
+
+def test_escape_leaves_the_presentation(chromium_browser, demo_app, e2e_demo):
+    with h.watched_page(chromium_browser, viewport=SIZES[0]) as watch:
+        page = watch.page
+        h.login(page, demo_app.base_url, USER, e2e_demo.password(USER))
+        h.click_nav(page, "presentacion")
+        _expect_slide(page, 1, 6, TITLES[0])
+        page.keyboard.press("Escape")
+        expect(page).to_have_url(re.compile(r"^[^?#]*//[^/]+/([?#].*)?$"))  # the overview
+        expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
+        h.wait_for_app_run(page)
+        expect(page.locator("h1.tb-slide-title")).to_have_count(0)
+        assert not watch.problems(), watch.problems()
 
 
 def test_presentation_is_clean_offline(deck):
