@@ -60,6 +60,7 @@ class KeyFigure:
     value: str
     delta: str | None = None  # "+12 vs T3 2026"
     status: str | None = None  # "✔ Meets the goal" — never colour alone
+    state: str | None = None  # against a goal: rules.core.small_n MET / MISSED / SMALL_N / NO_DATA
     page: str | None = None  # page file the figure links to
     definition: str = ""
 
@@ -288,9 +289,8 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
         )
         if metric == "alliance":
             nd = head.extra.get("alliance", {}).get("current") or {}
-            fig.status = goal_status_text(vc, alliance_rule.goal_status(nd.get("numerator") or 0,
-                                                                        nd.get("denominator") or 0),
-                                          nd.get("denominator"))
+            fig.state = alliance_rule.goal_status(nd.get("numerator") or 0, nd.get("denominator") or 0)
+            fig.status = goal_status_text(vc, fig.state, nd.get("denominator"))
             if nd.get("denominator") is not None:
                 fig.definition += " " + vc.t("committee.num_den", num=fmt_int(nd.get("numerator"), lang),
                                              den=fmt_int(nd.get("denominator"), lang))
@@ -428,12 +428,14 @@ def build_funnels(vc: ViewContext) -> SlideData:
     completed = {r: c for r, s, _, c in rows if s == PLAN_COMPLETADO}
     figs, notes = [], []
     for route, n in entered.items():
+        state = None
         if small_n.is_small(n, minimum):  # a funnel on fewer entrants than the minimum is not a result
+            state = small_n.SMALL_N
             status = vc.t("common.small_n_status", n=fmt_int(n, lang), min=minimum)
             notes.append(f"{vc.t(f'route.{route}')}: {vc.t('common.small_n_def', min=minimum)}")
         else:
             status = vc.t("committee.funnel.completed", pct=fmt_pct(100.0 * completed.get(route, 0) / n, 1, lang))
-        figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(n, lang), status=status,
+        figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(n, lang), status=status, state=state,
                               page="pages/routes.py", definition=view_definition("funnels", lang)))
     routes = {r: vc.t(f"route.{r}") for r in entered}
     fig = (charts.funnel_bars([(r, label, c) for r, _, label, c in rows], routes, vc.t("committee.axis.participants"),
@@ -517,12 +519,12 @@ def build_alliance(vc: ViewContext) -> SlideData:
     states = [alliance_rule.goal_status(d["numerator"], d["denominator"]) for d in dens]
     status = [goal_status_text(vc, st, d["denominator"]) for st, d in zip(states, dens)]
     figs = [KeyFigure("alliance", vc.t("committee.kpi.alliance"), fmt_pct(total["pct"], 1, lang), status=status[0],
-                      page="pages/alliance.py",
+                      state=states[0], page="pages/alliance.py",
                       definition=vc.t("committee.num_den", num=fmt_int(total["numerator"], lang),
                                       den=fmt_int(total["denominator"], lang)))]
-    for r, st in zip(by_v, status[1:]):
+    for r, st, words in zip(by_v, states[1:], status[1:]):
         figs.append(KeyFigure(f"alliance_v{r['ventana']}", vc.t("committee.ventana", n=r["ventana"]),
-                              fmt_pct(r["pct"], 1, lang), status=st, page="pages/alliance.py",
+                              fmt_pct(r["pct"], 1, lang), status=words, state=st, page="pages/alliance.py",
                               definition=vc.t("committee.num_den", num=fmt_int(r["numerator"], lang),
                                               den=fmt_int(r["denominator"], lang))))
     values = [d["pct"] for d in dens]

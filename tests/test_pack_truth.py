@@ -197,3 +197,17 @@ def _close_pools():
     from data_access.core.db import dispose_engines
 
     dispose_engines()
+
+
+def test_an_operador_gets_no_committee_pack(demo_store, monkeypatch, tmp_path):
+    """The pack is the committees' (rules.access EXPORT_PACK): refused on the command line too."""
+    from click.testing import CliRunner
+
+    from cli.main import tablero
+
+    monkeypatch.setenv("DATABASE_URL", demo_store)
+    out = tmp_path / "p.pptx"
+    res = CliRunner().invoke(tablero, ["export", "pack", "--views", "overview", "--out", str(out),
+                                       "--as-of", "2026-09-30", "--as-user", "operador"])
+    assert res.exit_code != 0 and "no puede generar el paquete para comité" in res.output
+    assert not out.exists()

@@ -61,3 +61,54 @@ def test_small_groups_are_not_ranked():
     assert statuses == {"Amazonía": "n_pequeno", "Caribe": "no_cumple", "Pacífico": "cumple",
                         "Orinoquía": "n_pequeno", "Andina": "sin_datos", "Centro": "n_pequeno"}
     assert _row("Amazonía", 1, 1).as_dict()["status"] == "n_pequeno"
+
+
+def test_a_small_n_card_is_neutral():
+    from components.overview.cards import card_html
+    from exports.content import KeyFigure
+
+    small = KeyFigure("alliance", "Indicador de alianzas", "100,0 %", status="n pequeño (1 < 5)",
+                      state=small_n.SMALL_N)
+    met = KeyFigure("alliance", "Indicador de alianzas", "85,0 %", status="✔ Cumple la meta (80 %)",
+                    state=small_n.MET)
+    missed = KeyFigure("alliance", "Indicador de alianzas", "60,0 %", status="✖ Por debajo de la meta (80 %)",
+                       state=small_n.MISSED)
+    assert "tb-neutral" in card_html(small) and "n pequeño (1 &lt; 5)" in card_html(small)
+    assert "tb-good" in card_html(met) and "tb-bad" in card_html(missed)
+
+
+def test_slides_with_a_higher_minimum_rate_nothing(demo_store, monkeypatch):
+    """With a minimum above every group's size, no slide rates or colours a group: all «n pequeño»."""
+    import datetime as dt
+
+    from data_access.core.auth import viewer_for_username
+    from data_access.core.filters import GlobalFilters
+    from exports.content import build_view, make_context
+
+    monkeypatch.setenv(small_n.ENV_VAR, "100000")
+    vc = make_context(viewer_for_username("directivo", url=demo_store), GlobalFilters(cutoff=dt.date(2026, 9, 30)),
+                      url=demo_store)
+    alliance = build_view("alliance", vc)
+    assert [k.state for k in alliance.key_figures] == [small_n.SMALL_N] * 4
+    assert all(k.status.startswith("n pequeño (") and "< 100000)" in k.status for k in alliance.key_figures)
+    assert all("n pequeño" in text for text in alliance.table["Estado"])
+    drawn = str(alliance.figure.to_dict())
+    assert "✔" not in drawn and "✖" not in drawn and "n pequeño" in drawn
+    funnels = build_view("funnels", vc)
+    assert funnels.key_figures and all(k.state == small_n.SMALL_N for k in funnels.key_figures)
+    assert all("completó el plan" not in k.status for k in funnels.key_figures)
+    assert len([n for n in funnels.notes if "«n pequeño»" in n]) == len(funnels.key_figures)
+    overview = build_view("overview", vc)
+    assert next(k for k in overview.key_figures if k.key == "alliance").state == small_n.SMALL_N
+    # the default minimum rates the same national groups
+    monkeypatch.delenv(small_n.ENV_VAR)
+    rated = build_view("alliance", make_context(vc.viewer, vc.filters, url=demo_store))
+    assert rated.key_figures[0].state in (small_n.MET, small_n.MISSED)
+
+
+@pytest.fixture(autouse=True)
+def _close_pools():
+    yield
+    from data_access.core.db import dispose_engines
+
+    dispose_engines()

@@ -15,6 +15,7 @@ import streamlit as st
 from components.core.context import PageContext
 from components.core.filters import filters_to_query
 from exports.content import KeyFigure
+from rules.core import small_n
 from rules.core.formatting import NO_DATA
 
 CSS = """
@@ -45,6 +46,8 @@ def inject_css() -> None:
 
 
 def _tone(fig: KeyFigure) -> str:
+    if fig.state in (small_n.SMALL_N, small_n.NO_DATA):  # «n pequeño» is neither good nor bad
+        return "tb-neutral"
     if fig.status and fig.status.startswith("✔"):
         return "tb-good"
     if fig.status and fig.status.startswith("✖"):
