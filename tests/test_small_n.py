@@ -106,6 +106,20 @@ def test_slides_with_a_higher_minimum_rate_nothing(demo_store, monkeypatch):
     assert rated.key_figures[0].state in (small_n.MET, small_n.MISSED)
 
 
+def test_rutas_page_flags_a_small_funnel(demo_store, monkeypatch):
+    from tests.apptest_utils import run_app
+
+    def flags(minimum: str) -> list[str]:
+        monkeypatch.setenv(small_n.ENV_VAR, minimum)
+        at = run_app(demo_store, "directivo", page="pages/routes.py", query={"corte": "2026-09-30"})
+        assert not at.exception
+        return [str(w.value) for w in at.warning if "n pequeño (" in str(w.value)]
+
+    assert flags("1") == []  # a minimum of 1: every funnel with entrants is a result
+    every = flags("100000")  # above any route's entrants: every funnel drawn is flagged
+    assert every and all("< 100000)" in f and "no se califica" in f for f in every)
+
+
 @pytest.fixture(autouse=True)
 def _close_pools():
     yield

@@ -25,6 +25,7 @@ from components.routes.charts import (
     stage_point_params,
 )
 from components.routes.tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
+from rules.core import small_n
 from rules.core.formatting import fmt_date, fmt_int, fmt_pct
 from rules.routes.funnels import MAX_ELAPSED_MONTHS, FunnelStage, Sankey, compare_funnels, observed_entry_limit
 from rules.routes.model import SALIDA
@@ -68,6 +69,10 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
                                     key, functools.partial(stage_point_params, route, [r.stage for r in rows]),
                                     {Q_LIST_ROUTE: "rt_list_route", Q_LIST_STAGE: "rt_list_stage"},
                                     {"rt_view": "participants", "rt_list_which": "reached"}))
+                if small_n.is_small(tot["entrants"]):  # a funnel on so few entrants is not a result
+                    minimum = small_n.minimum()
+                    st.warning(f'{t("common.small_n_status", n=fmt_int(tot["entrants"], lang), min=minimum)}: '
+                               f'{t("common.small_n_def", min=minimum)}', icon=":material/info:")
             else:
                 st.info(t("routes.empty_route"))
     figure_note(ctx, t("routes.note.funnel"), t("routes.note.funnel_num"), t("routes.note.funnel_den"), notes)
