@@ -159,3 +159,41 @@ def _close_pools():
     from data_access.core.db import dispose_engines
 
     dispose_engines()
+
+
+# Streamlit's own English, shown where a widget has no text of ours: an empty selectbox or
+# multiselect ("Choose an option", "Choose options", "No options to select", "Add options").
+def _streamlit_defaults(at) -> list[str]:
+    problems = []
+    for box in at.selectbox:
+        try:
+            none_is_option = str(box.format_func(None)) in box.options
+        except Exception:  # noqa: BLE001 — a format_func that takes no None: None is not an option
+            none_is_option = False
+        empty = not box.options or (box.value is None and not none_is_option)
+        if empty and not box.proto.placeholder:
+            problems.append(f"selectbox {box.label!r} shows Streamlit's placeholder")
+    for many in at.multiselect:
+        if not many.proto.placeholder:  # shown as soon as nothing (or no option) is left
+            problems.append(f"multiselect {many.label!r} shows Streamlit's placeholder")
+    for day in at.date_input:
+        if day.proto.format != "DD/MM/YYYY":
+            problems.append(f"date input {day.label!r} writes dates as {day.proto.format}")
+    return problems
+
+
+@pytest.mark.parametrize(("username", "lang"), [("analista", "es"), ("comite", "es"), ("operador", "es"),
+                                                 ("admin", "en")])
+def test_no_streamlit_default_text_on_any_page(demo_store, username, lang):
+    """Every selectbox and multiselect that can be empty has a placeholder of ours, in the UI
+    language; every date input writes dd/mm/aaaa."""
+    role = viewer_for_username(username, url=demo_store).role
+    problems = []
+    for page in _pages_for(role):
+        at = run_app(demo_store, username, page=page, query={"lang": lang, "corte": "2026-09-30"})
+        assert not at.exception, (page, [e.value for e in at.exception])
+        problems += [f"{page}: {p}" for p in _streamlit_defaults(at)]
+        for widget in [*at.selectbox, *at.multiselect]:
+            if widget.proto.placeholder and lang == "en" and widget.proto.placeholder in spanish_only_fragments():
+                problems.append(f"{page}: Spanish placeholder {widget.proto.placeholder!r}")
+    assert not problems, "\n".join(sorted(set(problems)))

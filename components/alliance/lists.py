@@ -14,6 +14,7 @@ from components.alliance.charts import fmt_int, fmt_money, fmt_pct
 from components.alliance.data import at_risk, plan_list, sales_overview
 from components.core.context import PageContext
 from components.core.figures import Note, data_table, download_table, figure_note
+from components.core.widgets import file_input
 from data_access.alliance import queries as al
 from data_access.alliance import tracking_matrix as tm
 from exports.intake_workbook import template_bytes
@@ -178,7 +179,7 @@ def import_section(ctx: PageContext) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="al_template", on_click="ignore")
     with st.form("al_import_form", clear_on_submit=True):
-        upload = st.file_uploader(t("alliance.import_file"), type=["xlsx"], key="al_import_file")
+        upload = file_input(ctx, t("alliance.import_file"), ["xlsx"], key="al_import_file")
         dry = st.checkbox(t("alliance.import_dry"), key="al_import_dry")
         submitted = st.form_submit_button(t("alliance.import_submit"), type="primary")
     if submitted:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from components.core.context import PageContext
 from components.core.figures import plain
+from components.core.widgets import file_input
 from components.intake.report import counts_metrics, headline, problem_tables
 from data_access.intake import engine
 from exports.intake_workbook import annotated_copy, template_bytes
@@ -109,8 +110,8 @@ def _run(ctx: PageContext, upload: Upload, *, dry_run: bool) -> ImportReport | N
 def current_upload(ctx: PageContext, entity: str) -> Upload | None:
     """The file in the uploader, validated once per (sheet type, name, content)."""
     limit = fmt_num(st.get_option("server.maxUploadSize"), 0, ctx.lang)
-    file = st.file_uploader(ctx.t("intake.file"), type=["xlsx", "csv"], help=ctx.t("intake.file_help", limit=limit),
-                            key=f"intake_file_{entity}")
+    file = file_input(ctx, ctx.t("intake.file"), ["xlsx", "csv"], key=f"intake_file_{entity}",
+                      help=ctx.t("intake.file_help", limit=limit))
     if file is None:
         st.session_state.pop(_STATE, None)
         return None

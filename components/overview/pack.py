@@ -29,6 +29,7 @@ def pack_buttons(ctx: PageContext, key: str, views: list[str] | None = None) -> 
         default=views or list(content.VIEWS),
         format_func=lambda v: ctx.t(f"committee.view.{v}"),
         key=f"{key}_views",
+        placeholder=ctx.t("widget.choose_many"),
     )
     st.caption(ctx.t("committee.export.hint"))
     if not chosen:
