@@ -17,6 +17,7 @@ import streamlit as st
 from components.alliance.charts import drilldown_bar, pick_bars, series_chart
 from components.alliance.data import drill_labels, page_overview
 from components.alliance.lists import at_risk_section, import_section, plan_list_section, sales_section
+from components.core import selection
 from components.core.context import page_context
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from data_access.alliance import queries as al
@@ -47,19 +48,11 @@ def set_drill(dim: str, value: str | None) -> None:
 
 
 def _on_bar_click(dim: str, key: str, keys: list[str]) -> None:
-    event = st.session_state.get(key)
-    points = (getattr(event, "selection", None) or {}).get("points", []) if event else []
-    if not points:
-        return
-    point = points[0]
-    value = None
-    custom = point.get("customdata")
-    if custom:
-        value = custom[0] if isinstance(custom, list | tuple) else custom
-    elif point.get("point_index") is not None and point["point_index"] < len(keys):
-        value = keys[point["point_index"]]
-    if value is not None:
-        set_drill(dim, str(value))
+    """A clicked bar drills down (``components.core.selection``: the charts' one click → URL mechanism)."""
+    clicked = selection.points(st.session_state.get(key))
+    value = selection.point_key(clicked[0], keys) if clicked else None
+    if value:
+        set_drill(dim, value[0])
 
 
 def _on_select(dim: str, key: str) -> None:

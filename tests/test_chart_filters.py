@@ -80,7 +80,8 @@ def test_funnel_stage_becomes_the_participant_lists_route_and_stage():
     from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE, stage_point_params
 
     stages = ["ingreso", "caracterizacion", "formacion"]
-    assert stage_point_params("basica", stages, {"point_index": 2, "customdata": ""}) == {
+    hover = "Conversión 51,2 % desde «Evaluación de capacidades»"  # a funnel point's customdata
+    assert stage_point_params("basica", stages, {"point_index": 2, "customdata": hover}) == {
         Q_LIST_ROUTE: "basica", Q_LIST_STAGE: "formacion"}
     assert stage_point_params("basica", stages, {"point_index": 9}) is None
 

@@ -76,8 +76,8 @@ Q_LIST_ROUTE, Q_LIST_STAGE = "lista_ruta", "lista_etapa"
 
 def stage_point_params(route: str, stages: Sequence[str], point: dict) -> dict[str, str] | None:
     """A clicked stage of ``route``'s funnel (its points are ``stages`` in order) as the
-    participant list's filters."""
-    key = point_key(point, stages)
+    participant list's filters (the point's ``customdata`` is its hover text: not a key)."""
+    key = point_key({k: v for k, v in point.items() if k != "customdata"}, stages)
     if key is None or key[0] not in stages:
         return None
     return {Q_LIST_ROUTE: route, Q_LIST_STAGE: key[0]}
@@ -104,6 +104,7 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], val
         "textinfo": "text",
         # every stage labelled: inside a wide bar, beside a narrow one (never shrunk out of sight)
         "textposition": ["inside" if r.count >= INSIDE_SHARE * widest else "outside" for r in rows],
+        "insidetextanchor": "middle",
         "constraintext": "none",
         "cliponaxis": False,
         "marker": {"color": colours, "line": {"color": "#333333", "width": [2 if r.optional else 0 for r in rows]}},
@@ -115,8 +116,9 @@ def funnel_figure(ctx: PageContext, route: str, rows: Sequence[FunnelStage], val
         ],
         "hovertemplate": "%{y}<br>%{text}<br>%{customdata}<extra></extra>",
     }
-    return figure([trace], {"title": {"text": ctx.t(f"route.{route}"), "x": 0}, "margin": {"r": 60}},
-                  max(420, 70 + 48 * len(rows)), ctx.lang, validate)
+    layout = {"title": {"text": ctx.t(f"route.{route}"), "x": 0}, "margin": {"r": 90},
+              "clickmode": "event+select", "dragmode": False}
+    return figure([trace], layout, max(360, 80 + 38 * len(rows)), ctx.lang, validate)
 
 
 def losses_figure(ctx: PageContext, funnels: dict[str, list[FunnelStage]], validate: bool = False) -> go.Figure:

@@ -61,20 +61,23 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
                 kpi(t("routes.kpi.completed"), f"{fmt_int(tot['completed'], lang)} · {fmt_pct(pct, 1, lang)}",
                     t("routes.kpi.completed_help"))
                 kpi(t("routes.kpi.in_progress"), fmt_int(tot["in_progress"], lang), t("routes.kpi.in_progress_help"))
-            if tot["entrants"]:
-                # a click on a stage lists its participants (the list's route and stage in the URL)
-                key = f"rt_funnel_{route}"
-                st.plotly_chart(funnel_figure(ctx, route, rows), key=key, config=PLOTLY_CONFIG, selection_mode="points",
-                                on_select=url_filter(
-                                    key, functools.partial(stage_point_params, route, [r.stage for r in rows]),
-                                    {Q_LIST_ROUTE: "rt_list_route", Q_LIST_STAGE: "rt_list_stage"},
-                                    {"rt_view": "participants", "rt_list_which": "reached"}))
-                if small_n.is_small(tot["entrants"]):  # a funnel on so few entrants is not a result
-                    minimum = small_n.minimum()
-                    st.warning(f'{t("common.small_n_status", n=fmt_int(tot["entrants"], lang), min=minimum)}: '
-                               f'{t("common.small_n_def", min=minimum)}', icon=":material/info:")
-            else:
+            if not tot["entrants"]:
                 st.info(t("routes.empty_route"))
+            elif small_n.is_small(tot["entrants"]):  # a funnel on so few entrants is not a result
+                minimum = small_n.minimum()
+                st.warning(f'{t("common.small_n_status", n=fmt_int(tot["entrants"], lang), min=minimum)}: '
+                           f'{t("common.small_n_def", min=minimum)}', icon=":material/info:")
+    # each funnel the page's full width, so its stage names and counts are read at 14 px; a click
+    # on a stage lists its participants (the list's route and stage in the URL)
+    for route, rows in funnels.items():
+        if rows and rows[0].count:
+            key = f"rt_funnel_{route}"
+            st.plotly_chart(funnel_figure(ctx, route, rows), key=key, config=PLOTLY_CONFIG, selection_mode="points",
+                            on_select=url_filter(
+                                key, functools.partial(stage_point_params, route, [r.stage for r in rows]),
+                                {Q_LIST_ROUTE: "rt_list_route", Q_LIST_STAGE: "rt_list_stage"},
+                                {"rt_view": "participants", "rt_list_which": "reached"}))
+    st.caption(t("routes.funnel_click_help"))
     figure_note(ctx, t("routes.note.funnel"), t("routes.note.funnel_num"), t("routes.note.funnel_den"), notes)
     st.subheader(t("routes.losses_title"))
     st.plotly_chart(losses_figure(ctx, funnels), key="rt_losses", config=PLOTLY_CONFIG)
