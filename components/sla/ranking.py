@@ -96,5 +96,5 @@ def render(ctx: PageContext, chosen: dict) -> None:
         st.plotly_chart(fig, width="stretch", key="sla_rank_fig")
     shown = shown.drop(columns="_score")
     data_table(shown, hide_index=True, placeholder="—", width="stretch")
-    figure_note(ctx, t("sla.note.ranking"), t("sla.note.score_num"), t("sla.note.score_den"))
-    download_table(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking")
+    note = figure_note(ctx, t("sla.note.ranking"), t("sla.note.score_num"), t("sla.note.score_den"))
+    download_table(ctx, shown, f"ans_ranking_{quarter}", "sla_ranking", note=note)
