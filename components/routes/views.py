@@ -78,7 +78,8 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
                                 {Q_LIST_ROUTE: "rt_list_route", Q_LIST_STAGE: "rt_list_stage"},
                                 {"rt_view": "participants", "rt_list_which": "reached"}))
     st.caption(t("routes.funnel_click_help"))
-    figure_note(ctx, t("routes.note.funnel"), t("routes.note.funnel_num"), t("routes.note.funnel_den"), notes)
+    funnel_note = figure_note(ctx, t("routes.note.funnel"), t("routes.note.funnel_num"), t("routes.note.funnel_den"),
+                              notes)
     st.subheader(t("routes.losses_title"))
     st.plotly_chart(losses_figure(ctx, funnels), key="rt_losses", config=PLOTLY_CONFIG)
     figure_note(ctx, t("routes.note.losses"), extra_filters=notes)
@@ -86,7 +87,7 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
     show, export = funnel_frames(ctx, funnels)
     data_table(show, hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("routes.note.medians"), extra_filters=notes)
-    download_table(ctx, export, "embudos_rutas", key="rt_funnel_dl")
+    download_table(ctx, export, "embudos_rutas", key="rt_funnel_dl", note=funnel_note, title=t("routes.table_title"))
 
 
 def render_sankey(ctx: PageContext, sankey: Sankey, notes: Sequence[str]) -> None:
@@ -96,7 +97,8 @@ def render_sankey(ctx: PageContext, sankey: Sankey, notes: Sequence[str]) -> Non
         figure_note(ctx, t("routes.note.sankey"), extra_filters=notes)
         return
     st.plotly_chart(sankey_figure(ctx, sankey), key="rt_sankey", config=PLOTLY_CONFIG)
-    figure_note(ctx, t("routes.note.sankey"), t("routes.note.sankey_num"), t("routes.note.sankey_den"), notes)
+    sankey_note = figure_note(ctx, t("routes.note.sankey"), t("routes.note.sankey_num"), t("routes.note.sankey_den"),
+                              notes)
 
     def name(node):
         kind, code = node
@@ -114,7 +116,7 @@ def render_sankey(ctx: PageContext, sankey: Sankey, notes: Sequence[str]) -> Non
     show = df.copy()
     show[t("routes.col.count")] = [fmt_int(v, ctx.lang) for v in df[t("routes.col.count")]]
     data_table(show, hide_index=True, placeholder="—", width="stretch")
-    download_table(ctx, df, "progresion_rutas", key="rt_sankey_dl")
+    download_table(ctx, df, "progresion_rutas", key="rt_sankey_dl", note=sankey_note)
 
 
 def render_services(ctx: PageContext, rows: list[dict], notes: Sequence[str]) -> None:
@@ -124,10 +126,11 @@ def render_services(ctx: PageContext, rows: list[dict], notes: Sequence[str]) ->
         figure_note(ctx, t("routes.note.services"), extra_filters=notes)
         return
     st.plotly_chart(coverage_figure(ctx, rows), key="rt_services", config=PLOTLY_CONFIG)
-    figure_note(ctx, t("routes.note.services"), t("routes.note.services_num"), t("routes.note.services_den"), notes)
+    note = figure_note(ctx, t("routes.note.services"), t("routes.note.services_num"), t("routes.note.services_den"),
+                       notes)
     show, export = coverage_frames(ctx, rows)
     data_table(show, hide_index=True, placeholder="—", width="stretch")
-    download_table(ctx, export, "cobertura_servicios", key="rt_services_dl")
+    download_table(ctx, export, "cobertura_servicios", key="rt_services_dl", note=note)
 
 
 @dataclass(frozen=True)
@@ -210,14 +213,14 @@ def render_comparison(
     st.plotly_chart(comparison_figure(ctx, route, route_rows, names), key="rt_cmp_conv", config=PLOTLY_CONFIG)
     show, export = comparison_frames(ctx, all_rows, names)
     data_table(show, hide_index=True, placeholder="—", width="stretch")
-    figure_note(
+    note = figure_note(
         ctx,
         t("routes.note.compare"),
         extra_filters=[f"{names[0]}: {'; '.join(notes_a) or t('common.no_filters')}",
                        f"{names[1]}: {'; '.join(notes_b) or t('common.no_filters')}",
                        *elapsed_notes(ctx, elapsed, names, None, ctx.filters.cutoff)],
     )
-    download_table(ctx, export, "comparacion_cohortes", key="rt_cmp_dl")
+    download_table(ctx, export, "comparacion_cohortes", key="rt_cmp_dl", note=note)
 
 
 def render_participant_page(ctx: PageContext, page, notes: Sequence[str], key: str) -> None:
@@ -228,12 +231,12 @@ def render_participant_page(ctx: PageContext, page, notes: Sequence[str], key: s
     )
     show, export = participant_frames(ctx, page.rows, page.columns)
     data_table(show, hide_index=True, placeholder="—", width="stretch")
-    figure_note(
+    note = figure_note(
         ctx,
         t("routes.note.list_personal") if page.personal_data else t("routes.note.list_codes"),
         extra_filters=notes,
     )
-    download_table(ctx, export, f"participantes_pagina_{page.page}", key=key)
+    download_table(ctx, export, f"participantes_pagina_{page.page}", key=key, note=note)
 
 
 def stage_options(ctx: PageContext, stages: Sequence[str]) -> dict[str, str]:
