@@ -444,13 +444,17 @@ def test_new_rows_get_fresh_ids_after_the_seed(demo_store_rw):
         s.rollback()
 
 
-def test_national_evidence_is_registered_once_per_document(demo_store):
-    """The matrix's natural key (PN, kind, ally type, ally, start) is unique, so a national
-    store exported with ``tablero export data`` loads back with ``tablero import all``."""
+def test_national_demo_has_what_the_intake_requires_once(demo_store):
+    """Unique alliance evidence by the matrix's natural key (PN, kind, ally type, ally, start) and
+    one household per identity document, so a national store exported with ``tablero export
+    data`` loads back with ``tablero import all``."""
     from rules.intake.sheets import EVIDENCE
 
-    ev = generate(read_reference(get_engine(demo_store)), "national", DEMO_SEED)["alliance_evidence"]
+    tables = generate(read_reference(get_engine(demo_store)), "national", DEMO_SEED)
+    ev = tables["alliance_evidence"]
     assert EVIDENCE.key == ("codigo_pn", "tipo", "tipo_aliado", "aliado", "fecha_inicio")
     keys = list(zip(*(ev[c].tolist() for c in ("business_plan_id", "kind", "ally_type", "ally_name", "start_date")),
                     strict=True))
     assert len(keys) > 15_000 and len(set(keys)) == len(keys)
+    documents = tables["household"]["document_id"].tolist()
+    assert len(documents) == 250_000 and len(set(documents)) == len(documents)

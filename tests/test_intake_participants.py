@@ -241,6 +241,24 @@ def test_a_household_of_an_unregistered_opr_is_refused(register, tmp_path):
     assert count(register, Household) == 0
 
 
+def test_one_document_under_two_household_codes_in_a_file_is_refused(register, tmp_path):
+    loaded(register, tmp_path, "opr", "opr.csv", OPR)
+    res = load(register, tmp_path, "households", "hogares.csv", HOUSEHOLDS.replace("71234567", "43123456"))
+    refused(res, 3, "documento", "ya figura en la fila 2 con el hogar H-1")
+    assert count(register, Household) == 0
+
+
+def test_a_document_stored_with_another_household_is_refused_unless_the_file_moves_it(people, tmp_path):
+    head = HOUSEHOLDS.splitlines()[0] + "\n"
+    res = load(people, tmp_path, "households", "hogares.csv", head + "H-9;Otra Persona;43123456;05001;F;50;ninguna;no;;"
+               "01/02/2025\n")
+    refused(res, 2, "documento", "ya está registrado con el hogar H-1")
+    assert count(people, Household) == 3
+    swapped = HOUSEHOLDS.replace("43123456", "SWAP").replace("71234567", "43123456").replace("SWAP", "71234567")
+    loaded(people, tmp_path, "households", "hogares.csv", swapped)  # a correction that swaps two documents
+    assert table(people, Household.code, Household.document_id)[:2] == [("H-1", "71234567"), ("H-2", "43123456")]
+
+
 @pytest.mark.parametrize("role", [Role.COMITE_REGIONAL, Role.DIRECTIVO])
 def test_a_role_that_may_not_read_personal_data_may_not_load_households(register, tmp_path, role):
     with get_engine(register).connect() as conn:

@@ -118,6 +118,20 @@ def entry_dates(rng: np.random.Generator, mechanism: np.ndarray) -> np.ndarray:
     return np.where(mechanism == "convocatoria", conv, barrido)
 
 
+def _unique_documents(doc: np.ndarray) -> np.ndarray:
+    """One identity document per head of household: a repeated draw gets the next unused number
+    of a series above the drawn range (the random stream, and so every other column, is kept)."""
+    _, first = np.unique(doc, return_index=True)
+    repeated = np.setdiff1d(np.arange(len(doc)), first)
+    taken, candidate = set(doc.tolist()), 1_200_000_000
+    for i in repeated.tolist():
+        while candidate in taken:
+            candidate += 1
+        doc[i] = candidate
+        taken.add(candidate)
+    return doc
+
+
 def households(g: Generator) -> None:
     """Households: place, sex, age, ethnicity, victim status, entry mechanism and date."""
     rng, ref = g.rng(3), g.ref
@@ -141,7 +155,7 @@ def households(g: Generator) -> None:
     sur = np.array(SURNAMES, dtype=object)
     head = given + " " + sur[s1] + " " + sur[s2]
     doc = rng.integers(1_000_000, 1_199_999_999, n)
-    doc = np.where(doc < 1_000_000_000, doc % 99_000_000 + 1_000_000, doc)
+    doc = _unique_documents(np.where(doc < 1_000_000_000, doc % 99_000_000 + 1_000_000, doc))
     # Route of entry: most households start in básica; some (with a project) in intermedia.
     direct_int = rng.random(n) < 0.1
     mech = np.where(

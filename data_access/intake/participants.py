@@ -190,10 +190,13 @@ def check_households(conn: Connection, frames: dict, viewer: Viewer, problems: l
     limits = {"codigo_hogar": column_length(Household.code), "nombre_jefe": column_length(Household.head_name),
               "documento": column_length(Household.document_id)}
     rows = []
+    repeated = _repeated_documents(conn, sheet, given)
     for r in given:
         before = len(problems)
         municipality_in_scope(sheet, r, viewer, offices, problems)
         _too_long(sheet, r, limits, problems)
+        if r["_row"] in repeated:
+            problems.append(problem(sheet, r, "documento", repeated[r["_row"]]))
         nit = r.get("nit_opr")
         if nit and nit_base(nit) not in oprs:
             problems.append(problem(sheet, r, "nit_opr", _unknown_opr(nit)))
@@ -206,6 +209,28 @@ def check_households(conn: Connection, frames: dict, viewer: Viewer, problems: l
     if problems:
         return Plan()
     return Plan([diff(conn, sheet.name, Household, ("code",), rows)])
+
+
+def _repeated_documents(conn: Connection, sheet: S.Sheet, given: list[dict]) -> dict[int, str]:
+    """Row → message, for a head of household's document already held by another household:
+    earlier in the file, or stored under another code that the file does not move elsewhere."""
+    out: dict[int, str] = {}
+    first: dict[str, dict] = {}
+    for r in given:
+        seen = first.setdefault(r["documento"], r)
+        if seen["codigo_hogar"] != r["codigo_hogar"]:
+            out[r["_row"]] = (f"El documento {r['documento']} ya figura en la fila {seen['_row']} con el hogar "
+                              f"{seen['codigo_hogar']}: un jefe de hogar se registra una sola vez; deje un solo "
+                              "código de hogar para esa persona o corrija el documento.")
+    in_file = {r["codigo_hogar"]: r["documento"] for r in given}
+    stored = _lookup(conn, Household.document_id, Household.code, first)
+    for r in given:
+        doc, holder = r["documento"], stored.get(r["documento"])
+        moved = in_file.get(holder, doc) != doc  # the file gives that household another document
+        if r["_row"] not in out and holder and holder != r["codigo_hogar"] and not moved:
+            out[r["_row"]] = (f"El documento {r['documento']} ya está registrado con el hogar {holder}: un jefe de "
+                              "hogar se registra una sola vez; use ese código de hogar o corrija el documento.")
+    return out
 
 
 # ------------------------------------------------------------------ enrolments

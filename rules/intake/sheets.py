@@ -229,7 +229,8 @@ HOUSEHOLDS = Sheet(
     (
         Column("codigo_hogar", Kind.CODE, "Código único del hogar", "H-0000123"),
         Column("nombre_jefe", Kind.TEXT, "Nombre del jefe de hogar", "María Pérez", personal=True),
-        Column("documento", Kind.CODE, "Documento de identidad del jefe de hogar", "43123456", personal=True),
+        Column("documento", Kind.CODE, "Documento de identidad del jefe de hogar (un hogar por documento)", "43123456",
+               personal=True),
         Column("cod_municipio", Kind.DIVIPOLA, "Municipio de residencia", "05001"),
         Column("sexo", Kind.CODE, "Sexo del jefe de hogar (F | M)", "F", allowed={"f": "F", "m": "M"}),
         Column("edad", Kind.INT, "Edad del jefe de hogar al registrarse", "34", minimum=14, maximum=110),
