@@ -58,6 +58,13 @@ h1.tb-slide-title {font-size: 2.05rem; line-height: 1.1; margin: 0; padding: 0;}
 .st-key-slide_body .tb-card .tb-value {font-size: clamp(1.5rem, 4.6vh, 2.6rem); margin: .05rem 0;}
 .st-key-slide_body .tb-card .tb-value.tb-long {font-size: clamp(1rem, 1.45vw, 2rem);}
 .st-key-slide_body .tb-card .tb-delta, .st-key-slide_body .tb-card .tb-status {font-size: .9rem;}
+/* the overview's many figures above its chart: compact, so the chart keeps room for its axes */
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) {padding: .25rem .7rem .2rem .7rem;}
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) .tb-label {font-size: .85rem; line-height: 1.15;}
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) .tb-value {font-size: clamp(1.3rem, 3.6vh, 2.4rem); margin: 0;}
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) .tb-value.tb-long {font-size: clamp(.95rem, 1.3vw, 1.8rem);}
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) .tb-delta,
+.st-key-slide_body .tb-card.tb-big:not(.tb-side) .tb-status {font-size: .8rem; line-height: 1.25;}
 </style>
 """
 
