@@ -107,8 +107,16 @@ def households_trend(rows: list[dict], route_labels: dict[str, str], quarter_lab
             text=[""] * (len(ys) - 1) + [fmt_int(ys[-1], lang)], textposition="top left", cliponaxis=False,
             hovertemplate="%{x}: %{y:,}<extra>%{fullData.name}</extra>",
         ))
-    fig.update_yaxes(title=y_title, rangemode="tozero")
+    # the axis named level above it (a vertical title is cut on a short chart), the legend at the right
+    top = max((r["households"] for r in rows), default=0)
+    fig.update_yaxes(range=[0, max(1, top) * 1.18])  # room above the highest end label
     fig.update_xaxes(type="category")
+    fig.update_layout(
+        margin={"t": 50},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+        annotations=[{"text": y_title, "x": 0, "xref": "paper", "xanchor": "left", "y": 1.02, "yref": "paper",
+                      "yanchor": "bottom", "showarrow": False}],
+    )
     base_layout(fig, big=big, lang=lang)
     return fig
 
@@ -121,7 +129,15 @@ def funnel_bars(stage_rows: list[tuple[str, str, int]], route_labels: dict[str, 
     from plotly.subplots import make_subplots
 
     routes = [(route, label) for route, label in route_labels.items() if any(r == route for r, _, _ in stage_rows)]
-    stages = list(dict.fromkeys(s for _, s, _ in stage_rows))
+    stages: list[str] = []  # every route's stages in its own order (a stage one route lacks goes where it falls)
+    for route, _ in routes:
+        previous = None
+        for r, stage, _ in stage_rows:
+            if r != route:
+                continue
+            if stage not in stages:
+                stages.insert(stages.index(previous) + 1 if previous in stages else len(stages), stage)
+            previous = stage
     fig = make_subplots(rows=1, cols=max(1, len(routes)), shared_yaxes=True, horizontal_spacing=0.08,
                         subplot_titles=[wrap(label, 14) for _, label in routes])
     for i, (route, label) in enumerate(routes, start=1):

@@ -151,11 +151,10 @@ def pick_operator(ctx: PageContext, operators: list[tuple[str, str]], param: str
         if wanted not in names:
             st.warning(ctx.t("sla.operator_not_visible"))
         wanted = None
-    chosen = st.selectbox(
-        ctx.t(label_key), codes,
-        index=codes.index(wanted) if wanted in codes else min(default_index, len(codes) - 1),
-        format_func=lambda c: f"{names[c]} ({c})", key=key,
-    )
+    # the widget's own state, seeded from the URL (a click on a chart sets both)
+    if st.session_state.get(key) not in codes:
+        st.session_state[key] = wanted if wanted in codes else codes[min(default_index, len(codes) - 1)]
+    chosen = st.selectbox(ctx.t(label_key), codes, format_func=lambda c: f"{names[c]} ({c})", key=key)
     _sync(param, chosen)
     return chosen
 
@@ -165,10 +164,10 @@ def pick_status(ctx: PageContext, key: str = "sla_status") -> str | None:
     segment of the status chart sets it too); an unknown value is ignored."""
     wanted = st.query_params.get(Q_STATUS)
     options = [None, *CHART_STATUSES]
-    if st.session_state.get(key) not in options:
-        st.session_state.pop(key, None)
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = wanted if wanted in options else None
     chosen = st.selectbox(
-        ctx.t("sla.filter.status"), options, index=options.index(wanted) if wanted in options else 0,
+        ctx.t("sla.filter.status"), options,
         format_func=lambda s: ctx.t("sla.filter.all_statuses") if s is None else ctx.t("sla.status." + s), key=key,
     )
     _sync(Q_STATUS, chosen)
