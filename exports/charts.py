@@ -151,8 +151,9 @@ def funnel_bars(stage_rows: list[tuple[str, str, int]], route_labels: dict[str, 
             text=[fmt_int(c, lang) for c in xs], textposition="outside", cliponaxis=False, constraintext="none",
             hovertemplate="%{y}: %{x:,}<extra>" + label + "</extra>",
         ), row=1, col=i)
-        # room at the right of each panel for its longest count
-        fig.update_xaxes(range=[0, max(1, max(xs, default=0)) * 1.45], nticks=3, row=1, col=i)
+        # room at the right of each panel for its longest count; every count is written beside its
+        # bar, so the panels need no tick numbers (side by side they would run into each other)
+        fig.update_xaxes(range=[0, max(1, max(xs, default=0)) * 1.45], showticklabels=False, row=1, col=i)
     fig.update_layout(bargap=0.25, margin={"t": 60})
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=stages)
     fig.update_xaxes(title=x_title, row=1, col=(len(routes) + 1) // 2 or 1)
