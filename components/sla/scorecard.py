@@ -117,7 +117,7 @@ def status_figure(tx: Texts, rows: list[tuple[str, str, dict[str, int]]]) -> go.
     fig.update_layout(theme.layout(tx.lang, {
         "barmode": "stack", "height": max(240, 110 + 36 * len(rows)),
         "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "clickmode": "event+select", "dragmode": False,
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
         "yaxis": {"autorange": "reversed"}, "xaxis": {"title": {"text": tx.t("sla.fig.count_axis")}},
     }))
     return fig
