@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import any_, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -63,6 +64,16 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[i:i + size]
 
 
+def among(conn: Connection | Session, column, values: Sequence):
+    """``column IN values`` as each store runs it best: on PostgreSQL ``= ANY`` of ONE array
+    parameter (an IN list of thousands of parameters costs more to render and parse than to
+    run, millions of times over a national file), an IN list elsewhere."""
+    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def stored_by_key(conn: Connection, model, key: tuple[str, ...], columns: Iterable[str], keys: list[tuple]) -> dict:
     """The stored rows whose natural key is among ``keys``: key tuple → {column: value}."""
     cols = list(dict.fromkeys([*(c.name for c in model.__mapper__.primary_key), *key, *columns]))
@@ -73,7 +84,7 @@ def stored_by_key(conn: Connection, model, key: tuple[str, ...], columns: Iterab
     found: dict[tuple, dict] = {}
     wanted = list(dict.fromkeys(keys))
     for part in chunks(wanted):
-        where = key_cols[0].in_([k[0] for k in part]) if len(key) == 1 else tuple_(*key_cols).in_(part)
+        where = among(conn, key_cols[0], [k[0] for k in part]) if len(key) == 1 else tuple_(*key_cols).in_(part)
         for row in conn.execute(select(*table_cols).where(where)):
             d = dict(zip(cols, row, strict=True))
             found[tuple(d[k] for k in key)] = d

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from data_access.intake.changes import Change, chunks
+from data_access.intake.changes import Change, among, chunks
 from data_access.intake.rows import problem
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, Problem
@@ -28,7 +28,7 @@ def stored_frame(conn: Connection, columns: Sequence, where_in, keys: Iterable,
     parts: dict[str, list] = {n: [] for n in names}
     seen: dict[str, dict] = {n: {} for n in names if n not in ints}  # one object per distinct value
     for part in chunks(list(dict.fromkeys(keys))):
-        rows = conn.execute(select(*columns).where(where_in.in_(part))).all()
+        rows = conn.execute(select(*columns).where(among(conn, where_in, part))).all()
         for i, name in enumerate(names):
             if name in ints:
                 parts[name].append(np.fromiter((r[i] for r in rows), dtype=np.int64, count=len(rows)))

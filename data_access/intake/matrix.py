@@ -30,7 +30,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer
 from data_access.intake import changes
-from data_access.intake.changes import Change, Plan, chunks, stored_by_key
+from data_access.intake.changes import Change, Plan, among, chunks, stored_by_key
 from data_access.intake.engine import importer
 from data_access.intake.rows import municipality_offices, problem, records
 from rules import access
@@ -130,7 +130,7 @@ def check_matrix(conn: Connection, frames: dict, viewer: Viewer, problems: list[
     stored_plans: dict[str, int] = {}
     for part in chunks(sorted(referenced | file_codes)):
         stored_plans.update(conn.execute(select(BusinessPlan.code, BusinessPlan.id)
-                                         .where(BusinessPlan.code.in_(part))).all())
+                                         .where(among(conn, BusinessPlan.code, part))).all())
     known = file_codes | set(stored_plans)
     evidence = _check_evidence(ev_rows, known, problems)
     sales = _check_sales(sales_rows, known, problems)
@@ -194,7 +194,7 @@ def _stored_oprs(conn: Connection, bases) -> dict[str, tuple]:
     for part in chunks(sorted(bases)):
         candidates = list(part) + [format_nit(b) for b in part if b.isdigit()]
         for i, nit, name, version in conn.execute(select(Opr.id, Opr.nit, Opr.name, Opr.version)
-                                                  .where(Opr.nit.in_(candidates)).order_by(Opr.id)):
+                                                  .where(among(conn, Opr.nit, candidates)).order_by(Opr.id)):
             found.setdefault(nit_base(nit), (i, name, version))
     return found
 
@@ -317,7 +317,7 @@ def _changes(conn: Connection, plans: list[dict], evidence: list[dict] | None, s
         cols = [AllianceEvidence.business_plan_id, AllianceEvidence.id, AllianceEvidence.version,
                 *(getattr(AllianceEvidence, k) for k in EV_KEY)]
         for part in chunks(ids):
-            for row in conn.execute(select(*cols).where(AllianceEvidence.business_plan_id.in_(part),
+            for row in conn.execute(select(*cols).where(among(conn, AllianceEvidence.business_plan_id, part),
                                                         AllianceEvidence.voided.is_(False))
                                     .order_by(AllianceEvidence.id)):
                 current.setdefault(row[0], []).append(tuple(row[1:]))
@@ -381,7 +381,7 @@ def _resolve(session: Session, key_col, id_col, stored_as: dict[str, str], waiti
         return
     ids: dict[str, int] = {}
     for part in chunks(sorted(stored_as)):
-        for key, i in session.execute(select(key_col, id_col).where(key_col.in_(part))):
+        for key, i in session.execute(select(key_col, id_col).where(among(session, key_col, part))):
             ids.setdefault(stored_as[key], i)
     for row, key in waiting:
         row[column] = ids[key]

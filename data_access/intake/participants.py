@@ -29,7 +29,7 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer
-from data_access.intake.changes import Change, Plan, chunks, diff
+from data_access.intake.changes import Change, Plan, among, chunks, diff
 from data_access.intake.engine import importer
 from data_access.intake.frames import stored_frame
 from data_access.intake.rows import municipality_in_scope, municipality_offices, problem, records
@@ -69,7 +69,7 @@ def _lookup(conn: Connection, key, value, keys: Iterable) -> dict:
     """``{key: value}`` of the stored rows whose ``key`` is among ``keys`` (chunked IN lists)."""
     found: dict = {}
     for part in chunks(list(dict.fromkeys(k for k in keys if k is not None))):
-        found.update(conn.execute(select(key, value).where(key.in_(part))).all())
+        found.update(conn.execute(select(key, value).where(among(conn, key, part))).all())
     return found
 
 
@@ -81,7 +81,7 @@ def _oprs_by_nit(conn: Connection, nits: Iterable[str | None], names: dict | Non
     bases = list(dict.fromkeys(nit_base(n) for n in nits if n))
     for part in chunks(bases):
         candidates = list(part) + [format_nit(b) for b in part if b.isdigit()]
-        for oid, nit, name in conn.execute(select(Opr.id, Opr.nit, Opr.name).where(Opr.nit.in_(candidates))
+        for oid, nit, name in conn.execute(select(Opr.id, Opr.nit, Opr.name).where(among(conn, Opr.nit, candidates))
                                            .order_by(Opr.id)):
             if found.setdefault(nit_base(nit), oid) == oid and names is not None:
                 names[oid] = name
@@ -245,7 +245,7 @@ def _stored_enrolments(conn: Connection, codes: Iterable[str]) -> dict[str, dict
     """Enrolment code → its stored row (the columns of ``ENROLMENT_INFO``)."""
     found: dict[str, dict] = {}
     for part in chunks(list(dict.fromkeys(c for c in codes if c))):
-        for row in conn.execute(select(*ENROLMENT_INFO).where(Enrolment.code.in_(part))):
+        for row in conn.execute(select(*ENROLMENT_INFO).where(among(conn, Enrolment.code, part))):
             found[row.code] = row._asdict()
     return found
 
@@ -254,7 +254,7 @@ def _with_events(conn: Connection, enrolment_ids: list[int]) -> set[int]:
     """The enrolments among ``enrolment_ids`` that have stage events."""
     found: set[int] = set()
     for part in chunks(enrolment_ids):
-        found.update(conn.execute(select(StageEvent.enrolment_id).where(StageEvent.enrolment_id.in_(part))
+        found.update(conn.execute(select(StageEvent.enrolment_id).where(among(conn, StageEvent.enrolment_id, part))
                                   .distinct()).scalars())
     return found
 
@@ -318,7 +318,8 @@ def _open_enrolments(conn: Connection, households: Iterable[int], oprs: Iterable
     found: dict[tuple, list[str]] = {}
     for kind, column, ids in (("hogar", Enrolment.household_id, households), ("opr", Enrolment.opr_id, oprs)):
         for part in chunks(list(dict.fromkeys(ids))):
-            stmt = select(column, Enrolment.route, Enrolment.code).where(column.in_(part), Enrolment.status == ACTIVE)
+            stmt = (select(column, Enrolment.route, Enrolment.code)
+                    .where(among(conn, column, part), Enrolment.status == ACTIVE))
             for pid, route, code in conn.execute(stmt):
                 found.setdefault((kind, pid, route), []).append(code or "(sin código)")
     return found
@@ -536,7 +537,8 @@ def _link_promotions(pending: dict[str, str], stored: dict[str, dict], change: C
     def link(session: Session, batch_id: int) -> None:
         ids: dict[str, int] = {}
         for part in chunks(list({*pending, *pending.values()})):
-            ids.update(session.execute(select(Enrolment.code, Enrolment.id).where(Enrolment.code.in_(part))).all())
+            stmt = select(Enrolment.code, Enrolment.id).where(among(session, Enrolment.code, part))
+            ids.update(session.execute(stmt).all())
         rows = []
         for code, prev in pending.items():
             row = {"id": ids[code], "previous_enrolment_id": ids[prev], "import_batch_id": batch_id}

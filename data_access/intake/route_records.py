@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from data_access.core.models import Enrolment, OperatorContract, ServiceDelivery, StageEvent
 from data_access.core.scope import Viewer
-from data_access.intake.changes import Change, Plan, chunks
+from data_access.intake.changes import Change, Plan, among, chunks
 from data_access.intake.engine import importer
 from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
 from data_access.intake.participants import column_length, contract_map, stored_events
@@ -230,7 +230,7 @@ def _promotions_still_fit(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, sum
     promoted: list = []
     for part in chunks(touched):
         promoted += conn.execute(select(Enrolment.previous_enrolment_id, Enrolment.code, Enrolment.entry_date)
-                                 .where(Enrolment.previous_enrolment_id.in_(part))).all()
+                                 .where(among(conn, Enrolment.previous_enrolment_id, part))).all()
     if not promoted:
         return
     line = dict(zip(m["enrolment_id"], np.arange(len(m)), strict=True))  # the last file row of each enrolment
