@@ -205,8 +205,8 @@ def render(ctx: PageContext, chosen: dict) -> None:
         return
     st.subheader(t("sla.scorecard.all_title", quarter=quarter_text(quarter, ctx.lang)))
     data_table(model["summary"], hide_index=True, placeholder="—", width="stretch")
-    figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
-    download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary")
+    note = figure_note(ctx, t("sla.note.score"), t("sla.note.score_num"), t("sla.note.score_den"))
+    download_table(ctx, model["summary"], f"ans_operadores_{quarter}", "sla_summary", note=note)
 
     st.markdown(f"**{t('sla.fig.status_title', quarter=quarter_text(quarter, ctx.lang))}**")
     st.caption(t("sla.fig.status_help"))
@@ -247,8 +247,8 @@ def render(ctx: PageContext, chosen: dict) -> None:
     shown_for = [f"{t('sla.col.operator')}: {op['name']}"]
     if status:
         shown_for.append(f"{t('sla.filter.status')}: {t('sla.status.' + status)}")
-    figure_note(ctx, t("sla.note.items"), extra_filters=shown_for)
-    download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items")
+    note = figure_note(ctx, t("sla.note.items"), extra_filters=shown_for)
+    download_table(ctx, op["items_all"], f"ans_{code}_{quarter}", "sla_items", note=note)
 
     st.markdown(f"**{t('sla.scorecard.breaches_title')}**")
     if not op["breaches"]:
