@@ -54,11 +54,10 @@ def register(group: click.Group) -> None:
                 "Fecha inválida en --as-of/--since: use el formato AAAA-MM-DD, p. ej. 2026-09-30.") from None
         viewer = resolve_viewer(as_user)
         from rules import access
+        from rules.core.i18n import t
 
         if not access.allowed(viewer, access.EXPORT_PACK):
-            raise click.ClickException(
-                f"«{viewer.username}» no puede generar el paquete para comité: es de los comités (nacional u "
-                "oficina regional). Use --as-user con una cuenta de comité o nacional.")
+            raise click.ClickException(f"«{viewer.username}»: {t('committee.export.not_allowed', 'es')}")
         filters = GlobalFilters(cutoff=cutoff, period_start=start, regional_office_id=office,
                                 department_code=department, municipality_code=municipality, route=route)
         from exports import charts

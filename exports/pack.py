@@ -18,6 +18,7 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from exports import charts, tables
 from exports.content import SlideData, build_views, data_key, make_context, parse_views, shared_context
+from rules import access
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
 from rules.core.i18n import t
@@ -90,6 +91,8 @@ def build_pack(viewer: Viewer, filters: GlobalFilters, views, fmt: str = "pptx",
     already computed are reused (``use_cache=False``: everything computed anew)."""
     if fmt not in FORMATS:
         raise ValueError(t("committee.export.bad_format", lang, fmt=fmt))
+    if not access.allowed(viewer, access.EXPORT_PACK):  # the committees' pack, whoever calls
+        raise PermissionError(t("committee.export.not_allowed", lang))
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     chosen = parse_views(",".join(views) if not isinstance(views, str) else views)

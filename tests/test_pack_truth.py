@@ -211,3 +211,6 @@ def test_an_operador_gets_no_committee_pack(demo_store, monkeypatch, tmp_path):
                                        "--as-of", "2026-09-30", "--as-user", "operador"])
     assert res.exit_code != 0 and "no puede generar el paquete para comité" in res.output
     assert not out.exists()
+    operador = viewer_for_username("operador", url=demo_store)
+    with pytest.raises(PermissionError, match="no puede generar el paquete para comité"):
+        build_pack(operador, GlobalFilters(cutoff=CUT), ["overview"], "pdf", url=demo_store, images={})
