@@ -118,7 +118,7 @@ def _pick() -> None:
 
 @st.fragment
 def map_and_profile() -> None:
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([2, 1], gap="medium")
     with left:
         clicked = render_map(ctx, wire, metric, year, values, scheme, show_alerts, basemap)
         if not values:

@@ -7,11 +7,13 @@ import folium
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from folium.plugins import MarkerCluster
+from folium.plugins import Fullscreen, MarkerCluster
 from shapely.geometry import box
 
 from cli.main import tablero
 from components.map.assets import (
+    CLUSTER_DEFAULT_CSS,
+    CLUSTER_JS,
     LEAFLET_CSS,
     LEAFLET_JS,
     VENDOR_FILES,
@@ -50,9 +52,9 @@ def test_assets_install_is_idempotent(tmp_path):
 
 def test_cli_assets_install(tmp_path):
     res = CliRunner().invoke(tablero, ["assets", "install", "--target", str(tmp_path / "v")])
-    assert res.exit_code == 0 and "7 copiados" in res.output
+    assert res.exit_code == 0 and f"{len(VENDOR_FILES)} copiados" in res.output
     res = CliRunner().invoke(tablero, ["assets", "install", "--target", str(tmp_path / "v")])
-    assert res.exit_code == 0 and "0 copiados, 7 ya al día" in res.output
+    assert res.exit_code == 0 and f"0 copiados, {len(VENDOR_FILES)} ya al día" in res.output
 
 
 def _tiny_spec(**kw) -> MapSpec:
@@ -87,6 +89,20 @@ def test_an_unknown_cdn_asset_is_refused():
     with pytest.raises(AssetError, match="recurso externo"):
         localise(m)
     m = build_map(_tiny_spec())
-    MarkerCluster().add_to(m)  # would need leaflet.markercluster from a CDN
-    with pytest.raises(AssetError, match="markercluster"):
+    Fullscreen().add_to(m)  # would need leaflet.fullscreen from a CDN
+    with pytest.raises(AssetError, match="fullscreen"):
         localise(m)
+
+
+def test_marker_clusters_are_served_by_the_app(tmp_path):
+    """The alerts aggregate by zoom with leaflet.markercluster, vendored like Leaflet (no CDN)."""
+    install(tmp_path)
+    js = (tmp_path / "markercluster" / "leaflet.markercluster.js").read_text(encoding="utf-8")
+    assert "MarkerClusterGroup" in js
+    m = build_map(_tiny_spec())
+    MarkerCluster().add_to(m)  # folium's plugin: its CDN files have local equivalents
+    links = dict(localise(m))
+    assert CLUSTER_JS in links.values() and CLUSTER_DEFAULT_CSS in links.values()
+    m.get_root().render()
+    header = m.get_root().header.render()
+    assert CLUSTER_JS in header and "https://" not in header

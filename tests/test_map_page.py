@@ -160,8 +160,8 @@ def test_every_metric_renders_within_budget(map_store):
         assert not at.exception, (key, at.exception)
         args, size, geo, data = _payload(at)
         assert size <= PAYLOAD_BUDGET, (key, size)
-        legend = data["legend"]
-        assert "tl-row" in legend
+        legend = [m.value for m in at.markdown if "tablero-legend" in m.value]
+        assert len(legend) == 1 and "tl-row" in legend[0], key  # beside the map, not over it
         unit = METRICS[key].unit
         sample = next(v for v in data["v"].values())
         if unit == "money":

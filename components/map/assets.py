@@ -1,8 +1,9 @@
 """Browser assets of the map, served by the app itself (no CDN, no internet).
 
 ``tablero assets install`` copies Leaflet's dist files from the installed registry
-package ``django-js-lib-leaflet`` (plain files, no Django import) into ``static/vendor``
-(git-ignored); Streamlit serves them at ``/app/static/vendor/...``
+package ``django-js-lib-leaflet`` (plain files, no Django import) and leaflet.markercluster
+(the alert symbols aggregated by zoom) from ``XStatic-Leaflet-MarkerCluster`` into
+``static/vendor`` (git-ignored); Streamlit serves them at ``/app/static/vendor/...``
 (``[server] enableStaticServing = true``). The map needs nothing else: no jQuery, no
 Bootstrap, no d3 (the legend is plain HTML), no topojson-client (the TopoJSON decoder
 is our own, in ``components.map.choropleth``).
@@ -27,6 +28,8 @@ STATIC_URL = "/app/static/vendor"
 # (module of the registry package, path inside it, path under static/vendor)
 _LEAFLET_PKG = "js_lib_leaflet"
 _LEAFLET_DIST = "django-js-lib-leaflet"
+_CLUSTER_PKG = "xstatic.pkg.leaflet_markercluster"
+_DISTRIBUTIONS = {_LEAFLET_PKG: _LEAFLET_DIST, _CLUSTER_PKG: "XStatic-Leaflet-MarkerCluster"}
 VENDOR_FILES: tuple[tuple[str, str, str], ...] = (
     (_LEAFLET_PKG, "static/js_lib_leaflet/leaflet.js", "leaflet/leaflet.js"),
     (_LEAFLET_PKG, "static/js_lib_leaflet/leaflet.css", "leaflet/leaflet.css"),
@@ -35,21 +38,31 @@ VENDOR_FILES: tuple[tuple[str, str, str], ...] = (
     (_LEAFLET_PKG, "static/js_lib_leaflet/images/marker-icon.png", "leaflet/images/marker-icon.png"),
     (_LEAFLET_PKG, "static/js_lib_leaflet/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
     (_LEAFLET_PKG, "static/js_lib_leaflet/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
+    (_CLUSTER_PKG, "data/leaflet.markercluster.js", "markercluster/leaflet.markercluster.js"),
+    (_CLUSTER_PKG, "data/MarkerCluster.css", "markercluster/MarkerCluster.css"),
+    (_CLUSTER_PKG, "data/MarkerCluster.Default.css", "markercluster/MarkerCluster.Default.css"),
 )
 
 LEAFLET_JS = f"{STATIC_URL}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{STATIC_URL}/leaflet/leaflet.css"
+CLUSTER_JS = f"{STATIC_URL}/markercluster/leaflet.markercluster.js"
+CLUSTER_CSS = f"{STATIC_URL}/markercluster/MarkerCluster.css"
+CLUSTER_DEFAULT_CSS = f"{STATIC_URL}/markercluster/MarkerCluster.Default.css"
 
 # What the map page loads (folium's defaults replaced by these).
-MAP_JS = [("leaflet", LEAFLET_JS)]
-MAP_CSS = [("leaflet_css", LEAFLET_CSS)]
+MAP_JS = [("leaflet", LEAFLET_JS), ("markercluster", CLUSTER_JS)]
+MAP_CSS = [("leaflet_css", LEAFLET_CSS), ("markercluster_css", CLUSTER_CSS)]
 
-# folium/branca CDN URLs we know how to serve locally (any version of Leaflet's dist).
+# folium/branca CDN URLs we know how to serve locally (any version of Leaflet's dist, and of
+# leaflet.markercluster's: folium.plugins.MarkerCluster works offline too).
 _LOCAL_EQUIVALENTS = (
     (re.compile(r"^https?://[^ ]*leaflet(@[\d.]+)?/dist/leaflet\.js$"), LEAFLET_JS),
     (re.compile(r"^https?://[^ ]*leaflet(@[\d.]+)?/dist/leaflet\.css$"), LEAFLET_CSS),
     (re.compile(r"^https?://[^ ]*/leaflet/[\d.]+/leaflet\.js$"), LEAFLET_JS),
     (re.compile(r"^https?://[^ ]*/leaflet/[\d.]+/leaflet\.css$"), LEAFLET_CSS),
+    (re.compile(r"^https?://[^ ]*markercluster[^ ]*/leaflet\.markercluster(-src)?\.js$"), CLUSTER_JS),
+    (re.compile(r"^https?://[^ ]*markercluster[^ ]*/MarkerCluster\.css$"), CLUSTER_CSS),
+    (re.compile(r"^https?://[^ ]*markercluster[^ ]*/MarkerCluster\.Default\.css$"), CLUSTER_DEFAULT_CSS),
 )
 
 
@@ -76,10 +89,13 @@ class InstallResult:
 
 
 def _package_root(module: str) -> Path:
-    spec = importlib.util.find_spec(module)
+    try:
+        spec = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         raise AssetError(
-            f"No está instalado el paquete que trae Leaflet ({_LEAFLET_DIST}). "
+            f"No está instalado el paquete que trae los archivos del mapa ({_DISTRIBUTIONS[module]}). "
             "Ejecute `make setup` (o `pip install -e .`) y repita `tablero assets install`."
         )
     return Path(list(spec.submodule_search_locations)[0])
@@ -112,8 +128,8 @@ def install(target: Path | None = None) -> InstallResult:
         src = _package_root(module) / inner
         if not src.is_file():
             raise AssetError(
-                f"El paquete {_LEAFLET_DIST} no trae «{inner}»: reinstálelo "
-                f"(`pip install --force-reinstall {_LEAFLET_DIST}`)."
+                f"El paquete {_DISTRIBUTIONS[module]} no trae «{inner}»: reinstálelo "
+                f"(`pip install --force-reinstall {_DISTRIBUTIONS[module]}`)."
             )
         data = src.read_bytes()
         dst = target / rel

@@ -7,8 +7,9 @@ files served by the app (``components.map.assets``), plus one script of ours car
   shared arcs; ``wire_geometry``), decoded in the browser by our own few lines of JS;
 * per-municipality classes and es-CO formatted values only for the municipalities in
   the viewer's scope (the rest is drawn grey, with a tooltip that carries no figure);
-* a plain-HTML legend (no d3, no branca colormap), department borders on top, an
-  optional alerts symbol layer, and the zoom to the filtered territory.
+* department borders on top, an optional alerts symbol layer aggregated by zoom
+  (leaflet.markercluster, served by the app like Leaflet), and the zoom to the filtered
+  territory. The legend is plain HTML (no d3, no branca colormap) shown beside the map.
 
 Every text from the store is escaped: names travel as JSON with ``<``, ``>``, ``&``
 written as ``\\u003c``… and the browser escapes them again before any HTML is built,
@@ -129,8 +130,17 @@ def classify(values: dict[str, float | None], unit: str, scheme: str, lang: str,
     return Classes(colours, labels, index, scheme, extra)
 
 
+LEGEND_CSS = (
+    "<style>.tablero-legend{display:flex;flex-wrap:wrap;align-items:center;gap:2px 14px;font-size:14px;"
+    "line-height:20px;margin:0 0 4px}.tablero-legend .tl-title{font-weight:600}"
+    ".tablero-legend .tl-sw{display:inline-block;width:16px;height:12px;margin-right:5px;border:1px solid #777;"
+    "vertical-align:middle}.tablero-legend .tl-note{color:#555}</style>"
+)
+
+
 def legend_html(title: str, classes: Classes, out_label: str | None, scheme_label: str) -> str:
-    """The legend as plain, escaped HTML (swatch + text for every state)."""
+    """The legend as plain, escaped HTML (swatch + text for every state), shown beside the map
+    (``LEGEND_CSS``), never over it: no corner of the map is free of territory at every zoom."""
     rows = [(c, lab) for c, lab in zip(classes.colours, classes.labels)] + classes.extra
     if out_label:
         rows.append((OUT_COLOUR, out_label))
@@ -139,8 +149,8 @@ def legend_html(title: str, classes: Classes, out_label: str | None, scheme_labe
         f"{html.escape(lab)}</div>"
         for c, lab in rows
     )
-    return (f'<div class="tl-title">{html.escape(title)}</div>{items}'
-            f'<div class="tl-note">{html.escape(scheme_label)}</div>')
+    return (f'<div class="tablero-legend"><div class="tl-title">{html.escape(title)}</div>{items}'
+            f'<div class="tl-note">{html.escape(scheme_label)}</div></div>')
 
 
 # ------------------------------------------------------------------------ the layer
@@ -193,6 +203,14 @@ _SCRIPT = r"""
     }
   }
   T.arcs = performance.now() - t0;
+  var style = document.createElement("style");
+  style.textContent = "html,body{margin:0;overflow:hidden}#map_div{height:100vh !important}" +
+    ".tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;" +
+    "border-radius:3px;text-align:center;line-height:12px}" +
+    ".tablero-cluster{font-size:11px;line-height:18px;border-width:2px;background:rgba(255,255,255,.92)}" +
+    ".leaflet-container{background:#f7fbff}";
+  document.head.appendChild(style);
+  map.invalidateSize({pan: false});  /* the frame's full height, before the zoom to the territory */
   if (!map.getPane("tableroDeptos")) {
     map.createPane("tableroDeptos"); map.getPane("tableroDeptos").style.zIndex = 450;
     map.getPane("tableroDeptos").style.pointerEvents = "none";
@@ -247,14 +265,30 @@ _SCRIPT = r"""
                {pane: "tableroDeptos", color: "#1B2A22", weight: 1.3, opacity: 0.9, interactive: false,
                 className: "tablero-depto"}).addTo(map);
   }
+  function badge(sev, count) {  /* the worst severity's symbol (shape and colour) and the number of alerts */
+    var s = D.sym[sev];
+    return '<span style="color:' + s[1] + '">' + s[0] + "</span>" + esc(count);
+  }
+  if (!map.options.maxZoom) map.setMaxZoom(13);  /* no tile layer gives one; clustering needs it */
+  var alerts = null;
   if (D.al) {
-    var alerts = L.featureGroup();
+    /* Alert symbols aggregate by zoom (leaflet.markercluster): a cluster shows its worst severity
+       and its number of alerts; a click on it zooms in until single municipalities show. */
+    alerts = L.markerClusterGroup ? L.markerClusterGroup({
+      maxClusterRadius: 44, showCoverageOnHover: false, spiderfyOnMaxZoom: true, disableClusteringAtZoom: 9,
+      iconCreateFunction: function (cluster) {
+        var count = 0, sev = 2, marks = cluster.getAllChildMarkers();
+        marks.forEach(function (m) { count += m.options.alerts; sev = Math.min(sev, m.options.severity); });
+        var label = esc(D.t.cluster.replace("{count}", count).replace("{munis}", marks.length));
+        return L.divIcon({className: "tablero-alert tablero-cluster", iconSize: [34, 20], iconAnchor: [17, 10],
+                          html: '<span title="' + label + '" aria-label="' + label + '">' +
+                                badge(sev, count) + "</span>"});
+      }
+    }) : L.featureGroup();
     D.al.forEach(function (a) {
-      var s = D.sym[a[3]];
       var m = L.marker([a[0], a[1]], {
-        icon: L.divIcon({className: "tablero-alert", iconSize: [22, 14], iconAnchor: [11, 7],
-          html: '<span style="color:' + s[1] + '">' + s[0] + "</span>" + esc(a[2])}),
-        keyboard: false
+        icon: L.divIcon({className: "tablero-alert", iconSize: [22, 14], iconAnchor: [11, 7], html: badge(a[3], a[2])}),
+        keyboard: false, alerts: a[2], severity: a[3]
       });
       m.toGeoJSON = light({c: a[5], alert: 1});
       m.on("click", function () { report({c: a[5], alert: 1}); });
@@ -264,22 +298,20 @@ _SCRIPT = r"""
     alerts.addTo(map);
   }
   T.layers = performance.now() - t0;
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "tablero-legend"); div.innerHTML = D.legend; return div;
-  };
-  legend.addTo(map);
-  var style = document.createElement("style");
-  style.textContent = ".tablero-legend{background:#fff;padding:6px 8px;border:1px solid #999;font:12px sans-serif;" +
-    "line-height:16px;max-width:220px}" +
-    ".tl-title{font-weight:bold;margin-bottom:3px}" +
-    ".tl-sw{display:inline-block;width:14px;height:11px;margin-right:5px;border:1px solid #777;vertical-align:middle}" +
-    ".tl-note{color:#555;margin-top:3px}" +
-    ".tablero-alert{font:bold 9px sans-serif;color:#1B2A22;background:rgba(255,255,255,.8);border:1px solid #777;" +
-    "border-radius:3px;text-align:center;line-height:12px}" +
-    ".leaflet-container{background:#f7fbff}";
-  document.head.appendChild(style);
-  window.tableroMap = {map: map, group: group, byCode: byCode, ready: true, t0: t0, t1: performance.now(), timings: T};
+  if (map.keyboard) {
+    /* Leaflet focuses the map on mousedown (keyboard panning). Focusing scrolls a map that is not
+       wholly on screen into view, in this frame's parent too: the press and the release then land
+       on different points, Leaflet sees a drag, and the first click is lost. Same focus, no scroll. */
+    map.keyboard.disable();
+    map.keyboard._onMouseDown = function () {
+      if (this._focused) return;
+      var c = this._map._container;
+      try { c.focus({preventScroll: true}); } catch (err) { /* an old browser: keep the click, skip the focus */ }
+    };
+    map.keyboard.enable();
+  }
+  window.tableroMap = {map: map, group: group, byCode: byCode, alerts: alerts, ready: true, t0: t0,
+                       t1: performance.now(), timings: T};
 })({{ this._parent.get_name() }});
 """
 
@@ -345,8 +377,8 @@ def payload(spec: MapSpec) -> dict:
         "f": ",".join(spec.filtered_out),
         "colours": spec.classes.colours,
         "zero": ZERO_COLOUR, "nodata": NO_DATA_COLOUR, "out": OUT_COLOUR,
-        "t": {"metric": spec.metric_label, "out": spec.labels["out"], "filtered": spec.labels["filtered"]},
-        "legend": spec.legend,
+        "t": {"metric": spec.metric_label, "out": spec.labels["out"], "filtered": spec.labels["filtered"],
+              "cluster": spec.labels.get("cluster", "{count} · {munis}")},
         "focus": spec.focus,
         "al": spec.alerts,
         "sym": [list(SEVERITY_SYMBOLS[s]) for s in ("alta", "media", "baja")],

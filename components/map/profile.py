@@ -78,9 +78,9 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
     c1.metric(t("map.profile.plans"), fmt_int(p["plans"], lang), help=plans_detail)
     c1.caption(plans_detail)
     c2.metric(t("map.profile.alerts_open"), fmt_int(len(p["alerts"]), lang) if p["territorial_visible"] else na)
-    c1, c2 = st.columns(2)
-    c1.metric(t("map.profile.committed"), fmt_money(p["committed_cop"], lang))
-    c2.metric(t("map.profile.disbursed"), fmt_money(p["disbursed_cop"], lang))
+    # amounts in pesos need a whole row each: in half of the profile's column they would be cut
+    st.metric(t("map.profile.committed"), fmt_money(p["committed_cop"], lang))
+    st.metric(t("map.profile.disbursed"), fmt_money(p["disbursed_cop"], lang))
     later = st.container()  # alliance and ANS: filled last (slower reads), shown in place
     figure_note(ctx, t("map.profile.definition"))
 
@@ -139,10 +139,8 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
 
     st.markdown(f"**{t('map.profile.links')}**")
     params = profile_query(ctx, p["code"])
-    cols = st.columns(len(LINKED_PAGES))
-    for col, (page, title) in zip(cols, LINKED_PAGES):
-        with col:
-            st.page_link(page, label=t(title), query_params=params)
+    for page, title in LINKED_PAGES:  # one per row: a page's name is never cut
+        st.page_link(page, label=t(title), query_params=params, width="stretch")
 
     alliance, sla = extras()
     with later:

@@ -16,6 +16,7 @@ from components.core.cache import cached
 from components.core.context import PageContext
 from components.map.assets import AssetError, install, installed
 from components.map.choropleth import (
+    LEGEND_CSS,
     SCHEMES,
     MapSpec,
     build_map,
@@ -57,7 +58,8 @@ metric_values = {key: cached(query) for key, query in territory.METRIC_VALUES.it
 
 def _labels(lang: str) -> dict[str, str]:
     return {"out": t("map.out_of_scope", lang), "filtered": t("map.filtered_out", lang),
-            "yes": t("map.bool_yes", lang), "no": t("map.bool_no", lang), "no_data": t("map.legend_no_data", lang)}
+            "yes": t("map.bool_yes", lang), "no": t("map.bool_no", lang), "no_data": t("map.legend_no_data", lang),
+            "cluster": t("map.alerts_cluster", lang)}
 
 
 def styled_values(viewer, filters, metric: str, year, scheme: str, lang: str, url: str | None = None):
@@ -109,11 +111,8 @@ def alert_markers(ctx: PageContext, alerts: dict, points: dict) -> list[list]:
     return out
 
 
-def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
-          show_alerts: bool, basemap: bool, height: int) -> MapSpec:
-    cat = cached_catalogue(url=ctx.url)
-    names = cat["municipalities"]
-    spec_unit = territory.METRICS[metric].unit
+def _legend(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str):
+    """(classes, entries, filtered-out codes, legend HTML) of the drawn metric."""
     classes, entries = styled_metric_values[metric](ctx.viewer, ctx.filters, metric, year, scheme, ctx.lang,
                                                     url=ctx.url)
     unfiltered = ctx.filters.with_(municipality_code=None, department_code=None, regional_office_id=None)
@@ -123,13 +122,22 @@ def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: d
     if filtered_out:
         out_label = (out_label + " / " if out_label else "") + ctx.t("map.filtered_out")
     scheme_label = ctx.t(f"map.scheme.{classes.scheme}")
+    return classes, entries, filtered_out, legend_html(ctx.t(f"map.metric.{metric}"), classes, out_label, scheme_label)
+
+
+def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
+          show_alerts: bool, basemap: bool, height: int) -> MapSpec:
+    cat = cached_catalogue(url=ctx.url)
+    names = cat["municipalities"]
+    spec_unit = territory.METRICS[metric].unit
+    classes, entries, filtered_out, legend = _legend(ctx, wire, metric, year, values, scheme)
     alerts = None
     if show_alerts:
         alerts = alert_markers(ctx, cached_alerts(ctx.viewer, ctx.filters, url=ctx.url), wire["points"])
     return MapSpec(
         geo_json=wire["geo"], codes=wire["codes"], names=names, departments=cat["departments"],
         values=values, classes=classes, unit=spec_unit, metric_label=ctx.t(f"map.metric.{metric}"),
-        legend=legend_html(ctx.t(f"map.metric.{metric}"), classes, out_label, scheme_label),
+        legend=legend,
         filtered_out=filtered_out, focus=focus_codes(ctx, names, sorted(values)), alerts=alerts,
         labels=_labels(ctx.lang), lang=ctx.lang, basemap=basemap, height=height, entries=entries,
     )
@@ -185,9 +193,30 @@ def _draw(make_spec, args_key: tuple, height: int):
     )
 
 
+# The map page starts higher than others: the room goes to the map.
+PAGE_CSS = (
+    '<style>[data-testid="stMainBlockContainer"]{padding-top:1.5rem}'
+    # the profile's figures in a third of the page: smaller, and wrapped rather than cut («No prio…»)
+    '[data-testid="stMetricValue"]{font-size:1.6rem}'
+    '[data-testid="stMetricValue"] div,[data-testid="stMetricLabel"] p{white-space:normal;overflow:visible}</style>'
+)
+
+# The map's frame fills the window's height below its top (MAP_TOP: the page's title, controls
+# and legend above it, measured at 1366×768, 1440×900 and 1920×1080), never less than MIN_HEIGHT.
+MAP_TOP = "17.5rem"
+MIN_HEIGHT = "26rem"
+FRAME_CSS = (
+    f'<style>iframe[title="streamlit_folium.st_folium"]{{height:max({MIN_HEIGHT},calc(100vh - {MAP_TOP}))'
+    " !important}</style>"
+)
+
+
 def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, values: dict, scheme: str,
                show_alerts: bool, basemap: bool, height: int = 620) -> str | None:
-    """Draw the choropleth; return the code of a municipality clicked in this run (new click)."""
+    """Draw the legend and the choropleth below it; return the code of a municipality clicked
+    in this run (new click). ``height`` is the frame's height before the page's CSS sizes it."""
+    legend = _legend(ctx, wire, metric, year, values, scheme)[3]
+    st.markdown(PAGE_CSS + FRAME_CSS + LEGEND_CSS + legend, unsafe_allow_html=True)
     args_key = (wire["id"], metric, year, scheme, ctx.lang, show_alerts, basemap, height, ctx.viewer,
                 ctx.filters, ctx.url, tuple(sorted(ctx.versions.items())))
     state = _draw(lambda: _spec(ctx, wire, metric, year, values, scheme, show_alerts, basemap, height),

@@ -8,6 +8,8 @@ One app per store kind and one signed-in page per account serve every test of th
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select, update
@@ -35,21 +37,38 @@ def map_site(store_factory):
 
 
 @pytest.fixture(scope="module")
-def on_map(map_site, chromium_browser):
-    """``on_map(username)``: that account's page showing the drawn map (one app for the module)."""
+def map_app(map_site):
+    """One app serving ``map_site`` for the module."""
     with h.running_app(map_site.url, {"TABLERO_TODAY": TODAY}) as app:
-        sessions = SignedIn(chromium_browser, app.base_url, map_site)
+        yield app
 
-        def open_map(username: str) -> h.WatchedPage:
-            watch = sessions(username)
-            if not watch.page.url.split("?")[0].endswith("/mapa"):
-                watch.reset()
-                h.click_nav(watch.page, "mapa")
-            expect(_paths(watch.page).nth(PATHS - 1)).to_be_attached(timeout=120_000)
-            return watch
 
-        yield open_map
-        sessions.close()
+@pytest.fixture(scope="module")
+def on_map(map_site, map_app, chromium_browser):
+    """``on_map(username)``: that account's page showing the drawn map (one app for the module)."""
+    sessions = SignedIn(chromium_browser, map_app.base_url, map_site)
+
+    def open_map(username: str) -> h.WatchedPage:
+        watch = sessions(username)
+        if not watch.page.url.split("?")[0].endswith("/mapa"):
+            watch.reset()
+            h.click_nav(watch.page, "mapa")
+        expect(_paths(watch.page).nth(PATHS - 1)).to_be_attached(timeout=120_000)
+        return watch
+
+    yield open_map
+    sessions.close()
+
+
+@contextlib.contextmanager
+def _fresh_map(browser, app, site, size: tuple[int, int]):
+    """A new signed-in page of ``size`` on the drawn map: its next click is the first one."""
+    with h.watched_page(browser, viewport=size) as watch:
+        h.login(watch.page, app.base_url, "directivo", site.password("directivo"))
+        h.click_nav(watch.page, "mapa")
+        expect(_paths(watch.page).nth(PATHS - 1)).to_be_attached(timeout=120_000)
+        h.wait_for_app_run(watch.page)
+        yield watch
 
 
 def _paths(page, kind: str = "tablero-mpio"):
@@ -105,10 +124,31 @@ def test_map_draws_every_municipality_under_the_department_borders(on_map):
 def test_map_shows_legend_and_alerts_without_a_basemap(on_map, store_kind):
     page = on_map("directivo").page
     frame = page.frame_locator(IFRAME)
-    expect(frame.locator(".tablero-legend .tl-row").nth(1)).to_be_attached()  # two legend rows at least
+    expect(page.locator(".tablero-legend .tl-row").nth(1)).to_be_visible()  # two legend rows at least
     expect(frame.locator(".tablero-alert").first).to_be_attached()  # the alerts layer is on by default
     expect(frame.locator(".leaflet-tile")).to_have_count(0)
     h.screenshot(page, f"{store_kind}-map-directivo")
+
+
+def test_alert_symbols_aggregate_by_zoom(on_map):
+    """At the national zoom nearby alerts share one symbol that carries their sum; zoomed in
+    on a department they come apart."""
+    frame = _map_frame(on_map("directivo").page)
+    shown = frame.evaluate("() => Array.from(document.querySelectorAll('.tablero-alert'))"
+                           ".map(e => parseInt(e.innerText.replace(/\\D/g, '')))")
+    municipalities, alerts = frame.evaluate(
+        "() => { const ms = window.tableroMap.alerts.getLayers();"
+        " return [ms.length, ms.reduce((a, m) => a + m.options.alerts, 0)]; }")
+    assert municipalities > 0 and len(shown) < municipalities, (shown, municipalities)
+    assert sum(shown) == alerts  # every open alert is in one symbol or another
+    assert frame.locator(".tablero-cluster").count() > 0
+    view = frame.evaluate(
+        "() => { const m = window.tableroMap.map, c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]; }")
+    frame.evaluate("() => window.tableroMap.map.setView([6.25, -75.56], 10, {animate: false})")  # Antioquia
+    try:
+        expect(frame.locator(".tablero-alert:not(.tablero-cluster)").first).to_be_attached()
+    finally:  # the other tests of this page click at the national view
+        frame.evaluate("([lat, lon, z]) => window.tableroMap.map.setView([lat, lon], z, {animate: false})", view)
 
 
 def test_map_needs_nothing_from_outside(on_map):
@@ -184,3 +224,50 @@ def test_comite_click_outside_the_office_shows_no_figure(on_map, map_site, store
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
     h.screenshot(page, f"{store_kind}-map-comite-outside")
     assert not watch.problems(), watch.problems()
+
+
+# ------------------------------------------------- the first click, at every screen size
+
+SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
+
+
+# (1280, 600): a window too short for the whole map, where a click used to scroll the page
+# (Leaflet focusing the map) and be taken for a drag
+@pytest.mark.parametrize("size", [*SIZES, (1280, 600)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_first_click_opens_the_profile_without_scrolling(map_app, map_site, chromium_browser, size, store_kind):
+    with _fresh_map(chromium_browser, map_app, map_site, size) as watch:
+        page = watch.page
+        main = page.get_by_test_id("stMain")
+        code, name, lat, lon = _largest(map_site.url, n=3)[2]
+        _click_latlng(page, lat, lon)
+        expect(page.get_by_text(f"DIVIPOLA {code}").first).to_be_visible()
+        assert main.evaluate("(m) => m.scrollTop") == 0  # the click did not scroll the page
+        h.wait_for_app_run(page)
+        expect(main.get_by_role("link", name="Indicador de alianzas", exact=True)).to_be_visible()
+        h.screenshot(page, f"{store_kind}-map-first-click-{size[0]}x{size[1]}")
+        assert not watch.problems(), watch.problems()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_map_has_the_room_and_the_legend_covers_no_territory(map_app, map_site, chromium_browser, size):
+    """The whole map is on screen and takes most of the window's height and the page's width;
+    the legend sits above it, outside the map, so it covers no municipality at any zoom."""
+    width, height = size
+    with _fresh_map(chromium_browser, map_app, map_site, size) as watch:
+        page = watch.page
+        frame = page.locator(IFRAME).bounding_box()
+        assert frame["y"] + frame["height"] <= height, frame
+        assert frame["height"] >= 0.6 * height, frame
+        content = page.get_by_test_id("stMainBlockContainer").evaluate(
+            "(e) => { const s = getComputedStyle(e); return e.clientWidth - parseFloat(s.paddingLeft)"
+            " - parseFloat(s.paddingRight); }")
+        assert frame["width"] >= 0.6 * content, (frame, content)
+        legend = page.locator(".tablero-legend").bounding_box()
+        assert legend["y"] + legend["height"] <= frame["y"], (legend, frame)
+        expect(page.frame_locator(IFRAME).locator(".tablero-legend")).to_have_count(0)
+        # the profile's links keep their whole names
+        code, _name, lat, lon = _largest(map_site.url, n=1)[0]
+        _click_latlng(page, lat, lon)
+        link = page.get_by_test_id("stMain").get_by_role("link", name="Indicador de alianzas", exact=True)
+        expect(link).to_be_visible()
+        assert link.evaluate("(a) => { const s = a.querySelector('p') || a; return s.scrollWidth <= s.clientWidth; }")
