@@ -234,11 +234,11 @@ def test_audit_page_filters_and_chain_status(w):
     assert not at.exception
     assert "Cadena íntegra: 2 entradas verificadas" in all_text(at)
     df = at.dataframe[0].value
-    assert set(df["Entidad"]) == {"targeting", "territorial_alert"}
+    assert set(df["Entidad"]) == {"Focalización", "Alerta territorial"}
     at.selectbox(key="au_user").set_value("comite").run()
     df = at.dataframe[0].value
-    assert list(df["Entidad"]) == ["targeting"]
-    assert "target_population: 100 → 5" in df["Cambios"].iloc[0]
+    assert list(df["Entidad"]) == ["Focalización"]
+    assert "Población objetivo: 100 → 5" in df["Cambios"].iloc[0]
     with get_engine(w.url).begin() as conn:
         first = conn.execute(text("SELECT MIN(id) FROM audit_log")).scalar()
         conn.execute(text("UPDATE audit_log SET username = 'otro' WHERE id = :i"), {"i": first})
