@@ -32,7 +32,7 @@ from data_access.alliance import tracking_matrix as tm
 from data_access.core.auth import viewer_for_username
 from data_access.core.db import session_scope
 from data_access.core.filters import GlobalFilters
-from data_access.core.models import Operator
+from data_access.core.models import Operator, RegionalOffice
 from data_access.edits import accounts, alerts
 from data_access.edits import sla as sla_edits
 from data_access.routes import funnels as F
@@ -335,23 +335,26 @@ def _pack_text(data: bytes) -> tuple[list[str], list[str]]:
     return texts, links
 
 
-def _operator_pack(url: str, fmt: str) -> bytes:
-    viewer = viewer_for_username("operador", url)
+def _marked_pack(url: str, fmt: str) -> bytes:
+    """A comité's ANS and overview slides, its office and every operator named ``MARKED``."""
+    viewer = viewer_for_username("comite", url)
+    with session_scope(url, write=True) as s:
+        s.execute(update(Operator).values(name=MARKED))
+        s.execute(update(RegionalOffice).where(RegionalOffice.id == viewer.regional_office_id).values(name=MARKED))
+    viewer = viewer_for_username("comite", url)
     filters = GlobalFilters(cutoff=dt.date(2026, 9, 30))
     return build_pack(viewer, filters, ["sla", "overview"], fmt=fmt, url=url, images={}, use_cache=False).data
 
 
 def test_pack_pptx_shows_names_literally(demo_store_rw):
-    rename_operator(demo_store_rw, MARKED)
-    texts, links = _pack_text(_operator_pack(demo_store_rw, "pptx"))
+    texts, links = _pack_text(_marked_pack(demo_store_rw, "pptx"))
     assert any(MARKED in t for t in texts)  # the scope line and the ANS table
     assert links == []
 
 
 def test_pack_pdf_draws_names_literally(demo_store_rw, monkeypatch):
     monkeypatch.setattr(pdf_writer, "FONT_CANDIDATES", [])  # core font: the page streams hold the text itself
-    rename_operator(demo_store_rw, MARKED)
-    data = _operator_pack(demo_store_rw, "pdf")
+    data = _marked_pack(demo_store_rw, "pdf")
     streams = b"".join(zlib.decompress(m.group(1)) for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data,
                                                                         re.S))
     drawn = MARKED.replace("(", r"\(").replace(")", r"\)").encode("latin-1")
