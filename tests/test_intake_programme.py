@@ -202,3 +202,22 @@ def test_progress_goes_through_every_step_in_order_and_ends_at_one(empty_store):
     engine.import_file("operators", OPERATORS.encode(), "operadores.csv", viewer, empty_store, dry_run=True,
                        progress=lambda f, step: seen.append((f, step)))
     assert [step for _, step in seen] == ["read", "check", "done"]
+
+
+def test_a_large_batch_of_updates_lands_row_by_row_on_every_store(empty_store, tmp_path):
+    """Over a thousand changed rows take PostgreSQL's bulk path (COPY + one UPDATE … FROM):
+    each row gets its own values and the batch that changed it."""
+    rows = range(1_500)
+    first = "codigo_operador;nombre;es_psde\n" + "".join(f"OP-{i};Operador {i};no\n" for i in rows)
+    assert cli(empty_store, "import", "operators", str(write(tmp_path, "a.csv", first))).exit_code == 0
+    renamed = "codigo_operador;nombre;es_psde\n" + "".join(
+        f"OP-{i};Operador renombrado {i};{'si' if i % 2 else 'no'}\n" for i in rows)
+    res = cli(empty_store, "import", "operators", str(write(tmp_path, "b.csv", renamed)))
+    assert res.exit_code == 0 and "1500 actualizados" in res.output, res.output
+    with get_engine(empty_store).connect() as conn:
+        stored = conn.execute(select(Operator.code, Operator.name, Operator.is_psde, Operator.import_batch_id)).all()
+        batch = conn.execute(select(func.max(ImportBatch.id))).scalar()
+    assert len(stored) == 1_500
+    for code, name, is_psde, batch_id in stored:
+        i = int(code.removeprefix("OP-"))
+        assert (name, is_psde, batch_id) == (f"Operador renombrado {i}", bool(i % 2), batch)

@@ -139,13 +139,61 @@ def apply(session: Session, plan: Plan, batch_id: int, done: Callable[[float], N
         for r in change.updates:
             by_columns.setdefault(tuple(sorted(r)), []).append({**r, **stamp})
         for rows in by_columns.values():
-            for part in chunks(rows):
-                session.execute(update(model), list(part))
+            for part in chunks(rows, INSERT_CHUNK):
+                update_rows(session, model, part)
                 written += len(part)
                 done(written / total)
     session.flush()
     for step in plan.then:
         step(session, batch_id)
+
+
+def _columns(model) -> dict:
+    """Attribute key → its single table column, for every plain column of ``model``."""
+    return {attr.key: attr.columns[0] for attr in model.__mapper__.column_attrs if len(attr.columns) == 1}
+
+
+def _driver_values(dialect, cols, keys, group: Sequence[dict]) -> list[list]:
+    """``group``'s values column by column, through each column's own bind processor."""
+    values = []
+    for key, col in zip(keys, cols, strict=True):
+        process = col.type._cached_bind_processor(dialect)
+        column = [r[key] for r in group]
+        values.append([None if v is None else process(v) for v in column] if process else column)
+    return values
+
+
+def _copy(conn: Connection, target: str, values: list[list]) -> None:
+    """``COPY target FROM STDIN``: PostgreSQL's own bulk path, in the caller's transaction."""
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in zip(*values, strict=True):
+            copy.write_row(row)
+
+
+def update_rows(session: Session, model, rows: Sequence[dict]) -> None:
+    """Update ``rows`` (each holding the primary key and the same other columns) by primary key.
+    On PostgreSQL, a large batch goes through ``COPY`` into a temporary table and ONE
+    ``UPDATE … FROM``: hundreds of thousands of single-row statements cost minutes there."""
+    conn = session.connection()
+    dialect = conn.dialect
+    table = model.__table__
+    columns = _columns(model)
+    keys = list(rows[0]) if rows else []
+    pk = [c.name for c in table.primary_key.columns]
+    if dialect.name != "postgresql" or len(rows) < 1_000 or not set(keys) <= set(columns) or len(pk) != 1:
+        session.execute(update(model), list(rows))
+        return
+    quote = dialect.identifier_preparer
+    cols = [columns[k] for k in keys]
+    names = [quote.format_column(c) for c in cols]
+    key = quote.quote(pk[0])
+    conn.exec_driver_sql(f"CREATE TEMP TABLE tablero_update ON COMMIT DROP AS SELECT {', '.join(names)} "
+                         f"FROM {quote.format_table(table)} WITH NO DATA")
+    _copy(conn, f"tablero_update ({', '.join(names)})", _driver_values(dialect, cols, keys, rows))
+    assignments = ", ".join(f"{n} = u.{n}" for n in names if n != key)
+    conn.exec_driver_sql(f"UPDATE {quote.format_table(table)} AS t SET {assignments} FROM tablero_update AS u "
+                         f"WHERE t.{key} = u.{key}")
+    conn.exec_driver_sql("DROP TABLE tablero_update")
 
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
@@ -155,7 +203,7 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
     costs more than the store's work on millions of rows. Rows needing a Python-side default,
     or keys that are not plain columns, go through the ORM's bulk insert."""
     table = model.__table__
-    columns = {attr.key: attr.columns[0] for attr in model.__mapper__.column_attrs if len(attr.columns) == 1}
+    columns = _columns(model)
     defaulted = {key for key, col in columns.items() if col.default is not None or col.server_default is not None}
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
@@ -172,15 +220,9 @@ def _insert(session: Session, model, rows: list[dict]) -> None:
         cols = [columns[k] for k in keys]
         target = (f"{dialect.identifier_preparer.format_table(table)} "
                   f"({', '.join(dialect.identifier_preparer.format_column(c) for c in cols)})")
-        processors = [c.type._cached_bind_processor(dialect) for c in cols]
-        values = []
-        for k, process in zip(keys, processors, strict=True):
-            column = [r[k] for r in group]
-            values.append([None if v is None else process(v) for v in column] if process else column)
-        if dialect.name == "postgresql":  # COPY: the store's own bulk path, in the same transaction
-            with conn.connection.driver_connection.cursor() as cur, cur.copy(f"COPY {target} FROM STDIN") as copy:
-                for row in zip(*values, strict=True):
-                    copy.write_row(row)
+        values = _driver_values(dialect, cols, keys, group)
+        if dialect.name == "postgresql":
+            _copy(conn, target, values)
             continue
         marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in cols)
         conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", list(zip(*values, strict=True)))

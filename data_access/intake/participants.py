@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer
-from data_access.intake.changes import Change, Plan, among, chunks, diff
+from data_access.intake.changes import Change, Plan, among, chunks, diff, update_rows
 from data_access.intake.engine import importer
 from data_access.intake.frames import stored_frame
 from data_access.intake.rows import municipality_in_scope, municipality_offices, problem, records
@@ -546,9 +546,8 @@ def _link_promotions(pending: dict[str, str], stored: dict[str, dict], change: C
                 row["version"] = (stored[code]["version"] or 1) + 1
             rows.append(row)
         for same in ([r for r in rows if "version" in r], [r for r in rows if "version" not in r]):
-            for part in chunks(same):
-                if part:
-                    session.execute(update(Enrolment), list(part))
+            if same:
+                update_rows(session, Enrolment, same)
 
     return link
 
