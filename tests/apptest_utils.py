@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from exports import pack
@@ -41,3 +42,17 @@ def all_text(at: AppTest) -> str:
             parts.append(str(getattr(el, "value", "")))
             parts.append(str(getattr(el, "label", "")))
     return "\n".join(parts)
+
+
+def spy_downloads(monkeypatch) -> dict[str, object]:
+    """Every file a page run offers through the real download buttons: file name → its
+    builder (or bytes), as the button was given it."""
+    made: dict[str, object] = {}
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        made[file_name] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return made

