@@ -50,7 +50,10 @@ def download(page, button) -> bytes:
 
 
 def csv_rows(data: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    """The table of a page download: after its context rows and the blank line, «;»-separated."""
+    text = data.decode("utf-8-sig")
+    table = text.split("\r\n\r\n", 1)[-1] if "\r\n\r\n" in text else text.split("\n\n", 1)[-1]
+    return list(csv.DictReader(io.StringIO(table), delimiter=";"))
 
 
 @pytest.fixture(scope="module")
