@@ -132,6 +132,21 @@ EDIT_ALERT = _register("edit.alert", "Open, update and close territorial alerts.
 EDIT_SLA = _register("edit.sla", "Report ANS values and their evidence for a contract.", CONTRACT_EDITORS)
 EDIT_SERVICE_DELIVERY = _register("edit.service_delivery", "Register service deliveries under a contract.",
                                   CONTRACT_EDITORS)
+# ------------------------------------------------------------------ reporting cycle
+
+SUBMIT_REPORT = _register(
+    "report.submit", "Prepare and send the quarterly report of the person's own operator (its own contracts).",
+    {Role.OPERADOR},
+)
+REVIEW_REPORT = _register(
+    "report.review", "Approve or return an operator's quarterly report (never one's own).", PMO
+)
+SEE_REPORTS = _register(
+    "report.see", "See the state and timeliness of quarterly reports within the role's scope.", EVERYONE
+)
+CLOSE_PERIOD = _register("period.close", "Close a quarter: freeze its official figures.", PMO)
+REOPEN_PERIOD = _register("period.reopen", "Reopen a closed quarter, with a stated reason.", {Role.ADMIN})
+
 MANAGE_USERS = _register("admin.users", "Create accounts, set passwords, activate or deactivate them.",
                          {Role.ADMIN})
 MANAGE_OFFICE_MAPPING = _register("admin.municipality_office", "Map a municipality to its oficina regional.",
@@ -153,6 +168,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "presentation": EXPORT_PACK.roles,  # the committee slideshow: whoever may take the committee pack
     "admin": MANAGE_USERS.roles | MANAGE_OFFICE_MAPPING.roles,
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
+    "reporting": SEE_REPORTS.roles,
 }
 PAGES: dict[str, Action] = {
     name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()

@@ -19,13 +19,15 @@ from rules.core.catalog import NATIONAL_ROLES, ROLES, Role
 from rules.edit.validation import validate_user
 
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin")
-EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "audit", "presentation", "admin")
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "audit", "presentation",
+              "admin")
 
 PAGES_BY_ROLE = {
-    "directivo": ("overview", "map", "routes", "alliance", "sla", "presentation"),
-    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "audit", "presentation"),
-    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "presentation"),
-    "operador": ("overview", "map", "routes", "alliance", "sla", "edit", "intake"),
+    "directivo": ("overview", "map", "routes", "alliance", "sla", "reporting", "presentation"),
+    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "audit",
+                     "presentation"),
+    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "presentation"),
+    "operador": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
 }
 
@@ -61,6 +63,11 @@ OTHER_ACTIONS = {  # action → roles allowed
     "import.territorial": {"analista_pmo", "admin", "comite_regional"},
     "import.contract_records": {"analista_pmo", "admin", "operador"},
     "export.data": set(ALL_ROLES),
+    "report.submit": {"operador"},
+    "report.review": {"analista_pmo", "admin"},
+    "report.see": set(ALL_ROLES),
+    "period.close": {"analista_pmo", "admin"},
+    "period.reopen": {"admin"},
 }
 
 

@@ -41,6 +41,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/sla.py", "nav.sla", ":material/fact_check:", "ans"),
     PageSpec("pages/edit.py", "nav.edit", ":material/edit_note:", "edicion"),
     PageSpec("pages/intake.py", "nav.intake", ":material/upload_file:", "carga"),
+    PageSpec("pages/reporting.py", "nav.reporting", ":material/assignment_turned_in:", "reportes"),
     PageSpec("pages/audit.py", "nav.audit", ":material/verified:", "auditoria"),
     PageSpec("pages/presentation.py", "nav.presentation", ":material/slideshow:", "presentacion"),
     PageSpec("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "administracion"),

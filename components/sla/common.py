@@ -22,7 +22,7 @@ from data_access.core.scope import Viewer
 from data_access.sla import queries as S
 from rules.core.calendar import parse_quarter, quarter_window
 from rules.core.catalog import SERVICE_TYPES
-from rules.core.formatting import fmt_pct
+from rules.core.formatting import fmt_pct, quarter_label
 from rules.core.i18n import t as translate
 from rules.sla import scoring as R
 
@@ -186,7 +186,7 @@ def _sync(param: str, value: str | None) -> None:
 
 
 def quarter_text(quarter: str, lang: str) -> str:
-    return f"{'T' if lang == 'es' else 'Q'}{quarter[-1]} {quarter[:4]}"
+    return quarter_label(quarter, lang)
 
 
 def status_text(ctx: PageContext, status: str) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -291,6 +292,7 @@ class AllianceEvidence(Imported, Versioned, Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)  # empty = open-ended
     document_ref: Mapped[str] = mapped_column(String(200), default="")
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)  # first known: the first import or edit
 
 
 class Sales(Imported, Versioned, Base):
@@ -301,6 +303,7 @@ class Sales(Imported, Versioned, Base):
     year: Mapped[int] = mapped_column(Integer)
     amount_cop: Mapped[int] = mapped_column(BigInteger)
     is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)  # first known: the first import or edit
 
 
 # ------------------------------------------------------------------------- ANS (SLA)
@@ -422,6 +425,79 @@ class ImportBatch(Base):
     username: Mapped[str] = mapped_column(String(60), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     counts: Mapped[dict] = mapped_column(JSON)  # "<sheet>.insert" / ".update" / ".unchanged" / ".void"
+
+
+# ---------------------------------------------------------------- reporting cycle
+
+
+class ReportSubmission(Base):
+    """An operator's report of one quarter: borrador → enviado → aprobado | devuelto
+    (``rules.reporting.cycle``). Its files wait in ``submission_file`` and reach the
+    programme's tables only when the PMO approves it."""
+
+    __tablename__ = "report_submission"
+    __table_args__ = (Index("ix_report_submission_operator_quarter", "operator_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"))
+    quarter: Mapped[str] = mapped_column(String(6), index=True)  # 2026Q2
+    state: Mapped[str] = mapped_column(String(10), index=True)  # rules.reporting.cycle.State
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    submitted_by: Mapped[str | None] = mapped_column(String(60))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # the last time it was sent
+    first_submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # timeliness counts this one
+    reviewed_by: Mapped[str | None] = mapped_column(String(60))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    # every state change bumps it; a change names the version it saw, so of two reviewers
+    # acting at once exactly one wins (``UPDATE … WHERE version = :seen``)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class SubmissionFile(Base):
+    """One intake file of a submission, kept as uploaded until the submission is approved."""
+
+    __tablename__ = "submission_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("report_submission.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))  # rules.intake.sheets entity
+    file_name: Mapped[str] = mapped_column(String(260))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[str] = mapped_column(String(60))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    counts: Mapped[dict] = mapped_column(JSON)  # what the file would change when checked
+    import_batch_id: Mapped[int | None] = mapped_column(Integer)  # set when the approval loads it
+
+
+class PeriodClose(Base):
+    """A quarter closed by the PMO: its official figures are frozen in ``official_figure``
+    and their SHA-256 enters the audit chain. A reopened close keeps its row (and figures)."""
+
+    __tablename__ = "period_close"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    closed_by: Mapped[str] = mapped_column(String(60))
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it closed with submissions pending
+    pending: Mapped[list] = mapped_column(JSON)  # the submissions still pending at the close
+    sha256: Mapped[str] = mapped_column(String(64))  # of the canonical official figures
+    reopened_by: Mapped[str | None] = mapped_column(String(60))
+    reopened_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reopen_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class OfficialFigure(Base):
+    """One frozen figure of a close, for one scope: ``national``, ``office:<id>`` or
+    ``operator:<id>`` — the scopes a viewer can have (``rules.access.Reach``)."""
+
+    __tablename__ = "official_figure"
+    __table_args__ = (Index("ix_official_figure_close_scope", "close_id", "scope", "figure"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    close_id: Mapped[int] = mapped_column(ForeignKey("period_close.id"))
+    scope: Mapped[str] = mapped_column(String(30))
+    figure: Mapped[str] = mapped_column(String(40))  # e.g. alliance, alliance.by_office, sla, funnel, overview
+    payload: Mapped[dict | list] = mapped_column(JSON)
 
 
 class DataVersion(Base):

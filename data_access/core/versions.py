@@ -22,6 +22,7 @@ TOPICS = (
     "business_plans",  # PN, evidence, sales
     "sla",  # ANS definitions and measurements
     "boundaries",
+    "reporting",  # submissions, quarter closes and their official figures
 )
 
 

@@ -228,16 +228,18 @@ def _alliances(g: Generator, rng, ids, disb, disbursed, ventana, office, chain, 
             if v2 and mode >= 0.4 and uu[8] < 0.5:
                 add(bp, "credito", "financiero", fin, d - 60 + int(uu[2] * 90), e18 + 200)
     m = len(cols["kind"])
+    start = np.array(cols["start_date"], dtype=np.int64)
     g.tables["alliance_evidence"] = Frame(
         id=np.arange(1, m + 1),
         business_plan_id=np.array(cols["business_plan_id"], dtype=np.int64),
         kind=np.array(cols["kind"], dtype=object),
         ally_type=np.array(cols["ally_type"], dtype=object),
         ally_name=np.array(cols["ally_name"], dtype=object),
-        start_date=np.array(cols["start_date"], dtype=np.int64),
+        start_date=start,
         end_date=np.array(cols["end_date"], dtype=np.int64),
         document_ref=np.array(cols["document_ref"], dtype=object),
         voided=np.array(cols["voided"], dtype=bool),
+        registered_on=_registered(start, np.arange(m)),
         version=np.ones(m, np.int64),
     )
     g.alliance_keep = keep
@@ -261,11 +263,22 @@ def _sales(g: Generator, rng, ids, disb, disbursed, year, committed, office, cha
     cum -= np.repeat(cum[first], 1 + n_years)
     amount = (np.rint(np.repeat(base, 1 + n_years) * np.exp(cum) / 1e3) * 1e3).astype(np.int64)
     m = len(bp)
+    years = np.repeat(year, 1 + n_years) + step
+    year_end = (np.array([f"{y}-12-31" for y in years], dtype="datetime64[D]") - np.datetime64("1970-01-01")
+                ).astype(np.int64)
     g.tables["sales"] = Frame(
         id=np.arange(1, m + 1),
         business_plan_id=bp,
-        year=np.repeat(year, 1 + n_years) + step,
+        year=years,
         amount_cop=amount,
         is_baseline=step == 0,
+        registered_on=_registered(year_end, np.arange(m)),
         version=np.ones(m, np.int64),
     )
+
+
+def _registered(day: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """When a document (or a year's sales) reached the programme: 3–40 days after its date, never
+    after the demo's today; derived from the row's index, not the random stream, so the rest of
+    the demo stays as the seed makes it."""
+    return np.minimum(day + 3 + (index * 7919) % 38, TODAY).astype(np.int64)

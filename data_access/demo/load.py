@@ -26,7 +26,8 @@ _DATE_COLS = {
     "stage_event": ("event_date", "registered_on"),
     "service_delivery": ("delivery_date", "registered_on"),
     "business_plan": ("first_disbursement_date", "closure_date"),
-    "alliance_evidence": ("start_date", "end_date"),
+    "alliance_evidence": ("start_date", "end_date", "registered_on"),
+    "sales": ("registered_on",),
     "sla_measurement": ("reported_on",),
 }
 _NULLABLE_FK = {
