@@ -24,29 +24,22 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def alliance_rows(viewer, as_of: dt.date, by: str | None, url: str | None = None) -> list[dict]:
-    """Rows of the indicator: groups of ``by`` (sorted by group) then the ``total`` row."""
+def alliance_rows(viewer, as_of: dt.date, by: str | None, url: str | None = None,
+                  known_at: dt.date | None = None) -> list[dict]:
+    """Rows of the indicator: groups of ``by`` (ordered by code) then the ``total`` row."""
     from data_access.alliance import queries as al
     from data_access.core.filters import GlobalFilters
 
-    filters = GlobalFilters(cutoff=as_of)
-    groups = al.by_dimension(viewer, filters, by, url=url) if by else []
-    total = al.indicator(viewer, filters, url=url)
-    rows = []
-    for r in sorted(groups, key=lambda r: (r.code == "", _sort_key(r.code), r.name)):
-        rows.append(_as_row(r.code or r.name, r.name, r))
-    rows.append(_as_row("total", "Total", total))
-    return rows
+    filters = GlobalFilters(cutoff=as_of, known_at=known_at)
+    return [as_row(r) for r in al.indicator_table(viewer, filters, by, url=url)]
 
 
-def _sort_key(code: str):
-    return (0, int(code), "") if code.isdigit() and len(code) < 3 else (1, 0, code)
-
-
-def _as_row(group: str, name: str, r) -> dict:
+def as_row(r) -> dict:
+    """One indicator row (``data_access.alliance.queries.Row``) as printed."""
+    group = "total" if r.key == "total" else (r.code or r.name)
     words = {"cumple": "si", "no_cumple": "no", "n_pequeno": "n pequeño", "sin_datos": "sin datos"}
     return {
-        "group": group, "name": name, "numerator": r.numerator, "denominator": r.denominator,
+        "group": group, "name": r.name, "numerator": r.numerator, "denominator": r.denominator,
         "percent": _percent(r.percent), "pending": r.pending, "not_executed": r.not_executed,
         "meets_goal": words[r.status],  # «n pequeño»: under the minimum denominator, not rated
     }

@@ -92,6 +92,14 @@ def plan_scope(viewer: Viewer, filters: GlobalFilters, drill: Drill = ()):
     return and_(*clauses)
 
 
+def known_clause(registered_on, filters: GlobalFilters):
+    """Rows known by ``filters.known_at`` (registered on or before it; a row without a date was
+    known before records began); every row when ``known_at`` is None."""
+    if filters.known_at is None:
+        return true()
+    return or_(registered_on.is_(None), registered_on <= filters.known_at)
+
+
 def _base(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), settings: rule.Settings | None = None):
     """CTE: one row per visible PN with D and rule_ok (1 when the ventana's rule holds at D),
     and the boolean clause ``rule_ok = 1``."""
@@ -117,11 +125,13 @@ def _base(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), settings: r
     )
     ev = AllianceEvidence
     current = and_(ev.start_date <= inner.c.d, or_(ev.end_date.is_(None), ev.end_date >= inner.c.d))
+    known = known_clause(ev.registered_on, filters)
     commercial = (
         exists()
         .where(
             ev.business_plan_id == inner.c.id,
             ev.voided == False,  # noqa: E712
+            known,
             ev.ally_type == rule.COMERCIAL,
             or_(
                 and_(ev.kind == rule.CONTRATO, current),
@@ -138,6 +148,7 @@ def _base(viewer: Viewer, filters: GlobalFilters, drill: Drill = (), settings: r
         .where(
             ev.business_plan_id == inner.c.id,
             ev.voided == False,  # noqa: E712
+            known,
             ev.ally_type == rule.FINANCIERO,
             ev.kind == rule.CREDITO,
             current,
@@ -291,6 +302,20 @@ def sort_rows(rows: Sequence[Row]) -> list[Row]:
         return (group, -(r.percent or 0.0) if group == 0 else 0.0, -r.denominator, r.name)
 
     return sorted(rows, key=key)
+
+
+def indicator_table(viewer: Viewer, filters: GlobalFilters, by: str | None = None, url: str | None = None,
+                    settings: rule.Settings | None = None) -> list[Row]:
+    """The indicator as a table: the groups of ``by`` ordered by code (ventana and office
+    numbers numerically, groups without a code last), then the ``total`` row. What
+    ``tablero indicator alliance`` prints and what a quarter close freezes."""
+    groups = by_dimension(viewer, filters, by, url=url, settings=settings) if by else []
+    ordered = sorted(groups, key=lambda r: (r.code == "", _code_order(r.code), r.name))
+    return [*ordered, indicator(viewer, filters, url=url, settings=settings)]
+
+
+def _code_order(code: str):
+    return (0, int(code), "") if code.isdigit() and len(code) < 3 else (1, 0, code)
 
 
 # ------------------------------------------------------------------ series
@@ -500,7 +525,8 @@ def sales_years(viewer: Viewer, filters: GlobalFilters, url: str | None = None) 
         select(Sales.year).distinct()
         .select_from(Sales).join(BP, BP.id == Sales.business_plan_id)
         .join(Municipality, Municipality.code == BP.municipality_code)
-        .where(Sales.is_baseline == False, plan_scope(viewer, filters))  # noqa: E712
+        .where(Sales.is_baseline == False, known_clause(Sales.registered_on, filters),  # noqa: E712
+               plan_scope(viewer, filters))
         .order_by(Sales.year.desc())
     )
     with get_engine(url).connect() as conn:
@@ -514,7 +540,7 @@ def sales_vs_baseline(viewer: Viewer, filters: GlobalFilters, dim: str | None, y
     BP, M = BusinessPlan, Municipality
     first_base = (
         select(Sales.business_plan_id.label("pid"), func.min(Sales.year).label("by"))
-        .where(Sales.is_baseline == True)  # noqa: E712
+        .where(Sales.is_baseline == True, known_clause(Sales.registered_on, filters))  # noqa: E712
         .group_by(Sales.business_plan_id)
         .subquery("fb")
     )
@@ -541,9 +567,9 @@ def sales_vs_baseline(viewer: Viewer, filters: GlobalFilters, dim: str | None, y
         .join(M, M.code == BP.municipality_code)
         .join(first_base, first_base.c.pid == BP.id)
         .join(base, and_(base.c.business_plan_id == BP.id, base.c.is_baseline == True,  # noqa: E712
-                         base.c.year == first_base.c.by))
+                         base.c.year == first_base.c.by, known_clause(base.c.registered_on, filters)))
         .join(cur, and_(cur.c.business_plan_id == BP.id, cur.c.is_baseline == False,  # noqa: E712
-                        cur.c.year == int(year)))
+                        cur.c.year == int(year), known_clause(cur.c.registered_on, filters)))
     )
     stmt = extra(stmt).where(plan_scope(viewer, filters, drill))
     if dim is not None:

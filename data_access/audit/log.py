@@ -127,6 +127,12 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
 
 
+def lock_chain(session: Session) -> None:
+    """Serialise with every audited writer now, before reading what decides the write (a
+    writer whose check must see the others' committed rows, e.g. a quarter close)."""
+    _lock_chain(session)
+
+
 def record(
     session: Session,
     username: str,

@@ -12,7 +12,11 @@ from data_access.core.models import Municipality
 
 @dataclass(frozen=True)
 class GlobalFilters:
-    """Cut-off date, period start, territory and route. Hashable: used as cache key."""
+    """Cut-off date, period start, territory and route. Hashable: used as cache key.
+
+    ``known_at``: recompute a figure as known on that date — only records registered by then
+    count (the alliance indicator's evidence and sales, ``registered_on``); None: everything stored.
+    """
 
     cutoff: dt.date
     period_start: dt.date | None = None
@@ -20,6 +24,7 @@ class GlobalFilters:
     department_code: str | None = None
     municipality_code: str | None = None
     route: str | None = None
+    known_at: dt.date | None = None
 
     def with_(self, **changes) -> GlobalFilters:
         return replace(self, **changes)
