@@ -11,6 +11,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "tablero.db"
@@ -176,8 +177,14 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+_PINNED: ContextVar[dict[str, Engine] | None] = ContextVar("tablero_pinned_engines", default=None)
+
+
 def get_engine(url: str | None = None) -> Engine:
     key = normalise_url(url) if url else database_url()
+    pinned = _PINNED.get()
+    if pinned and key in pinned:
+        return pinned[key]
     if key not in _ENGINES:
         _ENGINES[key] = _create_engine(key)
     return _ENGINES[key]
@@ -213,3 +220,36 @@ def session_scope(url: str | None = None, *, write: bool = False) -> Iterator[Se
                 raise
     finally:
         session.close()
+
+
+@contextmanager
+def what_if(url: str | None = None) -> Iterator[Engine]:
+    """Run «what would it look like»: inside the block, every ``get_engine(url)`` and
+    ``session_scope(url)`` of this thread (its context) works on ONE connection and ONE
+    transaction, which is rolled back at the end whatever happens. Writes done in the block are
+    seen by the reads done in it (a preview of a report's files against the page's figures) and
+    nothing stays written. Yields the pinned engine."""
+    key = normalise_url(url) if url else database_url()
+    base = get_engine(url)
+    pooled = base.raw_connection()
+    raw = pooled.driver_connection
+    sqlite = is_sqlite(base)
+    if sqlite:
+        raw.execute("BEGIN")
+    pinned_engine = create_engine(key, creator=lambda: raw, poolclass=StaticPool, pool_reset_on_return=None)
+    # every unit of work on it stays in the one transaction rolled back below
+    dialect = pinned_engine.dialect
+    dialect.do_commit = dialect.do_rollback = dialect.do_close = lambda dbapi_connection: None
+    token = _PINNED.set({**(_PINNED.get() or {}), key: pinned_engine})
+    try:
+        yield pinned_engine
+    finally:
+        _PINNED.reset(token)
+        pinned_engine.dispose()
+        try:
+            if sqlite:
+                raw.execute("ROLLBACK")
+            else:
+                raw.rollback()
+        finally:
+            pooled.close()

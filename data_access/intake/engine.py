@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from data_access.audit import log as audit
 from data_access.core import versions
@@ -33,6 +34,7 @@ from data_access.intake.reader import MAX_ROWS, read_file
 from rules import access
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, ImportReport, Problem
+from rules.reporting import cycle
 
 Check = Callable[[Connection, dict[str, pd.DataFrame], Viewer, list[Problem]], changes.Plan]
 Progress = Callable[[float, str], None]
@@ -112,18 +114,27 @@ def _refused(entity: str, problems: list[Problem], notes: list[Problem], dry_run
 
 def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: str | None = None,
                 *, dry_run: bool = False, max_rows: int | None = None,
-                progress: Progress = _silent) -> ImportReport:
+                progress: Progress = _silent, for_report: bool = False) -> ImportReport:
     """Validate ``data`` as ``entity`` and, unless ``dry_run`` or anything is wrong, load it.
     ``max_rows``: the row limit of one file (default ``TABLERO_IMPORT_MAX_ROWS`` or the reader's);
-    ``progress``: told how far the file has gone (the page draws it as a bar)."""
+    ``progress``: told how far the file has gone (the page draws it as a bar); ``for_report``: the
+    check of a file an operator puts in its quarterly report (``rules.reporting.cycle.ENTITIES``,
+    ``SUBMIT_REPORT``), always a dry run: a report's files are loaded when the PMO approves it."""
     max_rows = max_rows or int(os.environ.get("TABLERO_IMPORT_MAX_ROWS", 0)) or MAX_ROWS
     if entity not in S.ENTITIES:
         raise ValueError(f"unknown intake entity {entity!r}")
-    if not may_import(viewer, entity):
+    if for_report and may_report(viewer, entity):
+        dry_run = True
+    elif not may_import(viewer, entity):
         raise ImportPermissionError(
             f"Su rol no puede cargar «{entity}»"
             + (" (contiene datos personales, Ley 1581 de 2012)" if any(s.personal for s in S.ENTITIES[entity]) else "")
             + ": pida la carga a la PMO."
+        )
+    elif not dry_run and reports_instead(viewer):
+        raise ImportPermissionError(
+            "Sus archivos no se cargan directamente: agréguelos a su reporte trimestral (tablero reports add, "
+            "o la página «Carga de datos» con el trimestre); se cargan cuando la PMO lo aprueba."
         )
     try:
         return _import(_importers()[entity], data, file_name, viewer, url, dry_run, max_rows, progress)
@@ -131,40 +142,87 @@ def import_file(entity: str, data: bytes, file_name: str, viewer: Viewer, url: s
         progress(1.0, "done")
 
 
-def _import(imp: Importer, data: bytes, file_name: str, viewer: Viewer, url: str | None, dry_run: bool,
-            max_rows: int, progress: Progress) -> ImportReport:
-    entity = imp.entity
+def may_report(viewer: Viewer, entity: str) -> bool:
+    """May ``viewer`` put a file of ``entity`` in its quarterly report?"""
+    return viewer.known and entity in cycle.ENTITIES and access.allowed(viewer, access.SUBMIT_REPORT)
+
+
+def reports_instead(viewer: Viewer) -> bool:
+    """An operator's files go into its quarterly report (the PMO approves them), never live."""
+    return viewer.known and access.allowed(viewer, access.SUBMIT_REPORT)
+
+
+@dataclass
+class Checked:
+    """A file read and checked against the store: its report, and the plan of a valid file."""
+
+    report: ImportReport
+    plan: changes.Plan | None = None
+    sha256: str = ""
+
+
+def check(conn: Connection, entity: str, data: bytes, file_name: str, viewer: Viewer, *,
+          dry_run: bool = True, max_rows: int | None = None, progress: Progress = _silent) -> Checked:
+    """Read ``data`` as ``entity`` and check it against the store seen by ``conn`` (no write)."""
+    max_rows = max_rows or int(os.environ.get("TABLERO_IMPORT_MAX_ROWS", 0)) or MAX_ROWS
     progress(0.0, "read")
     parsed = read_file(data, file_name, S.ENTITIES[entity], max_rows=max_rows)
     if parsed.problems:
-        return _refused(entity, parsed.problems, parsed.notes, dry_run, parsed.omitted)
+        return Checked(_refused(entity, parsed.problems, parsed.notes, dry_run, parsed.omitted))
     for name, frame in parsed.frames.items():  # a check may need them (a NIT completed with its check digit)
         frame.attrs["notes"] = [n for n in parsed.notes if n.sheet == name]
     problems: list[Problem] = []
     progress(0.3, "check")
+    plan = _importers()[entity].check(conn, parsed.frames, viewer, problems)
+    report = _report(entity, plan, _lettered(problems, parsed.letters), parsed.notes, dry_run=dry_run)
+    return Checked(report, plan if report.ok else None, parsed.sha256)
+
+
+def load(s: Session, entity: str, data: bytes, file_name: str, viewer: Viewer, *, username: str | None = None,
+         note: dict | None = None, max_rows: int | None = None, progress: Progress = _silent) -> ImportReport:
+    """Check and write one file as one batch inside the caller's transaction ``s``: the ``import_batch``
+    row, its rows, ONE audit entry and the touched topics. ``viewer``: whose scope the check applies;
+    ``username``: who loads it (default the viewer; the PMO approving an operator's report);
+    ``note``: more for the audit entry (the report it came from). A refused or unchanged file writes
+    nothing; the caller rolls back or goes on."""
+    checked = check(s.connection(), entity, data, file_name, viewer, dry_run=False, max_rows=max_rows,
+                    progress=progress)
+    report, plan = checked.report, checked.plan
+    if plan is None or not report.changed:
+        return report
+    counts = plan.counts()
+    who = username or viewer.username
+    batch = ImportBatch(entity=entity, file_name=file_name[:260], sha256=checked.sha256, username=who,
+                        at=dt.datetime.now(dt.UTC).replace(tzinfo=None), counts=counts)
+    s.add(batch)
+    s.flush()
+    progress(0.6, "write")
+    changes.apply(s, plan, batch.id, lambda done: progress(0.6 + 0.35 * done, "write"))
+    audit.record(s, who, "import_batch", batch.id, "import", None,
+                 {"entity": entity, "file_name": file_name, "sha256": checked.sha256, "counts": counts,
+                  **(note or {})})
+    versions.bump(s, *topics_of(entity))
+    report.batch_id = batch.id
+    return report
+
+
+def topics_of(entity: str) -> tuple[str, ...]:
+    """The data topics a file of ``entity`` writes."""
+    return tuple(sorted({t for sheet in S.ENTITIES[entity] for t in sheet.topics}))
+
+
+def _import(imp: Importer, data: bytes, file_name: str, viewer: Viewer, url: str | None, dry_run: bool,
+            max_rows: int, progress: Progress) -> ImportReport:
+    entity = imp.entity
     try:
         if dry_run:
             with session_scope(url) as s:
-                plan = imp.check(s.connection(), parsed.frames, viewer, problems)
-                return _report(entity, plan, _lettered(problems, parsed.letters), parsed.notes, dry_run=True)
+                return check(s.connection(), entity, data, file_name, viewer, max_rows=max_rows,
+                             progress=progress).report
         with write_session(viewer, url) as s:
-            plan = imp.check(s.connection(), parsed.frames, viewer, problems)
-            report = _report(entity, plan, _lettered(problems, parsed.letters), parsed.notes, dry_run=False)
+            report = load(s, entity, data, file_name, viewer, max_rows=max_rows, progress=progress)
             if not report.ok or not report.changed:
                 s.rollback()
-                return report
-            counts = plan.counts()
-            batch = ImportBatch(entity=entity, file_name=file_name[:260], sha256=parsed.sha256,
-                                username=viewer.username, at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                                counts=counts)
-            s.add(batch)
-            s.flush()
-            progress(0.6, "write")
-            changes.apply(s, plan, batch.id, lambda done: progress(0.6 + 0.35 * done, "write"))
-            audit.record(s, viewer.username, "import_batch", batch.id, "import", None,
-                         {"entity": entity, "file_name": file_name, "sha256": parsed.sha256, "counts": counts})
-            versions.bump(s, *{t for sheet in S.ENTITIES[entity] for t in sheet.topics})
-            report.batch_id = batch.id
             return report
     except PermissionDenied as exc:
         raise ImportPermissionError(str(exc)) from None

@@ -132,6 +132,8 @@ def check_matrix(conn: Connection, frames: dict, viewer: Viewer, problems: list[
         stored_plans.update(conn.execute(select(BusinessPlan.code, BusinessPlan.id)
                                          .where(among(conn, BusinessPlan.code, part))).all())
     known = file_codes | set(stored_plans)
+    if psde_scoped(viewer):
+        _check_psde_of_stored(conn, viewer, sorted(known), frames, problems)
     evidence = _check_evidence(ev_rows, known, problems)
     sales = _check_sales(sales_rows, known, problems)
     order = {s.name: i for i, s in enumerate((PN, EV, SALES))}
@@ -141,10 +143,35 @@ def check_matrix(conn: Connection, frames: dict, viewer: Viewer, problems: list[
     return _changes(conn, plans, evidence if EV.name in frames else None, sales, stored_plans)
 
 
+def psde_scoped(viewer: Viewer) -> bool:
+    """An operator reports the PN of its own PSDE (``SUBMIT_REPORT``), whatever their municipality."""
+    return not access.allowed(viewer, access.IMPORTS[PN.entity]) and access.allowed(viewer, access.SUBMIT_REPORT)
+
+
+def _check_psde_of_stored(conn: Connection, viewer: Viewer, codes: list[str], frames: dict,
+                          problems: list[Problem]) -> None:
+    """An operator may touch a stored PN (its row, evidence or sales) only when its PSDE is the operator's."""
+    others: dict[str, int | None] = {}
+    for part in chunks(codes):
+        for code, psde in conn.execute(select(BusinessPlan.code, BusinessPlan.psde_operator_id)
+                                       .where(among(conn, BusinessPlan.code, part))):
+            if psde is None or not access.allowed(viewer, access.SUBMIT_REPORT, operator=psde):
+                others[code] = psde
+    if not others:
+        return
+    for sheet, column in ((PN, "codigo_pn"), (EV, "codigo_pn"), (SALES, "codigo_pn")):
+        for r in records(frames.get(sheet.name)):
+            if r["codigo_pn"] in others:
+                problems.append(problem(sheet, r, column, f"el PN {r['codigo_pn']} registrado en el tablero no es "
+                                                          "de su PSDE: quite la fila (solo reporta los PN de su "
+                                                          "PSDE) o pida la corrección a la PMO."))
+
+
 def _check_plans(conn: Connection, frame, ref: _Reference, viewer: Viewer, problems: list[Problem]) -> list[dict]:
     rows = records(frame)
     known = set(ref.municipalities)
     completed = _completed_nits(frame)
+    by_psde = psde_scoped(viewer)
     may: dict[int | None, bool] = {}
     ok_rows = []
     for r in rows:
@@ -175,7 +202,12 @@ def _check_plans(conn: Connection, frame, ref: _Reference, viewer: Viewer, probl
                                         f"«{r['oficina_regional']}» no corresponde al municipio {muni}, que "
                                         f"pertenece a la oficina «{ref.office_names.get(office, 'sin oficina')}»; "
                                         "corrija la oficina o el municipio."))
-        if muni in ref.municipalities:
+        if by_psde:
+            if psde is not None and not access.allowed(viewer, access.SUBMIT_REPORT, operator=psde):
+                problems.append(problem(PN, r, "psde", f"el PN {r['codigo_pn']} es del PSDE «{r['psde']}», no de "
+                                                       "su operador: quite la fila (solo reporta los PN de su "
+                                                       "PSDE) o pida la corrección a la PMO."))
+        elif muni in ref.municipalities:
             if office not in may:
                 may[office] = access.allowed(viewer, access.IMPORTS[PN.entity], office=office)
             if not may[office]:
@@ -301,7 +333,8 @@ def _changes(conn: Connection, plans: list[dict], evidence: list[dict] | None, s
         if row.get("opr_id") is PENDING:
             waiting_opr.append((row, base))
 
-    # evidence: the file's list is complete for every plan it names
+    # evidence: the file's list is complete for every plan it names; a new row is known from today on
+    known_on = today()
     ev_insert, ev_void = Change(EV.name, AllianceEvidence), Change(EV.name, AllianceEvidence)
     waiting_plan: list[tuple[dict, str]] = []  # (row, codigo_pn of its new plan)
     if evidence is not None:
@@ -337,7 +370,7 @@ def _changes(conn: Connection, plans: list[dict], evidence: list[dict] | None, s
                 if have.get(k, 0) >= want[k]:
                     continue
                 have[k] = have.get(k, 0) + 1
-                row = {"business_plan_id": pid if pid is not None else PENDING, **e}
+                row = {"business_plan_id": pid if pid is not None else PENDING, **e, "registered_on": known_on}
                 ev_insert.inserts.append(row)
                 if pid is None:
                     waiting_plan.append((row, code))
@@ -355,6 +388,8 @@ def _changes(conn: Connection, plans: list[dict], evidence: list[dict] | None, s
                    "amount_cop": int(r["ventas_cop"])}
             sales_change.inserts.append(row)
             waiting_plan.append((row, r["codigo_pn"]))
+    for row in sales_change.inserts:  # an update keeps the date the year's sales were first known
+        row["registered_on"] = known_on
 
     def write_later(session: Session, batch_id: int) -> None:
         _resolve(session, Opr.nit, Opr.id, new_oprs, waiting_opr, "opr_id")
