@@ -1,6 +1,8 @@
 """``tablero indicator alliance``: the seed-004 alliance indicator from the shell.
 
-Same rule, scope and SQL as the page (``data_access.alliance.queries``). ``--format csv`` prints
+Same rule, scope and SQL as the page (``data_access.alliance.queries``). ``--quarter`` cuts at the
+quarter's end; ``--official`` prints a closed quarter's frozen figures (``data_access.reporting``) in
+the same columns; ``--known-at`` counts only evidence and sales registered by that date. ``--format csv`` prints
 exactly ``group,numerator,denominator,percent,pending``: one row per group of ``--by``
 (office/department/municipality codes, ventana number, value chain name, PSDE code)
 and the row ``total`` for the whole visible scope; ``percent`` has one decimal and is
@@ -53,21 +55,29 @@ def register(group: click.Group) -> None:
             """Indicadores de resultado del programa."""
 
     @indicator.command("alliance")
-    @click.option("--as-of", "as_of", required=True, help="Fecha de corte AAAA-MM-DD.")
+    @click.option("--as-of", "as_of", default=None, help="Fecha de corte AAAA-MM-DD.")
+    @click.option("--quarter", "quarter", default=None,
+                  help="Trimestre AAAAQn: corte al fin del trimestre (en lugar de --as-of).")
+    @click.option("--official", is_flag=True,
+                  help="Las cifras oficiales congeladas al cerrar --quarter (tablero periods close).")
+    @click.option("--known-at", "known_at", default=None,
+                  help="Cifra «como se sabía» en la fecha AAAA-MM-DD: solo evidencias y ventas registradas hasta ella.")
     @click.option("--by", "by", type=click.Choice(BY_CHOICES), default=None,
                   help="Desagregación (además de la fila total).")
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
     @as_user_option
-    def alliance(as_of: str, by: str | None, fmt: str, as_user: str | None) -> None:
+    def alliance(as_of: str | None, quarter: str | None, official: bool, known_at: str | None, by: str | None,
+                 fmt: str, as_user: str | None) -> None:
         """% de PN ejecutados cuya OPR sigue en alianza productiva 18 meses después del primer desembolso."""
-        try:
-            cutoff = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise click.BadParameter(f"«{as_of}» no es una fecha; use AAAA-MM-DD, p. ej. 2026-09-30.",
-                                     param_hint="--as-of") from None
+        cutoff, q = _cutoff(as_of, quarter)
+        if official and q is None:
+            raise click.UsageError("--official necesita --quarter AAAAQn (las cifras oficiales son de un trimestre).")
+        if official and known_at:
+            raise click.UsageError("--official y --known-at no se combinan: la cifra oficial ya es la de su cierre.")
+        known = _date(known_at, "--known-at") if known_at else None
         with store_in_use("leer"):
             viewer = resolve_viewer(as_user)
-            rows = alliance_rows(viewer, cutoff, by)
+            rows = official_rows(viewer, q, by) if official else alliance_rows(viewer, cutoff, by, known_at=known)
         if fmt == "json":
             for r in rows:
                 r["percent"] = float(r["percent"]) if r["percent"] != "" else None
@@ -79,3 +89,42 @@ def register(group: click.Group) -> None:
                 if r["percent"] == "":
                     r["percent"] = "sin datos"
             emit_rows(rows, fmt, TABLE_COLUMNS)
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"«{text}» no es una fecha; use AAAA-MM-DD, p. ej. 2026-09-30.",
+                                 param_hint=option) from None
+
+
+def _cutoff(as_of: str | None, quarter: str | None) -> tuple[dt.date, str | None]:
+    """The cut-off of ``--as-of`` or of ``--quarter``'s end (exactly one of them)."""
+    from rules.core.calendar import parse_quarter, quarter_end
+
+    if (as_of is None) == (quarter is None):
+        raise click.UsageError("Indique la fecha de corte con --as-of AAAA-MM-DD o el trimestre con --quarter AAAAQn "
+                               "(uno de los dos).")
+    if as_of is not None:
+        return _date(as_of, "--as-of"), None
+    try:
+        q = parse_quarter(quarter)
+    except ValueError:
+        raise click.BadParameter(f"«{quarter}» no es un trimestre; use AAAAQn, p. ej. 2026Q2.",
+                                 param_hint="--quarter") from None
+    return quarter_end(q), q
+
+
+def official_rows(viewer, quarter: str, by: str | None, url: str | None = None) -> list[dict]:
+    """The frozen rows of a closed quarter, in the columns of ``alliance_rows``."""
+    from data_access.reporting import figures, periods
+    from rules.core.formatting import quarter_label
+
+    off = periods.official(viewer, quarter, url)
+    if off is None:
+        raise click.ClickException(f"El trimestre {quarter_label(quarter)} no está cerrado: no tiene cifras oficiales. "
+                                   "Quite --official para la cifra en vivo, o ciérrelo con `tablero periods close`.")
+    frozen = off["figures"]
+    groups = frozen[f"alliance.by.{by}"]["rows"] if by else []
+    return [as_row(figures.restore_row(r)) for r in [*groups, frozen["alliance"]]]

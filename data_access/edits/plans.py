@@ -26,6 +26,7 @@ from data_access.edits.common import (
     write_session,
 )
 from rules.access import EDIT_BUSINESS_PLAN
+from rules.core.clock import today
 from rules.edit import validation as V
 from rules.edit.validation import FieldError
 
@@ -92,13 +93,14 @@ def _evidence_columns(clean: dict) -> dict:
 
 
 def add_evidence(viewer: Viewer, plan_id: int, data: dict, url: str | None = None) -> EditResult:
-    """Add a contrato / factura / crédito to a PN."""
+    """Add a contrato / factura / crédito to a PN, known from today on (a correction keeps that date)."""
     with write_session(viewer, url) as s:
         plan = _plan_for_update(s, plan_id)
         check_territory(s, viewer, EDIT_BUSINESS_PLAN, plan.municipality_code, "registrar evidencias de alianza")
         clean = _evidence_data(data)
         raise_if(V.validate_evidence(clean))
-        ev = AllianceEvidence(business_plan_id=plan.id, voided=False, **_evidence_columns(clean))
+        ev = AllianceEvidence(business_plan_id=plan.id, voided=False, registered_on=today(),
+                              **_evidence_columns(clean))
         result = insert(s, viewer, ev, "alliance_evidence")
         versions.bump(s, "business_plans")
         return result

@@ -213,6 +213,30 @@ def verify(quarter: str, url: str | None = None) -> dict:
             "recomputed": now, "audited": sorted(audited), "message": message}
 
 
+def annual(viewer: Viewer, year: int, url: str | None = None) -> list[dict]:
+    """The alliance indicator of ``year`` for the viewer's scope: each quarter official when it is
+    closed, live otherwise; then the year, which is the Q4 official figure when Q4 is closed and
+    otherwise Q4's live figure marked provisional."""
+    from data_access.alliance import queries as al
+
+    rows = []
+    for n in range(1, 5):
+        quarter = f"{year}Q{n}"
+        off = official(viewer, quarter, url)
+        if off is not None:
+            total, source, closed_at = off["figures"]["alliance"], "oficial", off["closed_at"]
+        else:
+            live = al.indicator(viewer, figures.filters_for(quarter), url=url)
+            total, source, closed_at = figures.row_payload(live), "en vivo", None
+        rows.append({"period": quarter_label(quarter), "quarter": quarter, "source": source,
+                     "numerator": total["numerator"], "denominator": total["denominator"],
+                     "percent": total["percent"], "pending": total["pending"], "closed_at": closed_at})
+    q4 = rows[-1]
+    rows.append({**q4, "period": str(year), "quarter": None,
+                 "source": "oficial" if q4["source"] == "oficial" else "provisional"})
+    return rows
+
+
 # ------------------------------------------------------------------ writes
 
 
