@@ -9,6 +9,7 @@ Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -23,8 +24,9 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
+from data_access.reporting import periods
 from data_access.sla import queries as sla_queries
-from exports import charts
+from exports import charts, official
 from rules import access
 from rules.alliance import indicator as alliance_rule
 from rules.core import small_n
@@ -33,6 +35,7 @@ from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
 from rules.routes.model import INGRESO, PLAN_COMPLETADO, route_model, stage_name
+from rules.sla import scoring as sla_rule
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
 VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
@@ -79,6 +82,7 @@ class SlideData:
     scope_label: str = ""
     cutoff_label: str = ""
     filters_label: str = ""
+    official: official.Mark | None = None  # built from a closed quarter's official figures
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,23 @@ class ViewContext:
             if not entry[2]:
                 entry[1], entry[2] = compute(), True
         return entry[1]
+
+
+def official_set(vc: ViewContext) -> dict | None:
+    """The closed quarter's frozen figures the views of ``vc`` show, or None: live views
+    (``exports.official.quarter_for``)."""
+    return vc.once("official", lambda: official.frozen(vc.viewer, vc.filters, vc.url))
+
+
+def mark_official(vc: ViewContext, slide: SlideData, found: dict, pairs: list[tuple[str, str, str, str]]) -> None:
+    """State on ``slide`` that its figures are the official ones of ``found`` («Cifras oficiales
+    T2 2026, cerradas el …») and add a note per figure of ``pairs`` (key, label, official text,
+    live text) whose live value has moved since the close."""
+    mark = official.mark(found, vc.lang)
+    mark.figures = [official.Change(*pair) for pair in pairs]
+    slide.official = mark
+    slide.subtitle += " · " + mark.headline()
+    slide.notes.extend(mark.change_notes())
 
 
 def sla_frame(vc: ViewContext):
@@ -310,10 +331,53 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     return out
 
 
+def official_headline(head: ov.Headline, frozen: dict) -> ov.Headline:
+    """``head`` with the closed quarter's official values at the cut-off (``frozen``: the
+    ``overview`` figure of the close); the previous quarter end's stay as they are, so each
+    card's change is measured from the same point as on a live view."""
+    values = {m: (frozen["values"].get(m), prev) for m, (_cur, prev) in head.values.items()}
+    by_route = {r: (frozen["households_by_route"].get(r), prev) for r, (_cur, prev) in head.households_by_route.items()}
+    current = {"numerator": frozen.get("alliance_numerator"), "denominator": frozen.get("alliance_denominator"),
+               "pct": values.get("alliance", (None, None))[0]}
+    extra = {**head.extra, "alliance": {**head.extra.get("alliance", {}), "current": current}}
+    return dataclasses.replace(head, values=values, households_by_route=by_route, extra=extra)
+
+
+def _fraction(vc: ViewContext, numerator, denominator) -> str:
+    """« (4/10)»: what a percentage stands on, so a change of counts shows even at the same %."""
+    if denominator is None:
+        return ""
+    return f" ({fmt_int(numerator, vc.lang)}/{fmt_int(denominator, vc.lang)})"
+
+
+def _overview_pairs(vc: ViewContext, shown: list[KeyFigure], live: list[KeyFigure], official_head: ov.Headline,
+                    live_head: ov.Headline) -> list[tuple[str, str, str, str]]:
+    """(key, label, official, live) of every card; the alliance card with its numerator/denominator."""
+    live_by = {k.key: k for k in live}
+    nd = {name: (h.extra.get("alliance", {}).get("current") or {}) for name, h in
+          (("official", official_head), ("live", live_head))}
+    out = []
+    for k in shown:
+        other = live_by.get(k.key)
+        if other is None:
+            continue
+        off_text, live_text = k.value, other.value
+        if k.key == "alliance":
+            off_text += _fraction(vc, nd["official"].get("numerator"), nd["official"].get("denominator"))
+            live_text += _fraction(vc, nd["live"].get("numerator"), nd["live"].get("denominator"))
+        out.append((k.key, k.label, off_text, live_text))
+    return out
+
+
 def build_overview(vc: ViewContext) -> SlideData:
     head = ov.headline(vc.viewer, vc.filters, url=vc.url, sla_frame=sla_frame(vc))
     trend = head.extra["households_trend"]
     figures = overview_figures(vc, head)
+    found = official_set(vc)
+    if found:  # the cards and table of a closed quarter: its official figures
+        official_head = official_headline(head, official.figure_set(found)["overview"])
+        live, figures = figures, overview_figures(vc, official_head)
+        pairs = _overview_pairs(vc, figures, live, official_head, head)
     routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if not vc.filters.route or r == vc.filters.route}
     qlabels = {r["quarter_end"]: quarter_label(quarter_of(r["quarter_end"]), vc.lang) for r in trend}
     fig = (charts.households_trend(trend, routes, qlabels, vc.t("committee.axis.households"), lang=vc.lang)
@@ -324,6 +388,8 @@ def build_overview(vc: ViewContext) -> SlideData:
         for k in figures
     ])
     slide = _frame(vc, "overview", key_figures=figures, figure=fig, table=table)
+    if found:
+        mark_official(vc, slide, found, pairs)
     if fig is None:
         slide.notes.append(vc.t("error.no_data"))
     return slide
@@ -402,12 +468,14 @@ def _funnel_rows(vc: ViewContext) -> tuple[list[tuple[str, str, int]], str]:
     return [(r["route"], r["stage"], r["count"]) for r in rows], "data_access.overview.queries"
 
 
-def funnel_stage_rows(vc: ViewContext) -> list[tuple[str, str, str, int]]:
+def funnel_stage_rows(vc: ViewContext, rows: list[tuple[str, str, int]] | None = None
+                      ) -> list[tuple[str, str, str, int]]:
     """(route, stage code, stage label, count): every stage of each route with entrants, in the
     route model's order, named as on the Rutas page (``rules.routes.model.stage_name``: «Salida
     (egreso cumplido)» counts completed exits only; optional stages say so); 0 where nobody
-    reached a stage."""
-    rows, _ = _funnel_rows(vc)
+    reached a stage. ``rows``: (route, stage, count) to lay out (default: the live counts)."""
+    if rows is None:
+        rows, _ = _funnel_rows(vc)
     counts = {(r, s): c for r, s, c in rows}
     out = []
     for route in ROUTE_ORDER:
@@ -420,8 +488,8 @@ def funnel_stage_rows(vc: ViewContext) -> list[tuple[str, str, str, int]]:
     return out
 
 
-def build_funnels(vc: ViewContext) -> SlideData:
-    rows = funnel_stage_rows(vc)
+def _funnel_figures(vc: ViewContext, rows: list[tuple[str, str, str, int]]) -> tuple[list[KeyFigure], list[str]]:
+    """One card per route (entrants, share that completed the plan) and the «n pequeño» notes."""
     lang = vc.lang
     minimum = small_n.minimum()
     entered = {r: c for r, s, _, c in rows if s == INGRESO}
@@ -437,6 +505,31 @@ def build_funnels(vc: ViewContext) -> SlideData:
             status = vc.t("committee.funnel.completed", pct=fmt_pct(100.0 * completed.get(route, 0) / n, 1, lang))
         figs.append(KeyFigure(f"funnel_{route}", vc.t(f"route.{route}"), fmt_int(n, lang), status=status, state=state,
                               page="pages/routes.py", definition=view_definition("funnels", lang)))
+    return figs, notes
+
+
+def _figure_pairs(shown: list[KeyFigure], live: list[KeyFigure]) -> list[tuple[str, str, str, str]]:
+    """(key, label, official, live) per figure of either list: value and state as shown ("—": absent)."""
+    def text(k: KeyFigure | None) -> str:
+        return "—" if k is None else " · ".join(p for p in (k.value, k.status) if p)
+
+    by_key = {k.key: k for k in shown}
+    live_by = {k.key: k for k in live}
+    keys = list(by_key) + [k for k in live_by if k not in by_key]
+    return [(k, (by_key.get(k) or live_by[k]).label, text(by_key.get(k)), text(live_by.get(k))) for k in keys]
+
+
+def build_funnels(vc: ViewContext) -> SlideData:
+    rows = funnel_stage_rows(vc)
+    figs, notes = _funnel_figures(vc, rows)
+    found = official_set(vc)
+    if found:  # a closed quarter: its official counts
+        live_figs = figs
+        rows = funnel_stage_rows(vc, [(r["route"], r["stage"], r["count"])
+                                      for r in official.figure_set(found)["funnel"]["rows"]])
+        figs, notes = _funnel_figures(vc, rows)
+        pairs = _figure_pairs(figs, live_figs)
+    entered = {r: c for r, s, _, c in rows if s == INGRESO}
     routes = {r: vc.t(f"route.{r}") for r in entered}
     fig = (charts.funnel_bars([(r, label, c) for r, _, label, c in rows], routes, vc.t("committee.axis.participants"),
                               lang=vc.lang) if rows else None)
@@ -444,6 +537,8 @@ def build_funnels(vc: ViewContext) -> SlideData:
                            vc.t("committee.axis.participants"): c} for r, _, label, c in rows])
     slide = _frame(vc, "funnels", key_figures=figs, figure=fig, table=table)
     slide.notes.extend(notes)
+    if found:
+        mark_official(vc, slide, found, pairs)
     if not rows:
         slide.notes.append(vc.t("error.no_data"))
     return slide
@@ -468,9 +563,22 @@ def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
     return avg, rows
 
 
+def _official_sla_rows(frozen: dict) -> tuple[float | None, list[dict]]:
+    """``_sla_rows`` from a close's ``sla`` figure (per operator, by code)."""
+    rows = [{"operator": o["name"], "quarter": frozen["quarter"], "pct": o["score"],
+             "met": int(o["counts"].get(sla_rule.CUMPLE, 0)),
+             "total": int(sum(n for s, n in o["counts"].items() if s != sla_rule.SIN_BASE))}
+            for o in frozen["operators"]]
+    return frozen["score"], rows
+
+
 def build_sla(vc: ViewContext) -> SlideData:
     lang = vc.lang
     head_avg, rows = _sla_rows(vc)
+    found = official_set(vc)
+    if found:  # a closed quarter: its official scorecard
+        live_avg, live_rows = head_avg, rows
+        head_avg, rows = _official_sla_rows(official.figure_set(found)["sla"])
     quarter = rows[0]["quarter"] if rows else quarter_of(vc.filters.cutoff)
     figs = [KeyFigure("sla", vc.t("committee.kpi.sla"), fmt_pct(head_avg, 1, lang),
                       status=vc.t("committee.sla.quarter", quarter=quarter_label(quarter, lang))),
@@ -487,6 +595,10 @@ def build_sla(vc: ViewContext) -> SlideData:
                            vc.t("committee.col.met"): r["met"], vc.t("committee.col.measured"): r["total"],
                            vc.t("committee.col.compliance"): fmt_pct(r["pct"], 1, lang)} for r in rows])
     slide = _frame(vc, "sla", key_figures=figs, figure=fig, table=table)
+    if found:
+        mark_official(vc, slide, found, [
+            ("sla", figs[0].label, fmt_pct(head_avg, 1, lang), fmt_pct(live_avg, 1, lang)),
+            ("sla_operators", figs[1].label, fmt_int(len(rows), lang), fmt_int(len(live_rows), lang))])
     if len(rows) > SLA_CHART_MAX:
         slide.notes.append(vc.t("committee.sla.lowest", shown=SLA_CHART_MAX, total=len(rows)))
     if not rows:
@@ -509,10 +621,24 @@ def _alliance_rows(vc: ViewContext) -> tuple[dict, list[dict]]:
     return {"numerator": tot.numerator, "denominator": tot.denominator, "pct": tot.percent}, out
 
 
+def _official_alliance_rows(frozen: dict) -> tuple[dict, list[dict]]:
+    """``_alliance_rows`` from a close's ``alliance`` and ``alliance.by.ventana`` figures."""
+    def nd(r: dict | None) -> dict:
+        return {"numerator": r["numerator"] if r else 0, "denominator": r["denominator"] if r else 0,
+                "pct": r["percent"] if r else None}
+
+    by = {str(r["key"]): r for r in frozen["alliance.by.ventana"]["rows"]}
+    return nd(frozen["alliance"]), [{"ventana": v, **nd(by.get(str(v)))} for v in (1, 2, 3)]
+
+
 def build_alliance(vc: ViewContext) -> SlideData:
     lang = vc.lang
     goal = alliance_rule.GOAL_PERCENT
     total, by_v = _alliance_rows(vc)
+    found = official_set(vc)
+    if found:  # a closed quarter: its official figures
+        live = [total, *by_v]
+        total, by_v = _official_alliance_rows(official.figure_set(found))
     names = [vc.t("committee.total")] + [vc.t("committee.ventana", n=r["ventana"]) for r in by_v]
     dens = [total] + by_v
     # one state per group (``rules.alliance.indicator.goal_status``): «n pequeño» is neither ✔ nor ✖
@@ -543,6 +669,11 @@ def build_alliance(vc: ViewContext) -> SlideData:
                            vc.t("committee.col.value"): fmt_pct(v, 1, lang), vc.t("committee.col.status"): words}
                           for n, v, d, words in zip(names, values, dens, status)])
     slide = _frame(vc, "alliance", key_figures=figs, figure=fig, table=table)
+    if found:
+        mark_official(vc, slide, found, [
+            (k.key, k.label, fmt_pct(d["pct"], 1, lang) + _fraction(vc, d["numerator"], d["denominator"]),
+             fmt_pct(lv["pct"], 1, lang) + _fraction(vc, lv["numerator"], lv["denominator"]))
+            for k, d, lv in zip(figs, dens, live)])
     if not total["denominator"]:
         slide.notes.append(vc.t("committee.alliance.no_plans"))
     return slide
@@ -591,11 +722,11 @@ BUILDERS = {
 # topics, so a write misses exactly the views that show what it changed.
 _LABELS = (ov.scope_name, ov.filter_names)
 READS: dict[str, tuple] = {
-    "overview": (*_LABELS, ov.headline, ov.sla_scorecard),
+    "overview": (*_LABELS, ov.headline, ov.sla_scorecard, periods.official),
     "map": (*_LABELS, map_queries.METRIC_VALUES["households"], ov.municipality_values, ov.active_boundaries),
-    "funnels": (*_LABELS, ov.funnel_counts),
-    "sla": (*_LABELS, ov.sla_scorecard),
-    "alliance": (*_LABELS, alliance.indicator, alliance.by_dimension),
+    "funnels": (*_LABELS, ov.funnel_counts, periods.official),
+    "sla": (*_LABELS, ov.sla_scorecard, periods.official),
+    "alliance": (*_LABELS, alliance.indicator, alliance.by_dimension, periods.official),
     "alerts": (*_LABELS, ov.alerts_by_category),
 }
 

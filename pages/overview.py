@@ -9,6 +9,7 @@ from components.core.context import page_context
 from components.overview import slides
 from components.overview.cards import inject_css, render_cards
 from components.overview.pack import pack_buttons
+from components.reporting import official
 
 ctx = page_context()
 inject_css()
@@ -16,6 +17,7 @@ data = slides.view_overview(ctx)
 
 st.title(ctx.t("nav.overview"))
 st.markdown(f"**{data.subtitle}**")
+official.banner(ctx, "overview", cards=True)
 render_cards(ctx, data.key_figures, per_row=4, key="ov")
 with st.expander(ctx.t("committee.overview.definitions"), icon=":material/info:"):
     st.markdown("\n".join(f"- **{k.label}**: {k.definition}" for k in data.key_figures if k.definition))

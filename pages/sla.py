@@ -9,6 +9,7 @@ open tab runs (tabs bound to the ``vista`` query parameter). Scope is applied in
 import streamlit as st
 
 from components.core.context import page_context
+from components.reporting import official
 from components.sla import (
     compare as sla_compare,
 )
@@ -28,6 +29,7 @@ st.title(ctx.t("sla.title"))
 st.caption(ctx.t("sla.subtitle"))
 
 chosen = page_filters(ctx)
+official.banner(ctx, "sla", keys=("sla",), quarter=chosen["quarter"], narrowed=chosen["service"] is not None)
 tab_card, tab_rank, tab_cmp, tab_defs = st.tabs(
     [ctx.t("sla.tab.scorecard"), ctx.t("sla.tab.ranking"), ctx.t("sla.tab.compare"), ctx.t("sla.tab.definitions")],
     key="vista", bind="query-params",

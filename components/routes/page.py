@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.core.context import PageContext, page_context
 from components.core.figures import download_table, plain
+from components.reporting import official
 from components.routes import data
 from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
 from components.routes.filters import (
@@ -166,6 +167,7 @@ def render_routes_page() -> None:
     t, viewer, filters = ctx.t, ctx.viewer, ctx.filters
     st.title(t("routes.title"))
     st.caption(t("routes.intro"))
+    official.banner(ctx, "funnels")
     options = cohort_options(ctx)
     with st.expander(t("routes.cohort"), expanded=True, icon=":material/filter_alt:"):
         initial = cohort_from_query(st.query_params, options.quarters, filters.cutoff)

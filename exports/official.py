@@ -1,0 +1,110 @@
+"""Official figures of closed quarters in the committee views (and so on the pages).
+
+A committee view whose cut-off is the end of a closed quarter, with no global filter other
+than the viewer's own scope, shows the figures frozen at the close
+(``data_access.reporting.periods.official``) instead of the live ones, says so
+(«Cifras oficiales T2 2026, cerradas el 05/07/2026») and lists every figure whose live value
+has moved since (``Change``). The pages draw that same mark (``components.reporting.official``),
+so a page and its slide read one official payload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from data_access.core.filters import GlobalFilters
+from data_access.core.scope import Viewer
+from data_access.reporting import periods
+from rules.core.calendar import quarter_end, quarter_of
+from rules.core.formatting import bogota_time, fmt_date, quarter_label
+from rules.core.i18n import t
+
+RESTATE_PARAM = "restate"
+"""The query parameter of the reporting page that opens a closed quarter's restatement list."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure of a closed quarter: its official and its live value, both as shown."""
+
+    key: str
+    label: str
+    official: str
+    live: str
+
+    @property
+    def moved(self) -> bool:
+        return self.official != self.live
+
+
+@dataclass
+class Mark:
+    """What a view built from official figures states: which quarter, when it closed, and its
+    headline figures official vs live (``figures``; ``changes``: those that moved)."""
+
+    quarter: str
+    closed_on: dt.date
+    closed_by: str
+    sha256: str
+    lang: str = "es"
+    figures: list[Change] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for c in self.figures if c.moved]
+
+    @property
+    def quarter_text(self) -> str:
+        return quarter_label(self.quarter, self.lang)
+
+    @property
+    def closed_text(self) -> str:
+        return fmt_date(self.closed_on, self.lang)
+
+    def headline(self) -> str:
+        """«Cifras oficiales T2 2026, cerradas el 05/07/2026» (the slide's statement)."""
+        return t("official.slide", self.lang, quarter=self.quarter_text, date=self.closed_text)
+
+    def change_notes(self) -> list[str]:
+        """One note per moved figure: «Tasa …: cifra oficial 40,0 % · cifra actual 30,0 %»."""
+        return [t("official.slide_change", self.lang, figure=c.label, official=c.official, live=c.live)
+                for c in self.changes]
+
+
+def quarter_for(viewer: Viewer, filters: GlobalFilters) -> str | None:
+    """The quarter whose official figures a view at ``filters`` shows: the cut-off is that
+    quarter's end and no global filter narrows the viewer's scope (a comité's own office is its
+    scope, not a filter); None otherwise (the view is live)."""
+    quarter = quarter_of(filters.cutoff)
+    if filters.cutoff != quarter_end(quarter):
+        return None
+    if filters.period_start or filters.department_code or filters.municipality_code or filters.route:
+        return None
+    if getattr(filters, "known_at", None) is not None:
+        return None
+    office = filters.regional_office_id
+    if office is not None and not (viewer.is_regional and office == viewer.regional_office_id):
+        return None
+    return quarter
+
+
+def frozen(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict | None:
+    """The closed quarter's frozen set for the viewer's scope (``periods.official``), or None
+    when the view at ``filters`` is live (open or reopened quarter, a filter, not a quarter end)."""
+    quarter = quarter_for(viewer, filters)
+    return None if quarter is None else periods.official(viewer, quarter, url=url)
+
+
+def mark(found: dict, lang: str) -> Mark:
+    """The statement of a view built from ``found`` (what :func:`frozen` returned)."""
+    closed_at = found["closed_at"]
+    if isinstance(closed_at, str):
+        closed_at = dt.datetime.fromisoformat(closed_at)
+    return Mark(quarter=found["quarter"], closed_on=bogota_time(closed_at).date(), closed_by=found["closed_by"],
+                sha256=found["sha256"], lang=lang)
+
+
+def figure_set(found: dict) -> dict:
+    """The figure set inside what :func:`frozen` returned."""
+    return found["figures"]
