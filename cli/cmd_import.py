@@ -8,6 +8,9 @@
 * ``tablero import template ENTITY OUT.xlsx``: the blank template with its instructions;
 * ``tablero import history``: who loaded which file, when, its SHA-256 and counts.
 
+An operator's files are not loaded live: with ``--quarter`` they go into its report of that quarter
+(``tablero reports``), loaded when the PMO approves it.
+
 The same code as the «Carga de datos» page (``data_access.intake.engine``). A rejected file
 lists every problem by sheet, row and column and exits 1. Without ``--as-user`` the command
 writes as the system account ``cli`` (admin).
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from cli.cmd_reports import add_to_report
 from cli.common import as_user_option, emit_rows, resolve_viewer, store_in_use
 from rules.intake import sheets as S
 
@@ -31,15 +35,21 @@ def _report(report) -> None:
         click.echo(line)
 
 
-def _load(entity: str, file: Path, dry_run: bool, as_user: str | None) -> bool:
+def _load(entity: str, file: Path, dry_run: bool, as_user: str | None, quarter: str | None = None) -> bool:
+    """Load ``file`` live, or, for an operator, add it to its report of ``quarter`` (``tablero reports``)."""
     from data_access.intake import engine
 
     if not file.exists():
         raise click.ClickException(f"No existe el archivo «{file}»: revise la ruta.")
+    with store_in_use():
+        viewer = resolve_viewer(as_user)
+    operator = engine.reports_instead(viewer)
+    if operator and not dry_run:
+        return add_to_report(viewer, quarter, entity, file)
     try:
         with store_in_use():
-            viewer = resolve_viewer(as_user)
-            report = engine.import_file(entity, file.read_bytes(), file.name, viewer, dry_run=dry_run)
+            report = engine.import_file(entity, file.read_bytes(), file.name, viewer, dry_run=dry_run,
+                                        for_report=operator)
     except engine.ImportPermissionError as exc:
         raise click.ClickException(str(exc)) from None
     _report(report)
@@ -76,9 +86,11 @@ def _entity_command(imports: click.Group, entity: str) -> None:
     @imports.command(entity, help=f"Carga «{', '.join(s.name for s in sheets)}» (.xlsx o .csv): todo o nada.")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Solo valida y muestra lo que cambiaría; no guarda nada.")
+    @click.option("--quarter", default=None,
+                  help="Operadores: trimestre AAAAQn del reporte al que se agrega el archivo (obligatorio).")
     @as_user_option
-    def load(file: Path, dry_run: bool, as_user: str | None) -> None:
-        if not _load(entity, file, dry_run, as_user):
+    def load(file: Path, dry_run: bool, quarter: str | None, as_user: str | None) -> None:
+        if not _load(entity, file, dry_run, as_user, quarter):
             raise SystemExit(1)
 
 
@@ -96,17 +108,21 @@ def register(group: click.Group) -> None:
     @imports.command("tracking-matrix")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Solo valida y muestra lo que cambiaría; no guarda nada.")
+    @click.option("--quarter", default=None,
+                  help="Operadores: trimestre AAAAQn del reporte al que se agrega el archivo (obligatorio).")
     @as_user_option
-    def tracking_matrix(file: Path, dry_run: bool, as_user: str | None) -> None:
+    def tracking_matrix(file: Path, dry_run: bool, quarter: str | None, as_user: str | None) -> None:
         """Importa la matriz de seguimiento a OPRs (.xlsx, o una de sus hojas en .csv): todo o nada."""
-        if not _load_matrix(file, dry_run, as_user):
+        if not _load_matrix(file, dry_run, as_user, quarter):
             raise SystemExit(1)
 
     @imports.command("all")
     @click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Solo valida cada archivo; no guarda nada.")
+    @click.option("--quarter", default=None,
+                  help="Operadores: trimestre AAAAQn del reporte al que se agrega el archivo (obligatorio).")
     @as_user_option
-    def load_all(directory: Path, dry_run: bool, as_user: str | None) -> None:
+    def load_all(directory: Path, dry_run: bool, quarter: str | None, as_user: str | None) -> None:
         """Carga cada archivo de DIRECTORY con nombre de entidad u hoja, en orden de dependencias."""
         files = files_in_order(directory)
         if not files:
@@ -115,8 +131,8 @@ def register(group: click.Group) -> None:
         failed = []
         for entity, path in files:
             click.echo(f"== {path.name} ({entity})")
-            ok = (_load_matrix(path, dry_run, as_user) if entity == "tracking-matrix"
-                  else _load(entity, path, dry_run, as_user))
+            ok = (_load_matrix(path, dry_run, as_user, quarter) if entity == "tracking-matrix"
+                  else _load(entity, path, dry_run, as_user, quarter))
             if not ok:
                 failed.append(path.name)
         if failed:
@@ -149,11 +165,16 @@ def register(group: click.Group) -> None:
         emit_rows(rows, fmt, ["id", "at", "username", "entity", "file_name", "sha256", "counts"])
 
 
-def _load_matrix(path: Path, dry_run: bool, as_user: str | None) -> bool:
+def _load_matrix(path: Path, dry_run: bool, as_user: str | None, quarter: str | None = None) -> bool:
     from data_access.alliance import tracking_matrix as tm
+    from data_access.intake import engine
 
     if not path.exists():
         raise click.ClickException(f"No existe el archivo «{path}»: revise la ruta.")
+    with store_in_use():
+        viewer = resolve_viewer(as_user)
+    if engine.reports_instead(viewer):
+        return _load(tm.ENTITY, path, dry_run, as_user, quarter)
     try:
         with store_in_use():
             report = tm.import_tracking_matrix(path.read_bytes(), resolve_viewer(as_user), dry_run=dry_run,

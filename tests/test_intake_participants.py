@@ -431,14 +431,21 @@ def test_events_ending_a_promoted_from_enrolment_in_a_loss_are_refused(enrolled,
 def test_an_operador_loads_stage_events_of_its_own_contracts(enrolled, tmp_path):
     user = operador(enrolled, "OS1")
     own = EVENTS_HEAD + "INS-2;ingreso;10/02/2025;;;;\nINS-2;evaluacion_capacidades;10/03/2025;;;;\n"
-    res = load(enrolled, tmp_path, "stage-events", "etapas.csv", own, "--as-user", user)
+    res = load(enrolled, tmp_path, "stage-events", "etapas.csv", own, "--as-user", user, "--quarter", "2025Q1")
     assert res.exit_code == 0, res.output
+    assert "Agregado al reporte T1 2025 (borrador): se cargará cuando la PMO lo apruebe" in res.output
+    assert count(enrolled, StageEvent) == 0  # in its report until the PMO approves it
+    report = res.output.split("(reporte ")[1].split(",")[0]
+    assert cli(enrolled, "reports", "submit", report, "--as-user", user).exit_code == 0
+    create_user("pmo", Role.ANALISTA_PMO, url=enrolled)
+    res = cli(enrolled, "reports", "approve", report, "--as-user", "pmo")
+    assert res.exit_code == 0 and "aprobado" in res.output, res.output
     assert {r.registered_by for r in table(enrolled, StageEvent.registered_by)} == {user}
 
 
 def test_an_operador_loading_another_operators_contract_rows_writes_nothing(enrolled, tmp_path):
     user = operador(enrolled, "OS1")
-    res = load(enrolled, tmp_path, "stage-events", "etapas.csv", EVENTS, "--as-user", user)
+    res = load(enrolled, tmp_path, "stage-events", "etapas.csv", EVENTS, "--as-user", user, "--quarter", "2025Q1")
     refused(res, 14, "codigo_inscripcion", "no es de uno de sus contratos")  # INS-3 is on PSA's C-1
     assert count(enrolled, StageEvent) == 0
 
@@ -494,6 +501,7 @@ def test_a_delivery_under_a_contract_of_another_route_is_refused(staged, tmp_pat
 
 def test_an_operador_loading_deliveries_of_another_operators_contract_writes_nothing(staged, tmp_path):
     user = operador(staged, "PSA")
-    res = load(staged, tmp_path, "deliveries", "servicios_prestados.csv", DELIVERIES, "--as-user", user)
+    res = load(staged, tmp_path, "deliveries", "servicios_prestados.csv", DELIVERIES, "--as-user", user,
+               "--quarter", "2025Q2")
     refused(res, 2, "codigo_inscripcion", "no es de uno de sus contratos")  # INS-1 is on OS1's C-3
     assert count(staged, ServiceDelivery) == 0

@@ -319,6 +319,14 @@ def test_an_operador_loads_reports_of_its_own_contracts(definitions, tmp_path):
     own = "".join(line + "\n" for line in REPORTS.splitlines() if ";C-2;" not in line)
     user = operador_psa(definitions)
     res = load(definitions, tmp_path, "sla-reports", "ans_reportes.csv", own, "--as-user", user)
+    assert res.exit_code == 1 and "--quarter" in res.output  # an operator's file goes into its report
+    res = load(definitions, tmp_path, "sla-reports", "ans_reportes.csv", own, "--as-user", user, "--quarter", "2025Q4")
+    assert res.exit_code == 0, res.output
+    assert "Agregado al reporte T4 2025 (borrador)" in res.output and count(definitions, SlaMeasurement) == 0
+    report = res.output.split("(reporte ")[1].split(",")[0]
+    assert cli(definitions, "reports", "submit", report, "--as-user", user).exit_code == 0
+    create_user("pmo", Role.ANALISTA_PMO, url=definitions)
+    res = cli(definitions, "reports", "approve", report, "--as-user", "pmo")
     assert res.exit_code == 0, res.output
     assert rows(definitions, SlaMeasurement.quarter, SlaMeasurement.reported_by) == [("2025Q3", user),
                                                                                      ("2025Q4", user)]
@@ -326,7 +334,7 @@ def test_an_operador_loads_reports_of_its_own_contracts(definitions, tmp_path):
 
 def test_an_operador_loading_another_operators_contract_is_refused_whole(definitions, tmp_path):
     res = load(definitions, tmp_path, "sla-reports", "ans_reportes.csv", REPORTS, "--as-user",
-               operador_psa(definitions))
+               operador_psa(definitions), "--quarter", "2025Q4")
     refused(res, 4, "codigo_contrato", "no es uno de sus contratos")
     assert count(definitions, SlaMeasurement) == 0
 

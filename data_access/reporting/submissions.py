@@ -507,3 +507,12 @@ def pending_count(viewer: Viewer, url: str | None = None) -> int:
             ReportSubmission.state.in_(sorted(cycle.PENDING_STATES)),
             ReportSubmission.created_by != viewer.username,
             func.coalesce(ReportSubmission.submitted_by, "") != viewer.username)).scalar_one()
+
+
+def into_report(viewer: Viewer, quarter: str, entity: str, data: bytes, file_name: str,
+                url: str | None = None) -> tuple[Added, dict]:
+    """An operator's file loaded from ``tablero import`` or «Carga de datos»: into its open report of
+    ``quarter`` (a new borrador if none). Returns what adding did and the report as it is then."""
+    report = draft(viewer, quarter, url)
+    added = add_file(viewer, report["id"], entity, data, file_name, url)
+    return added, get(viewer, report["id"], url)
