@@ -310,12 +310,16 @@ def indicator_table(viewer: Viewer, filters: GlobalFilters, by: str | None = Non
     numbers numerically, groups without a code last), then the ``total`` row. What
     ``tablero indicator alliance`` prints and what a quarter close freezes."""
     groups = by_dimension(viewer, filters, by, url=url, settings=settings) if by else []
-    ordered = sorted(groups, key=lambda r: (r.code == "", _code_order(r.code), r.name))
-    return [*ordered, indicator(viewer, filters, url=url, settings=settings)]
+    return [*by_code(groups), indicator(viewer, filters, url=url, settings=settings)]
 
 
-def _code_order(code: str):
-    return (0, int(code), "") if code.isdigit() and len(code) < 3 else (1, 0, code)
+def by_code(groups: Sequence[Row]) -> list[Row]:
+    """Groups in the order of ``indicator_table``: by code, short numeric codes as numbers, no code last."""
+    def key(r: Row):
+        number = r.code.isdigit() and len(r.code) < 3
+        return (r.code == "", (0, int(r.code), "") if number else (1, 0, r.code), r.name)
+
+    return sorted(groups, key=key)
 
 
 # ------------------------------------------------------------------ series

@@ -13,7 +13,7 @@ Shape: ``{figure: payload}``, each payload a dict with ``definition_key`` / ``nu
   ``cutoff``, ``numerator``, ``denominator``, ``percent`` (None = sin datos), ``pending``,
   ``not_executed``, ``status`` (cumple / no_cumple / n_pequeno / sin_datos).
 * ``alliance.by.<dim>`` for every dimension of ``DIMENSIONS`` — ``rows``: one per group, in the
-  order of ``indicator_table`` (``key``, ``code``, ``name`` and the counts of ``alliance``).
+  order of ``indicator_table`` (``by_code``: ``key``, ``code``, ``name`` and the counts of ``alliance``).
 * ``alliance.plans`` — ``rows``: every PN behind the indicator, by code: ``id``, ``code``,
   ``municipality_code``, ``ventana``, ``psde`` (operator code or ""), ``status``, ``counted``
   (in the numerator), ``in_denominator``.
@@ -151,7 +151,7 @@ def quarter_figures(viewer: Viewer, quarter: str, url: str | None = None) -> dic
     total = al.indicator(viewer, filters, url=url)
     out["alliance"] = {**_note("alliance"), "cutoff": filters.cutoff.isoformat(), **row_payload(total)}
     for dim in DIMENSIONS:
-        rows = al.indicator_table(viewer, filters, dim, url=url)[:-1]
+        rows = al.by_code(al.by_dimension(viewer, filters, dim, url=url))
         out[f"alliance.by.{dim}"] = {**_note(f"alliance.by.{dim}"), "rows": [row_payload(r) for r in rows]}
     out["alliance.plans"] = {**_note("alliance.plans"), "rows": plan_statuses(viewer, filters, url)}
     frame = ov.sla_scorecard(viewer, filters, url)  # this quarter and the previous: the overview card's too
