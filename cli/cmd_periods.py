@@ -19,7 +19,7 @@ LIST_COLUMNS = ["trimestre", "estado", "cerrado_por", "cerrado_el", "sha256", "m
                 "reabierto_por", "reabierto_el", "motivo_reapertura"]
 FIGURE_COLUMNS = ["cifra", "grupo", "medida", "oficial", "en_vivo", "diferencia"]
 PLAN_COLUMNS = ["codigo_pn", "estado_oficial", "estado_en_vivo", "cambio", "registro", "usuario", "fecha"]
-SLA_COLUMNS = ["contrato", "operador", "ans", "valor", "reportado_por", "usuario", "fecha"]
+SLA_COLUMNS = ["contrato", "codigo_operador", "ans", "valor", "reportado_por", "usuario", "fecha"]
 ANNUAL_COLUMNS = ["periodo", "fuente", "numerator", "denominator", "percent", "pending", "cerrado_el"]
 
 
@@ -128,7 +128,7 @@ def register(group: click.Group) -> None:
                 plans.append({**base, "cambio": w.get("action", ""),
                               "registro": f"{w['entity']} {w['record']} {w['detail']}".strip() if w else "",
                               "usuario": w.get("username", ""), "fecha": _when(w.get("at"))})
-        sla = [{"contrato": s["contract_code"], "operador": s["operator_code"], "ans": s["definition_code"],
+        sla = [{"contrato": s["contract_code"], "codigo_operador": s["operator_code"], "ans": s["definition_code"],
                 "valor": s["value"], "reportado_por": s["reported_by"], "usuario": s["username"],
                 "fecha": _when(s["at"])} for s in out["sla"]]
         if fmt == "json":
