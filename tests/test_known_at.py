@@ -60,6 +60,8 @@ def test_the_indicator_as_known_on_a_date(store):
     assert _total(store, D(2026, 7, 9)) == (0, 2)  # the evidence was not known yet: both PN fail
     by = al.by_dimension(ANALYST, GlobalFilters(cutoff=CUTOFF, known_at=D(2026, 7, 9)), "ventana", url=store)
     assert sum(r.numerator for r in by) == 0
+    _, listed = al.plan_list(ANALYST, GlobalFilters(cutoff=CUTOFF, known_at=D(2026, 7, 9)), "denominator", url=store)
+    assert sorted(listed["estado"]) == ["no_cumple", "no_cumple"]  # the explanation sees what the count saw
     filters = GlobalFilters(cutoff=CUTOFF)
     assert al.sales_vs_baseline(ANALYST, filters, None, 2025, url=store)[0]["plans"] == 1
     assert al.sales_vs_baseline(ANALYST, filters.with_(known_at=D(2026, 7, 9)), None, 2025, url=store) == []

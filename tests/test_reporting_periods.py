@@ -14,8 +14,18 @@ from cli.main import tablero
 from data_access.alliance import tracking_matrix as tm
 from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
-from data_access.core.models import AuditLog, OfficialFigure, Operator, PeriodClose, RegionalOffice, ReportSubmission
+from data_access.core.models import (
+    AuditLog,
+    OfficialFigure,
+    Operator,
+    OperatorContract,
+    PeriodClose,
+    RegionalOffice,
+    ReportSubmission,
+    SlaMeasurement,
+)
 from data_access.core.scope import Viewer
+from data_access.edits import sla as sla_edits
 from data_access.edits.common import PermissionDenied
 from data_access.reporting import figures, periods, restatements
 from tests.test_tracking_matrix import good_rows, workbook
@@ -195,11 +205,25 @@ def test_each_scope_sees_its_own_official_figures(demo_store_rw):
     assert mine["figures"]["alliance"]["denominator"] < national["figures"]["alliance"]["denominator"]
     by_office = {r["key"]: r for r in national["figures"]["alliance.by.regional_office"]["rows"]}
     assert by_office[str(office)]["numerator"] == mine["figures"]["alliance"]["numerator"]
-    operator = Viewer("operador", "operador", operator_id=_operator_id(url, "OP-0001"))
+    operator = Viewer("operador", "operador", operator_id=_operator_id(url, "OP-0002"))
     assert periods.official(operator, Q, url)["figures"]["alliance.plans"]["rows"] == \
         figures.quarter_figures(operator, Q, url)["alliance.plans"]["rows"]
     assert periods.official(Viewer("nadie", ""), Q, url) is None
     assert restatements.restatements(comite, Q, url)["figures"] == []
+
+    # an ANS value of the quarter reported again after the close is listed to its operator, not to others
+    with get_engine(url).connect() as conn:
+        m = conn.execute(select(SlaMeasurement.id, SlaMeasurement.contract_id, SlaMeasurement.definition_id,
+                                SlaMeasurement.value, SlaMeasurement.version, OperatorContract.code)
+                         .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
+                         .where(SlaMeasurement.quarter == Q, SlaMeasurement.value.is_not(None),
+                                OperatorContract.operator_id == operator.operator_id)
+                         .order_by(SlaMeasurement.id).limit(1)).one()
+    sla_edits.report_sla(ADMIN, m.contract_id, m.definition_id, Q, m.value + 1, "EV-REEXP", m.version, url=url)
+    mine = restatements.restatements(operator, Q, url)["sla"]
+    assert [(r["contract_code"], r["username"], r["value"]) for r in mine] == [(m.code, "admin", m.value + 1)]
+    other = Viewer("otro", "operador", operator_id=_operator_id(url, "OP-0001"))
+    assert restatements.restatements(other, Q, url)["sla"] == []
 
 
 def test_official_csv_equals_live_csv_right_after_the_close(demo_store_rw):

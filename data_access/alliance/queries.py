@@ -92,6 +92,9 @@ def plan_scope(viewer: Viewer, filters: GlobalFilters, drill: Drill = ()):
     return and_(*clauses)
 
 
+_EVERYTHING = GlobalFilters(cutoff=dt.date.max)
+
+
 def known_clause(registered_on, filters: GlobalFilters):
     """Rows known by ``filters.known_at`` (registered on or before it; a row without a date was
     known before records began); every row when ``known_at`` is None."""
@@ -426,8 +429,10 @@ def _list_select(sq):
     )
 
 
-def evidence_for(plan_ids: Sequence[int], url: str | None = None) -> dict[int, list[rule.Evidence]]:
-    """Evidence of a page of PN (bounded IN list), for the per-PN explanation."""
+def evidence_for(plan_ids: Sequence[int], url: str | None = None,
+                 filters: GlobalFilters | None = None) -> dict[int, list[rule.Evidence]]:
+    """Evidence of a page of PN (bounded IN list), for the per-PN explanation; with ``filters``,
+    only the evidence known by its ``known_at``."""
     out: dict[int, list[rule.Evidence]] = {i: [] for i in plan_ids}
     ev = AllianceEvidence
     ids = list(plan_ids)
@@ -436,7 +441,8 @@ def evidence_for(plan_ids: Sequence[int], url: str | None = None) -> dict[int, l
             chunk = ids[i:i + 500]
             stmt = (select(ev.business_plan_id, ev.kind, ev.ally_type, ev.ally_name, ev.start_date, ev.end_date,
                            ev.voided, ev.document_ref)
-                    .where(ev.business_plan_id.in_(chunk)).order_by(ev.business_plan_id, ev.start_date, ev.id))
+                    .where(ev.business_plan_id.in_(chunk), known_clause(ev.registered_on, filters or _EVERYTHING))
+                    .order_by(ev.business_plan_id, ev.start_date, ev.id))
             for r in conn.execute(stmt):
                 out[r.business_plan_id].append(
                     rule.Evidence(r.kind, r.ally_type, r.ally_name, r.start_date, r.end_date, bool(r.voided),
@@ -445,8 +451,9 @@ def evidence_for(plan_ids: Sequence[int], url: str | None = None) -> dict[int, l
     return out
 
 
-def _explained_frame(rows, cutoff: dt.date, url: str | None, settings: rule.Settings | None) -> pd.DataFrame:
-    evidence = evidence_for([r.id for r in rows], url)
+def _explained_frame(rows, filters: GlobalFilters, url: str | None, settings: rule.Settings | None) -> pd.DataFrame:
+    cutoff = filters.cutoff
+    evidence = evidence_for([r.id for r in rows], url, filters)
     records = []
     for r in rows:
         outcome = rule.evaluate_plan(r.ventana, r.first_disbursement_date, r.closure_date, evidence[r.id],
@@ -481,7 +488,7 @@ def plan_list(viewer: Viewer, filters: GlobalFilters, which: str = "all", drill:
         if page_size is not None:
             stmt = stmt.limit(page_size).offset(max(page, 0) * page_size)
         rows = conn.execute(stmt).all()
-    return total, _explained_frame(rows, filters.cutoff, url, settings)
+    return total, _explained_frame(rows, filters, url, settings)
 
 
 @reads("business_plans", "participants", "reference")
@@ -501,7 +508,7 @@ def at_risk(viewer: Viewer, filters: GlobalFilters, today: dt.date, drill: Drill
         if page_size is not None:
             stmt = stmt.limit(page_size).offset(max(page, 0) * page_size)
         rows = conn.execute(stmt).all()
-    evidence = evidence_for([r.id for r in rows], url)
+    evidence = evidence_for([r.id for r in rows], url, filters)
     records = []
     for r in rows:
         reasons = rule.at_risk_reasons(r.ventana, r.first_disbursement_date, evidence[r.id], today, s) or []
