@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.core.context import PageContext, set_page_context
+from components.core.context import PageContext, page_context, set_page_context
 from components.core.figures import plain
 from components.core.filters import render_global_filters
 from components.core.login import current_viewer, login_page, logout, take_notice
 from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
+from components.reporting import reminders
 from data_access.core import versions
 from data_access.core.db import (
     ConnectionLost,
@@ -125,7 +126,9 @@ def main() -> None:
     ]
     try:
         with store_errors():
-            st.navigation(pages).run()
+            navigation = st.navigation(pages)
+            reminders.show(page_context())  # what is due, returned or waiting for review (issue 16)
+            navigation.run()
     except StoreError as exc:
         st.error(_store_failure(exc, lang), icon=":material/cloud_off:")
 

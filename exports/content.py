@@ -24,7 +24,7 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
 from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
-from data_access.reporting import periods
+from data_access.reporting import periods, timeliness
 from data_access.sla import queries as sla_queries
 from exports import charts, official
 from rules import access
@@ -601,9 +601,18 @@ def build_sla(vc: ViewContext) -> SlideData:
             ("sla_operators", figs[1].label, fmt_int(len(rows), lang), fmt_int(len(live_rows), lang))])
     if len(rows) > SLA_CHART_MAX:
         slide.notes.append(vc.t("committee.sla.lowest", shown=SLA_CHART_MAX, total=len(rows)))
+    slide.notes.append(_timeliness_note(vc, quarter))
     if not rows:
         slide.notes.append(vc.t("error.no_data"))
     return slide
+
+
+def _timeliness_note(vc: ViewContext, quarter: str) -> str:
+    """«Registro oportuno» of the quarter's reports in the view's scope (``data_access.reporting.timeliness``)."""
+    s = timeliness.summary(timeliness.rows(vc.viewer, quarter, vc.url), quarter)
+    return vc.t("reporting.tl.pack_note", quarter=quarter_label(quarter, vc.lang), on_time=fmt_int(s.on_time, vc.lang),
+                expected=fmt_int(s.expected, vc.lang),
+                rate=fmt_pct(s.rate * 100 if s.rate is not None else None, 1, vc.lang))
 
 
 # ---------------------------------------------------------------------------- alliance
@@ -725,7 +734,7 @@ READS: dict[str, tuple] = {
     "overview": (*_LABELS, ov.headline, ov.sla_scorecard, periods.official),
     "map": (*_LABELS, map_queries.METRIC_VALUES["households"], ov.municipality_values, ov.active_boundaries),
     "funnels": (*_LABELS, ov.funnel_counts, periods.official),
-    "sla": (*_LABELS, ov.sla_scorecard, periods.official),
+    "sla": (*_LABELS, ov.sla_scorecard, periods.official, timeliness.rows),
     "alliance": (*_LABELS, alliance.indicator, alliance.by_dimension, periods.official),
     "alerts": (*_LABELS, ov.alerts_by_category),
 }

@@ -22,6 +22,7 @@ from components.sla import (
 from components.sla import (
     scorecard as sla_scorecard,
 )
+from components.sla import timeliness as sla_timeliness
 from components.sla.common import operators_in_quarter, page_filters
 
 ctx = page_context()
@@ -48,3 +49,4 @@ if tab_cmp.open:
 if tab_defs.open:
     with tab_defs:
         sla_definitions.render(ctx, ctx.filters.route, chosen["service"])
+sla_timeliness.section(ctx, key="sla", quarter=chosen["quarter"])  # «registro oportuno» (issue 16)

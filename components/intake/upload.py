@@ -22,9 +22,12 @@ from components.core.widgets import file_input
 from components.intake.report import counts_metrics, headline, problem_tables
 from data_access.intake import engine
 from exports.intake_workbook import annotated_copy, template_bytes
-from rules.core.formatting import fmt_num
+from rules.core.calendar import quarter_of, shift_quarter
+from rules.core.clock import today
+from rules.core.formatting import fmt_num, quarter_label
 from rules.intake.problems import ImportReport
 from rules.intake.sheets import ENTITIES
+from rules.reporting import cycle
 
 _STATE = "_intake_upload"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +44,7 @@ class Upload:
     validation: ImportReport | None = None
     result: ImportReport | None = None  # the confirmed load
     refused: str = ""  # the engine's permission refusal, shown as is
+    added: str = ""  # an operator's file, once in its quarterly report: what it was told
 
     def same(self, entity: str, name: str, sha256: str) -> bool:
         return (self.entity, self.name, self.sha256) == (entity, name, sha256)
@@ -96,7 +100,8 @@ def _run(ctx: PageContext, upload: Upload, *, dry_run: bool) -> ImportReport | N
         report = None
         try:
             report = engine.import_file(upload.entity, upload.data, upload.name, ctx.viewer, ctx.url,
-                                        dry_run=dry_run, progress=_bar(ctx))
+                                        dry_run=dry_run, progress=_bar(ctx),
+                                        for_report=engine.reports_instead(ctx.viewer))
         except engine.ImportPermissionError as exc:
             upload.refused = str(exc)
         good = report is not None and report.ok
@@ -126,6 +131,9 @@ def current_upload(ctx: PageContext, entity: str) -> Upload | None:
 
 
 def upload_section(ctx: PageContext, entity: str) -> None:
+    if engine.reports_instead(ctx.viewer):  # an operator's files go into its quarterly report
+        report_upload_section(ctx, entity)
+        return
     upload = current_upload(ctx, entity)
     if upload is None:
         return
@@ -149,3 +157,52 @@ def upload_section(ctx: PageContext, entity: str) -> None:
     if confirm and upload.confirmable:
         upload.result = _run(ctx, upload, dry_run=False)
         st.rerun()  # every figure and the history re-read the data versions the load bumped
+
+
+def report_quarters() -> list[str]:
+    """The quarters an operator may report from this page: the current one and the seven before it."""
+    current = quarter_of(today())
+    return [shift_quarter(current, -n) for n in range(8)]
+
+
+def report_upload_section(ctx: PageContext, entity: str) -> None:
+    """An operator's upload: validated for its scope, then added to its report of the chosen quarter
+    (``data_access.reporting.submissions``), loaded only when the PMO approves it."""
+    from data_access.edits.common import EditError
+    from data_access.reporting import submissions
+
+    quarters = report_quarters()
+    default = 1 if len(quarters) > 1 and today() <= cycle.deadline(quarters[1]) else 0
+    quarter = st.selectbox(ctx.t("intake.report_quarter"), quarters, index=default, key="intake_report_quarter",
+                           format_func=lambda q: quarter_label(q, ctx.lang), help=ctx.t("intake.report_quarter_help"))
+    upload = current_upload(ctx, entity)
+    if upload is None:
+        return
+    if upload.refused:
+        st.error(plain(upload.refused), icon=":material/block:")
+        return
+    shown = upload.validation
+    if shown is None:
+        return
+    if upload.added:
+        st.success(upload.added, icon=":material/outbox:")
+    else:
+        headline(ctx, shown)
+    counts_metrics(ctx, shown)
+    problem_tables(ctx, shown)
+    ready = not upload.added and shown.ok
+    add = st.button(ctx.t("intake.add_to_report", quarter=quarter_label(quarter, ctx.lang)), type="primary",
+                    key="intake_confirm", icon=":material/outbox:", disabled=not ready,
+                    help=ctx.t("intake.add_to_report_help"))
+    if add and ready:
+        try:
+            added, report = submissions.into_report(ctx.viewer, quarter, entity, upload.data, upload.name, ctx.url)
+        except EditError as exc:
+            st.error(plain(exc.message), icon=":material/block:")
+            return
+        if added.file_id is None:
+            upload.validation = added.report
+        else:
+            upload.added = ctx.t("intake.added_to_report", quarter=quarter_label(report["quarter"], ctx.lang),
+                                 state=ctx.t(f"reporting.state.{report['state']}"))
+        st.rerun()

@@ -82,7 +82,8 @@ def may_import(viewer: Viewer, entity: str) -> bool:
 
 
 def importable_entities(viewer: Viewer) -> list[str]:
-    return [e for e in S.ENTITIES if may_import(viewer, e) and e in _importers()]
+    """The entities the viewer may load, live or (an operator) into its quarterly report."""
+    return [e for e in S.ENTITIES if (may_import(viewer, e) or may_report(viewer, e)) and e in _importers()]
 
 
 def _importers() -> dict[str, Importer]:

@@ -36,7 +36,7 @@ from data_access.edits.common import EditError, NotFound, PermissionDenied, Stor
 from data_access.intake import changes, engine
 from rules import access
 from rules.access import Reach
-from rules.core.calendar import parse_quarter, quarter_bounds
+from rules.core.calendar import parse_quarter, quarter_bounds, quarter_of, shift_quarter
 from rules.core.clock import today
 from rules.core.formatting import fmt_date, fmt_datetime, quarter_label
 from rules.intake.problems import ImportReport, Problem
@@ -498,6 +498,41 @@ def preview(viewer: Viewer, submission_id: int, url: str | None = None, limit: i
     return result
 
 
+REMIND_DAYS = 15
+"""An operator is reminded of a report from this many days before its deadline."""
+
+
+@versions.reads("reporting")
+def reminders(viewer: Viewer, url: str | None = None, quarters: int = 4) -> list[dict]:
+    """What the viewer should hear about at login: for an operator, each recent quarter not closed whose
+    report it has not sent (``due`` from the quarter's end or ``REMIND_DAYS`` before the deadline,
+    ``overdue`` after it) and each report returned to it; for the PMO, how many reports wait for it."""
+    from data_access.reporting import timeliness
+
+    if access.allowed(viewer, access.REVIEW_REPORT):
+        n = pending_count(viewer, url)
+        return [{"kind": "review", "count": n}] if n else []
+    if not (viewer.is_operator and access.allowed(viewer, access.SUBMIT_REPORT)):
+        return []
+    out: list[dict] = []
+    now = today()
+    current = quarter_of(now)
+    with get_engine(url).connect() as conn:
+        closed_now = {q for (q,) in conn.execute(select(PeriodClose.quarter).where(PeriodClose.reopened_at.is_(None)))}
+    for n in range(quarters):
+        quarter = shift_quarter(current, -n)
+        if quarter in closed_now:
+            continue
+        deadline = cycle.deadline(quarter)
+        for r in timeliness.rows(viewer, quarter, url):
+            if r["state"] == State.DEVUELTO:
+                out.append({"kind": "returned", "quarter": quarter, "deadline": deadline})
+            elif r["missing"] and (now > quarter_bounds(quarter)[1] or (deadline - now).days <= REMIND_DAYS):
+                out.append({"kind": "overdue" if now > deadline else "due", "quarter": quarter, "deadline": deadline})
+    return out
+
+
+@versions.reads("reporting")
 def pending_count(viewer: Viewer, url: str | None = None) -> int:
     """Reports waiting for review that this reviewer may act on (none it created or sent)."""
     if not access.allowed(viewer, access.REVIEW_REPORT):

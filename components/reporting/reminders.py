@@ -1,0 +1,34 @@
+"""Reminders inside the product, once per session after login: an operator hears which quarterly
+reports are due, overdue or returned; the PMO how many reports wait for its review. Never blocking:
+a message and a link to «Reportes trimestrales»."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.core.cache import cached
+from components.core.context import PageContext
+from data_access.reporting import submissions
+from rules.core.formatting import fmt_date, fmt_int, quarter_label
+
+due_reminders = cached(submissions.reminders)
+_SHOWN = "_reporting_reminders_shown"
+PAGE = "pages/reporting.py"
+
+
+def show(ctx: PageContext) -> None:
+    """The viewer's reminders, the first time they change in this session (at login, then on news)."""
+    items = due_reminders(ctx.viewer)
+    seen = tuple(sorted((r["kind"], r.get("quarter", ""), r.get("count", 0)) for r in items))
+    if not items or st.session_state.get(_SHOWN) == seen:
+        return
+    st.session_state[_SHOWN] = seen
+    t, lang = ctx.t, ctx.lang
+    for r in items:
+        if r["kind"] == "review":
+            st.info(t("reporting.remind.review", n=fmt_int(r["count"], lang)), icon=":material/rate_review:")
+            continue
+        text = t(f"reporting.remind.{r['kind']}", quarter=quarter_label(r["quarter"], lang),
+                 deadline=fmt_date(r["deadline"], lang))
+        (st.info if r["kind"] == "due" else st.warning)(text, icon=":material/schedule:")
+    st.page_link(PAGE, label=t("reporting.remind.open"), icon=":material/assignment_turned_in:")
