@@ -168,7 +168,8 @@ def _close_row(conn, quarter: str):
 def official(viewer: Viewer, quarter: str, url: str | None = None) -> dict | None:
     """The frozen figures of the viewer's scope for a closed quarter, as ``{"figures": {figure:
     payload}, "quarter", "close_id", "closed_at", "closed_by", "sha256"}``; None when the quarter
-    is not closed (or reopened) or the viewer has no scope."""
+    is not closed (or reopened), the viewer has no scope or its scope had no figures at the close.
+    ``closed_at`` (naive UTC) is when the close began computing."""
     scope = scope_key(viewer)
     quarter = _quarter(quarter)
     if scope is None or not access.allowed(viewer, access.VIEW_DATA):
@@ -179,6 +180,8 @@ def official(viewer: Viewer, quarter: str, url: str | None = None) -> dict | Non
             return None
         rows = conn.execute(select(OfficialFigure.figure, OfficialFigure.payload)
                             .where(OfficialFigure.close_id == close.id, OfficialFigure.scope == scope)).all()
+    if not rows:  # a scope that did not exist at the close (an operator registered later)
+        return None
     return {"quarter": quarter, "close_id": close.id, "closed_at": close.closed_at, "closed_by": close.closed_by,
             "sha256": close.sha256, "scope": scope, "figures": {f: _loaded(p) for f, p in rows}}
 
@@ -281,6 +284,7 @@ def close(viewer: Viewer, quarter: str, reason: str = "", url: str | None = None
         names = ", ".join(f"{p['operator_name']} ({p['operator_code']})" for p in pending)
         raise PeriodRefused(f"Hay {len(pending)} reporte(s) de {quarter_label(quarter)} enviados y sin revisar: "
                             f"{names}. Revíselos antes de cerrar o indique el motivo para cerrar sin ellos (--reason).")
+    started = _now()  # a write from here on may be missing from the frozen set: restatements list it
     frozen = compute_all(quarter, url)
     sha = digest(frozen)
     with write_session(viewer, url) as s:
@@ -291,7 +295,7 @@ def close(viewer: Viewer, quarter: str, reason: str = "", url: str | None = None
         if pending and not reason:
             raise PeriodRefused(f"Llegaron reportes de {quarter_label(quarter)} por revisar mientras se calculaba el "
                                 "cierre; indique el motivo para cerrar sin ellos (--reason).")
-        row = PeriodClose(quarter=quarter, closed_by=viewer.username, closed_at=_now(), reason=reason,
+        row = PeriodClose(quarter=quarter, closed_by=viewer.username, closed_at=started, reason=reason,
                           pending=pending, sha256=sha, reopen_reason="")
         s.add(row)
         s.flush()
