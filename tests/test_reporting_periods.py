@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -258,3 +259,28 @@ def test_annual_figure_from_closed_quarters(matrix_store):
     assert (year_2026[1]["numerator"], year_2026[1]["denominator"]) == (2, 2)
     res = run(url, "periods", "annual", "2026", "--format", "csv")
     assert res.exit_code == 0 and "provisional" in res.output
+
+
+def test_two_closes_at_once_exactly_one_wins(matrix_store):
+    url = matrix_store
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def close_as(viewer):
+        start.wait()
+        try:
+            outcomes.append(periods.close(viewer, Q, url=url))
+        except periods.PeriodRefused as exc:
+            outcomes.append(exc.message)
+
+    threads = [threading.Thread(target=close_as, args=(v,)) for v in (ANALYST, ADMIN)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    won = [o for o in outcomes if isinstance(o, periods.CloseResult)]
+    lost = [o for o in outcomes if isinstance(o, str)]
+    assert len(won) == 1 and len(lost) == 1 and "cerrado" in lost[0]
+    with get_engine(url).connect() as conn:
+        assert conn.execute(select(PeriodClose.id)).scalars().all() == [won[0].close_id]
+    assert audit.verify(url).ok
