@@ -221,3 +221,26 @@ def test_a_large_batch_of_updates_lands_row_by_row_on_every_store(empty_store, t
     for code, name, is_psde, batch_id in stored:
         i = int(code.removeprefix("OP-"))
         assert (name, is_psde, batch_id) == (f"Operador renombrado {i}", bool(i % 2), batch)
+
+
+def test_a_first_large_load_rebuilds_the_plain_indexes_it_dropped(empty_store, tmp_path, monkeypatch):
+    """A load that fills an empty table drops its plain indexes and builds them again in the
+    same transaction: afterwards the store holds exactly the indexes it had, and the rows."""
+    from sqlalchemy import inspect
+
+    from data_access.intake import changes
+
+    def indexes():
+        with get_engine(empty_store).connect() as conn:
+            return sorted((ix["name"], tuple(ix["column_names"])) for ix in inspect(conn).get_indexes("operator_contract"))
+
+    before = indexes()
+    assert any(name == "ix_operator_contract_operator_id" for name, _ in before)
+    dropped = []
+    real_drop = changes.DropIndex
+    monkeypatch.setattr(changes, "REBUILD_AT", 2)
+    monkeypatch.setattr(changes, "DropIndex", lambda ix: dropped.append(ix.name) or real_drop(ix))
+    load_register(empty_store, tmp_path)
+    assert "ix_operator_contract_operator_id" in dropped
+    assert indexes() == before
+    assert count(empty_store, OperatorContract) == 2
