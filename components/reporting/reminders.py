@@ -1,6 +1,6 @@
-"""Reminders inside the product, once per session after login: an operator hears which quarterly
-reports are due, overdue or returned; the PMO how many reports wait for its review. Never blocking:
-a message and a link to «Reportes trimestrales»."""
+"""Reminders inside the product, from login on: an operator hears which quarterly reports are due,
+overdue or returned; the PMO how many reports wait for its review. Never blocking: a message, a link
+to «Reportes trimestrales» and «Entendido», which hides them until there is news."""
 
 from __future__ import annotations
 
@@ -12,17 +12,16 @@ from data_access.reporting import submissions
 from rules.core.formatting import fmt_date, fmt_int, quarter_label
 
 due_reminders = cached(submissions.reminders)
-_SHOWN = "_reporting_reminders_shown"
+_DISMISSED = "_reporting_reminders_dismissed"
 PAGE = "pages/reporting.py"
 
 
 def show(ctx: PageContext) -> None:
-    """The viewer's reminders, the first time they change in this session (at login, then on news)."""
+    """The viewer's reminders on every page until dismissed; news shows them again."""
     items = due_reminders(ctx.viewer)
     seen = tuple(sorted((r["kind"], r.get("quarter", ""), r.get("count", 0)) for r in items))
-    if not items or st.session_state.get(_SHOWN) == seen:
+    if not items or st.session_state.get(_DISMISSED) == seen:
         return
-    st.session_state[_SHOWN] = seen
     t, lang = ctx.t, ctx.lang
     for r in items:
         if r["kind"] == "review":
@@ -31,4 +30,10 @@ def show(ctx: PageContext) -> None:
         text = t(f"reporting.remind.{r['kind']}", quarter=quarter_label(r["quarter"], lang),
                  deadline=fmt_date(r["deadline"], lang))
         (st.info if r["kind"] == "due" else st.warning)(text, icon=":material/schedule:")
-    st.page_link(PAGE, label=t("reporting.remind.open"), icon=":material/assignment_turned_in:")
+    link, ok = st.columns([3, 1])
+    with link:
+        st.page_link(PAGE, label=t("reporting.remind.open"), icon=":material/assignment_turned_in:")
+    with ok:
+        if st.button(t("reporting.remind.dismiss"), key="reporting_remind_ok", icon=":material/done:"):
+            st.session_state[_DISMISSED] = seen
+            st.rerun()

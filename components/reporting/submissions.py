@@ -10,6 +10,8 @@ of its region. Everyone sees «registro oportuno» for its scope (``components.s
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -23,7 +25,7 @@ from components.sla import timeliness
 from data_access.edits.common import EditError
 from data_access.reporting import submissions as subs
 from rules import access
-from rules.core.formatting import fmt_datetime, fmt_int, quarter_label
+from rules.core.formatting import fmt_date, fmt_datetime, fmt_int, fmt_num, quarter_label
 from rules.reporting import cycle
 
 listing = cached(subs.listing)
@@ -232,6 +234,12 @@ def _value(value, lang: str) -> str | None:
         return str(value)
     if isinstance(value, int):
         return fmt_int(value, lang)
+    if isinstance(value, float):
+        return fmt_num(value, 2, lang)
+    if isinstance(value, dt.datetime):
+        return fmt_datetime(value, lang)
+    if isinstance(value, dt.date):
+        return fmt_date(value, lang)
     return str(value)
 
 

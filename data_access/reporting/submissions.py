@@ -414,10 +414,8 @@ class Preview:
 
 
 def _plain(value):
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if value is None or isinstance(value, (bool, int, float, str, dt.date)):
         return value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
     if type(value) is object:  # a row written by the same file, its id known only then
         return "(nuevo)"
     return str(value)
