@@ -98,12 +98,13 @@ def register(group: click.Group) -> None:
 
     @periods_group.command("verify")
     @click.argument("quarter")
-    def verify_cmd(quarter: str) -> None:
+    @as_user_option
+    def verify_cmd(quarter: str, as_user: str | None) -> None:
         """Recalcular el hash de las cifras oficiales de QUARTER y compararlo con el del cierre."""
         from data_access.reporting import periods as P
 
         with store_in_use("leer"), refusals():
-            result = P.verify(quarter, None)
+            result = P.verify(quarter, None, resolve_viewer(as_user))
         click.echo(result["message"])
         if not result["ok"]:
             raise SystemExit(1)

@@ -181,6 +181,7 @@ def test_the_close_hash_is_in_the_audit_chain_and_a_tampered_figure_is_reported(
         entry = conn.execute(select(AuditLog).where(AuditLog.entity == "period_close")).one()
     assert json.loads(entry.after)["sha256"] == done.sha256 == periods.verify(Q, url)["recomputed"]
     assert periods.verify(Q, url)["ok"]
+    assert run(url, "periods", "verify", Q, "--as-user", "nadie").exit_code == 1  # no such account
     assert run(url, "periods", "verify", Q).exit_code == 0
 
     with session_scope(url, write=True) as s:

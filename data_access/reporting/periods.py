@@ -202,9 +202,12 @@ def frozen_figures(close_id: int, url: str | None = None) -> dict[str, dict[str,
     return out
 
 
-def verify(quarter: str, url: str | None = None) -> dict:
+def verify(quarter: str, url: str | None = None, viewer: Viewer | None = None) -> dict:
     """Recompute the hash of a closed quarter's stored figures and compare it with the close's and
-    with the one its audit entry holds: ``ok`` False names which differs (Spanish ``message``)."""
+    with the one its audit entry holds: ``ok`` False names which differs (Spanish ``message``).
+    ``viewer``: who asks (refused unless it may see the reporting cycle); None: the console."""
+    if viewer is not None and not access.allowed(viewer, access.SEE_REPORTS):
+        raise PermissionDenied("Su cuenta no puede consultar los cierres trimestrales.")
     quarter = _quarter(quarter)
     with get_engine(url).connect() as conn:
         close = _close_row(conn, quarter)
@@ -229,6 +232,7 @@ def verify(quarter: str, url: str | None = None) -> dict:
             "recomputed": now, "audited": sorted(audited), "message": message}
 
 
+@reads("reporting", "business_plans", "participants")
 def annual(viewer: Viewer, year: int, url: str | None = None) -> list[dict]:
     """The alliance indicator of ``year`` for the viewer's scope: each quarter official when it is
     closed, live otherwise; then the year, which is the Q4 official figure when Q4 is closed and
