@@ -116,14 +116,22 @@ def test_close_with_pending_reports_needs_a_reason_and_lists_them(matrix_store):
     with pytest.raises(periods.PeriodRefused, match="PSDE Andino") as refused:
         periods.close(ANALYST, Q, url=url)
     assert "--reason" in refused.value.message
+    res = run(url, "periods", "close", Q)
+    assert res.exit_code == 1 and "PSDE Andino (PSA)" in res.output and "--reason" in res.output
     assert periods.periods(ANALYST, url) == []
+    res = run(url, "periods", "restatements", Q)
+    assert res.exit_code == 1 and "no está cerrado" in res.output
     done = periods.close(ANALYST, Q, reason="  La PMO revisa PSDE Andino en el T3  ", url=url)
     assert [(p["operator_code"], p["state"]) for p in done.pending] == [("PSA", "enviado")]
     listed = periods.periods(ANALYST, url)[0]
     assert listed["reason"] == "La PMO revisa PSDE Andino en el T3"
+    periods.reopen(ADMIN, Q, "prueba del cierre por consola", url)
+    res = run(url, "periods", "close", Q, "--reason", "La PMO revisa PSDE Andino en el T3")
+    assert res.exit_code == 0 and "pendiente al cierre" in res.output and "PSDE Andino (PSA)" in res.output
     assert [p["operator_code"] for p in listed["pending"]] == ["PSA"]
     with get_engine(url).connect() as conn:
-        after = json.loads(conn.execute(select(AuditLog.after).where(AuditLog.entity == "period_close")).scalar_one())
+        after = json.loads(conn.execute(select(AuditLog.after).where(AuditLog.entity == "period_close")
+                                        .order_by(AuditLog.id).limit(1)).scalar_one())
     assert after == {"quarter": Q, "sha256": done.sha256, "pending": done.pending,
                      "reason": "La PMO revisa PSDE Andino en el T3"}
 
