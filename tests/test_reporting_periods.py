@@ -17,6 +17,7 @@ from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
 from data_access.core.models import (
     AuditLog,
+    BusinessPlan,
     OfficialFigure,
     Operator,
     OperatorContract,
@@ -26,6 +27,7 @@ from data_access.core.models import (
     SlaMeasurement,
 )
 from data_access.core.scope import Viewer
+from data_access.edits import plans as plan_edits
 from data_access.edits import sla as sla_edits
 from data_access.edits.common import PermissionDenied
 from data_access.reporting import figures, periods, restatements
@@ -293,3 +295,18 @@ def test_two_closes_at_once_exactly_one_wins(matrix_store):
     with get_engine(url).connect() as conn:
         assert conn.execute(select(PeriodClose.id)).scalars().all() == [won[0].close_id]
     assert audit.verify(url).ok
+
+
+def test_an_edit_after_the_close_is_named_in_the_restatement(matrix_store):
+    url = matrix_store
+    periods.close(ANALYST, Q, url=url)
+    with get_engine(url).connect() as conn:
+        plan = conn.execute(select(BusinessPlan.id, BusinessPlan.version).where(BusinessPlan.code == "PN-C")).one()
+    plan_edits.set_pn_dates(OTHER_ANALYST, plan.id, plan.version, "2024-08-31", "2026-08-15", url=url)  # closed later
+    out = restatements.restatements(ANALYST, Q, url)
+    assert [(p["code"], p["official_status"], p["live_status"]) for p in out["plans"]] == [
+        ("PN-C", "cumple", "no_ejecutado")]
+    assert [(w["entity"], w["record"], w["action"], w["username"]) for w in out["plans"][0]["writes"]] == [
+        ("business_plan", "PN-C", "update", "pmo2")]
+    moved = {(f["figure"], f["measure"]): f["delta"] for f in out["figures"] if f["group"] == "total"}
+    assert moved[("alliance", "denominator")] == -1 and moved[("alliance", "not_executed")] == 1
