@@ -103,10 +103,6 @@ def digest(frozen: dict[str, dict[str, dict]]) -> str:
 # ------------------------------------------------------------------ reads
 
 
-def _as_date(value) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
-
-
 def _quarter(text: str) -> str:
     try:
         return parse_quarter(text)
