@@ -4,12 +4,16 @@ routes pages — official only, then official and current after a later change."
 
 from __future__ import annotations
 
+import re
+
 from data_access.core.auth import viewer_for_username
 from data_access.edits import plans as edits
 from data_access.reporting import periods
 from rules.core.calendar import last_quarter_end, quarter_of
 from rules.core.formatting import fmt_int, fmt_pct, quarter_label
+from rules.core.i18n import catalogue
 from tests.apptest_utils import all_text, run_app
+from tests.test_i18n import spanish_only_fragments, visible_texts
 
 PAGE = "pages/reporting.py"
 QUARTER = quarter_of(last_quarter_end())  # the pages' default cut-off is its end (TABLERO_TODAY)
@@ -191,6 +195,17 @@ def test_overview_sla_and_routes_state_the_official_figures(demo_store_rw):
     assert len(funnel) == 1 and all(fmt_int(n) in funnel[0] for n in entrants.values())
 
 
+def spanish_left(at, display_name: str) -> list[str]:
+    """Spanish-only catalogue texts (or raw keys) a person could read in an English run (``tests.test_i18n``)."""
+    texts = [x.replace(display_name, " ") for x in visible_texts(at)]
+    blob = "\n".join(texts)
+    exact = {seg.strip(" *_") for x in texts for seg in re.split(r"[·:|;\n()]", x)} | {x.strip() for x in texts}
+    problems = [f"raw key {x.strip()!r}" for x in texts if x.strip() in catalogue()]
+    problems += [f"Spanish {frag!r} ({key})" for frag, key in spanish_only_fragments().items()
+                 if (" " in frag and frag in blob) or frag in exact]
+    return problems
+
+
 def test_english_texts(demo_store_rw):
     close(demo_store_rw)
     void_evidence(demo_store_rw, counted_plan(demo_store_rw)["id"])
@@ -208,3 +223,10 @@ def test_english_texts(demo_store_rw):
     row = quarter_row(at, Q_EN)
     assert "Closed" in row["State"]
     assert any(ta.label.startswith("Reason for reopening") for ta in at.text_area)
+    admin = viewer_for_username("admin", url=demo_store_rw).display_name
+    problems = [f"{PAGE}: {p}" for p in spanish_left(at, admin)]
+    for page in ("pages/alliance.py", "pages/overview.py", "pages/sla.py", "pages/routes.py"):
+        at = run_app(demo_store_rw, "admin", page=page, query={"lang": "en"})
+        assert not at.exception and any(f"{Q_EN} (closed on" in i for i in infos(at)), page
+        problems += [f"{page}: {p}" for p in spanish_left(at, admin)]
+    assert not problems, "\n".join(problems)
