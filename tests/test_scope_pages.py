@@ -449,6 +449,16 @@ CLI_ARGS: dict[str, list[list[str]]] = {
     "export data": [["{tmp}/datos"]],
     "import all": [["--dry-run", "{tmp}/plantillas"]],
     **{f"import {entity}": [["--dry-run", f"{{tmp}}/plantillas/{entity}.xlsx"]] for entity in INTAKE_ENTITIES},
+    # the demo store is read-only here: each step is refused before it writes (a quarter not started,
+    # a report that does not exist); timeliness reads the viewer's scope
+    "reports draft": [["--quarter", "2030Q1"]],
+    "reports add": [["{tmp}/ans.csv", "--entity", "sla-reports", "--quarter", "2030Q1"]],
+    "reports remove": [["999999", "1"]],
+    "reports submit": [["999999"]],
+    "reports approve": [["999999"]],
+    "reports return": [["999999", "--comment", "x"]],
+    "reports show": [["999999"]],
+    "reports timeliness": [["--quarter", "2026Q3"]],
 }
 # Files some commands read, made by another command first: the blank template of each entity.
 CLI_SETUP = {
