@@ -143,9 +143,9 @@ def _operator(ctx: PageContext) -> None:
             if st.button(t("reporting.sub.submit"), type="primary", key="reporting_submit", icon=":material/send:",
                          disabled=not files, help=t("reporting.sub.submit_help")):
                 _do(ctx, subs.submit, v, report["id"], report["version"], ctx.url, done="reporting.sub.submitted")
-        if not editable:
+        if report["state"] == cycle.State.ENVIADO:  # with the PMO: nothing to add until it comes back
             return
-    _add_file(ctx, quarter)
+    _add_file(ctx, quarter)  # an approved report is final: a correction starts a new one
 
 
 def _add_file(ctx: PageContext, quarter: str) -> None:

@@ -8,6 +8,10 @@ changes. Any problem anywhere writes nothing. A valid file is one batch: an
 ``import_batch`` row, its rows written in bulk with the batch id, ONE hash-chained audit
 entry (entity, file SHA-256, counts, user) and the touched data topics bumped — all in the
 same transaction. A file that changes nothing writes nothing and says so.
+
+An operator's files are never loaded live: ``import_file(..., for_report=True)`` checks them as a
+dry run for its quarterly report (``data_access.reporting.submissions``), and :func:`load` writes
+them, inside the approving reviewer's transaction, when the PMO approves the report.
 """
 
 from __future__ import annotations
