@@ -331,12 +331,17 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     return out
 
 
-def official_headline(head: ov.Headline, frozen: dict) -> ov.Headline:
+def official_headline(head: ov.Headline, frozen: dict, previous: dict | None = None) -> ov.Headline:
     """``head`` with the closed quarter's official values at the cut-off (``frozen``: the
-    ``overview`` figure of the close); the previous quarter end's stay as they are, so each
-    card's change is measured from the same point as on a live view."""
-    values = {m: (frozen["values"].get(m), prev) for m, (_cur, prev) in head.values.items()}
-    by_route = {r: (frozen["households_by_route"].get(r), prev) for r, (_cur, prev) in head.households_by_route.items()}
+    ``overview`` figure of the close) and, when the previous quarter is closed too, its official
+    values (``previous``), so each card's change is official against official; otherwise the
+    previous quarter end's values stay live."""
+    def prev_of(part: str, key: str, live):
+        return live if previous is None else previous[part].get(key)
+
+    values = {m: (frozen["values"].get(m), prev_of("values", m, prev)) for m, (_cur, prev) in head.values.items()}
+    by_route = {r: (frozen["households_by_route"].get(r), prev_of("households_by_route", r, prev))
+                for r, (_cur, prev) in head.households_by_route.items()}
     current = {"numerator": frozen.get("alliance_numerator"), "denominator": frozen.get("alliance_denominator"),
                "pct": values.get("alliance", (None, None))[0]}
     extra = {**head.extra, "alliance": {**head.extra.get("alliance", {}), "current": current}}
@@ -375,7 +380,9 @@ def build_overview(vc: ViewContext) -> SlideData:
     figures = overview_figures(vc, head)
     found = official_set(vc)
     if found:  # the cards and table of a closed quarter: its official figures
-        official_head = official_headline(head, official.figure_set(found)["overview"])
+        before = periods.official(vc.viewer, quarter_of(head.previous), vc.url)
+        official_head = official_headline(head, official.figure_set(found)["overview"],
+                                          before and official.figure_set(before)["overview"])
         live, figures = figures, overview_figures(vc, official_head)
         pairs = _overview_pairs(vc, figures, live, official_head, head)
     routes = {r: vc.t(f"route.{r}") for r in ROUTE_ORDER if not vc.filters.route or r == vc.filters.route}

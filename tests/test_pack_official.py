@@ -8,10 +8,10 @@ from __future__ import annotations
 from data_access.core.auth import viewer_for_username
 from data_access.core.filters import GlobalFilters
 from data_access.reporting import periods
-from exports import official
+from exports import content, official
 from exports.content import VIEWS, build_view, make_context
 from exports.pack import build_pack, build_slides
-from rules.core.calendar import last_quarter_end, quarter_of
+from rules.core.calendar import last_quarter_end, previous_quarter_end, quarter_of
 from rules.core.formatting import bogota_time, fmt_date, fmt_int, fmt_pct, quarter_label
 from tests.apptest_utils import run_app
 from tests.test_exports import pdf_pages, pptx_slides
@@ -111,3 +111,25 @@ def test_page_and_slide_read_one_payload(demo_store_rw):
     at = run_app(url, "comite", page="pages/alliance.py")
     assert any(f"{change.label}: Cifra oficial {change.official} · Cifra actual {change.live}" in i.value
                for i in at.info)
+
+
+def test_overview_change_is_official_against_official_when_both_quarters_are_closed(demo_store_rw):
+    """Close the previous quarter, change a PN's evidence, close the cut-off's quarter: the
+    overview's alliance change compares the two official figures, not the previous live one."""
+    url = demo_store_rw
+    analista = viewer_for_username("analista", url=url)
+    previous = quarter_of(previous_quarter_end(CUT))
+    periods.close(analista, previous, url=url)
+    before = periods.official(analista, previous, url=url)["figures"]["overview"]["values"]["alliance"]
+    plan = next(r for r in periods.official(analista, previous, url=url)["figures"]["alliance.plans"]["rows"]
+                if r["counted"])
+    void_evidence(url, plan["id"])
+    found = close(url)
+    now = periods.official(analista, QUARTER, url=url)["figures"]["overview"]["values"]["alliance"]
+    vc = make_context(analista, GlobalFilters(cutoff=CUT), "es", url)
+    live_before = content.ov.headline(analista, GlobalFilters(cutoff=CUT), url=url).values["alliance"][1]
+    assert live_before != before  # the previous quarter moved after its close
+    card = next(k for k in build_view("overview", vc).key_figures if k.key == "alliance")
+    expected = content._delta_text(vc, now, before, lambda v: content.fmt_num(v, 1, "es"),
+                                   previous_quarter_end(CUT), points=True)
+    assert card.delta == expected and found is not None

@@ -19,6 +19,7 @@ from data_access.reporting import periods
 from exports import official
 
 REPORTING_PAGE = "pages/reporting.py"
+VIEW_NOTES = {"funnels": "official.note.funnels"}  # what a view's figures are where the page shows another cut
 
 closed_quarters = cached(periods.closed_quarters)
 
@@ -54,6 +55,8 @@ def banner(ctx: PageContext, view: str, keys: tuple[str, ...] | None = None, qua
              else t("official.line_one", figure=c.label, official=c.official)
              for c in shown if c.moved or not cards]
     body = f"**{title}**" + (" " + t("official.cards") if cards else "")
+    if view in VIEW_NOTES:
+        body += " " + t(VIEW_NOTES[view])
     if lines:
         body += "\n\n" + "\n".join(f"- {line}" for line in lines)
     moved = any(c.moved for c in shown)
