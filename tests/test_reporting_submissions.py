@@ -18,6 +18,7 @@ from data_access.core.models import (
     AuditLog,
     BusinessPlan,
     ImportBatch,
+    Operator,
     OperatorContract,
     PeriodClose,
     ReportSubmission,
@@ -288,3 +289,17 @@ def test_two_reviewers_at_once_exactly_one_wins(cycle_store, store_kind):
     assert count(url, AuditLog, AuditLog.entity == "report_submission",
                  AuditLog.action.in_(("approve", "return"))) == rounds
     assert audit.verify(url).ok
+
+
+def test_what_if_reads_its_own_writes_and_leaves_nothing_even_on_error(cycle_store):
+    """``db.what_if``: sessions and connections inside see one uncommitted transaction, rolled back."""
+    from data_access.core import db
+
+    url = cycle_store
+    before = count(url, Operator)
+    with pytest.raises(RuntimeError), db.what_if(url) as pinned:
+        with session_scope(url, write=True) as s:
+            s.add(Operator(code="WHATIF", name="Solo en la vista previa"))
+        assert db.get_engine(url) is pinned and count(url, Operator) == before + 1
+        raise RuntimeError("stop")
+    assert db.get_engine(url) is not pinned and count(url, Operator) == before
