@@ -111,6 +111,20 @@ def test_analista_sees_no_reopen_and_comite_no_close(demo_store_rw):
             f"({fmt_int(mine['numerator'])}/{fmt_int(mine['denominator'])})") in text
 
 
+def test_operador_sees_its_operator_official_figure(demo_store_rw):
+    close(demo_store_rw)
+    operador = viewer_for_username("operador", url=demo_store_rw)
+    mine = periods.official(operador, QUARTER, url=demo_store_rw)
+    assert mine["scope"] == f"operator:{operador.operator_id}"
+    at = run_app(demo_store_rw, "operador", page=PAGE)
+    assert not at.exception
+    assert not {"pr_close_btn", "pr_reopen_btn"} & {b.key for b in at.button}
+    at = run_app(demo_store_rw, "operador", page="pages/alliance.py")
+    assert not at.exception
+    banner = [i for i in infos(at) if f"Cifra oficial {Q_ES}" in i]
+    assert len(banner) == 1 and f"Indicador de alianzas: {alliance_text(mine['figures']['alliance'])}" in banner[0]
+
+
 def test_close_with_pending_reports_needs_a_reason(demo_store_rw, monkeypatch):
     """With reports waiting for review the page names them and refuses a close without a reason."""
     pending = [{"submission_id": 1, "operator_code": "OP-0001", "operator_name": "Operador *uno*",
