@@ -224,18 +224,22 @@ def test_a_large_batch_of_updates_lands_row_by_row_on_every_store(empty_store, t
 
 
 def test_a_first_large_load_rebuilds_the_plain_indexes_it_dropped(empty_store, tmp_path, monkeypatch):
-    """A load that fills an empty table drops its plain indexes and builds them again in the
-    same transaction: afterwards the store holds exactly the indexes it had, and the rows."""
+    """A load that fills an empty table drops its plain indexes (and its foreign keys on
+    PostgreSQL) and builds them again in the same transaction: afterwards the store holds exactly
+    the indexes and keys it had, and the rows."""
     from sqlalchemy import inspect
 
     from data_access.intake import changes
 
     def indexes():
         with get_engine(empty_store).connect() as conn:
-            return sorted((ix["name"], tuple(ix["column_names"])) for ix in inspect(conn).get_indexes("operator_contract"))
+            stored = inspect(conn)
+            return (sorted((ix["name"], tuple(ix["column_names"])) for ix in stored.get_indexes("operator_contract")),
+                    sorted((fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"])
+                           for fk in stored.get_foreign_keys("operator_contract")))
 
     before = indexes()
-    assert any(name == "ix_operator_contract_operator_id" for name, _ in before)
+    assert any(name == "ix_operator_contract_operator_id" for name, _ in before[0]) and before[1]
     dropped = []
     real_drop = changes.DropIndex
     monkeypatch.setattr(changes, "REBUILD_AT", 2)
