@@ -9,7 +9,6 @@ Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -35,7 +34,6 @@ from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
 from rules.routes.model import INGRESO, PLAN_COMPLETADO, route_model, stage_name
-from rules.sla import scoring as sla_rule
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
 VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
@@ -331,23 +329,6 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     return out
 
 
-def official_headline(head: ov.Headline, frozen: dict, previous: dict | None = None) -> ov.Headline:
-    """``head`` with the closed quarter's official values at the cut-off (``frozen``: the
-    ``overview`` figure of the close) and, when the previous quarter is closed too, its official
-    values (``previous``), so each card's change is official against official; otherwise the
-    previous quarter end's values stay live."""
-    def prev_of(part: str, key: str, live):
-        return live if previous is None else previous[part].get(key)
-
-    values = {m: (frozen["values"].get(m), prev_of("values", m, prev)) for m, (_cur, prev) in head.values.items()}
-    by_route = {r: (frozen["households_by_route"].get(r), prev_of("households_by_route", r, prev))
-                for r, (_cur, prev) in head.households_by_route.items()}
-    current = {"numerator": frozen.get("alliance_numerator"), "denominator": frozen.get("alliance_denominator"),
-               "pct": values.get("alliance", (None, None))[0]}
-    extra = {**head.extra, "alliance": {**head.extra.get("alliance", {}), "current": current}}
-    return dataclasses.replace(head, values=values, households_by_route=by_route, extra=extra)
-
-
 def _fraction(vc: ViewContext, numerator, denominator) -> str:
     """« (4/10)»: what a percentage stands on, so a change of counts shows even at the same %."""
     if denominator is None:
@@ -381,7 +362,7 @@ def build_overview(vc: ViewContext) -> SlideData:
     found = official_set(vc)
     if found:  # the cards and table of a closed quarter: its official figures
         before = periods.official(vc.viewer, quarter_of(head.previous), vc.url)
-        official_head = official_headline(head, official.figure_set(found)["overview"],
+        official_head = official.overview_headline(head, official.figure_set(found)["overview"],
                                           before and official.figure_set(before)["overview"])
         live, figures = figures, overview_figures(vc, official_head)
         pairs = _overview_pairs(vc, figures, live, official_head, head)
@@ -570,22 +551,13 @@ def _sla_rows(vc: ViewContext) -> tuple[float | None, list[dict]]:
     return avg, rows
 
 
-def _official_sla_rows(frozen: dict) -> tuple[float | None, list[dict]]:
-    """``_sla_rows`` from a close's ``sla`` figure (per operator, by code)."""
-    rows = [{"operator": o["name"], "quarter": frozen["quarter"], "pct": o["score"],
-             "met": int(o["counts"].get(sla_rule.CUMPLE, 0)),
-             "total": int(sum(n for s, n in o["counts"].items() if s != sla_rule.SIN_BASE))}
-            for o in frozen["operators"]]
-    return frozen["score"], rows
-
-
 def build_sla(vc: ViewContext) -> SlideData:
     lang = vc.lang
     head_avg, rows = _sla_rows(vc)
     found = official_set(vc)
     if found:  # a closed quarter: its official scorecard
         live_avg, live_rows = head_avg, rows
-        head_avg, rows = _official_sla_rows(official.figure_set(found)["sla"])
+        head_avg, rows = official.sla_rows(official.figure_set(found)["sla"])
     quarter = rows[0]["quarter"] if rows else quarter_of(vc.filters.cutoff)
     figs = [KeyFigure("sla", vc.t("committee.kpi.sla"), fmt_pct(head_avg, 1, lang),
                       status=vc.t("committee.sla.quarter", quarter=quarter_label(quarter, lang))),
@@ -637,16 +609,6 @@ def _alliance_rows(vc: ViewContext) -> tuple[dict, list[dict]]:
     return {"numerator": tot.numerator, "denominator": tot.denominator, "pct": tot.percent}, out
 
 
-def _official_alliance_rows(frozen: dict) -> tuple[dict, list[dict]]:
-    """``_alliance_rows`` from a close's ``alliance`` and ``alliance.by.ventana`` figures."""
-    def nd(r: dict | None) -> dict:
-        return {"numerator": r["numerator"] if r else 0, "denominator": r["denominator"] if r else 0,
-                "pct": r["percent"] if r else None}
-
-    by = {str(r["key"]): r for r in frozen["alliance.by.ventana"]["rows"]}
-    return nd(frozen["alliance"]), [{"ventana": v, **nd(by.get(str(v)))} for v in (1, 2, 3)]
-
-
 def build_alliance(vc: ViewContext) -> SlideData:
     lang = vc.lang
     goal = alliance_rule.GOAL_PERCENT
@@ -654,7 +616,7 @@ def build_alliance(vc: ViewContext) -> SlideData:
     found = official_set(vc)
     if found:  # a closed quarter: its official figures
         live = [total, *by_v]
-        total, by_v = _official_alliance_rows(official.figure_set(found))
+        total, by_v = official.alliance_rows(official.figure_set(found))
     names = [vc.t("committee.total")] + [vc.t("committee.ventana", n=r["ventana"]) for r in by_v]
     dens = [total] + by_v
     # one state per group (``rules.alliance.indicator.goal_status``): «n pequeño» is neither ✔ nor ✖

@@ -10,15 +10,18 @@ so a page and its slide read one official payload.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
 from data_access.core.filters import GlobalFilters
 from data_access.core.scope import Viewer
+from data_access.overview import queries as ov
 from data_access.reporting import periods
 from rules.core.calendar import quarter_end, quarter_of
 from rules.core.formatting import bogota_time, fmt_date, quarter_label
 from rules.core.i18n import t
+from rules.sla import scoring as sla_rule
 
 RESTATE_PARAM = "restate"
 """The query parameter of the reporting page that opens a closed quarter's restatement list."""
@@ -108,3 +111,42 @@ def mark(found: dict, lang: str) -> Mark:
 def figure_set(found: dict) -> dict:
     """The figure set inside what :func:`frozen` returned."""
     return found["figures"]
+
+
+# ------------------------------------------------------------------ frozen figures as the views' rows
+
+
+def overview_headline(head: ov.Headline, frozen: dict, previous: dict | None = None) -> ov.Headline:
+    """``head`` with the closed quarter's official values at the cut-off (``frozen``: the
+    ``overview`` figure of the close) and, when the previous quarter is closed too, its official
+    values (``previous``), so each card's change is official against official; otherwise the
+    previous quarter end's values stay live."""
+    def prev_of(part: str, key: str, live):
+        return live if previous is None else previous[part].get(key)
+
+    values = {m: (frozen["values"].get(m), prev_of("values", m, prev)) for m, (_cur, prev) in head.values.items()}
+    by_route = {r: (frozen["households_by_route"].get(r), prev_of("households_by_route", r, prev))
+                for r, (_cur, prev) in head.households_by_route.items()}
+    current = {"numerator": frozen.get("alliance_numerator"), "denominator": frozen.get("alliance_denominator"),
+               "pct": values.get("alliance", (None, None))[0]}
+    extra = {**head.extra, "alliance": {**head.extra.get("alliance", {}), "current": current}}
+    return dataclasses.replace(head, values=values, households_by_route=by_route, extra=extra)
+
+
+def sla_rows(frozen: dict) -> tuple[float | None, list[dict]]:
+    """``exports.content._sla_rows`` from a close's ``sla`` figure (per operator, by code)."""
+    rows = [{"operator": o["name"], "quarter": frozen["quarter"], "pct": o["score"],
+             "met": int(o["counts"].get(sla_rule.CUMPLE, 0)),
+             "total": int(sum(n for s, n in o["counts"].items() if s != sla_rule.SIN_BASE))}
+            for o in frozen["operators"]]
+    return frozen["score"], rows
+
+
+def alliance_rows(frozen: dict) -> tuple[dict, list[dict]]:
+    """``exports.content._alliance_rows`` from a close's ``alliance`` and ``alliance.by.ventana`` figures."""
+    def nd(r: dict | None) -> dict:
+        return {"numerator": r["numerator"] if r else 0, "denominator": r["denominator"] if r else 0,
+                "pct": r["percent"] if r else None}
+
+    by = {str(r["key"]): r for r in frozen["alliance.by.ventana"]["rows"]}
+    return nd(frozen["alliance"]), [{"ventana": v, **nd(by.get(str(v)))} for v in (1, 2, 3)]
