@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.overview.cards import link_query
 from data_access.reporting import submissions
 from rules.core.formatting import fmt_date, fmt_int, quarter_label
 
@@ -32,7 +33,8 @@ def show(ctx: PageContext) -> None:
         (st.info if r["kind"] == "due" else st.warning)(text, icon=":material/schedule:")
     link, ok = st.columns([3, 1])
     with link:
-        st.page_link(PAGE, label=t("reporting.remind.open"), icon=":material/assignment_turned_in:")
+        st.page_link(PAGE, label=t("reporting.remind.open"), icon=":material/assignment_turned_in:",
+                     query_params=link_query(ctx))  # the same filters, as every link between pages
     with ok:
         if st.button(t("reporting.remind.dismiss"), key="reporting_remind_ok", icon=":material/done:"):
             st.session_state[_DISMISSED] = seen
