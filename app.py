@@ -127,7 +127,7 @@ def main() -> None:
     try:
         with store_errors():
             navigation = st.navigation(pages)
-            reminders.show(page_context())  # what is due, returned or waiting for review (issue 16)
+            reminders.show(page_context(), navigation)  # what is due, returned or waiting for review
             navigation.run()
     except StoreError as exc:
         st.error(_store_failure(exc, lang), icon=":material/cloud_off:")

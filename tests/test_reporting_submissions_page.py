@@ -64,8 +64,13 @@ def test_the_pmo_sees_the_preview_and_returns_then_approves(drafted):
     url, report = drafted
     op = viewer_for_username("operador", url)
     subs.submit(op, report, subs.get(op, report, url)["version"], url)
+    landing = ok(run_app(url, "analista"))  # the reminder on the page after login, with a link
+    assert "1 reporte(s) trimestral(es) esperan su revisión." in all_text(landing)
+    assert [link.proto.page for link in landing.get("page_link") if "Reportes" in link.proto.label] == ["reportes"]
+    ok(landing.button(key="reporting_remind_ok").click().run())
+    assert "esperan su revisión" not in all_text(landing)  # dismissed until there is news
     at = ok(run_app(url, "analista", page=PAGE))
-    assert "1 reporte(s) trimestral(es) esperan su revisión." in all_text(at)  # the reminder after login
+    assert "esperan su revisión" not in all_text(at)  # only on the landing page
     assert at.selectbox(key="reporting_pick").value == report
     records = next(d.value for d in at.dataframe if "Antes" in d.value.columns and "Campo" in d.value.columns)
     emptied = records[records["Campo"] == "value"]
@@ -76,8 +81,8 @@ def test_the_pmo_sees_the_preview_and_returns_then_approves(drafted):
     ok(at.button(key="reporting_return").click().run())
     assert "Reporte devuelto al operador con su comentario." in all_text(at)
     assert subs.get(op, report, url)["state"] == "devuelto"
+    assert "La PMO le devolvió el reporte de T3 2026" in all_text(ok(run_app(url, "operador")))
     at = ok(run_app(url, "operador", page=PAGE))
-    assert "La PMO le devolvió el reporte de T3 2026" in all_text(at)
     at.selectbox(key="reporting_quarter").set_value(QUARTER).run()
     assert "«Falta el soporte»" in all_text(ok(at))
     subs.submit(op, report, subs.get(op, report, url)["version"], url)

@@ -1,6 +1,7 @@
-"""Reminders inside the product, from login on: an operator hears which quarterly reports are due,
-overdue or returned; the PMO how many reports wait for its review. Never blocking: a message, a link
-to «Reportes trimestrales» and «Entendido», which hides them until there is news."""
+"""Reminders inside the product, on the page a person lands on after login (the default page): an
+operator hears which quarterly reports are due, overdue or returned; the PMO how many reports wait
+for its review. Never blocking: a message, a link to «Reportes trimestrales» and «Entendido», which
+hides them until there is news."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ _DISMISSED = "_reporting_reminders_dismissed"
 PAGE = "pages/reporting.py"
 
 
-def show(ctx: PageContext) -> None:
-    """The viewer's reminders on every page until dismissed; news shows them again."""
+def show(ctx: PageContext, page) -> None:
+    """The viewer's reminders above the landing page (``page``: the one ``st.navigation`` is about to
+    run; the default page's ``url_path`` is empty) until dismissed; news shows them again."""
+    if page.url_path != "":
+        return
     items = due_reminders(ctx.viewer)
     seen = tuple(sorted((r["kind"], r.get("quarter", ""), r.get("count", 0)) for r in items))
     if not items or st.session_state.get(_DISMISSED) == seen:
