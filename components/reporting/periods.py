@@ -8,6 +8,7 @@ who may close or reopen is ``rules.access`` ``CLOSE_PERIOD`` / ``REOPEN_PERIOD``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -21,7 +22,7 @@ from data_access.edits.common import EditError
 from data_access.reporting import periods, restatements
 from exports.official import RESTATE_PARAM
 from rules import access
-from rules.core.calendar import last_quarter_end, quarter_of, trailing_quarter_ends
+from rules.core.calendar import last_quarter_end, quarter_end, quarter_of, trailing_quarter_ends
 from rules.core.clock import today
 from rules.core.formatting import bogota_time, fmt_date, fmt_datetime, fmt_int, fmt_num, fmt_pct, quarter_label
 from rules.routes.model import stage_name
@@ -199,7 +200,8 @@ def write_text(ctx: PageContext, write: dict) -> str:
     """«Importación de matriz.xlsx» / «Anulación · Evidencia de alianza 812» (the audit page's labels)."""
     if write["action"] == "import":
         return ctx.t("official.write.import", file=write["detail"])
-    return ctx.t("official.write.edit", action=_label(ctx, "audit.action", write["action"]),
+    action = _label(ctx, "audit.action", write["action"])
+    return ctx.t("official.write.edit", action=action[:1].upper() + action[1:],
                  entity=_label(ctx, "audit.entity_name", write["entity"]), record=write["record"])
 
 
@@ -271,6 +273,7 @@ def restatement_section(ctx: PageContext, rows: list[dict]) -> None:
     if not (data["figures"] or data["plans"] or data["sla"]):
         st.success(t("official.restate.none", quarter=quarter_label(quarter, lang)), icon=":material/check:")
         return
+    ctx = dataclasses.replace(ctx, filters=ctx.filters.with_(cutoff=quarter_end(quarter)))  # notes and files: its end
     note = figure_note(ctx, t("official.restate.note", quarter=quarter_label(quarter, lang), date=closed_on))
     stem = f"reexpresiones_{quarter}"
     figures = figure_changes_table(ctx, data["figures"])
