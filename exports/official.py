@@ -77,8 +77,9 @@ class Mark:
 
 def quarter_for(viewer: Viewer, filters: GlobalFilters) -> str | None:
     """The quarter whose official figures a view at ``filters`` shows: the cut-off is that
-    quarter's end and no global filter narrows the viewer's scope (a comité's own office is its
-    scope, not a filter); None otherwise (the view is live)."""
+    quarter's end and no global filter narrows the viewer's scope beyond a frozen one (a comité's
+    own office is its scope; a national viewer's office filter is that office's scope, frozen
+    too); None otherwise (the view is live)."""
     quarter = quarter_of(filters.cutoff)
     if filters.cutoff != quarter_end(quarter):
         return None
@@ -87,16 +88,22 @@ def quarter_for(viewer: Viewer, filters: GlobalFilters) -> str | None:
     if getattr(filters, "known_at", None) is not None:
         return None
     office = filters.regional_office_id
-    if office is not None and not (viewer.is_regional and office == viewer.regional_office_id):
+    if office is not None and not (viewer.is_national or (viewer.is_regional and office == viewer.regional_office_id)):
         return None
     return quarter
 
 
 def frozen(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict | None:
-    """The closed quarter's frozen set for the viewer's scope (``periods.official``), or None
-    when the view at ``filters`` is live (open or reopened quarter, a filter, not a quarter end)."""
+    """The closed quarter's frozen set for the scope of a view at ``filters`` (``periods.official``:
+    the viewer's own, or the office a national viewer filtered), or None when the view is live
+    (open or reopened quarter, a filter, not a quarter end)."""
     quarter = quarter_for(viewer, filters)
-    return None if quarter is None else periods.official(viewer, quarter, url=url)
+    if quarter is None:
+        return None
+    if viewer.is_national and filters.regional_office_id is not None:
+        office = periods.scope_viewers(url).get(f"office:{filters.regional_office_id}")
+        return None if office is None else periods.official(office, quarter, url=url)
+    return periods.official(viewer, quarter, url=url)
 
 
 def mark(found: dict, lang: str) -> Mark:
