@@ -86,3 +86,12 @@ def test_the_deadline_is_a_setting(case, monkeypatch):
     monkeypatch.setenv("TABLERO_REPORT_DEADLINE_DAYS", "21")
     table = T.rows(viewer_for_username("pmo1", case), Q, case)
     assert T.summary(table, Q).on_time == 2
+
+
+def test_the_ans_slide_states_the_timeliness_of_its_quarter(case):
+    from data_access.core.filters import GlobalFilters
+    from exports import content
+
+    slide = content.build_sla(content.make_context(viewer_for_username("pmo1", case), GlobalFilters(
+        cutoff=dt.date(2026, 6, 30)), "es", case))
+    assert "Registro oportuno T2 2026: 1 de 3 reportes trimestrales enviados a tiempo (33,3 %)." in slide.notes
