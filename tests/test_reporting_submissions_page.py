@@ -12,6 +12,7 @@ from data_access.core.auth import viewer_for_username
 from data_access.intake import export as X
 from data_access.reporting import submissions as subs
 from data_access.reporting import timeliness as T
+from rules.core.calendar import parse_quarter
 from rules.intake import sheets as S
 from tests.apptest_utils import all_text, run_app
 from tests.test_intake_programme import cli
@@ -133,3 +134,15 @@ def test_the_cli_gives_the_pages_data(drafted):
     assert res.exit_code != 0 and "Solo la PMO" in res.output
     res = cli(url, "reports", "approve", str(report), "--as-user", "analista")
     assert res.exit_code == 0 and "aprobado" in res.output, res.output
+
+
+def test_the_ans_page_shows_registro_oportuno_in_scope(demo_store):
+    """An operator sees its own row; the PMO every operator expected in the quarter (the CLI's rows)."""
+    for username in ("operador", "analista"):
+        at = ok(run_app(demo_store, username, page="pages/sla.py"))
+        assert "Registro oportuno de los reportes trimestrales" in all_text(at)
+        table = next(d.value for d in at.dataframe if "Oportunidad" in d.value.columns)
+        quarter = parse_quarter(table["Trimestre"].iloc[0])  # «T3 2026»
+        expected = T.rows(viewer_for_username(username, demo_store), quarter, demo_store)
+        assert list(table["Operador"]) == [r["operator_name"] for r in expected]
+        assert (len(table) == 1) == (username == "operador")
