@@ -200,8 +200,7 @@ def _review(ctx: PageContext, r: dict) -> None:
                   quarter=quarter_label(r["quarter"], ctx.lang), who=plain(r["submitted_by"] or ""),
                   when=fmt_datetime(r["submitted_at"], ctx.lang)))
     _files_table(ctx, r["id"])
-    key = (r["id"], r["version"], ctx.versions.get("business_plans"), ctx.versions.get("sla"),
-           ctx.versions.get("participants"))
+    key = (r["id"], r["version"], tuple(sorted(ctx.versions.items())))  # any write since: computed again
     stored = st.session_state.get(_PREVIEW)
     if not stored or stored[0] != key:
         with st.spinner(t("reporting.sub.previewing")):
