@@ -459,6 +459,11 @@ CLI_ARGS: dict[str, list[list[str]]] = {
     "reports return": [["999999", "--comment", "x"]],
     "reports show": [["999999"]],
     "reports timeliness": [["--quarter", "2026Q3"]],
+    "periods close": [["2026Q2"]],
+    "periods reopen": [["2026Q2", "--reason", "x"]],
+    "periods verify": [["2026Q2"]],
+    "periods restatements": [["2026Q2"]],
+    "periods annual": [["2026"]],
 }
 # Files some commands read, made by another command first: the blank template of each entity.
 CLI_SETUP = {
