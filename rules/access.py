@@ -103,6 +103,7 @@ IMPORT_CONTRACT_RECORDS = _register(
 EXPORT_DATA = _register(
     "export.data", "Take every record in scope out in the intake templates' format (tablero export data).", EVERYONE
 )
+EDIT_TARGETS = _register("targets.edit", "Load and edit the targets (metas) of the indicators.", PMO)
 IMPORTS: dict[str, Action] = {
     "operators": IMPORT_PROGRAMME,
     "offices": IMPORT_PROGRAMME,
@@ -117,6 +118,7 @@ IMPORTS: dict[str, Action] = {
     "stage-events": IMPORT_CONTRACT_RECORDS,
     "deliveries": IMPORT_CONTRACT_RECORDS,
     "tracking-matrix": IMPORT_TRACKING_MATRIX,
+    "targets": EDIT_TARGETS,
 }
 """The action that loads each intake entity (``rules.intake.sheets.ENTITIES``); a sheet holding
 personal data also needs ``READ_PERSONAL_DATA``, to load it and to export it."""
@@ -147,6 +149,17 @@ SEE_REPORTS = _register(
 CLOSE_PERIOD = _register("period.close", "Close a quarter: freeze its official figures.", PMO)
 REOPEN_PERIOD = _register("period.reopen", "Reopen a closed quarter, with a stated reason.", {Role.ADMIN})
 
+# ------------------------------------------------------------------ results framework
+
+MANAGE_AGREEMENTS = _register(
+    "agreements.manage",
+    "Record committee sessions and their agreements (compromisos), and follow them up, within the role's "
+    "territory: the national committee (directivos, PMO) everywhere, a comité regional in its office.",
+    EVERYONE - {Role.OPERADOR},
+)
+COMMENT_FIGURES = _register("figures.comment", "Comment on a figure; others whose scope covers it read the thread.",
+                            EVERYONE)
+
 MANAGE_USERS = _register("admin.users", "Create accounts, set passwords, activate or deactivate them.",
                          {Role.ADMIN})
 MANAGE_OFFICE_MAPPING = _register("admin.municipality_office", "Map a municipality to its oficina regional.",
@@ -169,6 +182,8 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "admin": MANAGE_USERS.roles | MANAGE_OFFICE_MAPPING.roles,
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
     "reporting": SEE_REPORTS.roles,
+    "scorecard": EVERYONE,
+    "agreements": EVERYONE,  # an operador sees the agreements assigned to it
 }
 PAGES: dict[str, Action] = {
     name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()

@@ -19,15 +19,15 @@ from rules.core.catalog import NATIONAL_ROLES, ROLES, Role
 from rules.edit.validation import validate_user
 
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin")
-EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "audit", "presentation",
-              "admin")
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "edit", "intake", "reporting",
+              "audit", "presentation", "admin")
+_SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements")
 
 PAGES_BY_ROLE = {
-    "directivo": ("overview", "map", "routes", "alliance", "sla", "reporting", "presentation"),
-    "analista_pmo": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "audit",
-                     "presentation"),
-    "comite_regional": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting", "presentation"),
-    "operador": ("overview", "map", "routes", "alliance", "sla", "edit", "intake", "reporting"),
+    "directivo": (*_SEEN_BY_ALL, "reporting", "presentation"),
+    "analista_pmo": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "audit", "presentation"),
+    "comite_regional": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
+    "operador": (*_SEEN_BY_ALL, "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
 }
 
@@ -68,6 +68,9 @@ OTHER_ACTIONS = {  # action → roles allowed
     "report.see": set(ALL_ROLES),
     "period.close": {"analista_pmo", "admin"},
     "period.reopen": {"admin"},
+    "targets.edit": {"analista_pmo", "admin"},
+    "agreements.manage": set(ALL_ROLES) - {"operador"},
+    "figures.comment": set(ALL_ROLES),
 }
 
 

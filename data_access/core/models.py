@@ -500,6 +500,92 @@ class OfficialFigure(Base):
     payload: Mapped[dict | list] = mapped_column(JSON)
 
 
+# ---------------------------------------------------------------- results framework
+
+
+class Target(Imported, Versioned, Base):
+    """A meta: the value an indicator of ``rules.results.catalog`` should reach in a year
+    (``quarter`` 0) or by the end of a quarter, nationally, in an oficina regional or in a
+    departamento."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("indicator", "year", "quarter", "level", "territory_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    quarter: Mapped[int] = mapped_column(Integer, default=0)  # 0: the year's target; 1–4: a quarter's
+    level: Mapped[str] = mapped_column(String(20))  # nacional | oficina_regional | departamento
+    territory_code: Mapped[str] = mapped_column(String(10), default="")  # "" | office code (CAR) | DIVIPOLA dept
+    value: Mapped[float] = mapped_column(Float)
+
+
+class CommitteeSession(Versioned, Base):
+    """A sitting of a committee (the national one, or a comité regional) and the figures it saw,
+    frozen as shown, for its acta."""
+
+    __tablename__ = "committee_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[list | None] = mapped_column(JSON)  # the key figures shown, as shown
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Agreement(Versioned, Base):
+    """A compromiso: what a committee agreed about an indicator, a municipality, an operator, a
+    PN or an alert, who answers for it and by when. «Vencido» is not stored: it is a due date
+    passed while still pendiente or en curso."""
+
+    __tablename__ = "agreement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("committee_session.id"), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(20))  # indicador | municipio | operador | pn | alerta
+    subject_code: Mapped[str] = mapped_column(String(40))
+    regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"), index=True)
+    municipality_code: Mapped[str | None] = mapped_column(String(5))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)  # assigned to
+    description: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(160))
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # pendiente | en_curso | cumplido | cancelado
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class AgreementNote(Base):
+    """A dated follow-up of an agreement, with the status it left it in."""
+
+    __tablename__ = "agreement_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))
+
+
+class FigureComment(Base):
+    """A comment on a figure, keeping the figure's value and filters when it was written; seen
+    by others whose scope covers the commenter's (``regional_office_id`` / ``operator_id``)."""
+
+    __tablename__ = "figure_comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figure: Mapped[str] = mapped_column(String(60), index=True)  # e.g. indicator code or page.figure key
+    value_text: Mapped[str] = mapped_column(String(200))
+    filters: Mapped[dict] = mapped_column(JSON)
+    cutoff: Mapped[dt.date] = mapped_column(Date)
+    regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    username: Mapped[str] = mapped_column(String(60))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    text: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("figure_comment.id"))
+
+
 class DataVersion(Base):
     """Per-topic change counter: cached reads key on it, so a write in any app
     process invalidates exactly the affected reads at every user's next rerun."""

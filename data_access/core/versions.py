@@ -23,6 +23,7 @@ TOPICS = (
     "sla",  # ANS definitions and measurements
     "boundaries",
     "reporting",  # submissions, quarter closes and their official figures
+    "results",  # targets, committee sessions, agreements, comments on figures
 )
 
 
