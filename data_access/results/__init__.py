@@ -1,0 +1,1 @@
+"""Results framework in the store: indicators for a viewer, targets, agreements, comments."""

@@ -1,0 +1,1 @@
+"""Results framework: the indicator catalogue, targets' trajectory and status, agreements."""
