@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -43,12 +43,14 @@ from data_access.core.models import (
     SlaDefinition,
     SlaMeasurement,
     StageEvent,
+    Target,
     Targeting,
     TerritorialAlert,
     ValueChain,
 )
 from data_access.core.scope import Viewer, contract_clause, municipality_clause, record_clause
 from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
+from data_access.results.targets import visible_clause as target_clause
 from rules import access
 from rules.intake import sheets as S
 
@@ -174,6 +176,15 @@ def _targeting(viewer: Viewer) -> Select:
                    T.total_score.label("puntaje_total"))
             .where(municipality_clause(viewer, T.municipality_code))
             .order_by(T.municipality_code, T.year))
+
+
+def _targets(viewer: Viewer) -> Select:
+    T = Target
+    return (select(T.indicator.label("indicador"), T.year.label("anio"),
+                   case((T.quarter == 0, None), else_=T.quarter).label("trimestre"), T.level.label("nivel"),
+                   T.territory_code.label("codigo_territorio"), T.value.label("meta"))
+            .where(target_clause(viewer))
+            .order_by(T.indicator, T.year, T.quarter, T.level, T.territory_code))
 
 
 def _alerts(viewer: Viewer) -> Select:
@@ -334,6 +345,7 @@ SOURCES: dict[str, Source] = {
     S.PLANS.name: Source(_plans),
     S.EVIDENCE.name: Source(_evidence),
     S.SALES.name: Source(_sales),
+    S.TARGETS.name: Source(_targets),
 }
 
 

@@ -4,6 +4,7 @@ from data_access.intake import (
     matrix,  # noqa: F401
     participants,  # noqa: F401
     programme,  # noqa: F401
+    results,  # noqa: F401
     route_records,  # noqa: F401
     sla,  # noqa: F401
     territory,  # noqa: F401

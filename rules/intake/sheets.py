@@ -30,6 +30,8 @@ from rules.core.catalog import (
     SERVICE_TYPES,
     VENTANAS,
 )
+from rules.results.catalog import BY_CODE as INDICATORS
+from rules.results.catalog import LEVELS as TARGET_LEVELS
 from rules.routes.model import EXIT_OUTCOMES, STAGE_OUTCOMES, STAGES
 from rules.sla.scoring import DERIVED_KEYS
 
@@ -338,10 +340,31 @@ SALES = Sheet(
     key=("codigo_pn", "anio", "linea_base"), topics=("business_plans",), workbook=MATRIX, optional_sheet=True,
 )
 
+TARGETS = Sheet(
+    "metas", "targets", "Metas de los indicadores del catálogo por año (u opcionalmente trimestre), nivel y "
+    "territorio.",
+    (
+        Column("indicador", Kind.CODE, "Código del indicador (catálogo de indicadores)", "hogares_atendidos",
+               allowed=_same(INDICATORS)),
+        Column("anio", Kind.INT, "Año de la meta", "2026", minimum=2000, maximum=2100),
+        Column("trimestre", Kind.INT, "Trimestre 1–4 (vacío: meta del año)", "", required=False, minimum=1,
+               maximum=4),
+        Column("nivel", Kind.CODE, "Nivel territorial de la meta", "oficina_regional",
+               allowed=_same(TARGET_LEVELS)),
+        Column("codigo_territorio", Kind.CODE, "Código de la oficina regional (nivel oficina_regional) o código "
+               "DIVIPOLA del departamento (nivel departamento); vacío para nacional", "CAR", required=False),
+        Column("meta", Kind.NUMBER, "Valor de la meta (en la unidad del indicador; % como 80)", "1500", minimum=0),
+    ),
+    key=("indicador", "anio", "trimestre", "nivel", "codigo_territorio"), depends_on=("offices",),
+    topics=("results",),
+    notes=("Una meta de trimestre es el valor esperado al cierre de ese trimestre; sin metas trimestrales la "
+           "trayectoria es lineal dentro del año.",),
+)
+
 # Load order of ``tablero import all``: every sheet after the sheets it references.
 ORDER: tuple[Sheet, ...] = (
     OPERATORS, OFFICES, CONTRACTS, SLA_DEFINITIONS, SLA_REPORTS, TARGETING, ALERTS, OPR, HOUSEHOLDS,
-    ENROLMENTS, STAGE_EVENTS, DELIVERIES, PLANS, EVIDENCE, SALES,
+    ENROLMENTS, STAGE_EVENTS, DELIVERIES, PLANS, EVIDENCE, SALES, TARGETS,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in ORDER}
 ENTITIES: dict[str, tuple[Sheet, ...]] = {}

@@ -1,0 +1,76 @@
+"""Targets (metas) of the catalogue's indicators, as a viewer may see them.
+
+A target is visible when its territory is: the national ones to every known viewer, an
+office's or a department's when one of its municipalities is in the viewer's scope (a comité:
+its office and departments; an operator: those of its contracts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select, true
+
+from data_access.core.db import get_engine
+from data_access.core.models import Municipality, RegionalOffice, Target
+from data_access.core.scope import Viewer, municipality_clause
+from data_access.core.versions import reads
+
+
+@dataclass
+class Goal:
+    """The targets of one indicator in one territory and year: the year's and any quarters'."""
+
+    year_value: float | None = None
+    quarters: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        return self.year_value is not None or bool(self.quarters)
+
+    def at_year_end(self) -> float | None:
+        return self.year_value if self.year_value is not None else self.quarters.get(4)
+
+
+def visible_clause(viewer: Viewer):
+    """Targets whose territory the viewer sees (SQL condition on ``Target``)."""
+    if not viewer.known:
+        return Target.id.is_(None)
+    if viewer.is_national:
+        return true()
+    seen = select(Municipality.code).where(municipality_clause(viewer, Municipality.code))
+    offices = (select(RegionalOffice.code).join(Municipality, Municipality.regional_office_id == RegionalOffice.id)
+               .where(Municipality.code.in_(seen)))
+    departments = select(Municipality.department_code).where(Municipality.code.in_(seen))
+    return or_(Target.level == "nacional",
+               and_(Target.level == "oficina_regional", Target.territory_code.in_(offices)),
+               and_(Target.level == "departamento", Target.territory_code.in_(departments)))
+
+
+@reads("results")
+def goals(viewer: Viewer, year: int, url: str | None = None) -> dict[tuple[str, str, str], Goal]:
+    """(indicator, level, territory code) → its ``Goal`` in ``year``, for the visible targets."""
+    out: dict[tuple[str, str, str], Goal] = {}
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(
+            select(Target.indicator, Target.level, Target.territory_code, Target.quarter, Target.value)
+            .where(Target.year == year, visible_clause(viewer))).all()
+    for ind, level, code, quarter, value in rows:
+        goal = out.setdefault((ind, level, code or ""), Goal())
+        if quarter:
+            goal.quarters[int(quarter)] = float(value)
+        else:
+            goal.year_value = float(value)
+    return out
+
+
+@reads("results")
+def listing(viewer: Viewer, url: str | None = None) -> list[dict]:
+    """Every visible target (for the edit tab and the export), ordered by its natural key."""
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(
+            select(Target.id, Target.indicator, Target.year, Target.quarter, Target.level, Target.territory_code,
+                   Target.value, Target.version)
+            .where(visible_clause(viewer))
+            .order_by(Target.indicator, Target.year, Target.quarter, Target.level, Target.territory_code)).all()
+    return [dict(r._mapping) for r in rows]
