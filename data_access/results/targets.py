@@ -7,14 +7,18 @@ its office and departments; an operator: those of its contracts).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select, true
 
 from data_access.core.db import get_engine
+from data_access.core.filters import GlobalFilters
 from data_access.core.models import Municipality, RegionalOffice, Target
 from data_access.core.scope import Viewer, municipality_clause
 from data_access.core.versions import reads
+from data_access.results import indicators as indicators_q
+from rules.results import catalog, progress
 
 
 @dataclass
@@ -74,3 +78,66 @@ def listing(viewer: Viewer, url: str | None = None) -> list[dict]:
             .where(visible_clause(viewer))
             .order_by(Target.indicator, Target.year, Target.quarter, Target.level, Target.territory_code)).all()
     return [dict(r._mapping) for r in rows]
+
+
+# ------------------------------------------------------------------------------ scorecard
+
+LEVEL_OF_BY = {"national": "nacional", "regional_office": "oficina_regional", "department": "departamento",
+               "municipality": "municipio"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One indicator in one group at the cut-off, against its target."""
+
+    group: str  # group code ("" nacional)
+    group_name: str
+    level: str
+    indicator: str
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    target: float | None  # the year's target (the last quarter's when only quarters are given)
+    expected: float | None  # where the trajectory should be at the cut-off
+    pct_target: float | None
+    status: str
+    last_year: float | None  # the value at the same date a year earlier
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | None = None,
+              indicators: tuple[str, ...] | None = None) -> list[Cell]:
+    """Every catalogue indicator per visible group of ``level`` at ``filters.cutoff``, with its
+    target for that group (``rules.results.progress``: expected value, % of target, status) and
+    the value a year earlier. The page, its download and ``tablero scorecard`` read this."""
+    codes = indicators or tuple(i.code for i in catalog.CATALOG)
+    cutoff = filters.cutoff
+    year_goals = goals(viewer, cutoff.year, url)
+    out: list[Cell] = []
+    for group in indicators_q.groups(viewer, filters, level, url):
+        now = indicators_q.values(viewer, group.filters, url)
+        before = indicators_q.values(viewer, group.filters.with_(cutoff=_year_earlier(cutoff)), url)
+        start = None
+        for code in codes:
+            ind = catalog.get(code)
+            v = now[code]
+            goal = year_goals.get((code, level, group.code)) if level != "municipio" else None
+            target = expected = None
+            if goal is not None and goal.any:
+                if ind.stock and start is None:
+                    start = indicators_q.values(
+                        viewer, group.filters.with_(cutoff=dt.date(cutoff.year - 1, 12, 31), period_start=None),
+                        url)
+                base = (start[code].value or 0.0) if ind.stock else 0.0
+                target = goal.at_year_end()
+                expected = progress.expected(ind, cutoff, goal.year_value, goal.quarters, base)
+            out.append(Cell(group.code, group.name, level, code, v.value, v.numerator, v.denominator, target,
+                            expected, progress.pct_of(ind, v.value, target),
+                            progress.status(ind, v.value, expected, v.denominator), before[code].value))
+    return out
