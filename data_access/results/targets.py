@@ -111,6 +111,7 @@ def _year_earlier(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+@reads("targeting", "alerts", "participants", "business_plans", "sla", "results")
 def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | None = None,
               indicators: tuple[str, ...] | None = None) -> list[Cell]:
     """Every catalogue indicator per visible group of ``level`` at ``filters.cutoff``, with its

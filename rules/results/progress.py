@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
 
 from rules.core import small_n
 from rules.results.catalog import LOWER, Indicator
@@ -120,3 +119,15 @@ def status(ind: Indicator, value: float | None, expected_value: float | None,
     if ratio >= lagging():
         return AT_RISK
     return LAGGING
+
+
+def format_value(ind: Indicator, value: float | None, lang: str = "es") -> str:
+    """An indicator's value in its unit, es-CO or en (``rules.core.formatting``)."""
+    from rules.core.formatting import fmt_int, fmt_money, fmt_pct
+    from rules.results.catalog import MONEY, PERCENT
+
+    if ind.unit == PERCENT:
+        return fmt_pct(value, 1, lang)
+    if ind.unit == MONEY:
+        return fmt_money(value, lang)
+    return fmt_int(value, lang)
