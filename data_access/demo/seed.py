@@ -11,6 +11,7 @@ import time
 from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
 from data_access.core.versions import TOPICS, bump
+from data_access.demo import results as demo_results
 from data_access.demo.accounts import create_accounts
 from data_access.demo.generator import generate
 from data_access.demo.load import after_load, check_frames, load
@@ -57,6 +58,7 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     accounts = create_accounts(url, ref, tables, seed)
+    demo_results.add_targets(url, seed)
     counts = {name: len(tables[name]) for name in PROGRAMME_TABLES}
     with session_scope(url, write=True) as s:
         # the bulk load is a write like any other: the audit chain records it (and so an
