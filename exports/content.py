@@ -24,6 +24,7 @@ from data_access.core.scope import Viewer
 from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
 from data_access.reporting import periods, timeliness
+from data_access.results import indicators, targets
 from data_access.sla import queries as sla_queries
 from exports import charts, official
 from rules import access
@@ -33,6 +34,7 @@ from rules.core.calendar import quarter_of
 from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
+from rules.results import catalog, progress
 from rules.routes.model import INGRESO, PLAN_COMPLETADO, route_model, stage_name
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
@@ -61,6 +63,7 @@ class KeyFigure:
     value: str
     delta: str | None = None  # "+12 vs T3 2026"
     status: str | None = None  # "✔ Meets the goal" — never colour alone
+    target: str | None = None  # "Meta 1.500 · 96 % de la meta · ⚠️ En riesgo" (rules.results.progress)
     state: str | None = None  # against a goal: rules.core.small_n MET / MISSED / SMALL_N / NO_DATA
     page: str | None = None  # page file the figure links to
     definition: str = ""
@@ -294,10 +297,16 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     goal = fmt_pct(alliance_rule.GOAL_PERCENT, 0, lang)
     out: list[KeyFigure] = []
     in_territory = territorial(vc.viewer)
+    current = indicators.from_headline(head)  # the catalogue's one computation of each value
+    codes = {ind.metric: ind.code for ind in catalog.CATALOG}
+    goals = targets.progress_of(vc.viewer, vc.filters, {c: v for c, v in current.items() if v.value is not None},
+                                vc.url)
     for metric, kind, page in OVERVIEW_METRICS:
         if metric in TERRITORIAL_METRICS and not in_territory:
             continue
         cur, prev = head.values.get(metric, (None, None))
+        if metric in codes:
+            cur = current[codes[metric]].value
         definition = (alliance_definition(lang, with_small_n=False) if metric == "alliance"
                       else vc.t(f"committee.def.{metric}", year=vc.filters.cutoff.year, goal=goal))
         fig = KeyFigure(
@@ -315,6 +324,7 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
                                              den=fmt_int(nd.get("denominator"), lang))
         if metric == "sla" and cur is None:
             fig.status = vc.t("committee.status.sla_pending")
+        fig.target = target_text(vc, codes.get(metric), goals)
         out.append(fig)
         if metric == "households":
             for route, (rc, rp) in head.households_by_route.items():
@@ -325,8 +335,21 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
                                                           route=vc.t(f"route.{route}")),
                     value=fmt_int(rc, lang), delta=_delta_text(vc, rc, rp, lambda v: fmt_int(v, lang), head.previous),
                     page=page, definition=vc.t("committee.def.households"),
+                    target=target_text(vc, codes.get(f"households_{route}"), goals),
                 ))
     return out
+
+
+def target_text(vc: ViewContext, code: str | None, goals: dict) -> str | None:
+    """«Meta 1.500 · 96 % de la meta · ⚠️ En riesgo» of a card whose indicator has a target at
+    the viewer's level (``data_access.results.targets.progress_of``); None otherwise."""
+    p = goals.get(code) if code else None
+    if p is None:
+        return None
+    ind = catalog.get(code)
+    return vc.t("indicators.target_line", target=progress.format_value(ind, p.target, vc.lang),
+                pct=fmt_pct(p.pct_target, 0, vc.lang), icon=progress.ICONS[p.status],
+                status=vc.t(f"indicators.status.{p.status}"))
 
 
 def _fraction(vc: ViewContext, numerator, denominator) -> str:

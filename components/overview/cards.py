@@ -81,6 +81,8 @@ def card_html(fig: KeyFigure, size: str = "") -> str:
         parts.append(f'<div class="tb-delta">{_arrow(fig.delta)}{e(fig.delta)}</div>')
     if fig.status:
         parts.append(f'<div class="tb-status">{e(fig.status)}</div>')
+    if fig.target:
+        parts.append(f'<div class="tb-status tb-target">{e(fig.target)}</div>')
     parts.append("</div>")
     return "".join(parts)
 

@@ -142,3 +142,60 @@ def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | Non
                             expected, progress.pct_of(ind, v.value, target),
                             progress.status(ind, v.value, expected, v.denominator), before[code].value))
     return out
+
+
+# ------------------------------------------------------------------ the viewer's own level
+
+@dataclass(frozen=True)
+class Progress:
+    target: float | None
+    expected: float | None
+    pct_target: float | None
+    status: str
+
+
+@reads("reference")
+def viewer_territory(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> tuple[str, str] | None:
+    """The (level, territory code) whose targets a viewer's figures answer to: the department or
+    office filtered, else a comité's office, else nacional for national viewers. None when no
+    target level applies (a municipality or a route filtered, an operator's scope)."""
+    if filters.municipality_code or filters.route or not viewer.known:
+        return None
+    if filters.department_code:
+        return ("departamento", filters.department_code)
+    office = filters.regional_office_id or (viewer.regional_office_id if viewer.is_regional else None)
+    if office is not None:
+        with get_engine(url).connect() as conn:
+            code = conn.scalar(select(RegionalOffice.code).where(RegionalOffice.id == office))
+        return ("oficina_regional", code) if code else None
+    return ("nacional", "") if viewer.is_national else None
+
+
+@reads("targeting", "alerts", "participants", "business_plans", "sla", "results")
+def progress_of(viewer: Viewer, filters: GlobalFilters, current: dict[str, indicators_q.Value],
+                url: str | None = None) -> dict[str, Progress]:
+    """Target, expected value, % of target and status of the ``current`` values (as the
+    overview cards show them) at the viewer's own level; only indicators with a target."""
+    where = viewer_territory(viewer, filters, url)
+    if where is None:
+        return {}
+    year_goals = goals(viewer, filters.cutoff.year, url)
+    found = {code: year_goals.get((code, *where)) for code in current}
+    found = {code: g for code, g in found.items() if g is not None and g.any}
+    if not found:
+        return {}
+    start = None
+    out: dict[str, Progress] = {}
+    for code, goal in found.items():
+        ind, v = catalog.get(code), current[code]
+        base = 0.0
+        if ind.stock:
+            if start is None:
+                start = indicators_q.values(viewer, filters.with_(
+                    cutoff=dt.date(filters.cutoff.year - 1, 12, 31), period_start=None), url)
+            base = start[code].value or 0.0
+        target = goal.at_year_end()
+        expected = progress.expected(ind, filters.cutoff, goal.year_value, goal.quarters, base)
+        out[code] = Progress(target, expected, progress.pct_of(ind, v.value, target),
+                             progress.status(ind, v.value, expected, v.denominator))
+    return out
