@@ -4,7 +4,7 @@ table, definition, data source), built from scoped data_access aggregates.
 The same builders feed the presentation mode (``components.overview.slides``), the executive
 pack (PPTX/PDF, ``exports.pack``) and the CLI. No Streamlit here.
 
-Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``.
+Views: ``overview``, ``map``, ``funnels``, ``sla``, ``alliance``, ``alerts``, ``agreements``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from data_access.core.scope import Viewer
 from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
 from data_access.reporting import periods, timeliness
-from data_access.results import indicators, targets
+from data_access.results import agreements, indicators, targets
 from data_access.sla import queries as sla_queries
 from exports import charts, official
 from rules import access
@@ -34,14 +34,16 @@ from rules.core.calendar import quarter_of
 from rules.core.catalog import ALERT_CATEGORIES, ALERT_SEVERITIES, ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.core.i18n import t
+from rules.results import agreements as agreements_rule
 from rules.results import catalog, progress
 from rules.routes.model import INGRESO, PLAN_COMPLETADO, route_model, stage_name
 
 SLA_CHART_MAX = 15  # operators in the ANS chart (lowest compliance first)
-VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts")
+VIEWS: tuple[str, ...] = ("overview", "map", "funnels", "sla", "alliance", "alerts", "agreements")
 # Spanish aliases accepted in URLs and on the command line.
 ALIASES = {"resumen": "overview", "mapa": "map", "embudos": "funnels", "ans": "sla",
-           "alianzas": "alliance", "indicador": "alliance", "alertas": "alerts"}
+           "alianzas": "alliance", "indicador": "alliance", "alertas": "alerts",
+           "compromisos": "agreements"}
 
 
 def parse_views(text: str | None, default: tuple[str, ...] = VIEWS) -> list[str]:
@@ -709,6 +711,52 @@ def build_alerts(vc: ViewContext) -> SlideData:
     return slide
 
 
+# ---------------------------------------------------------------------------- agreements
+
+
+def build_agreements(vc: ViewContext) -> SlideData:
+    """«Seguimiento de compromisos»: agreements in scope by status, the open ones (overdue first)
+    and the agreements of the scope's latest session."""
+    from exports.acta import status_text
+
+    lang = vc.lang
+    counts = agreements.status_counts(vc.viewer, url=vc.url)
+    open_n = sum(counts[s] for s in (*agreements_rule.OPEN_STATUSES, agreements_rule.VENCIDO))
+    figs = [KeyFigure("agreements_open", vc.t("committee.kpi.agreements_open"), fmt_int(open_n, lang),
+                      page="pages/agreements.py"),
+            KeyFigure("agreements_overdue", vc.t("committee.kpi.agreements_overdue"),
+                      fmt_int(counts[agreements_rule.VENCIDO], lang),
+                      status=status_text(agreements_rule.VENCIDO, lang) if counts[agreements_rule.VENCIDO] else None,
+                      page="pages/agreements.py"),
+            KeyFigure("agreements_done", vc.t("committee.kpi.agreements_done"),
+                      fmt_int(counts[agreements_rule.CUMPLIDO], lang), page="pages/agreements.py")]
+    rows = [r for r in agreements.agreements(vc.viewer, url=vc.url)
+            if r["shown_status"] in (*agreements_rule.OPEN_STATUSES, agreements_rule.VENCIDO)]
+    rows.sort(key=lambda r: (r["shown_status"] != agreements_rule.VENCIDO, r["due_on"], r["id"]))
+
+    def line(r: dict) -> dict:
+        return {vc.t("agreements.col.subject"): f"{vc.t('agreements.subject.' + r['subject_kind'])} "
+                                                f"{r['subject_code']}",
+                vc.t("agreements.col.description"): r["description"],
+                vc.t("agreements.col.responsible"): r["responsible"],
+                vc.t("agreements.col.due"): fmt_date(r["due_on"], lang),
+                vc.t("agreements.col.status"): status_text(r["shown_status"], lang)}
+
+    table = pd.DataFrame([line(r) for r in rows]) if rows else None
+    slide = _frame(vc, "agreements", key_figures=figs, table=table)
+    latest = agreements.sessions(vc.viewer, limit=1, url=vc.url)
+    if latest:
+        s = latest[0]
+        slide.notes.append(vc.t("committee.agreements.latest", title=s["title"], date=fmt_date(s["held_on"], lang),
+                                n=fmt_int(s["agreements"], lang)))
+        made = agreements.agreements(vc.viewer, session_id=s["id"], url=vc.url)
+        slide.notes.extend(f"{status_text(r['shown_status'], lang)} · {r['description']} — {r['responsible']}, "
+                           f"{fmt_date(r['due_on'], lang)}" for r in made[:6])
+    if not sum(counts.values()):
+        slide.notes.append(vc.t("committee.agreements.none"))
+    return slide
+
+
 BUILDERS = {
     "overview": build_overview,
     "map": build_map,
@@ -716,6 +764,7 @@ BUILDERS = {
     "sla": build_sla,
     "alliance": build_alliance,
     "alerts": build_alerts,
+    "agreements": build_agreements,
 }
 
 # The data_access queries each view reads (besides the scope and filter names of every
@@ -729,6 +778,7 @@ READS: dict[str, tuple] = {
     "sla": (*_LABELS, ov.sla_scorecard, periods.official, timeliness.rows),
     "alliance": (*_LABELS, alliance.indicator, alliance.by_dimension, periods.official),
     "alerts": (*_LABELS, ov.alerts_by_category),
+    "agreements": (*_LABELS, agreements.status_counts, agreements.agreements, agreements.sessions),
 }
 
 
@@ -743,7 +793,8 @@ def build_views(views: list[str], vc: ViewContext, workers: int = 2) -> list[Sli
     if len(views) <= 1 or workers <= 1:
         return [build_view(v, vc) for v in views]
     # the slowest views first, so that the two workers finish together
-    order = sorted(views, key=lambda v: ("sla", "funnels", "overview", "map", "alliance", "alerts").index(v))
+    order = sorted(views, key=lambda v: ("sla", "funnels", "overview", "map", "alliance", "alerts",
+                                         "agreements").index(v))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         done = dict(zip(order, pool.map(lambda v: build_view(v, vc), order)))
     return [done[v] for v in views]

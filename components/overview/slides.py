@@ -65,6 +65,10 @@ def view_alerts(ctx: PageContext) -> SlideData:
     return _data(ctx, "alerts")
 
 
+def view_agreements(ctx: PageContext) -> SlideData:
+    return _data(ctx, "agreements")
+
+
 @dataclass(frozen=True)
 class Slide:
     code: str
@@ -80,6 +84,7 @@ REGISTRY: dict[str, Slide] = {
     "sla": Slide("sla", view_sla, "pages/sla.py", ":material/fact_check:"),
     "alliance": Slide("alliance", view_alliance, "pages/alliance.py", ":material/handshake:"),
     "alerts": Slide("alerts", view_alerts, "pages/map.py", ":material/warning:"),
+    "agreements": Slide("agreements", view_agreements, "pages/agreements.py", ":material/task_alt:"),
 }
 assert set(REGISTRY) == set(content.VIEWS)
 
