@@ -21,6 +21,7 @@ from components.core import selection
 from components.core.context import page_context
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from components.reporting import official
+from components.results import comments
 from data_access.alliance import queries as al
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_of
@@ -107,6 +108,7 @@ with c3:
 with c4:
     kpi(t("alliance.not_executed"), fmt_int(head.not_executed, lang), help_text=t("alliance.not_executed_help"))
 official.banner(ctx, "alliance", keys=("alliance",), narrowed=bool(drill))
+comments.thread(ctx, "alliance.headline", fmt_pct(head.percent, 1, lang), label=t("alliance.headline"))
 
 drill_names = [f"{t('alliance.dim.' + d)}: {drill_names_by_dim[d]}" for d, _v in drill]
 figure_note(ctx, t("alliance.definition"), t("alliance.numerator_def"), t("alliance.denominator_def"),

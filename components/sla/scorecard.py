@@ -15,6 +15,7 @@ from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
 from components.core.selection import point_key, url_filter
+from components.results import comments
 from components.sla.common import (
     CHART_STATUSES,
     Q_OPERATOR,
@@ -238,6 +239,8 @@ def render(ctx: PageContext, chosen: dict) -> None:
     for col, s in zip(cols[1:], (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)):
         with col:
             kpi(f"{R.STATUS_ICONS[s]} {t('sla.status.' + s)}", fmt_int(op["counts"][s], ctx.lang))
+    comments.thread(ctx, f"sla.score.{quarter}.{code}"[:60], score_text(op["scores"].get(quarter), ctx.lang),
+                    label=f"{t('sla.kpi.score')} · {op['name']}")
     st.plotly_chart(op["figure"], width="stretch", key="sla_trend")
     figure_note(ctx, t("sla.note.trend"), t("sla.note.score_num"), t("sla.note.score_den"),
                 extra_filters=[f"{t('sla.col.operator')}: {op['name']}"])

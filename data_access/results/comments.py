@@ -161,3 +161,14 @@ def counts(viewer: Viewer, figures: tuple[str, ...], url: str | None = None) -> 
     with get_engine(url).connect() as conn:
         found = dict(conn.execute(stmt).all())
     return {f: int(found.get(f, 0)) for f in figures}
+
+
+def filters_of(comment: dict) -> GlobalFilters:
+    """The filters a comment was written under, back as ``GlobalFilters`` (inverse of ``filters_dict``)."""
+    raw = dict(comment["filters"])
+    for name in ("cutoff", "period_start", "known_at"):
+        if raw.get(name):
+            raw[name] = dt.date.fromisoformat(raw[name])
+    raw.setdefault("cutoff", comment["cutoff"])
+    known = set(GlobalFilters.__dataclass_fields__)
+    return GlobalFilters(**{k: v for k, v in raw.items() if k in known})
