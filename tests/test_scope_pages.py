@@ -464,6 +464,16 @@ CLI_ARGS: dict[str, list[list[str]]] = {
     "periods verify": [["2026Q2"]],
     "periods restatements": [["2026Q2"]],
     "periods annual": [["2026"]],
+    # an empty comment is refused before anything is written; list reads the viewer's threads
+    "comments add": [["alliance.headline", "--text", " "]],
+    "comments list": [[], ["alliance.headline"]],
+    # refused before writing: a due date or a session date that is not a date, an agreement that does not exist
+    "agreements add": [["--subject", "indicador", "--code", "hogares_atendidos", "--text", "x", "--responsible", "x",
+                        "--due", "no-es-fecha"]],
+    "agreements update": [["999999", "--status", "cumplido", "--note", "x"]],
+    "agreements sessions add": [["--date", "no-es-fecha", "--title", "x"]],
+    "scorecard": [["--year", "2026", "--as-of", "2026-09-30", "--by", "regional_office"],
+                  ["--year", "2026", "--as-of", "2026-09-30", "--by", "municipality"]],
 }
 # Files some commands read, made by another command first: the blank template of each entity.
 CLI_SETUP = {
