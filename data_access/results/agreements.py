@@ -374,6 +374,7 @@ def overdue(viewer: Viewer, limit: int = 5, url: str | None = None) -> dict:
     return {"count": int(counted[0]["n"]), "first": agreements(viewer, status=R.VENCIDO, limit=limit, url=url)}
 
 
+@reads("reference")
 def offices(url: str | None = None) -> list[dict]:
     """The oficinas regionales (code, name): the committees a session may belong to."""
     return fetch_rows(select(RegionalOffice.id, RegionalOffice.code, RegionalOffice.name)
