@@ -10,7 +10,6 @@ from components.overview import slides
 from components.overview.cards import inject_css, render_cards
 from components.overview.pack import pack_buttons
 from components.reporting import official
-from components.results import overdue
 from components.results import comments, overdue
 
 ctx = page_context()
@@ -22,7 +21,6 @@ st.markdown(f"**{data.subtitle}**")
 official.banner(ctx, "overview", cards=True)
 render_cards(ctx, data.key_figures, per_row=4, key="ov")
 comments.card_threads(ctx, data.key_figures)
-overdue.box(ctx)
 overdue.box(ctx)
 with st.expander(ctx.t("committee.overview.definitions"), icon=":material/info:"):
     st.markdown("\n".join(f"- **{k.label}**: {k.definition}" for k in data.key_figures if k.definition))
