@@ -257,7 +257,8 @@ def territorial(viewer: Viewer) -> bool:
     return access.scope_of(viewer) is not access.Reach.CONTRACTS
 
 
-def _signed(delta, fmt) -> str:
+def signed(delta, fmt) -> str:
+    """A change with its sign: «+3», «−1,3» (a true minus sign), «±0»."""
     if delta is None:
         return ""
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
@@ -269,7 +270,7 @@ def _delta_text(vc: ViewContext, cur, prev, fmt, previous: dt.date, points: bool
         return None
     q = quarter_label(quarter_of(previous), vc.lang)
     d = round(cur - prev, 1) if points else cur - prev
-    text = _signed(d, fmt) + (" " + vc.t("committee.pp") if points else "")
+    text = signed(d, fmt) + (" " + vc.t("committee.pp") if points else "")
     return vc.t("committee.delta_vs", delta=text, quarter=q)
 
 

@@ -24,9 +24,11 @@ from components.intake.upload import report_quarters
 from components.sla import timeliness
 from data_access.edits.common import EditError
 from data_access.reporting import submissions as subs
+from exports.content import OVERVIEW_METRICS, signed
 from rules import access
-from rules.core.formatting import fmt_date, fmt_datetime, fmt_int, fmt_num, quarter_label
+from rules.core.formatting import fmt_date, fmt_datetime, fmt_int, fmt_money, fmt_num, fmt_pct, quarter_label
 from rules.reporting import cycle
+from rules.routes.model import stage_name
 
 listing = cached(subs.listing)
 report_files = cached(subs.files)
@@ -242,13 +244,52 @@ def _value(value, lang: str) -> str | None:
     return str(value)
 
 
+_METRIC_KINDS = {metric: kind for metric, kind, _page in OVERVIEW_METRICS}
+_SAME_AS = {"alliance.percent": "overview.alliance", "sla.score": "overview.sla"}
+"""Figures the preview lists under the overview card that shows the same value."""
+
+
+def _figure(ctx: PageContext, key: str) -> tuple[str, str]:
+    """A preview figure's name as the pages say it, and its kind (int, money, pct)."""
+    area, _, rest = key.partition(".")
+    if area == "overview":
+        return ctx.t(f"committee.kpi.{rest}"), _METRIC_KINDS.get(rest, "int")
+    if area == "alliance":
+        return ctx.t(f"reporting.fig.alliance_{rest}"), "int"
+    if area == "funnel":
+        route, _, stage = rest.partition(".")
+        return ctx.t("reporting.fig.funnel", route=ctx.t(f"route.{route}"),
+                     stage=stage_name(stage, ctx.lang, funnel=True)), "int"
+    return key, "int"
+
+
+def _figure_rows(ctx: PageContext, figures: list[dict]) -> pd.DataFrame:
+    """Each figure that moves once, named and formatted as on its page; a change of a share in points."""
+    lang, t = ctx.lang, ctx.t
+    shown = {f["figure"] for f in figures}
+    rows = []
+    for f in figures:
+        if _SAME_AS.get(f["figure"]) in shown:
+            continue
+        name, kind = _figure(ctx, f["figure"])
+        fmt = {"money": lambda v: fmt_money(v, lang), "pct": lambda v: fmt_pct(v, 1, lang)}.get(
+            kind, lambda v: fmt_int(v, lang))
+        delta = f["delta"]
+        change = (None if delta is None else
+                  f"{signed(delta, lambda v: fmt_num(v, 1, lang))} {t('committee.pp')}" if kind == "pct" else
+                  signed(delta, fmt))
+        rows.append({t("reporting.col.figure"): name,
+                     t("reporting.col.before"): None if f["before"] is None else fmt(f["before"]),
+                     t("reporting.col.after"): None if f["after"] is None else fmt(f["after"]),
+                     t("reporting.col.delta"): change})
+    return pd.DataFrame(rows)
+
+
 def _preview(ctx: PageContext, p: subs.Preview) -> None:
     t = ctx.t
     st.markdown(f"**{t('reporting.sub.figures')}**")
     if p.figures:
-        figures = pd.DataFrame([{t("reporting.col.figure"): f["figure"], t("reporting.col.before"): f["before"],
-                                 t("reporting.col.after"): f["after"], t("reporting.col.delta"): f["delta"]}
-                                for f in p.figures])
+        figures = _figure_rows(ctx, p.figures)
         data_table(figures, hide_index=True, placeholder="—", width="stretch")
         download_table(ctx, figures, f"cambios_cifras_{p.submission['id']}", key="reporting_dl_figures")
     else:
@@ -262,7 +303,7 @@ def _preview(ctx: PageContext, p: subs.Preview) -> None:
             for field, (before, after) in r["changes"].items():
                 rows.append({t("reporting.col.file"): f["file_name"], t("reporting.col.sheet"): r["sheet"],
                              t("reporting.col.action"): t(f"reporting.action.{r['action']}"),
-                             t("reporting.col.record"): r["id"], t("reporting.col.field"): field,
+                             t("reporting.col.record"): r.get("record") or r["id"], t("reporting.col.field"): field,
                              t("reporting.col.before"): _value(before, ctx.lang),
                              t("reporting.col.after"): _value(after, ctx.lang)})
         st.caption(t("reporting.sub.file_counts", file=plain(f["file_name"]),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from numbers import Integral
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,12 +24,20 @@ from data_access.audit import log as audit
 from data_access.core import versions
 from data_access.core.db import StoreError, get_engine, session_scope, what_if
 from data_access.core.models import (
+    AllianceEvidence,
     AppUser,
+    BusinessPlan,
+    Enrolment,
     ImportBatch,
     Operator,
     OperatorContract,
     PeriodClose,
     ReportSubmission,
+    Sales,
+    ServiceDelivery,
+    SlaDefinition,
+    SlaMeasurement,
+    StageEvent,
     SubmissionFile,
 )
 from data_access.core.scope import Viewer
@@ -422,7 +431,8 @@ def _plain(value):
 
 
 def _records(s: Session, plan: changes.Plan, limit: int) -> list[dict]:
-    """Inserts and updates of a plan as before → after values, the first ``limit`` of them."""
+    """Inserts and updates of a plan as before → after values, the first ``limit`` of them, each
+    named by the codes a person reads in its sheet (``_identity``)."""
     out: list[dict] = []
     for change in (*plan.changes, *getattr(plan, "later", ())):
         pk = change.model.__mapper__.primary_key[0].key
@@ -430,15 +440,47 @@ def _records(s: Session, plan: changes.Plan, limit: int) -> list[dict]:
             if len(out) >= limit:
                 return out
             out.append({"sheet": change.sheet, "action": "insert", "id": None,
+                        "record": _identity(s, change.model, row),
                         "changes": {k: (None, _plain(v)) for k, v in row.items() if k != "version"}})
         for row in change.updates:
             if len(out) >= limit:
                 return out
             stored = s.get(change.model, row[pk])
             out.append({"sheet": change.sheet, "action": "update", "id": row[pk],
+                        "record": _identity(s, change.model, {**_attrs(stored), **row}),
                         "changes": {k: (_plain(getattr(stored, k, None)), _plain(v)) for k, v in row.items()
                                     if k not in (pk, "version")}})
     return out
+
+
+def _attrs(obj) -> dict:
+    return {a.key: getattr(obj, a.key) for a in obj.__mapper__.column_attrs} if obj is not None else {}
+
+
+def _code(s: Session, model, id_) -> str:
+    """The code of a stored row; "—" for a row the same file creates (its id is not known yet)."""
+    obj = s.get(model, int(id_)) if isinstance(id_, Integral) else None
+    return (getattr(obj, "code", None) or f"{model.__tablename__} {id_}") if obj is not None else "—"
+
+
+_IDENTITY = {
+    SlaMeasurement: lambda s, r: (_code(s, SlaDefinition, r.get("definition_id")),
+                                  _code(s, OperatorContract, r.get("contract_id")), r.get("quarter")),
+    StageEvent: lambda s, r: (_code(s, Enrolment, r.get("enrolment_id")), r.get("stage"), r.get("event_date")),
+    ServiceDelivery: lambda s, r: (_code(s, Enrolment, r.get("enrolment_id")), r.get("service_type_code"),
+                                   r.get("delivery_date")),
+    Enrolment: lambda s, r: (r.get("code"),),
+    BusinessPlan: lambda s, r: (r.get("code"),),
+    AllianceEvidence: lambda s, r: (_code(s, BusinessPlan, r.get("business_plan_id")), r.get("kind"),
+                                    r.get("ally_name"), r.get("start_date")),
+    Sales: lambda s, r: (_code(s, BusinessPlan, r.get("business_plan_id")), r.get("year")),
+}
+
+
+def _identity(s: Session, model, row: dict) -> str:
+    """A record as its sheet's natural key reads: «BAS-AT-VIS · CT-BAS-PAC-001 · 2026Q3»."""
+    parts = _IDENTITY[model](s, row) if model in _IDENTITY else (row.get("code") or row.get("id"),)
+    return " · ".join(fmt_date(p) if isinstance(p, dt.date) else str(p) for p in parts if p is not None)
 
 
 def headline(figures: dict) -> dict[str, float]:
