@@ -327,7 +327,7 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
                                              den=fmt_int(nd.get("denominator"), lang))
         if metric == "sla" and cur is None:
             fig.status = vc.t("committee.status.sla_pending")
-        fig.target = target_text(vc, codes.get(metric), goals)
+        fig.target = progress.target_line(codes.get(metric), goals, lang)
         out.append(fig)
         if metric == "households":
             for route, (rc, rp) in head.households_by_route.items():
@@ -338,21 +338,9 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
                                                           route=vc.t(f"route.{route}")),
                     value=fmt_int(rc, lang), delta=_delta_text(vc, rc, rp, lambda v: fmt_int(v, lang), head.previous),
                     page=page, definition=vc.t("committee.def.households"),
-                    target=target_text(vc, codes.get(f"households_{route}"), goals),
+                    target=progress.target_line(codes.get(f"households_{route}"), goals, lang),
                 ))
     return out
-
-
-def target_text(vc: ViewContext, code: str | None, goals: dict) -> str | None:
-    """«Meta 1.500 · 96 % de la meta · ⚠️ En riesgo» of a card whose indicator has a target at
-    the viewer's level (``data_access.results.targets.progress_of``); None otherwise."""
-    p = goals.get(code) if code else None
-    if p is None:
-        return None
-    ind = catalog.get(code)
-    return vc.t("indicators.target_line", target=progress.format_value(ind, p.target, vc.lang),
-                pct=fmt_pct(p.pct_target, 0, vc.lang), icon=progress.ICONS[p.status],
-                status=vc.t(f"indicators.status.{p.status}"))
 
 
 def _fraction(vc: ViewContext, numerator, denominator) -> str:

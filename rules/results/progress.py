@@ -131,3 +131,17 @@ def format_value(ind: Indicator, value: float | None, lang: str = "es") -> str:
     if ind.unit == MONEY:
         return fmt_money(value, lang)
     return fmt_int(value, lang)
+
+
+def target_line(code: str | None, found: dict, lang: str = "es") -> str | None:
+    """«Meta 1.500 · 96 % de la meta · ⚠️ En riesgo» for an indicator with a target in ``found``
+    (code → an object with ``target``, ``pct_target``, ``status``); None otherwise."""
+    from rules.core.formatting import fmt_pct
+    from rules.core.i18n import t
+    from rules.results.catalog import get
+
+    p = found.get(code) if code else None
+    if p is None:
+        return None
+    return t("indicators.target_line", lang, target=format_value(get(code), p.target, lang),
+             pct=fmt_pct(p.pct_target, 0, lang), icon=ICONS[p.status], status=t(f"indicators.status.{p.status}", lang))
