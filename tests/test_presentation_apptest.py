@@ -42,7 +42,7 @@ def test_english_and_bad_link(empty_store):
     at = run_app(empty_store, "directivo", page="pages/presentation.py", query={"vistas": "nada"})
     # no valid view in the link: all the views (the default), never an error page
     assert not at.exception
-    assert "Diapositiva 1 de 6" in all_text(at)
+    assert "Diapositiva 1 de 7" in all_text(at)  # every view of exports.content.VIEWS
     assert "no trae vistas válidas" in all_text(at)
 
 
