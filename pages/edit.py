@@ -19,6 +19,7 @@ from components.edit.services import services_section
 from components.edit.sla import sla_section
 from components.edit.stage import stage_section
 from components.edit.targeting import targeting_section
+from components.edit.targets import targets_section
 from data_access.edits.common import can_edit_anything
 from rules import access
 
@@ -43,6 +44,7 @@ SECTIONS = [
     ("edit.tab.services", services_section, access.EDIT_SERVICE_DELIVERY),
     ("edit.tab.targeting", targeting_section, access.EDIT_TARGETING),
     ("edit.tab.alerts", alerts_section, access.EDIT_ALERT),
+    ("edit.tab.targets", targets_section, access.EDIT_TARGETS),
 ]
 mine = [(title, fn) for title, fn, action in SECTIONS if access.allowed(ctx.viewer, action)]
 for tab, (_, fn) in zip(st.tabs([t(title) for title, _ in mine]), mine):
