@@ -157,3 +157,11 @@ def test_by_group_adds_up_for_sums_and_stays_in_scope(demo_store):
     comite = _viewer(demo_store, "comite")
     groups = indicators.groups(comite, filters, "oficina_regional", demo_store)
     assert [g.filters.regional_office_id for g in groups] == [comite.regional_office_id]
+
+
+def test_the_readme_catalogue_table_is_the_catalogue():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- indicator-catalogue:start -->\n", "<!-- indicator-catalogue:end -->"
+    assert readme[readme.index(start) + len(start):readme.index(end)] == catalog.catalogue_markdown()

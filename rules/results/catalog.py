@@ -83,3 +83,18 @@ def get(code: str) -> Indicator:
         return BY_CODE[code]
     except KeyError:
         raise KeyError(f"Indicador desconocido «{code}»: use uno de {', '.join(BY_CODE)}.") from None
+
+
+def catalogue_markdown() -> str:
+    """The README's indicator-catalogue table (``tests/test_results_indicators.py`` keeps them equal)."""
+    from rules.core.i18n import t
+
+    agg = {SUM: "suma", RATIO: "razón de sumas", DISTINCT: "conteo distinto"}
+    out = ["| código | indicador | definición | unidad | numerador | denominador | fuente | frecuencia | "
+           "dirección | agregación |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for i in CATALOG:
+        cells = [f"`{i.code}`", t(i.name_key), t(i.definition_key, year="AAAA", goal="80 %"), i.unit, i.numerator,
+                 i.denominator, i.source, i.frequency, "mayor es mejor" if i.direction == HIGHER else "menor es mejor",
+                 agg[i.aggregation] + (" (acumulado)" if i.stock else " (tasa)")]
+        out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(out) + "\n"
