@@ -76,3 +76,13 @@ def test_the_edit_tab_lists_targets_for_the_pmo(demo_store):
     at = run_app(demo_store, "admin", "pages/edit.py")
     assert not at.exception
     assert "Metas" in [tab.label for tab in at.tabs]
+
+
+def test_the_overdue_agreements_of_the_scope_come_first(demo_store):
+    from data_access.results import agreements
+    from rules.core.i18n import t
+
+    found = agreements.overdue(viewer_for_username("directivo", demo_store), limit=3, url=demo_store)
+    assert found["count"] > 0  # the demo keeps some agreements past their due date
+    at = run_app(demo_store, "directivo", PAGE)
+    assert t("agreements.overdue.title") in all_text(at)

@@ -11,6 +11,7 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import data_table, download_table, figure_note
+from components.results import overdue
 from data_access.results import targets as targets_q
 from rules.core.formatting import fmt_pct
 from rules.results import catalog, progress
@@ -59,7 +60,9 @@ def wide_frame(ctx: PageContext, cells: list[targets_q.Cell], sort_by: str | Non
 
 
 def section(ctx: PageContext) -> None:
-    """Draw the scorecard page for the viewer of ``ctx``."""
+    """Draw the scorecard page for the viewer of ``ctx``: the overdue agreements of its scope
+    first (``components.results.overdue``), then the scorecard."""
+    overdue.box(ctx)
     level = st.radio(ctx.t("scorecard.level"), LEVELS, format_func=lambda v: ctx.t(f"scorecard.level.{v}"),
                      horizontal=True, key="scorecard_level")
     st.caption(ctx.t("scorecard.drill_hint"))
