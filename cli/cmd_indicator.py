@@ -90,6 +90,41 @@ def register(group: click.Group) -> None:
                     r["percent"] = "sin datos"
             emit_rows(rows, fmt, TABLE_COLUMNS)
 
+    @indicator.command("value")
+    @click.argument("code")
+    @click.option("--as-of", "as_of", default=None, help="Fecha de corte AAAA-MM-DD.")
+    @click.option("--quarter", "quarter", default=None, help="Trimestre AAAAQn: corte al fin del trimestre.")
+    @click.option("--by", "by", type=click.Choice(["regional_office", "department", "municipality"]), default=None,
+                  help="Desagregación (además de la fila total).")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+    @as_user_option
+    def value(code: str, as_of: str | None, quarter: str | None, by: str | None, fmt: str,
+              as_user: str | None) -> None:
+        """Un indicador del catálogo (p. ej. hogares_atendidos): valor, numerador y denominador."""
+        from rules.results import catalog
+
+        if code not in catalog.BY_CODE:
+            raise click.BadParameter(f"Indicador desconocido «{code}»: use uno de {', '.join(catalog.BY_CODE)}.",
+                                     param_hint="CODE")
+        cutoff, _ = _cutoff(as_of, quarter)
+        with store_in_use("leer"):
+            rows = value_rows(resolve_viewer(as_user), code, cutoff, by)
+        emit_rows(rows, fmt, ["group", "value", "numerator", "denominator"])
+
+
+def value_rows(viewer, code: str, as_of: dt.date, by: str | None, url: str | None = None) -> list[dict]:
+    """Groups of ``by`` (by code) then ``total``: the catalogue's one computation
+    (``data_access.results.indicators``)."""
+    from data_access.core.filters import GlobalFilters
+    from data_access.results import indicators
+    from data_access.results.targets import LEVEL_OF_BY
+
+    filters = GlobalFilters(cutoff=as_of)
+    found = indicators.by_group(code, viewer, filters, LEVEL_OF_BY[by], url) if by else []
+    found.append((None, indicators.value(code, viewer, filters, url)))
+    return [{"group": g.code if g else "total", "value": v.value, "numerator": v.numerator,
+             "denominator": v.denominator} for g, v in found]
+
 
 def _date(text: str, option: str) -> dt.date:
     try:

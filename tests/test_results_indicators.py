@@ -165,3 +165,18 @@ def test_the_readme_catalogue_table_is_the_catalogue():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     start, end = "<!-- indicator-catalogue:start -->\n", "<!-- indicator-catalogue:end -->"
     assert readme[readme.index(start) + len(start):readme.index(end)] == catalog.catalogue_markdown()
+
+
+def test_indicator_value_cli_equals_the_scorecard_and_adds_up(demo_store):
+    sc = {r["indicator"]: r for r in csv.DictReader(io.StringIO(cli(
+        demo_store, "scorecard", "--year", "2026", "--as-of", CUTOFF.isoformat(), "--by", "national",
+        "--format", "csv").output))}
+    for code in ("hogares_atendidos", "promociones", "cofinanciacion_desembolsada"):
+        res = cli(demo_store, "indicator", "value", code, "--as-of", CUTOFF.isoformat(), "--by", "regional_office",
+                  "--format", "csv")
+        assert res.exit_code == 0, res.output
+        rows = list(csv.DictReader(io.StringIO(res.output)))
+        total = float(rows[-1]["value"])
+        assert rows[-1]["group"] == "total" and total == float(sc[code]["value"])
+        if catalog.get(code).aggregation == catalog.SUM:
+            assert sum(float(r["value"]) for r in rows[:-1]) == total
