@@ -9,11 +9,20 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from data_access.core.auth import viewer_for_username
 from data_access.core.db import get_engine
-from data_access.core.models import AuditLog, BusinessPlan, Municipality, Operator, RegionalOffice
+from data_access.core.models import (
+    Agreement,
+    AgreementNote,
+    AuditLog,
+    BusinessPlan,
+    CommitteeSession,
+    Municipality,
+    Operator,
+    RegionalOffice,
+)
 from data_access.edits.common import PermissionDenied, ValidationFailed
 from data_access.results import agreements as A
 from rules.core.clock import today
@@ -29,6 +38,13 @@ def municipality_of(url, office_code: str) -> str:
     stmt = (select(Municipality.code).join(RegionalOffice, RegionalOffice.id == Municipality.regional_office_id)
             .where(RegionalOffice.code == office_code).order_by(Municipality.code))
     return _one(url, stmt)[0]
+
+
+def wipe(url) -> None:
+    """Drop the demo's sessions and agreements, for exact expectations on a clean slate."""
+    with get_engine(url).begin() as conn:
+        for model in (AgreementNote, Agreement, CommitteeSession):
+            conn.execute(delete(model))
 
 
 def office_id(url, code: str) -> int:
@@ -77,6 +93,7 @@ def test_new_agreement_validation_messages_in_spanish():
 
 def test_comite_records_and_sees_only_its_office(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     comite, comite_pac = viewer_for_username("comite", url), viewer_for_username("comite_pac", url)
     analista = viewer_for_username("analista", url)
     car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
@@ -102,6 +119,7 @@ def test_comite_records_and_sees_only_its_office(demo_store_rw):
 
 def test_operador_sees_only_what_is_assigned_and_records_nothing(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     operador, analista = viewer_for_username("operador", url), viewer_for_username("analista", url)
     own = _one(url, select(Operator.code).where(Operator.id == operador.operator_id))[0]
     other = _one(url, select(Operator.code).where(Operator.id != operador.operator_id).order_by(Operator.id))[0]
@@ -120,6 +138,7 @@ def test_operador_sees_only_what_is_assigned_and_records_nothing(demo_store_rw):
 
 def test_overdue_listing_follow_up_and_audit(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     analista = viewer_for_username("analista", url)
     car = municipality_of(url, "CAR")
     late = new(analista, url, subject_code=car, due_on=today() - dt.timedelta(days=3))
@@ -146,6 +165,7 @@ def test_overdue_listing_follow_up_and_audit(demo_store_rw):
 
 def test_session_keeps_its_figures_and_agreements(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     comite = viewer_for_username("comite", url)
     figures = [{"key": "households", "label": "Hogares atendidos", "value": "1.234", "status": ""}]
     sid = A.create_session(comite, {"held_on": "15/10/2026", "title": "Comité Caribe", "participants": "Ana, Luis",
@@ -165,6 +185,7 @@ def test_cli_add_list_update_as_users(demo_store_rw):
     from cli.main import tablero
 
     url = demo_store_rw
+    wipe(url)
     env = {"DATABASE_URL": url}
     run = CliRunner().invoke
     car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
@@ -196,3 +217,20 @@ def test_cli_add_list_update_as_users(demo_store_rw):
     assert [s["titulo"] for s in listed] == ["Comité Caribe"]
     detail = A.session_detail(viewer_for_username("comite", url), listed[0]["id"], url=url)
     assert detail["figures"] and all(f["label"] and f["value"] for f in detail["figures"])
+
+
+def test_demo_has_sessions_and_agreements_in_every_status(demo_store):
+    analista = viewer_for_username("analista", demo_store)
+    counts = A.status_counts(analista, url=demo_store)
+    assert all(counts[s] > 0 for s in R.STATUSES), counts
+    sessions = A.sessions(analista, url=demo_store)
+    assert any(s["regional_office_id"] is None for s in sessions)
+    assert {s["regional_office_id"] for s in sessions} >= {office_id(demo_store, "CAR"), office_id(demo_store, "PAC")}
+    comite = viewer_for_username("comite", demo_store)
+    car = office_id(demo_store, "CAR")
+    mine = A.agreements(comite, url=demo_store)
+    assert mine and all(r["regional_office_id"] == car for r in mine)
+    operador = viewer_for_username("operador", demo_store)
+    assert all(r["operator_code"] for r in A.agreements(operador, url=demo_store))
+    first = A.session_detail(analista, sessions[0]["id"], url=demo_store)
+    assert first["figures"] and first["agreements"]

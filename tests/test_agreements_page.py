@@ -10,7 +10,7 @@ from data_access.core.auth import viewer_for_username
 from data_access.results import agreements as A
 from rules.core.clock import today
 from tests.apptest_utils import all_text, run_app, spy_downloads
-from tests.test_agreements import municipality_of
+from tests.test_agreements import municipality_of, wipe
 
 PAGE = "pages/agreements.py"
 
@@ -21,6 +21,7 @@ def _table_text(at) -> str:
 
 def test_comite_records_a_session_and_follows_up(demo_store_rw, monkeypatch):
     url = demo_store_rw
+    wipe(url)
     car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
     A.create_agreement(viewer_for_username("analista", url), {
         "subject_kind": "municipio", "subject_code": pac, "description": "Secreto del Pacífico",
@@ -61,6 +62,7 @@ def test_comite_records_a_session_and_follows_up(demo_store_rw, monkeypatch):
 
 def test_overview_shows_the_overdue_agreements_in_scope(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     analista = viewer_for_username("analista", url)
     car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
     for code, text in ((car, "Compromiso vencido del Caribe"), (pac, "Compromiso vencido del Pacífico")):

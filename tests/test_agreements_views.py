@@ -16,7 +16,7 @@ from exports.pack import build_pack
 from rules.core.calendar import last_quarter_end
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
-from tests.test_agreements import municipality_of
+from tests.test_agreements import municipality_of, wipe
 from tests.test_exports import pdf_pages, pptx_slides
 
 
@@ -41,6 +41,7 @@ def _record(url):
 
 def test_agreements_view_is_registered_and_scoped(demo_store_rw):
     url = demo_store_rw
+    wipe(url)
     _record(url)
     assert "agreements" in VIEWS
     comite = viewer_for_username("comite", url)
@@ -71,6 +72,7 @@ def test_acta_pdf_and_docx_list_frozen_figures_and_agreements(demo_store_rw):
     from docx import Document
 
     url = demo_store_rw
+    wipe(url)
     sid, figures = _record(url)
     assert figures and all(f["value"] for f in figures)
     detail = A.session_detail(viewer_for_username("comite", url), sid, url=url)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 
 from data_access.core.db import get_engine, session_scope
 from data_access.core.filters import GlobalFilters
@@ -77,3 +77,113 @@ def add_targets(url: str | None, seed: int) -> int:
         s.execute(delete(Target))
         s.add_all(Target(**r) for r in rows)
     return len(rows)
+
+
+# ------------------------------------------------------------------ sessions and agreements
+
+_AGREEMENT_TEXTS = (
+    ("municipio", "Visitar las OPR rezagadas y acordar un plan de choque", "Coordinador territorial"),
+    ("pn", "Destrabar el desembolso de cofinanciación del plan de negocio", "Operador PSDE"),
+    ("operador", "Presentar el plan de mejora del ANS de registro oportuno", "Director del operador"),
+    ("indicador", "Revisar la meta trimestral y la trayectoria del indicador", "Analista PMO"),
+    ("municipio", "Gestionar con la alcaldía la vía de acceso a las veredas", "Enlace municipal"),
+)
+_INDICATOR_SUBJECTS = ("hogares_atendidos", "alianzas_18m", "pn_ejecutados", "ans_cumplimiento")
+# (status, due date relative to the demo's reference date in days, closed with a note)
+_STATUS_PLAN = (("pendiente", 45), ("en_curso", 30), ("pendiente", -20), ("cumplido", -10), ("cancelado", 15),
+                ("en_curso", -5))
+
+
+def _session_figures(filters: GlobalFilters, url: str | None) -> list[dict]:
+    """The catalogue indicators at the session date, as a session freezes them (labels in Spanish)."""
+    from rules.core.formatting import fmt_num
+    from rules.core.i18n import t
+
+    found = indicators.values(NATIONAL, filters, url)
+    return [{"key": ind.code, "label": t(ind.name_key, "es"),
+             "value": "—" if found[ind.code].value is None else fmt_num(found[ind.code].value, 0 if ind.stock else 1),
+             "delta": "", "status": ""} for ind in catalog.CATALOG[:6]]
+
+
+def add_agreements(url: str | None, seed: int) -> int:
+    """Replace the stored committee sessions and agreements with the demo's: two sessions of the
+    national committee and two of every comité regional, each with agreements about a municipality, a
+    PN, an operator or an indicator of its territory in every status (some overdue: due before the
+    reference date while still open). Same store and seed → same rows. Returns the agreements."""
+    from data_access.core.models import (
+        Agreement,
+        AgreementNote,
+        BusinessPlan,
+        CommitteeSession,
+        Operator,
+        OperatorContract,
+    )
+
+    rng = np.random.default_rng([seed, 1717])
+    at = dt.datetime.combine(REFERENCE_DATE, dt.time(15, 0))
+    with session_scope(url, write=True) as s:
+        s.execute(delete(AgreementNote))
+        s.execute(delete(Agreement))
+        s.execute(delete(CommitteeSession))
+        offices = s.execute(select(RegionalOffice.id, RegionalOffice.name).order_by(RegionalOffice.code)).all()
+        committees = [(None, "Comité nacional"), *((oid, f"Comité regional {name}") for oid, name in offices)]
+        n = 0
+        for office, name in committees:
+            munis = s.scalars(select(Municipality.code).where(Municipality.regional_office_id == office)
+                              .order_by(Municipality.code)).all() if office else \
+                s.scalars(select(Municipality.code).order_by(Municipality.code)).all()
+            if not munis:
+                continue
+            for k, held in enumerate((REFERENCE_DATE - dt.timedelta(days=75), REFERENCE_DATE - dt.timedelta(days=20))):
+                filters = GlobalFilters(cutoff=held, regional_office_id=office)
+                session = CommitteeSession(regional_office_id=office, held_on=held, title=f"{name}: sesión {k + 1}",
+                                           participants="Presidencia del comité; PMO; operadores invitados",
+                                           figures=_session_figures(filters, url), created_by="sistema:demo",
+                                           created_at=at, version=1)
+                s.add(session)
+                s.flush()
+                for j, (status, days) in enumerate(_STATUS_PLAN[k * 3:k * 3 + 3]):
+                    kind, text, who = _AGREEMENT_TEXTS[int(rng.integers(len(_AGREEMENT_TEXTS)))]
+                    muni = str(munis[int(rng.integers(len(munis)))])
+                    row = {"subject_kind": kind, "municipality_code": None, "operator_id": None,
+                           "regional_office_id": office}
+                    if kind == "municipio":
+                        row.update(subject_code=muni, municipality_code=muni)
+                    elif kind == "indicador":
+                        row.update(subject_code=_INDICATOR_SUBJECTS[(j + k) % len(_INDICATOR_SUBJECTS)])
+                    elif kind == "pn":
+                        plan = s.execute(select(BusinessPlan.code, BusinessPlan.municipality_code,
+                                                BusinessPlan.psde_operator_id)
+                                         .join(Municipality, Municipality.code == BusinessPlan.municipality_code)
+                                         .where(Municipality.regional_office_id == office if office else true())
+                                         .order_by(BusinessPlan.code)
+                                         .offset(int(rng.integers(20))).limit(1)).first()
+                        if plan is None:
+                            row.update(subject_kind="municipio", subject_code=muni, municipality_code=muni)
+                        else:
+                            row.update(subject_code=plan[0], municipality_code=plan[1], operator_id=plan[2])
+                    else:
+                        op = s.execute(select(Operator.id, Operator.code)
+                                       .join(OperatorContract, OperatorContract.operator_id == Operator.id)
+                                       .where(OperatorContract.regional_office_id == office if office else true())
+                                       .group_by(Operator.id, Operator.code).order_by(Operator.code)
+                                       .offset(j).limit(1)).first()
+                        if op is None:
+                            row.update(subject_kind="municipio", subject_code=muni, municipality_code=muni)
+                        else:
+                            row.update(subject_code=op[1], operator_id=op[0])
+                    if office is None and row["municipality_code"]:
+                        row["regional_office_id"] = s.scalar(select(Municipality.regional_office_id)
+                                                             .where(Municipality.code == row["municipality_code"]))
+                    closed = status in ("cumplido", "cancelado")
+                    agreement = Agreement(session_id=session.id, description=text, responsible=who,
+                                          due_on=REFERENCE_DATE + dt.timedelta(days=days), status=status,
+                                          created_by="sistema:demo", created_at=at, version=1,
+                                          closed_on=REFERENCE_DATE - dt.timedelta(days=3) if closed else None, **row)
+                    s.add(agreement)
+                    s.flush()
+                    if status != "pendiente":
+                        s.add(AgreementNote(agreement_id=agreement.id, at=at, username="sistema:demo", status=status,
+                                            text="Seguimiento registrado en la sesión de comité."))
+                    n += 1
+    return n

@@ -35,6 +35,12 @@ PROGRAMME_TABLES: tuple[str, ...] = (
 )
 
 
+# committee records that point at programme rows (operators, municipalities): children first
+RESULTS_RECORDS = ("agreement_note", "agreement", "committee_session", "figure_comment")
+# the reporting cycle of the programme: operators' reports, quarter closes and their official figures
+REPORTING_RECORDS = ("submission_file", "report_submission", "official_figure", "period_close")
+
+
 def programme_counts(url: str | None = None) -> dict[str, int]:
     md = Base.metadata.tables
     with get_engine(url).connect() as conn:
@@ -58,6 +64,9 @@ def clear_programme(url: str | None = None) -> None:
     md = Base.metadata.tables
     users = md["app_user"]
     demo_names = [u for u, _, _ in DEMO_ACCOUNTS]
+    with engine.begin() as conn:  # what committees recorded about the programme goes with it
+        for name in (*RESULTS_RECORDS, *REPORTING_RECORDS):
+            conn.execute(sa.delete(md[name]))
     if is_sqlite(engine):
         with engine.connect() as conn:
             raw = conn.connection.driver_connection
