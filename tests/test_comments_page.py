@@ -54,3 +54,17 @@ def test_alliance_headline_thread(demo_store_rw):
     assert row["value_text"].endswith("%")
     empty = C.thread(viewer_for_username("directivo", url), "overview.households", url)
     assert empty == []
+
+
+def test_ans_score_thread_for_the_operator(demo_store_rw):
+    url = demo_store_rw
+    at = run_app(url, "operador", page="pages/sla.py", query={"corte": "2026-09-30"})
+    assert not at.exception
+    key = next(k for k in (w.key for w in at.text_area) if k and k.startswith("cm_text_sla.score."))
+    _post(at, key.removeprefix("cm_text_"), "El ANS de entregas se corrige en el próximo reporte")
+    assert not at.exception
+    assert "El ANS de entregas se corrige en el próximo reporte" in all_text(at)
+    me = viewer_for_username("operador", url)
+    (row,) = C.thread(me, None, url)
+    assert row["figure"] == key.removeprefix("cm_text_") and row["operator_id"] == me.operator_id
+    assert row["value_text"] and row["filters"]["cutoff"] == "2026-09-30"
