@@ -472,6 +472,9 @@ CLI_ARGS: dict[str, list[list[str]]] = {
                         "--due", "no-es-fecha"]],
     "agreements update": [["999999", "--status", "cumplido", "--note", "x"]],
     "agreements sessions add": [["--date", "no-es-fecha", "--title", "x"]],
+    "indicator value": [["hogares_atendidos", "--as-of", "2026-09-30", "--by", "municipality"],
+                        ["alianzas_18m", "--as-of", "2026-09-30", "--by", "department"],
+                        ["ans_cumplimiento", "--as-of", "2026-09-30", "--by", "regional_office"]],
     "scorecard": [["--year", "2026", "--as-of", "2026-09-30", "--by", "regional_office"],
                   ["--year", "2026", "--as-of", "2026-09-30", "--by", "municipality"]],
 }
