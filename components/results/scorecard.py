@@ -37,10 +37,14 @@ def cell_text(ctx: PageContext, cell: targets_q.Cell) -> str:
                  status=ctx.t(f"indicators.status.{cell.status}"), last=last)
 
 
+def group_name(ctx: PageContext, cell: targets_q.Cell) -> str:
+    return ctx.t("scorecard.level.nacional") if cell.level == "nacional" else cell.group_name
+
+
 def long_frame(ctx: PageContext, cells: list[targets_q.Cell]) -> pd.DataFrame:
     """One row per territory × indicator, as ``tablero scorecard`` prints it (the download)."""
     c = lambda k: ctx.t(f"scorecard.col.{k}")  # noqa: E731
-    return pd.DataFrame([{ctx.t("scorecard.group"): x.group_name, "codigo": x.group or "nacional",
+    return pd.DataFrame([{ctx.t("scorecard.group"): group_name(ctx, x), c("code"): x.group or "nacional",
                           c("indicator"): x.indicator, c("value"): x.value, c("target"): x.target,
                           c("expected"): x.expected, c("pct_target"): x.pct_target, c("status"): x.status,
                           c("last_year"): x.last_year} for x in cells])
@@ -51,7 +55,7 @@ def wide_frame(ctx: PageContext, cells: list[targets_q.Cell], sort_by: str | Non
     groups: dict[str, dict] = {}
     pct: dict[str, float] = {}
     for x in cells:
-        row = groups.setdefault(x.group, {ctx.t("scorecard.group"): x.group_name})
+        row = groups.setdefault(x.group, {ctx.t("scorecard.group"): group_name(ctx, x)})
         row[ctx.t(catalog.get(x.indicator).name_key)] = cell_text(ctx, x)
         if x.indicator == sort_by:
             pct[x.group] = x.pct_target if x.pct_target is not None else -1.0
