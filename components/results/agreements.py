@@ -57,8 +57,8 @@ def section(ctx: PageContext) -> None:
     _list(ctx, sessions)
     if manager:
         rows = agreement_rows(ctx.viewer, url=ctx.url)
-        with st.expander(t("agreements.follow.header"), icon=":material/edit_note:"):
-            _follow_up(ctx, rows)
+        st.subheader(t("agreements.follow.header"))
+        _follow_up(ctx, rows)
         with st.expander(t("agreements.session.header"), icon=":material/groups:"):
             _session_form(ctx)
     _acta(ctx, sessions)

@@ -23,8 +23,9 @@ from cli.bench import browser as h
 pytestmark = pytest.mark.browser
 
 TITLES = ["Resumen ejecutivo", "Mapa territorial", "Embudos de las rutas", "Cumplimiento de ANS de operadores",
-          "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas"]
-VIEWS = "overview,map,funnels,sla,alliance,alerts"
+          "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas",
+          "Seguimiento de compromisos"]
+VIEWS = "overview,map,funnels,sla,alliance,alerts,agreements"
 USER = "directivo"
 SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
 
@@ -62,7 +63,7 @@ def deck(chromium_browser, demo_app, e2e_demo):
     with h.watched_page(chromium_browser, viewport=(1600, 900)) as watch:
         h.login(watch.page, demo_app.base_url, USER, e2e_demo.password(USER))
         h.click_nav(watch.page, "presentacion")
-        _expect_slide(watch.page, 1, 6, TITLES[0])
+        _expect_slide(watch.page, 1, 7, TITLES[0])
         yield watch
 
 
@@ -73,14 +74,14 @@ def _show(page, n: int) -> None:
     while at != n:
         at += 1 if key == "ArrowRight" else -1
         page.keyboard.press(key)
-        _expect_slide(page, at, 6, TITLES[at - 1])
+        _expect_slide(page, at, 7, TITLES[at - 1])
 
 
 def test_sidebar_is_hidden(deck):
     expect(deck.page.get_by_test_id("stSidebar")).to_be_hidden()
 
 
-@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("n", range(1, 8))
 def test_slide_shows_its_view_with_cutoff_scope_filters_and_url(n, deck, store_kind):
     page = deck.page
     _show(page, n)
@@ -102,26 +103,26 @@ def test_next_button_advances_one_slide(deck):
     page = deck.page
     _show(page, 3)
     page.locator(".st-key-pres_next button").click()
-    _expect_slide(page, 4, 6, TITLES[3])
+    _expect_slide(page, 4, 7, TITLES[3])
 
 
 def test_right_arrow_on_the_last_slide_wraps_to_the_first(deck):
     page = deck.page
-    _show(page, 6)
+    _show(page, 7)
     page.keyboard.press("ArrowRight")
-    _expect_slide(page, 1, 6, TITLES[0])
+    _expect_slide(page, 1, 7, TITLES[0])
 
 
 def test_left_arrow_on_the_first_slide_wraps_to_the_last(deck):
     page = deck.page
     _show(page, 1)
     page.keyboard.press("ArrowLeft")
-    _expect_slide(page, 6, 6, TITLES[5])
-    assert _query(page)["slide"] == "6"
+    _expect_slide(page, 7, 7, TITLES[6])
+    assert _query(page)["slide"] == "7"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("n", range(1, 8))
 def test_slide_fits_the_window_without_scrolling(n, size, deck, store_kind):
     page = deck.page
     width, height = size
@@ -157,7 +158,7 @@ def test_escape_leaves_the_presentation(chromium_browser, demo_app, e2e_demo):
         page = watch.page
         h.login(page, demo_app.base_url, USER, e2e_demo.password(USER))
         h.click_nav(page, "presentacion")
-        _expect_slide(page, 1, 6, TITLES[0])
+        _expect_slide(page, 1, 7, TITLES[0])
         page.keyboard.press("Escape")
         expect(page).to_have_url(re.compile(r"^[^?#]*//[^/]+/([?#].*)?$"))  # the overview
         expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
