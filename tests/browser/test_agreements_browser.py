@@ -63,10 +63,9 @@ def test_the_comite_records_a_session_with_two_agreements(site):
         _fill(page, f"ag_code_{n}", muni)
         _fill(page, f"ag_text_{n}", text)
         _fill(page, f"ag_who_{n}", who)
-        date = page.locator(f".st-key-ag_due_{n} input:not([type=date])")
-        date.fill(due.strftime("%d/%m/%Y"))
+        date = page.locator(f".st-key-ag_due_{n} input").first
+        date.fill(due.isoformat())
         date.press("Enter")
-        expect(date).to_have_value(due.strftime("%d/%m/%Y"))
     page.get_by_role("button", name="Guardar la sesión", exact=True).click()
     expect(page.get_by_text("Sesión registrada con 2 compromisos.")).to_be_visible()
     h.wait_for_app_run(page)
