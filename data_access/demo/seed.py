@@ -11,6 +11,7 @@ import time
 from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
 from data_access.core.versions import TOPICS, bump
+from data_access.demo import reporting as demo_reporting
 from data_access.demo import results as demo_results
 from data_access.demo.accounts import create_accounts
 from data_access.demo.generator import generate
@@ -60,6 +61,7 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     accounts = create_accounts(url, ref, tables, seed)
     demo_results.add_targets(url, seed)
     demo_results.add_agreements(url, seed)
+    demo_reporting.add_reports(url, seed)
     counts = {name: len(tables[name]) for name in PROGRAMME_TABLES}
     with session_scope(url, write=True) as s:
         # the bulk load is a write like any other: the audit chain records it (and so an
