@@ -13,7 +13,8 @@ import click
 from cli.cmd_periods import refusals
 from cli.common import as_user_option, emit_rows, resolve_viewer, store_in_use
 
-COLUMNS = ["id", "sesion", "fecha_sesion", "tema", "codigo_tema", "oficina", "municipio", "operador",
+COLUMNS = ["id", "sesion", "fecha_sesion", "tema", "codigo_tema", "oficina", "municipio",
+           "operador",  # not a role: the column of the assigned operator
            "compromiso", "responsable", "fecha_limite", "estado", "cerrado_el"]
 SESSION_COLUMNS = ["id", "fecha", "titulo", "comite", "participantes", "compromisos", "registrado_por"]
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
@@ -26,7 +27,8 @@ def agreement_rows(rows: list[dict]) -> list[dict]:
     return [{
         "id": r["id"], "sesion": r["session_title"] or "", "fecha_sesion": fmt_date(r["session_date"]),
         "tema": r["subject_kind"], "codigo_tema": r["subject_code"], "oficina": r["office"] or "Nacional",
-        "municipio": r["municipality_code"] or "", "operador": r["operator_code"] or "",
+        "municipio": r["municipality_code"] or "",
+        "operador": r["operator_code"] or "",  # not a role: the column of the assigned operator
         "compromiso": r["description"], "responsable": r["responsible"], "fecha_limite": fmt_date(r["due_on"]),
         "estado": r["shown_status"], "cerrado_el": fmt_date(r["closed_on"]),
     } for r in rows]

@@ -84,7 +84,8 @@ def add_targets(url: str | None, seed: int) -> int:
 _AGREEMENT_TEXTS = (
     ("municipio", "Visitar las OPR rezagadas y acordar un plan de choque", "Coordinador territorial"),
     ("pn", "Destrabar el desembolso de cofinanciación del plan de negocio", "Operador PSDE"),
-    ("operador", "Presentar el plan de mejora del ANS de registro oportuno", "Director del operador"),
+    ("operador",  # not a role: a subject kind
+     "Presentar el plan de mejora del ANS de registro oportuno", "Director del operador"),
     ("indicador", "Revisar la meta trimestral y la trayectoria del indicador", "Analista PMO"),
     ("municipio", "Gestionar con la alcaldía la vía de acceso a las veredas", "Enlace municipal"),
 )

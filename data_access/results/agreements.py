@@ -150,7 +150,7 @@ def _resolve(s: Session, viewer: Viewer, kind: str, code: str, committee_office:
         office = committee_office if committee_office is not None else (
             viewer.regional_office_id if viewer.is_regional else None)
         return {"regional_office_id": office, "municipality_code": None, "operator_id": None}
-    if kind == "operador":
+    if kind == "operador":  # not a role: a subject kind
         operator = s.scalar(select(Operator.id).where(Operator.code == code))
         if operator is None:
             raise_if([missing])

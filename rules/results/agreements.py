@@ -25,11 +25,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CANCELADO: frozenset({PENDIENTE}),
 }
 
-SUBJECT_KINDS = ("indicador", "municipio", "operador", "pn", "alerta")
+SUBJECT_KINDS = ("indicador", "municipio", "operador", "pn", "alerta")  # not a role: a subject kind
 _SUBJECT_HINTS = {
     "indicador": "el código de un indicador del catálogo (p. ej. hogares_atendidos)",
     "municipio": "el código DIVIPOLA de 5 dígitos del municipio (p. ej. 05001)",
-    "operador": "el código del operador",
+    "operador": "el código del operador",  # not a role: a subject kind
     "pn": "el código del plan de negocio (codigo_pn)",
     "alerta": "el código de la alerta territorial",
 }
