@@ -26,11 +26,11 @@ from tests.test_overview import CUT, office_ids, seed_small
 
 TITLES_ES = [
     "Resumen ejecutivo", "Mapa territorial", "Embudos de las rutas", "Cumplimiento de ANS de operadores",
-    "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas",
+    "Indicador de alianzas productivas (18 meses)", "Alertas territoriales abiertas", "Seguimiento de compromisos",
 ]
 TITLES_EN = [
     "Executive overview", "Territorial map", "Route funnels", "Operator SLA (ANS) compliance",
-    "Productive alliance indicator (18 months)", "Open territorial alerts",
+    "Productive alliance indicator (18 months)", "Open territorial alerts", "Agreements follow-up",
 ]
 
 
@@ -147,7 +147,7 @@ def test_national_pack_pptx_and_pdf(empty_store):
     f = GlobalFilters(cutoff=CUT)
     pptx = build_pack(viewer, f, list(VIEWS), "pptx", url=empty_store)
     slides = pptx_slides(pptx.data)
-    assert len(slides) == 6
+    assert len(slides) == 7
     assert [s["title"] for s in slides] == TITLES_ES
     for s in slides:
         assert "Corte: 30/09/2026" in s["text"]
@@ -165,7 +165,7 @@ def test_national_pack_pptx_and_pdf(empty_store):
     pdf = build_pack(viewer, f, list(VIEWS), "pdf", url=empty_store)
     assert pdf.data.startswith(b"%PDF")
     pages = pdf_pages(pdf.data)
-    assert len(pages) == 6
+    assert len(pages) == 7
     for title, page in zip(TITLES_ES, pages):
         assert title in page
         assert "Corte: 30/09/2026" in page
@@ -200,7 +200,7 @@ def test_regional_pack_holds_nothing_outside_its_office(empty_store):
     result = build_pack(viewer, f, ["overview", "map", "funnels", "sla", "alliance", "alerts"], "pptx",
                         url=empty_store)
     slides = pptx_slides(result.data)
-    assert len(slides) == 6
+    assert len(slides) == 7
     everything = "\n".join(s["text"] + "\n".join("|".join(r) for t in s["tables"] for r in t) for s in slides)
     for s in slides:
         assert "Alcance: Oficina regional Caribe" in s["text"]
@@ -238,7 +238,7 @@ def test_english_pack(empty_store):
     viewer = viewer_for_username("comite_pac", url=empty_store)
     result = build_pack(viewer, GlobalFilters(cutoff=CUT), list(VIEWS), "pdf", lang="en", url=empty_store)
     pages = pdf_pages(result.data)
-    assert len(pages) == 6
+    assert len(pages) == 7
     for title, page in zip(TITLES_EN, pages):
         assert title in page
         assert "Cut-off: 2026-09-30" in page
@@ -289,7 +289,7 @@ def test_regional_pack_on_demo_store(demo_store_rw):
     f = GlobalFilters(cutoff=CUT)
     result = build_pack(viewer, f, list(VIEWS), "pptx", url=demo_store)
     slides = pptx_slides(result.data)
-    assert len(slides) == 6 and [s["title"] for s in slides] == TITLES_ES
+    assert len(slides) == 7 and [s["title"] for s in slides] == TITLES_ES
     with session_scope(demo_store) as s:
         office_codes = {c for (c,) in s.query(Municipality.code).filter(Municipality.regional_office_id == car)}
     codes = {c for tr in result.slides[1].figure.data for c in (tr.meta or {}).get("codes", [])}
