@@ -34,6 +34,10 @@ def _font_files() -> tuple[str, str] | None:
     return None
 
 
+EMOJI_TEXT = {"✅": "✔", "\ufe0f": "", "🔻": "▼", "ⓝ": "(n)"}
+"""The status icons of the screen (``rules.results.progress.ICONS``) as a text font draws them."""
+
+
 class _Pack(FPDF):
     def __init__(self, footer_text: str):
         super().__init__(orientation="L", unit="mm", format="A4")
@@ -51,6 +55,8 @@ class _Pack(FPDF):
         self.set_margins(10, 8, 10)
 
     def txt(self, s: str) -> str:
+        for emoji, plain in EMOJI_TEXT.items():  # colour emoji have no glyph in a text font
+            s = s.replace(emoji, plain)
         if self.unicode:
             return s
         s = s.replace("✔", "[OK]").replace("✖", "[X]").replace("−", "-").replace("—", "-").replace("⚠", "!")
@@ -131,7 +137,7 @@ def write_pdf(slides: list[SlideData], images: dict[str, bytes], footer: str, la
             pdf.set_x(x)
             pdf.font(12 if many else 18, bold=True, rgb=(0x00, 0x72, 0xB2))
             pdf.cell(col_w - 2, 5.5 if many else 8, pdf.txt(k.value), new_x="LEFT", new_y="NEXT")
-            extra = " · ".join(s for s in (k.delta, k.status) if s)
+            extra = " · ".join(s for s in (k.delta, k.status, k.target) if s)
             if extra:
                 pdf.set_x(x)
                 pdf.font(6.5 if many else 8)

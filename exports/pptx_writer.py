@@ -109,7 +109,7 @@ def write_pptx(slides: list[SlideData], images: dict[str, bytes], footer: str, l
             for k in figs[c * per_col:(c + 1) * per_col]:
                 paras.append([(k.label, 9 if many else 12, False, MUTED)])
                 paras.append([(k.value, 16 if many else 26, True, ACCENT)])
-                extra = " · ".join(x for x in (k.delta, k.status) if x)
+                extra = " · ".join(x for x in (k.delta, k.status, k.target) if x)
                 if extra:
                     paras.append([(extra, 8 if many else 11, False, INK)])
             if paras:

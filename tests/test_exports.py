@@ -312,3 +312,20 @@ def _close_pools():
     from data_access.core.db import dispose_engines
 
     dispose_engines()
+
+
+def test_the_pack_cards_carry_their_targets_as_the_page_does(demo_store):
+    """The overview slide's cards say each target, % of target and status, like the page's cards:
+    icons a text font can draw in the PDF."""
+    from exports.content import build_view, make_context
+
+    viewer = viewer_for_username("directivo", demo_store)
+    filters = GlobalFilters(cutoff=CUT)
+    lines = [k.target for k in build_view("overview", make_context(viewer, filters, "es", demo_store)).key_figures
+             if k.target]
+    assert lines and all("de la meta" in line for line in lines)
+    slides = pptx_slides(build_pack(viewer, filters, ["overview"], "pptx", url=demo_store, images={}).data)
+    text = " ".join(s["text"] for s in slides)
+    assert all(line in text for line in lines)
+    pdf = " ".join(pdf_pages(build_pack(viewer, filters, ["overview"], "pdf", url=demo_store, images={}).data))
+    assert "de la meta" in pdf and not any(emoji in pdf for emoji in ("✅", "🔻"))
