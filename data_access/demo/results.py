@@ -127,7 +127,7 @@ def add_agreements(url: str | None, seed: int) -> int:
         s.execute(delete(Agreement))
         s.execute(delete(CommitteeSession))
         offices = s.execute(select(RegionalOffice.id, RegionalOffice.name).order_by(RegionalOffice.code)).all()
-        committees = [(None, "Comité nacional"), *((oid, f"Comité regional {name}") for oid, name in offices)]
+        committees = [(None, "nacional"), *((oid, name) for oid, name in offices)]
         n = 0
         for office, name in committees:
             munis = s.scalars(select(Municipality.code).where(Municipality.regional_office_id == office)
@@ -137,7 +137,8 @@ def add_agreements(url: str | None, seed: int) -> int:
                 continue
             for k, held in enumerate((REFERENCE_DATE - dt.timedelta(days=75), REFERENCE_DATE - dt.timedelta(days=20))):
                 filters = GlobalFilters(cutoff=held, regional_office_id=office)
-                session = CommitteeSession(regional_office_id=office, held_on=held, title=f"{name}: sesión {k + 1}",
+                session = CommitteeSession(regional_office_id=office, held_on=held,
+                                           title=f"Seguimiento {k + 1} ({name})",
                                            participants="Presidencia del comité; PMO; operadores invitados",
                                            figures=_session_figures(filters, url), created_by="sistema:demo",
                                            created_at=at, version=1)
