@@ -234,3 +234,21 @@ def test_demo_has_sessions_and_agreements_in_every_status(demo_store):
     assert all(r["operator_code"] for r in A.agreements(operador, url=demo_store))
     first = A.session_detail(analista, sessions[0]["id"], url=demo_store)
     assert first["figures"] and first["agreements"]
+
+
+def test_a_session_and_its_agreements_are_saved_all_or_nothing(demo_store_rw):
+    """One agreement the store refuses (another office's municipality) and nothing is kept: not the
+    session, not the other agreements; fixed, all are saved together."""
+    url = demo_store_rw
+    wipe(url)
+    comite = viewer_for_username("comite", url)
+    car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
+    item = {"subject_kind": "municipio", "description": "Entregar insumos", "responsible": "Ana",
+            "due_on": today() + dt.timedelta(days=10)}
+    session = {"held_on": today(), "title": "Comité de prueba", "participants": "Ana, Luis"}
+    with pytest.raises(PermissionDenied, match="oficina regional"):
+        A.record_session(comite, session, [{**item, "subject_code": car}, {**item, "subject_code": pac}], url=url)
+    assert A.sessions(comite, url=url) == [] and A.agreements(comite, url=url) == []
+    made = A.record_session(comite, session, [{**item, "subject_code": car}, {**item, "subject_code": car}],
+                            url=url)
+    assert [a["session_id"] for a in A.agreements(comite, url=url)] == [made.id, made.id]

@@ -42,10 +42,15 @@ def test_comite_records_a_session_and_follows_up(demo_store_rw, monkeypatch):
     text = all_text(at)
     assert not at.exception, at.exception
     assert "solo registra compromisos de los municipios de su oficina regional" in text
+    assert "Entregar insumos atrasados" not in _table_text(at)  # all or nothing: the session waits
+    at.text_input(key="ag_code_2").set_value(car)  # fixed: a municipality of its own office
+    next(b for b in at.button if b.label == "Guardar la sesión").click()
+    at.run()
+    assert not at.exception, at.exception
     table = _table_text(at)
-    assert "Entregar insumos atrasados" in table, text
+    assert "Entregar insumos atrasados" in table and "Fuera de mi oficina" in table, all_text(at)
     assert "⚠ Vencido" in table
-    assert "Fuera de mi oficina" not in table and "Secreto del Pacífico" not in table
+    assert "Secreto del Pacífico" not in table
     # follow-up: mark it done
     next(w for w in at.text_area if w.label == "Nota de seguimiento").set_value("Insumos entregados")
     next(w for w in at.selectbox if w.label == "Nuevo estado").set_value("cumplido")

@@ -145,28 +145,19 @@ def _session_form(ctx: PageContext) -> None:
 
 
 def _save_session(ctx: PageContext, held_on, office, title, participants, items) -> None:
-    """The session, then its agreements (each checked first); one refused in the store is shown and
-    the others are kept."""
+    """The session and its agreements, all or nothing (each agreement checked first, then the store)."""
     errors = [e for item in items for e in R.validate_agreement(item)]
     if errors:
         show_refusal(ctx, ValidationFailed(errors))
         return
     try:
         figures = acta.session_figures(ctx.viewer, office, held_on, url=ctx.url)
-        sid = A.create_session(ctx.viewer, {"held_on": held_on, "regional_office": office, "title": title,
-                                            "participants": participants, "figures": figures}, url=ctx.url).id
+        A.record_session(ctx.viewer, {"held_on": held_on, "regional_office": office, "title": title,
+                                      "participants": participants, "figures": figures}, items, url=ctx.url)
     except EditError as exc:
         show_refusal(ctx, exc)
         return
-    done, refused = 0, None
-    for item in items:
-        try:
-            A.create_agreement(ctx.viewer, {**item, "session_id": sid}, url=ctx.url)
-            done += 1
-        except EditError as exc:
-            refused = exc
-    # the next run lists what was saved, with the refusal (if any) on top
-    saved(ctx, refused or ctx.t("agreements.session.saved", n=done), clear=CLEAR)
+    saved(ctx, ctx.t("agreements.session.saved", n=len(items)), clear=CLEAR)
 
 
 def _acta(ctx: PageContext, sessions: list[dict]) -> None:

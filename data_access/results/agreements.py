@@ -117,25 +117,40 @@ def create_session(viewer: Viewer, data: dict, url: str | None = None) -> EditRe
     empty: the national committee — a comité's default is its own office) and ``figures``, the key
     figures shown (list of {key, label, value, status}) frozen as given."""
     with write_session(viewer, url) as s:
-        _require_manager(viewer, "registrar sesiones de comité")
-        office = _office_id(s, data.get("regional_office"))
-        if office is None and viewer.is_regional:
-            office = viewer.regional_office_id
-        about = "de otra oficina regional" if office is not None else "del comité nacional"
-        _require_office(viewer, office, "registrar sesiones", about)
-        raise_if(R.validate_session(data))
-        row = CommitteeSession(
-            regional_office_id=office,
-            held_on=R.parse_day(data["held_on"]),
-            title=data["title"].strip(),
-            participants=(data.get("participants") or "").strip(),
-            figures=list(data.get("figures") or []),
-            created_by=viewer.username,
-            created_at=_now(),
-        )
-        result = insert(s, viewer, row, "committee_session")
-        versions.bump(s, "results")
+        return _new_session(s, viewer, data)
+
+
+def record_session(viewer: Viewer, data: dict, items: list[dict], url: str | None = None) -> EditResult:
+    """A session and its agreements (``items``: ``create_agreement``'s data without ``session_id``)
+    in ONE transaction: any agreement refused — by its rules or by the store (a subject of another
+    office) — and nothing is saved, the refusal naming it."""
+    with write_session(viewer, url) as s:
+        result = _new_session(s, viewer, data)
+        for item in items:
+            _new_agreement(s, viewer, {**item, "session_id": result.id})
         return result
+
+
+def _new_session(s: Session, viewer: Viewer, data: dict) -> EditResult:
+    _require_manager(viewer, "registrar sesiones de comité")
+    office = _office_id(s, data.get("regional_office"))
+    if office is None and viewer.is_regional:
+        office = viewer.regional_office_id
+    about = "de otra oficina regional" if office is not None else "del comité nacional"
+    _require_office(viewer, office, "registrar sesiones", about)
+    raise_if(R.validate_session(data))
+    row = CommitteeSession(
+        regional_office_id=office,
+        held_on=R.parse_day(data["held_on"]),
+        title=data["title"].strip(),
+        participants=(data.get("participants") or "").strip(),
+        figures=list(data.get("figures") or []),
+        created_by=viewer.username,
+        created_at=_now(),
+    )
+    result = insert(s, viewer, row, "committee_session")
+    versions.bump(s, "results")
+    return result
 
 
 # -------------------------------------------------------------------- agreements
@@ -191,46 +206,50 @@ def create_agreement(viewer: Viewer, data: dict, url: str | None = None) -> Edit
     ``description``, ``responsible``, ``due_on``, ``status`` (pendiente/en_curso) and optionally
     ``operator_code``, the operator it is assigned to."""
     with write_session(viewer, url) as s:
-        _require_manager(viewer, "registrar compromisos")
-        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
-        clean["status"] = clean.get("status") or R.PENDIENTE
-        raise_if(R.validate_agreement(clean))
-        session_office = None
-        session_id = clean.get("session_id")
-        if session_id:
-            sess = s.execute(select(CommitteeSession).where(CommitteeSession.id == int(session_id),
-                                                            session_clause(viewer))).scalar_one_or_none()
-            if sess is None:
-                raise NotFound(f"La sesión {session_id} no existe o no está en su alcance; elija una de la lista.")
-            session_office = sess.regional_office_id
-        kind, code = clean["subject_kind"], clean["subject_code"]
-        place = _resolve(s, viewer, kind, code, session_office)
-        about = f"sobre {kind} {code}"
-        _require_office(viewer, place["regional_office_id"], "registrar compromisos", about)
-        if session_office is not None and place["regional_office_id"] != session_office:
-            raise PermissionDenied(f"No se guardó: el compromiso sobre {kind} {code} es de otra oficina regional "
-                                   "que la del comité de la sesión; regístrelo en una sesión de su oficina.")
-        if clean.get("operator_code"):
-            operator = s.scalar(select(Operator.id).where(Operator.code == clean["operator_code"]))
-            if operator is None:
-                raise_if([FieldError("operator_code", f"Operador asignado: «{clean['operator_code']}» no existe; "
-                                                      "escriba el código de un operador.")])
-            place["operator_id"] = operator
-        row = Agreement(
-            session_id=int(session_id) if session_id else None,
-            subject_kind=kind,
-            subject_code=code,
-            description=clean["description"],
-            responsible=clean["responsible"],
-            due_on=R.parse_day(clean["due_on"]),
-            status=clean["status"],
-            created_by=viewer.username,
-            created_at=_now(),
-            **place,
-        )
-        result = insert(s, viewer, row, "agreement")
-        versions.bump(s, "results")
-        return result
+        return _new_agreement(s, viewer, data)
+
+
+def _new_agreement(s: Session, viewer: Viewer, data: dict) -> EditResult:
+    _require_manager(viewer, "registrar compromisos")
+    clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
+    clean["status"] = clean.get("status") or R.PENDIENTE
+    raise_if(R.validate_agreement(clean))
+    session_office = None
+    session_id = clean.get("session_id")
+    if session_id:
+        sess = s.execute(select(CommitteeSession).where(CommitteeSession.id == int(session_id),
+                                                        session_clause(viewer))).scalar_one_or_none()
+        if sess is None:
+            raise NotFound(f"La sesión {session_id} no existe o no está en su alcance; elija una de la lista.")
+        session_office = sess.regional_office_id
+    kind, code = clean["subject_kind"], clean["subject_code"]
+    place = _resolve(s, viewer, kind, code, session_office)
+    about = f"sobre {kind} {code}"
+    _require_office(viewer, place["regional_office_id"], "registrar compromisos", about)
+    if session_office is not None and place["regional_office_id"] != session_office:
+        raise PermissionDenied(f"No se guardó: el compromiso sobre {kind} {code} es de otra oficina regional "
+                               "que la del comité de la sesión; regístrelo en una sesión de su oficina.")
+    if clean.get("operator_code"):
+        operator = s.scalar(select(Operator.id).where(Operator.code == clean["operator_code"]))
+        if operator is None:
+            raise_if([FieldError("operator_code", f"Operador asignado: «{clean['operator_code']}» no existe; "
+                                                  "escriba el código de un operador.")])
+        place["operator_id"] = operator
+    row = Agreement(
+        session_id=int(session_id) if session_id else None,
+        subject_kind=kind,
+        subject_code=code,
+        description=clean["description"],
+        responsible=clean["responsible"],
+        due_on=R.parse_day(clean["due_on"]),
+        status=clean["status"],
+        created_by=viewer.username,
+        created_at=_now(),
+        **place,
+    )
+    result = insert(s, viewer, row, "agreement")
+    versions.bump(s, "results")
+    return result
 
 
 def follow_up(viewer: Viewer, agreement_id: int, opened_version: int, status: str, note: str,
