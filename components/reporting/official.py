@@ -15,6 +15,7 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.overview import slides
+from components.overview.cards import link_query
 from data_access.reporting import periods
 from exports import official
 
@@ -65,5 +66,6 @@ def banner(ctx: PageContext, view: str, keys: tuple[str, ...] | None = None, qua
     st.info(body, icon=":material/verified:")
     if moved:
         st.page_link(REPORTING_PAGE, label=t("official.restatements_link", quarter=mark.quarter_text),
-                     icon=":material/difference:", query_params={official.RESTATE_PARAM: mark.quarter})
+                     icon=":material/difference:",
+                     query_params={**link_query(ctx), official.RESTATE_PARAM: mark.quarter})
     return mark

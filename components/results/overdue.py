@@ -8,6 +8,7 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import plain
+from components.overview.cards import link_query
 from data_access.results import agreements
 from rules.core.formatting import fmt_date, fmt_int
 
@@ -24,4 +25,5 @@ def box(ctx: PageContext, limit: int = 3) -> None:
     with st.container(border=True, key="overdue_agreements"):
         st.markdown(f"**{ctx.t('agreements.overdue.title')}**")
         st.warning("  \n".join(lines), icon=":material/event_busy:")
-        st.page_link("pages/agreements.py", label=ctx.t("agreements.overdue.link"), icon=":material/task_alt:")
+        st.page_link("pages/agreements.py", label=ctx.t("agreements.overdue.link"), icon=":material/task_alt:",
+                     query_params=link_query(ctx))  # the same filters, as every link between pages
