@@ -177,6 +177,11 @@ def test_fast_chart_formatters_match_rules_formatting():
     assert C.fmt_int(None) == "sin datos"
 
 
+def import_button(at):
+    """The matrix form's «Importar» (the page has other forms: comments on the indicator)."""
+    return next(b for b in at.get("form_submit_button") if b.proto.label == "Importar")
+
+
 def test_upload_form_all_or_nothing_then_import(demo_store_rw):
     from data_access.core.models import BusinessPlan, Operator
     from tests.test_tracking_matrix import workbook
@@ -192,7 +197,7 @@ def test_upload_form_all_or_nothing_then_import(demo_store_rw):
     at = run_app(url, "analista", page=PAGE)
     before = metrics(at)["No ejecutados"]
     at.get("file_uploader")[0].upload("matriz.xlsx", workbook(bad, evidence), XLSX)
-    at.get("form_submit_button")[0].click().run()
+    import_button(at).click().run()
     assert not at.exception
     text = all_text(at)
     assert "Archivo rechazado: 1 problema(s). No se guardó nada" in text
@@ -203,10 +208,10 @@ def test_upload_form_all_or_nothing_then_import(demo_store_rw):
         assert conn.execute(select(func.count()).select_from(BusinessPlan)).scalar() == n_before
 
     at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
-    at.get("form_submit_button")[0].click().run()
+    import_button(at).click().run()
     assert not at.exception
     assert "Carga completa: planes_negocio: 1 nuevos" in all_text(at)
     assert metrics(at)["No ejecutados"] == fmt_int(int(before.replace(".", "")) + 1)  # figures re-read
     at.get("file_uploader")[0].upload("matriz.xlsx", workbook(plans, evidence), XLSX)
-    at.get("form_submit_button")[0].click().run()
+    import_button(at).click().run()
     assert "Sin cambios" in all_text(at)
