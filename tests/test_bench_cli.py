@@ -53,7 +53,9 @@ def test_bench_demo_prints_every_page(store_kind):
     before = _bench_databases() if store_kind == "postgresql" else set()
     proc = subprocess.run(
         [*_tablero(), "bench", "--scale", "demo", "--runs", "1", "--store", store_kind],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        # the intake area seeds a national store, whose demo targets and committee sessions are
+        # computed from the seeded programme (about a minute on PostgreSQL, more on SQLite)
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
     )
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr[-3000:]
