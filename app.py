@@ -126,7 +126,7 @@ def main() -> None:
     ]
     try:
         with store_errors():
-            navigation = st.navigation(pages)
+            navigation = st.navigation(pages, expanded=True)  # every page of the role, no «View more»
             reminders.show(page_context(), navigation)  # what is due, returned or waiting for review
             navigation.run()
     except StoreError as exc:

@@ -703,6 +703,10 @@ def build_alerts(vc: ViewContext) -> SlideData:
 # ---------------------------------------------------------------------------- agreements
 
 
+AGREEMENT_ROWS = 5
+"""Open agreements a slide lists (overdue first); the page lists them all."""
+
+
 def build_agreements(vc: ViewContext) -> SlideData:
     """«Seguimiento de compromisos»: agreements in scope by status, the open ones (overdue first)
     and the agreements of the scope's latest session."""
@@ -731,8 +735,10 @@ def build_agreements(vc: ViewContext) -> SlideData:
                 vc.t("agreements.col.due"): fmt_date(r["due_on"], lang),
                 vc.t("agreements.col.status"): status_text(r["shown_status"], lang)}
 
-    table = pd.DataFrame([line(r) for r in rows]) if rows else None
+    table = pd.DataFrame([line(r) for r in rows[:AGREEMENT_ROWS]]) if rows else None
     slide = _frame(vc, "agreements", key_figures=figs, table=table)
+    if len(rows) > AGREEMENT_ROWS:  # a slide fits a projector: the rest is on the page
+        slide.notes.append(vc.t("committee.agreements.more", n=fmt_int(len(rows) - AGREEMENT_ROWS, lang)))
     latest = agreements.sessions(vc.viewer, limit=1, url=vc.url)
     if latest:
         s = latest[0]
@@ -740,7 +746,7 @@ def build_agreements(vc: ViewContext) -> SlideData:
                                 n=fmt_int(s["agreements"], lang)))
         made = agreements.agreements(vc.viewer, session_id=s["id"], url=vc.url)
         slide.notes.extend(f"{status_text(r['shown_status'], lang)} · {r['description']} — {r['responsible']}, "
-                           f"{fmt_date(r['due_on'], lang)}" for r in made[:6])
+                           f"{fmt_date(r['due_on'], lang)}" for r in made[:2])
     if not sum(counts.values()):
         slide.notes.append(vc.t("committee.agreements.none"))
     return slide
