@@ -15,13 +15,14 @@ from playwright.sync_api import expect
 
 from cli.bench import browser as h
 from components.core.navigation import PAGES as NAV_PAGES
+from exports.content import VIEWS
 from rules.core.i18n import t
 
 pytestmark = pytest.mark.browser
 
 OUT = h.ROOT / "build" / "screenshots"
 SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
-SLIDES = 6
+SLIDES = len(VIEWS)  # the presentation shows every committee view
 COMITE_PAGES = ("resumen", "mapa")
 
 
