@@ -350,15 +350,14 @@ def approve(reviewer: Viewer, submission_id: int, seen_version: int, url: str | 
 
 def _scope_clause(viewer: Viewer):
     """Operators: their own; a comité: operators with a contract in its office; national: all."""
-    r = access.reach(viewer, access.SEE_REPORTS)
-    if r is Reach.ALL:
+    from data_access.reporting.timeliness import scope_contracts
+
+    contracts = scope_contracts(viewer)
+    if contracts is None:
         return None
-    if r is Reach.CONTRACTS and viewer.operator_id is not None:
-        return ReportSubmission.operator_id == viewer.operator_id
-    if r is Reach.OFFICE and viewer.regional_office_id is not None:
-        return ReportSubmission.operator_id.in_(select(OperatorContract.operator_id).where(
-            OperatorContract.regional_office_id == viewer.regional_office_id))
-    return ReportSubmission.id.is_(None)
+    if access.reach(viewer, access.SEE_REPORTS) is Reach.CONTRACTS and viewer.operator_id is not None:
+        return ReportSubmission.operator_id == viewer.operator_id  # its own, contracts or not
+    return ReportSubmission.operator_id.in_(select(OperatorContract.operator_id).where(contracts))
 
 
 @versions.reads("reporting")

@@ -42,7 +42,7 @@ class Summary:
         return self.on_time / self.expected if self.expected else None
 
 
-def _contracts(viewer: Viewer):
+def scope_contracts(viewer: Viewer):
     """The contracts whose operators the viewer's scope covers (``SEE_REPORTS``)."""
     r = access.reach(viewer, access.SEE_REPORTS)
     if r is Reach.ALL:
@@ -63,7 +63,7 @@ def rows(viewer: Viewer, quarter: str, url: str | None = None) -> list[dict]:
     active = (select(OperatorContract.operator_id)
               .where(OperatorContract.start_date <= end,
                      (OperatorContract.end_date.is_(None)) | (OperatorContract.end_date >= start)))
-    clause = _contracts(viewer)
+    clause = scope_contracts(viewer)
     if clause is not None:
         active = active.where(clause)
     returned = (select(AuditLog.entity_id).where(AuditLog.entity == "report_submission",
