@@ -31,12 +31,14 @@ class Reach(StrEnum):
     ALL = "all"  # every record
     OFFICE = "office"  # the municipalities of the person's oficina regional
     CONTRACTS = "contracts"  # the contracts of the person's operator
+    ROUTE = "route"  # the records of one route, nationwide (a dirección de ruta)
 
 
 SCOPES: dict[str, Reach] = {
     **{role: Reach.ALL for role in sorted(NATIONAL_ROLES)},
     Role.COMITE_REGIONAL: Reach.OFFICE,
     Role.OPERADOR: Reach.CONTRACTS,
+    Role.DIRECCION_RUTA: Reach.ROUTE,
 }
 
 CONSOLE_ROLE = Role.ADMIN
@@ -65,7 +67,8 @@ def _register(name: str, description: str, roles: Iterable[str]) -> Action:
 
 EVERYONE = frozenset(SCOPES)
 PMO = frozenset({Role.ANALISTA_PMO, Role.ADMIN})
-TERRITORIAL_EDITORS = PMO | {Role.COMITE_REGIONAL}
+TERRITORIAL_EDITORS = PMO | {Role.COMITE_REGIONAL, Role.DIRECCION_TECNICA}
+REVIEWERS = PMO | {Role.UNIDAD_EJECUTORA}
 CONTRACT_EDITORS = PMO | {Role.OPERADOR}
 
 # ------------------------------------------------------------------ data and files
@@ -141,12 +144,12 @@ SUBMIT_REPORT = _register(
     {Role.OPERADOR},
 )
 REVIEW_REPORT = _register(
-    "report.review", "Approve or return an operator's quarterly report (never one's own).", PMO
+    "report.review", "Approve or return an operator's quarterly report (never one's own).", REVIEWERS
 )
 SEE_REPORTS = _register(
     "report.see", "See the state and timeliness of quarterly reports within the role's scope.", EVERYONE
 )
-CLOSE_PERIOD = _register("period.close", "Close a quarter: freeze its official figures.", PMO)
+CLOSE_PERIOD = _register("period.close", "Close a quarter: freeze its official figures.", REVIEWERS)
 REOPEN_PERIOD = _register("period.reopen", "Reopen a closed quarter, with a stated reason.", {Role.ADMIN})
 
 # ------------------------------------------------------------------ results framework
@@ -234,20 +237,24 @@ def reach(who, action: Action | str) -> Reach | None:
     return scope_of(who) if _role(who) in _action(action).roles else None
 
 
-def allowed(who, action: Action | str, *, office=_ANY, operator=_ANY) -> bool:
+def allowed(who, action: Action | str, *, office=_ANY, operator=_ANY, route=_ANY) -> bool:
     """May ``who`` (a role, or anything with ``.role``) do ``action``?
 
     Without ``office``/``operator``: somewhere within its scope. With ``office`` (the
     oficina regional of the record's municipality) or ``operator`` (the operator of the
-    record's contract): on that record — a comité regional only in its own office
-    (``who.regional_office_id``), an operador only on its own contracts (``who.operator_id``);
-    an office or operator of None never matches.
+    record's contract) or ``route`` (the record's route): on that record — a comité regional
+    only in its own office (``who.regional_office_id``), an operador only on its own contracts
+    (``who.operator_id``), a dirección de ruta only on its route (``who.route``); an office,
+    operator or route of None never matches.
     """
     r = reach(who, action)
     if r is None:
         return False
-    if r is Reach.ALL or (office is _ANY and operator is _ANY):
+    if r is Reach.ALL or (office is _ANY and operator is _ANY and route is _ANY):
         return True
+    if r is Reach.ROUTE and route is not _ANY:
+        mine = getattr(who, "route", None)
+        return mine is not None and route == mine
     if r is Reach.OFFICE and office is not _ANY:
         mine = getattr(who, "regional_office_id", None)
         return mine is not None and office == mine

@@ -260,6 +260,47 @@ class ServiceDelivery(Imported, Base):
     registered_on: Mapped[dt.date] = mapped_column(Date)
 
 
+class HouseholdCofinancing(Imported, Versioned, Base):
+    """Cofinanciación of a ruta básica household's micro-project (seed 000 §4.1 d–e): what was
+    committed and disbursed, and whether the household met the instrument's requirements."""
+
+    __tablename__ = "household_cofinancing"
+    __table_args__ = (Index("uq_household_cofinancing_enrolment", "enrolment_id", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    municipality_code: Mapped[str] = mapped_column(String(5), index=True)  # scope, as on the enrolment
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    committed_cop: Mapped[int] = mapped_column(BigInteger, default=0)
+    disbursed_cop: Mapped[int] = mapped_column(BigInteger, default=0)
+    requirements_met: Mapped[bool] = mapped_column(Boolean, default=False)
+    committed_on: Mapped[dt.date | None] = mapped_column(Date)
+    disbursed_on: Mapped[dt.date | None] = mapped_column(Date)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ExitRecord(Base):
+    """The «registro de estado verificable» written when a participant leaves a route: the
+    structured record (``payload``, canonical JSON) sealed by its SHA-256 in the audit chain and
+    printed on a certificate carrying ``code``; ``tablero verify CODE`` recomputes the seal."""
+
+    __tablename__ = "exit_record"
+    __table_args__ = (Index("uq_exit_record_enrolment", "enrolment_id", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)  # verification code on the certificate
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    route: Mapped[str] = mapped_column(String(20))
+    municipality_code: Mapped[str] = mapped_column(String(5), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    exit_date: Mapped[dt.date] = mapped_column(Date)
+    payload: Mapped[dict] = mapped_column(JSON)  # outcome, capacities, services, co-financing, documents
+    sha256: Mapped[str] = mapped_column(String(64))
+    audit_log_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 # ---------------------------------------------------------------- business plans (PN)
 
 
@@ -380,6 +421,7 @@ class AppUser(Base):
     role: Mapped[str] = mapped_column(String(20))  # rules.core.catalog.Role; what it may do: rules.access
     regional_office_id: Mapped[int | None] = mapped_column(ForeignKey("regional_office.id"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"))
+    route: Mapped[str | None] = mapped_column(String(20))  # a dirección de ruta's route (rules.access Reach.ROUTE)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # SQLAlchemy's version counter: every ORM change of the account bumps it, so an open session
     # (which keeps the version it read) and every write notice a deactivation or a new role or scope
@@ -584,6 +626,102 @@ class FigureComment(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     text: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("figure_comment.id"))
+
+
+# ------------------------------------------------- characterisation and knowledge (seed 000 §3 ii, v)
+
+
+class Baseline(Imported, Versioned, Base):
+    """A participant's characterisation at entry (``entrada``: the línea de base) or at exit
+    (``salida``: the follow-up). Household fields or OPR fields are filled, by the enrolment's
+    participant kind; the documented set is ``rules.characterisation``."""
+
+    __tablename__ = "baseline"
+    __table_args__ = (Index("uq_baseline_enrolment_moment", "enrolment_id", "moment", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id"))
+    moment: Mapped[str] = mapped_column(String(10))  # entrada | salida
+    measured_on: Mapped[dt.date] = mapped_column(Date)
+    municipality_code: Mapped[str] = mapped_column(String(5), index=True)  # scope, as on the enrolment
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    # household
+    income_cop: Mapped[int | None] = mapped_column(BigInteger)  # monthly household income
+    productive_assets_cop: Mapped[int | None] = mapped_column(BigInteger)
+    capacities_score: Mapped[float | None] = mapped_column(Float)  # 0–100
+    credit_access: Mapped[bool | None] = mapped_column(Boolean)
+    # OPR
+    members: Mapped[int | None] = mapped_column(Integer)
+    sales_cop: Mapped[int | None] = mapped_column(BigInteger)  # yearly
+    formalised: Mapped[bool | None] = mapped_column(Boolean)
+    markets: Mapped[int | None] = mapped_column(Integer)  # market channels reached
+
+
+class TerritorialAsset(Imported, Versioned, Base):
+    """One entry of a municipality's mapa de activos: a market or centro de acopio, an
+    institutional offer or demand, or a public good and its state."""
+
+    __tablename__ = "territorial_asset"
+    __table_args__ = (Index("uq_territorial_asset_code", "code", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # rules.characterisation ASSET_KINDS
+    name: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(200), default="")  # who runs it / offers / demands
+    services: Mapped[str] = mapped_column(String(300), default="")  # service type codes, comma separated
+    category: Mapped[str | None] = mapped_column(String(30))  # public goods: an alert category
+    status: Mapped[str] = mapped_column(String(20), default="")  # public goods: bueno | regular | malo | inexistente
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class KnowledgeRecord(Imported, Versioned, Base):
+    """A buena práctica, historia de vida or lección aprendida (macroprocess v). Without
+    ``consent`` no personal link (household, OPR) is shown."""
+
+    __tablename__ = "knowledge_record"
+    __table_args__ = (Index("uq_knowledge_record_code", "code", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # buena_practica | historia_de_vida | leccion_aprendida
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    route: Mapped[str | None] = mapped_column(String(20))
+    service_type_code: Mapped[str | None] = mapped_column(String(30))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id"), index=True)
+    opr_id: Mapped[int | None] = mapped_column(ForeignKey("opr.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Document(Base):
+    """A stored file, content-addressed: its bytes live in the document store under their
+    SHA-256 (``TABLERO_DOCUMENTS``); the row keeps what ``tablero audit verify`` checks."""
+
+    __tablename__ = "document"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    stored_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class DocumentLink(Base):
+    """A document attached to a row (evidence, an ANS value, an exit record, a knowledge record);
+    seen by whoever may see that row."""
+
+    __tablename__ = "document_link"
+    __table_args__ = (Index("ix_document_link_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("document.sha256"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))  # the table of the row
+    entity_id: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(260))
+    added_by: Mapped[str] = mapped_column(String(60))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class DataVersion(Base):

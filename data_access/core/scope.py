@@ -2,8 +2,10 @@
 
 Each role's scope comes from ``rules.access``: national roles see everything; a comité
 regional sees only the municipalities of its oficina regional; an operador sees only
-rows tied to its own contracts; any other viewer (unknown role, missing office/operator)
-sees nothing.
+rows tied to its own contracts; a dirección de ruta sees the records of its route
+nationwide (a query must name the route column, else it sees none) and route-neutral
+territory (targeting, alerts) where the query says so; any other viewer (unknown role,
+missing office/operator/route) sees nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Viewer:
     role: str
     regional_office_id: int | None = None
     operator_id: int | None = None
+    route: str | None = None  # a dirección de ruta's route
     display_name: str = ""
     scope_label: str = ""  # "Nacional", "Oficina regional Caribe", "Operador X" (Spanish; see localised)
     scope_name: str = ""  # the office's or the operator's name
@@ -43,6 +46,10 @@ class Viewer:
         return access.scope_of(self.role) is Reach.CONTRACTS and self.operator_id is not None
 
     @property
+    def is_route(self) -> bool:
+        return access.scope_of(self.role) is Reach.ROUTE and self.route is not None
+
+    @property
     def known(self) -> bool:
         return self.role in ROLES
 
@@ -55,6 +62,8 @@ def localised(viewer: Viewer, label_for) -> Viewer:
         label = label_for("scope.office", viewer.scope_name)
     elif viewer.is_operator and viewer.scope_name:
         label = label_for("scope.operator", viewer.scope_name)
+    elif viewer.is_route and viewer.scope_name:
+        label = label_for("scope.route", viewer.scope_name)
     else:
         label = label_for("scope.none", "")
     return replace(viewer, scope_label=label)
@@ -68,25 +77,38 @@ def office_municipalities(office_id: int):
     return select(Municipality.code).where(Municipality.regional_office_id == office_id)
 
 
-def municipality_clause(viewer: Viewer, municipality_col) -> ColumnElement[bool]:
+def route_clause(viewer: Viewer, route_col) -> ColumnElement[bool]:
+    """A dirección de ruta's records: the route column, when the query names it; else none."""
+    return route_col == viewer.route if route_col is not None else false()
+
+
+def municipality_clause(
+    viewer: Viewer, municipality_col, route_col=None, *, route_neutral: bool = False
+) -> ColumnElement[bool]:
     """Rows whose municipality the viewer may see (territorial data).
 
     Operators have no territorial scope of their own: they see territory only through
-    their contracts, so this returns false for them (use ``record_clause``).
+    their contracts, so this returns false for them (use ``record_clause``). A dirección de
+    ruta sees the rows of its route (``route_col``) nationwide, and route-neutral territory
+    (targeting, alerts, the municipality list) only where the query says ``route_neutral``.
     """
     if viewer.is_national:
         return true()
     if viewer.is_regional:
         return municipality_col.in_(office_municipalities(viewer.regional_office_id))
+    if viewer.is_route:
+        return true() if route_neutral and route_col is None else route_clause(viewer, route_col)
     return false()
 
 
-def record_clause(viewer: Viewer, municipality_col, operator_col=None) -> ColumnElement[bool]:
-    """Programme records (enrolments, PN, deliveries): territory, or own operator."""
+def record_clause(viewer: Viewer, municipality_col, operator_col=None, route_col=None) -> ColumnElement[bool]:
+    """Programme records (enrolments, PN, deliveries): territory, own operator, or own route."""
     if viewer.is_national or viewer.is_regional:
         return municipality_clause(viewer, municipality_col)
     if viewer.is_operator and operator_col is not None:
         return operator_col == viewer.operator_id
+    if viewer.is_route:
+        return route_clause(viewer, route_col)
     return false()
 
 
@@ -98,9 +120,11 @@ def contract_clause(viewer: Viewer) -> ColumnElement[bool]:
         return OperatorContract.regional_office_id == viewer.regional_office_id
     if viewer.is_operator:
         return OperatorContract.operator_id == viewer.operator_id
+    if viewer.is_route:
+        return OperatorContract.route == viewer.route
     return false()
 
 
 def visible_municipalities(viewer: Viewer):
     """Select of municipality codes with data visible to the viewer."""
-    return select(Municipality.code).where(municipality_clause(viewer, Municipality.code))
+    return select(Municipality.code).where(municipality_clause(viewer, Municipality.code, route_neutral=True))

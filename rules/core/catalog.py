@@ -74,6 +74,10 @@ class Role(StrEnum):
     COMITE_REGIONAL = "comite_regional"
     OPERADOR = "operador"
     ADMIN = "admin"
+    # Governance of seed 000 §2.2–2.3
+    DIRECCION_RUTA = "direccion_ruta"  # Dirección de programa of one route, nationwide
+    UNIDAD_EJECUTORA = "unidad_ejecutora"  # Unidad Ejecutora / Dirección de Gobernanza
+    DIRECCION_TECNICA = "direccion_tecnica"  # targeting and technical guidelines
 
 
 ROLES: dict[str, str] = {
@@ -82,7 +86,12 @@ ROLES: dict[str, str] = {
     Role.COMITE_REGIONAL: "Comité regional",
     Role.OPERADOR: "Operador",
     Role.ADMIN: "Administrador",
+    Role.DIRECCION_RUTA: "Dirección de ruta",
+    Role.UNIDAD_EJECUTORA: "Unidad Ejecutora",
+    Role.DIRECCION_TECNICA: "Dirección Técnica",
 }
-NATIONAL_ROLES = frozenset({Role.DIRECTIVO, Role.ANALISTA_PMO, Role.ADMIN})
+NATIONAL_ROLES = frozenset(
+    {Role.DIRECTIVO, Role.ANALISTA_PMO, Role.ADMIN, Role.UNIDAD_EJECUTORA, Role.DIRECCION_TECNICA}
+)
 
 YOUTH_AGE_RANGE = (18, 28)
