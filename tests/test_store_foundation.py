@@ -68,6 +68,8 @@ def test_models_and_migrations_agree(empty_store):
     from alembic.migration import MigrationContext
 
     from data_access.core.models import Base
+    from data_access.knowledge.schema import include_object
 
     with get_engine(empty_store).connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        assert compare_metadata(context, Base.metadata) == []

@@ -78,6 +78,7 @@ def upgrade() -> None:
     op.create_index("uq_knowledge_record_code", "knowledge_record", ["code"], unique=True)
     for column in ("municipality_code", "operator_id"):
         op.create_index(f"ix_knowledge_record_{column}", "knowledge_record", [column])
+    _knowledge_search()
     op.create_table(
         "document",
         sa.Column("sha256", sa.String(64), primary_key=True),
@@ -99,6 +100,45 @@ def upgrade() -> None:
     op.create_index("ix_document_link_sha256", "document_link", ["sha256"])
 
 
+# Accented letters and their plain forms, as SQLite's ``remove_diacritics 2`` folds them.
+ACCENTED = "áàâäãåéèêëíìîïóòôöõúùûüñçÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇ"
+PLAIN = "aaaaaaeeeeiiiiooooouuuuncAAAAAAEEEEIIIIOOOOOUUUUNC"
+SQLITE_SEARCH = (
+    "CREATE VIRTUAL TABLE knowledge_fts USING fts5(title, tags, text, content='knowledge_record', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER knowledge_fts_ai AFTER INSERT ON knowledge_record BEGIN "
+    "INSERT INTO knowledge_fts(rowid, title, tags, text) VALUES (new.id, new.title, new.tags, new.text); END",
+    "CREATE TRIGGER knowledge_fts_ad AFTER DELETE ON knowledge_record BEGIN "
+    "INSERT INTO knowledge_fts(knowledge_fts, rowid, title, tags, text) "
+    "VALUES ('delete', old.id, old.title, old.tags, old.text); END",
+    "CREATE TRIGGER knowledge_fts_au AFTER UPDATE ON knowledge_record BEGIN "
+    "INSERT INTO knowledge_fts(knowledge_fts, rowid, title, tags, text) "
+    "VALUES ('delete', old.id, old.title, old.tags, old.text); "
+    "INSERT INTO knowledge_fts(rowid, title, tags, text) VALUES (new.id, new.title, new.tags, new.text); END",
+)
+
+
+def _plain(column: str) -> str:
+    return f"translate({column}, '{ACCENTED}', '{PLAIN}')"
+
+
+def _knowledge_search() -> None:
+    """Spanish full text of knowledge records, accent-insensitive: an FTS5 table kept by triggers
+    (SQLite), a weighted ``tsvector`` column with a GIN index (PostgreSQL; title A, tags B, text C)."""
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_SEARCH:
+            op.execute(statement)
+        return
+    vector = " || ".join(
+        f"setweight(to_tsvector('spanish'::regconfig, {_plain(column)}), '{weight}')"
+        for column, weight in (("title", "A"), ("tags", "B"), ("text", "C"))
+    )
+    op.execute(f"ALTER TABLE knowledge_record ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({vector}) STORED")
+    op.execute("CREATE INDEX ix_knowledge_record_search ON knowledge_record USING gin (search_vector)")
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS knowledge_fts")
     for table in ("document_link", "document", "knowledge_record", "territorial_asset", "baseline"):
         op.drop_table(table)
