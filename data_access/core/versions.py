@@ -24,6 +24,7 @@ TOPICS = (
     "boundaries",
     "reporting",  # submissions, quarter closes and their official figures
     "results",  # targets, committee sessions, agreements, comments on figures
+    "characterisation",  # baselines at entry and exit, the territorial asset map
 )
 
 
