@@ -8,7 +8,7 @@ import getpass
 import click
 
 from cli.common import emit_rows, resolve_viewer
-from rules.core.catalog import Role
+from rules.core.catalog import ROUTES, Role
 
 
 def _admin_viewer():
@@ -42,8 +42,8 @@ def register(group: click.Group) -> None:
 
         rows = list_users(_admin_viewer())
         for r in rows:
-            r["scope"] = r.pop("office") or r.pop("operator") or "Nacional"
-            r.pop("operator", None)
+            office, operator, route = r.pop("office"), r.pop("operator"), r.pop("route")
+            r["scope"] = office or operator or ROUTES.get(route or "") or "Nacional"
             r["active"] = "sí" if r["active"] else "no"
             r["local_password"] = "sí" if r["local_password"] else "no (OIDC)"
         emit_rows(
@@ -63,9 +63,11 @@ def register(group: click.Group) -> None:
         "--office", default=None, help="Código de la oficina regional (comité regional), p. ej. CAR."
     )
     @click.option("--operator", default=None, help="Código del operador (rol operador).")
+    @click.option("--route", type=click.Choice(list(ROUTES)), default=None,
+                  help="Ruta que dirige (rol direccion_ruta), p. ej. basica.")
     @click.option("--password", default=None, help="Contraseña local (mínimo 10 caracteres).")
     @click.option("--generate", is_flag=True, help="Genera una contraseña local y la imprime una vez.")
-    def add_cmd(username, role, display_name, email, office, operator, password, generate) -> None:
+    def add_cmd(username, role, display_name, email, office, operator, route, password, generate) -> None:
         """Crea una cuenta (queda en la auditoría)."""
         from data_access.edits.accounts import create_user, offices_all, operators_all
         from data_access.edits.common import EditError
@@ -92,6 +94,7 @@ def register(group: click.Group) -> None:
                     "email": email,
                     "regional_office_id": office_id,
                     "operator_id": operator_id,
+                    "route": route,
                     "password": password,
                     "generate_password": generate,
                 },

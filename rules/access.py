@@ -11,8 +11,13 @@ rest of the code.
 
 A role acts over the records of its scope (``Reach``): national roles over everything,
 a comité regional over the municipalities of its oficina regional, an operador over its
-own operator's contracts. ``allowed(viewer, action, office=..., operator=...)`` decides
-for one record. Roles are the catalogue's (``rules.core.catalog.Role``).
+own operator's contracts, a dirección de ruta over the records of its route nationwide.
+The governance roles of seed 000 §2.2–2.3: a dirección de ruta directs the operators of
+its route (reads its route, their reports and the pack; edits nothing); the Unidad
+Ejecutora reads the whole programme and approves where the reporting cycle asks; the
+Dirección Técnica reads it all and keeps targeting, alerts and reference data.
+``allowed(viewer, action, office=..., operator=..., route=...)`` decides for one record.
+Roles are the catalogue's (``rules.core.catalog.Role``).
 Pure: no Streamlit, no SQL.
 """
 
@@ -67,7 +72,9 @@ def _register(name: str, description: str, roles: Iterable[str]) -> Action:
 
 EVERYONE = frozenset(SCOPES)
 PMO = frozenset({Role.ANALISTA_PMO, Role.ADMIN})
-TERRITORIAL_EDITORS = PMO | {Role.COMITE_REGIONAL, Role.DIRECCION_TECNICA}
+TERRITORIAL_EDITORS = PMO | {Role.COMITE_REGIONAL}
+# Targeting, territorial alerts and the asset map: the Dirección Técnica's reference data (§2.3).
+REFERENCE_EDITORS = TERRITORIAL_EDITORS | {Role.DIRECCION_TECNICA}
 REVIEWERS = PMO | {Role.UNIDAD_EJECUTORA}
 CONTRACT_EDITORS = PMO | {Role.OPERADOR}
 
@@ -96,7 +103,7 @@ IMPORT_PROGRAMME = _register(
     PMO,
 )
 IMPORT_TERRITORIAL = _register(
-    "import.territorial", "Load targeting and territorial alerts of the municipalities in scope.", TERRITORIAL_EDITORS
+    "import.territorial", "Load targeting and territorial alerts of the municipalities in scope.", REFERENCE_EDITORS
 )
 IMPORT_CONTRACT_RECORDS = _register(
     "import.contract_records",
@@ -132,8 +139,10 @@ EDIT_BUSINESS_PLAN = _register("edit.business_plan", "Edit business-plan dates a
                                TERRITORIAL_EDITORS)
 EDIT_STAGE = _register("edit.stage", "Record route stage events of enrolments.", TERRITORIAL_EDITORS)
 EDIT_TARGETING = _register("edit.targeting", "Edit municipal targeting (prioritised, target population).",
-                           TERRITORIAL_EDITORS)
-EDIT_ALERT = _register("edit.alert", "Open, update and close territorial alerts.", TERRITORIAL_EDITORS)
+                           REFERENCE_EDITORS)
+EDIT_ALERT = _register("edit.alert", "Open, update and close territorial alerts.", REFERENCE_EDITORS)
+EDIT_TERRITORIAL_ASSET = _register("edit.territorial_asset", "Record the territorial assets of a municipality "
+                                   "(the asset map).", REFERENCE_EDITORS)
 EDIT_SLA = _register("edit.sla", "Report ANS values and their evidence for a contract.", CONTRACT_EDITORS)
 EDIT_SERVICE_DELIVERY = _register("edit.service_delivery", "Register service deliveries under a contract.",
                                   CONTRACT_EDITORS)
@@ -154,14 +163,16 @@ REOPEN_PERIOD = _register("period.reopen", "Reopen a closed quarter, with a stat
 
 # ------------------------------------------------------------------ results framework
 
+# Agreements and comment threads are kept per territory (national, an office) or operator; a
+# dirección de ruta's route is neither, so it neither records nor reads them.
 MANAGE_AGREEMENTS = _register(
     "agreements.manage",
     "Record committee sessions and their agreements (compromisos), and follow them up, within the role's "
     "territory: the national committee (directivos, PMO) everywhere, a comité regional in its office.",
-    EVERYONE - {Role.OPERADOR},
+    EVERYONE - {Role.OPERADOR, Role.DIRECCION_RUTA},
 )
 COMMENT_FIGURES = _register("figures.comment", "Comment on a figure; others whose scope covers it read the thread.",
-                            EVERYONE)
+                            EVERYONE - {Role.DIRECCION_RUTA})
 
 MANAGE_USERS = _register("admin.users", "Create accounts, set passwords, activate or deactivate them.",
                          {Role.ADMIN})
@@ -186,7 +197,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
     "reporting": SEE_REPORTS.roles,
     "scorecard": EVERYONE,
-    "agreements": EVERYONE,  # an operador sees the agreements assigned to it
+    "agreements": MANAGE_AGREEMENTS.roles | {Role.OPERADOR},  # an operador sees the agreements assigned to it
 }
 PAGES: dict[str, Action] = {
     name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()

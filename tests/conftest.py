@@ -58,4 +58,5 @@ def demo_store_rw(store_factory) -> str:
 def demo_accounts() -> dict[str, str]:
     """username → e-mail of the demo accounts (for ``at.user``)."""
     return {u: f"{u}@demo.tablero.gov.co"
-            for u in ("directivo", "analista", "comite", "comite_pac", "operador", "admin")}
+            for u in ("directivo", "analista", "comite", "comite_pac", "operador", "admin", "direccion_basica",
+                      "unidad_ejecutora", "direccion_tecnica")}

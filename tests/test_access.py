@@ -18,7 +18,8 @@ from rules.access import Reach
 from rules.core.catalog import NATIONAL_ROLES, ROLES, Role
 from rules.edit.validation import validate_user
 
-ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin")
+ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin", "direccion_ruta",
+             "unidad_ejecutora", "direccion_tecnica")
 EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "edit", "intake", "reporting",
               "audit", "presentation", "admin")
 _SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements")
@@ -29,9 +30,13 @@ PAGES_BY_ROLE = {
     "comite_regional": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
     "operador": (*_SEEN_BY_ALL, "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
+    "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "reporting", "presentation"),
+    "unidad_ejecutora": (*_SEEN_BY_ALL, "reporting", "presentation"),
+    "direccion_tecnica": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
 }
 
-TERRITORIAL = ("edit.business_plan", "edit.stage", "edit.targeting", "edit.alert")
+TERRITORIAL = ("edit.business_plan", "edit.stage", "edit.targeting", "edit.alert", "edit.territorial_asset")
+REFERENCE = ("edit.targeting", "edit.alert", "edit.territorial_asset")
 CONTRACTUAL = ("edit.sla", "edit.service_delivery")
 ADMINISTRATION = ("admin.users", "admin.municipality_office")
 EDITS_BY_ROLE = {
@@ -40,6 +45,9 @@ EDITS_BY_ROLE = {
     "comite_regional": TERRITORIAL,
     "operador": CONTRACTUAL,
     "admin": TERRITORIAL + CONTRACTUAL + ADMINISTRATION,
+    "direccion_ruta": (),
+    "unidad_ejecutora": (),
+    "direccion_tecnica": REFERENCE,
 }
 
 # the edit page's tabs, in order, per role
@@ -51,6 +59,9 @@ TABS_BY_ROLE = {
     "operador": ["edit.sla", "edit.service_delivery"],
     "admin": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
               "edit.alert"],
+    "direccion_ruta": [],
+    "unidad_ejecutora": [],
+    "direccion_tecnica": ["edit.targeting", "edit.alert"],
 }
 
 OTHER_ACTIONS = {  # action → roles allowed
@@ -60,24 +71,24 @@ OTHER_ACTIONS = {  # action → roles allowed
     "audit.read": {"analista_pmo", "admin"},
     "import.tracking_matrix": {"analista_pmo", "admin"},
     "import.programme": {"analista_pmo", "admin"},
-    "import.territorial": {"analista_pmo", "admin", "comite_regional"},
+    "import.territorial": {"analista_pmo", "admin", "comite_regional", "direccion_tecnica"},
     "import.contract_records": {"analista_pmo", "admin", "operador"},
     "export.data": set(ALL_ROLES),
     "report.submit": {"operador"},
-    "report.review": {"analista_pmo", "admin"},
+    "report.review": {"analista_pmo", "admin", "unidad_ejecutora"},
     "report.see": set(ALL_ROLES),
-    "period.close": {"analista_pmo", "admin"},
+    "period.close": {"analista_pmo", "admin", "unidad_ejecutora"},
     "period.reopen": {"admin"},
     "targets.edit": {"analista_pmo", "admin"},
-    "agreements.manage": set(ALL_ROLES) - {"operador"},
-    "figures.comment": set(ALL_ROLES),
+    "agreements.manage": set(ALL_ROLES) - {"operador", "direccion_ruta"},
+    "figures.comment": set(ALL_ROLES) - {"direccion_ruta"},
 }
 
 
 def test_roles_are_the_catalogue_codes():
     assert tuple(ROLES) == ALL_ROLES
     assert [r.value for r in Role] == list(ALL_ROLES)
-    assert NATIONAL_ROLES == {"directivo", "analista_pmo", "admin"}
+    assert NATIONAL_ROLES == {"directivo", "analista_pmo", "admin", "unidad_ejecutora", "direccion_tecnica"}
     assert set(access.SCOPES) == set(ALL_ROLES)
     for action in access.ACTIONS.values():
         assert action.roles <= set(ALL_ROLES), action.name
@@ -108,7 +119,7 @@ def test_edits_per_role(role):
     for action in TERRITORIAL + CONTRACTUAL + ADMINISTRATION:
         assert access.allowed(role, action) is (action in EDITS_BY_ROLE[role]), action
     assert [a.name for a in access.EDIT_FORMS if access.allowed(role, a)] == TABS_BY_ROLE[role]
-    assert can_edit_anything(Viewer("x", role)) is (role != "directivo")
+    assert can_edit_anything(Viewer("x", role)) is (role not in ("directivo", "direccion_ruta", "unidad_ejecutora"))
 
 
 @pytest.mark.parametrize("action, roles", OTHER_ACTIONS.items())
@@ -149,8 +160,14 @@ def test_an_unknown_action_is_an_error_not_a_refusal():
 def test_scopes():
     assert {r: access.scope_of(r) for r in ALL_ROLES} == {
         "directivo": Reach.ALL, "analista_pmo": Reach.ALL, "admin": Reach.ALL,
-        "comite_regional": Reach.OFFICE, "operador": Reach.CONTRACTS,
+        "comite_regional": Reach.OFFICE, "operador": Reach.CONTRACTS, "direccion_ruta": Reach.ROUTE,
+        "unidad_ejecutora": Reach.ALL, "direccion_tecnica": Reach.ALL,
     }
+    assert access.reach("direccion_ruta", access.VIEW_DATA) is Reach.ROUTE
+    assert access.reach("direccion_ruta", access.SEE_REPORTS) is Reach.ROUTE
+    assert access.reach("direccion_tecnica", access.EDIT_TARGETING) is Reach.ALL
+    assert access.reach("direccion_tecnica", access.EDIT_BUSINESS_PLAN) is None
+    assert access.reach("unidad_ejecutora", access.REVIEW_REPORT) is Reach.ALL
     assert access.reach("comite_regional", access.EDIT_ALERT) is Reach.OFFICE
     assert access.reach("operador", access.EDIT_SLA) is Reach.CONTRACTS
     assert access.reach("analista_pmo", access.EDIT_SLA) is Reach.ALL
@@ -182,20 +199,35 @@ def test_allowed_on_one_record():
         assert access.allowed(national, access.EDIT_ALERT, office=None)
     assert not access.allowed(Viewer("d", "directivo"), access.EDIT_ALERT, office=2)
 
+    route = Viewer("r", "direccion_ruta", route="basica")
+    assert access.allowed(route, access.SEE_REPORTS, route="basica")
+    assert not access.allowed(route, access.SEE_REPORTS, route="intermedia")
+    assert not access.allowed(route, access.SEE_REPORTS, route=None)
+    assert not access.allowed(route, access.SEE_REPORTS, office=2)  # its scope is a route, not an office
+    assert not access.allowed(route, access.EDIT_ALERT, route="basica")
+    assert not access.allowed(Viewer("r", "direccion_ruta"), access.VIEW_DATA, route=None)
+    tecnica = Viewer("t", "direccion_tecnica")
+    assert access.allowed(tecnica, access.EDIT_TARGETING, office=7)
+    assert not access.allowed(tecnica, access.EDIT_BUSINESS_PLAN, office=7)
 
-@pytest.mark.parametrize("role, office, operator, national, regional, op", [
-    ("directivo", None, None, True, False, False),
-    ("analista_pmo", None, None, True, False, False),
-    ("admin", None, None, True, False, False),
-    ("comite_regional", 2, None, False, True, False),
-    ("comite_regional", None, None, False, False, False),
-    ("operador", None, 1, False, False, True),
-    ("operador", None, None, False, False, False),
-    ("", 2, 1, False, False, False),
+
+@pytest.mark.parametrize("role, office, operator, route, national, regional, op, on_route", [
+    ("directivo", None, None, None, True, False, False, False),
+    ("analista_pmo", None, None, None, True, False, False, False),
+    ("admin", None, None, None, True, False, False, False),
+    ("unidad_ejecutora", None, None, None, True, False, False, False),
+    ("direccion_tecnica", None, None, None, True, False, False, False),
+    ("comite_regional", 2, None, None, False, True, False, False),
+    ("comite_regional", None, None, "basica", False, False, False, False),
+    ("operador", None, 1, None, False, False, True, False),
+    ("operador", None, None, "basica", False, False, False, False),
+    ("direccion_ruta", None, None, "basica", False, False, False, True),
+    ("direccion_ruta", 2, 1, None, False, False, False, False),
+    ("", 2, 1, "basica", False, False, False, False),
 ])
-def test_viewer_scope_follows_the_policy(role, office, operator, national, regional, op):
-    v = Viewer("x", role, regional_office_id=office, operator_id=operator)
-    assert (v.is_national, v.is_regional, v.is_operator) == (national, regional, op)
+def test_viewer_scope_follows_the_policy(role, office, operator, route, national, regional, op, on_route):
+    v = Viewer("x", role, regional_office_id=office, operator_id=operator, route=route)
+    assert (v.is_national, v.is_regional, v.is_operator, v.is_route) == (national, regional, op, on_route)
     assert v.known is (role in ALL_ROLES)
 
 
@@ -207,8 +239,11 @@ def test_accounts_need_the_anchor_of_their_scope():
     assert "regional_office_id" not in fields("comite_regional", regional_office_id=1)
     assert "operator_id" in fields("operador")
     assert "operator_id" not in fields("operador", operator_id=1)
-    for role in ("directivo", "analista_pmo", "admin"):
-        assert not {"regional_office_id", "operator_id"} & fields(role)
+    assert "route" in fields("direccion_ruta")
+    assert "route" in fields("direccion_ruta", route="nowhere")
+    assert "route" not in fields("direccion_ruta", route="basica")
+    for role in ("directivo", "analista_pmo", "admin", "unidad_ejecutora", "direccion_tecnica"):
+        assert not {"regional_office_id", "operator_id", "route"} & fields(role)
 
 
 def test_the_console_acts_as_administrator():

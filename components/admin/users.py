@@ -11,7 +11,7 @@ from components.core.figures import data_table
 from components.edit.common import saved, show_refusal
 from data_access.edits import accounts as account_edits
 from data_access.edits.common import EditError
-from rules.core.catalog import ROLES
+from rules.core.catalog import ROLES, ROUTES
 
 users = cached(account_edits.users)
 offices = cached(account_edits.offices_all)
@@ -30,7 +30,8 @@ def users_section(ctx: PageContext) -> None:
                     t("admin.col.name"): r["display_name"],
                     t("admin.col.email"): r["email"] or "—",
                     t("admin.col.role"): t("role." + r["role"]) if r["role"] in ROLES else r["role"],
-                    t("admin.col.scope"): r["office"] or r["operator"] or t("scope.national"),
+                    t("admin.col.scope"): r["office"] or r["operator"]
+                    or (t("route." + r["route"]) if r["route"] in ROUTES else t("scope.national")),
                     t("admin.col.active"): ("✓ " + t("admin.yes")) if r["active"] else ("✗ " + t("admin.no")),
                     t("admin.col.local"): t("admin.yes") if r["local_password"] else t("admin.oidc_only"),
                 }
@@ -78,6 +79,12 @@ def users_section(ctx: PageContext) -> None:
                 saved(ctx, t("admin.active_ok", user=who), clear=CLEAR)
 
 
+def _route_select(ctx: PageContext, column, key: str) -> str | None:
+    """The route of a dirección de ruta (the anchor of its scope); empty for other roles."""
+    return column.selectbox(ctx.t("admin.route"), [None, *ROUTES], key=key, help=ctx.t("admin.route_help"),
+                            format_func=lambda r: "—" if r is None else ctx.t("route." + r))
+
+
 def _scope_form(ctx: PageContext, names: list[str]) -> None:
     """Change an account's role, office or operator (its open sessions follow at their next run)."""
     t = ctx.t
@@ -92,10 +99,11 @@ def _scope_form(ctx: PageContext, names: list[str]) -> None:
                               help=t("admin.office_help"), format_func=lambda o: "—" if o is None else office_names[o])
         operator = c2.selectbox(t("admin.operator"), [None, *op_names], key="adm_scope_op",
                                 help=t("admin.operator_help"), format_func=lambda o: "—" if o is None else op_names[o])
+        route = _route_select(ctx, c1, "adm_scope_route")
         go = st.form_submit_button(t("admin.scope_submit"), type="primary", help=t("admin.scope_help"))
     if go:
         try:
-            account_edits.set_user_scope(ctx.viewer, who, role, office, operator, url=ctx.url)
+            account_edits.set_user_scope(ctx.viewer, who, role, office, operator, route, url=ctx.url)
         except EditError as exc:
             show_refusal(ctx, exc)
         else:
@@ -126,8 +134,9 @@ def _add_form(ctx: PageContext) -> None:
             format_func=lambda o: "—" if o is None else op_names[o],
             help=t("admin.operator_help"),
         )
-        password = c1.text_input(t("admin.new_password"), type="password", help=t("admin.password_help"))
-        generate = c2.checkbox(t("admin.generate"))
+        route = _route_select(ctx, c1, "adm_add_route")
+        password = c2.text_input(t("admin.new_password"), type="password", help=t("admin.password_help"))
+        generate = c1.checkbox(t("admin.generate"))
         go = st.form_submit_button(t("admin.add_submit"), type="primary")
     if go:
         try:
@@ -140,6 +149,7 @@ def _add_form(ctx: PageContext) -> None:
                     "role": role,
                     "regional_office_id": office,
                     "operator_id": operator,
+                    "route": route,
                     "password": password,
                     "generate_password": generate and not password,
                 },

@@ -14,7 +14,7 @@ from data_access.core.models import AppUser, Operator, RegionalOffice
 from data_access.core.scope import Viewer
 from rules import access
 from rules.access import Reach
-from rules.core.catalog import ROLES
+from rules.core.catalog import ROLES, ROUTES
 
 _hasher = PasswordHasher()
 
@@ -47,11 +47,15 @@ def _to_viewer(session, user: AppUser) -> Viewer:
         op = session.get(Operator, user.operator_id) if user.operator_id else None
         name = op.name if op else ""
         label = f"Operador {name}" if op else "Sin alcance"
+    elif scope is Reach.ROUTE:
+        name = ROUTES.get(user.route or "", "")
+        label = f"Dirección de {name[:1].lower()}{name[1:]}" if name else "Sin alcance"
     return Viewer(
         username=user.username,
         role=user.role if user.role in ROLES else "",
         regional_office_id=user.regional_office_id,
         operator_id=user.operator_id,
+        route=user.route if scope is Reach.ROUTE and user.route in ROUTES else None,
         display_name=user.display_name,
         scope_label=label,
         scope_name=name,
@@ -156,6 +160,7 @@ def create_user(
     email: str | None = None,
     regional_office_id: int | None = None,
     operator_id: int | None = None,
+    route: str | None = None,
     url: str | None = None,
 ) -> AppUser:
     if role not in ROLES:
@@ -164,6 +169,8 @@ def create_user(
         raise ValueError("Un comité regional necesita su oficina regional.")
     if access.scope_of(role) is Reach.CONTRACTS and operator_id is None:
         raise ValueError("Un operador necesita su operador (empresa) asociado.")
+    if access.scope_of(role) is Reach.ROUTE and route not in ROUTES:
+        raise ValueError(f"Una dirección de ruta necesita su ruta: use una de {', '.join(ROUTES)}.")
     with session_scope(url, write=True) as s:
         user = s.scalar(select(AppUser).where(AppUser.username == username))
         if user is None:
@@ -174,6 +181,7 @@ def create_user(
         user.role = role
         user.regional_office_id = regional_office_id
         user.operator_id = operator_id
+        user.route = route if access.scope_of(role) is Reach.ROUTE else None
         user.password_hash = hash_password(password) if password else None
         user.active = True
         s.flush()

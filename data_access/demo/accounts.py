@@ -23,7 +23,11 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
     ("comite_pac", Role.COMITE_REGIONAL, "PAC"),
     ("operador", Role.OPERADOR, None),  # not a role: username
     ("admin", Role.ADMIN, None),  # not a role: username
+    ("direccion_basica", Role.DIRECCION_RUTA, None),
+    ("unidad_ejecutora", Role.UNIDAD_EJECUTORA, None),  # not a role: username
+    ("direccion_tecnica", Role.DIRECCION_TECNICA, None),  # not a role: username
 )
+DEMO_ROUTES = {"direccion_basica": "basica"}  # username → the route a dirección de ruta directs
 ACCOUNT_EMAIL_DOMAIN = "demo.tablero.gov.co"
 
 
@@ -48,6 +52,7 @@ def create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], s
     labels = {
         "comite": "Comité regional Caribe (demo)",
         "comite_pac": "Comité regional Pacífico (demo)",
+        "direccion_basica": "Dirección de ruta básica (demo)",
     }
     accounts = []
     for username, role, office in DEMO_ACCOUNTS:
@@ -62,6 +67,7 @@ def create_accounts(url: str | None, ref: Reference, tables: dict[str, Frame], s
             email=f"{username}@{ACCOUNT_EMAIL_DOMAIN}",
             regional_office_id=office_id,
             operator_id=op_id if access.scope_of(role) is Reach.CONTRACTS else None,
+            route=DEMO_ROUTES.get(username),
             url=url,
         )
         accounts.append({"role": role, "username": username, "password": passwords[username]})

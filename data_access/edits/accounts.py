@@ -83,6 +83,7 @@ def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResul
         "role": data.get("role"),
         "regional_office_id": data.get("regional_office_id") or None,
         "operator_id": data.get("operator_id") or None,
+        "route": data.get("route") or None,
         "password": data.get("password") or None,
     }
     generated = None
@@ -118,6 +119,7 @@ def create_user(viewer: Viewer, data: dict, url: str | None = None) -> EditResul
             role=role,
             regional_office_id=clean["regional_office_id"] if access.scope_of(role) is Reach.OFFICE else None,
             operator_id=clean["operator_id"] if access.scope_of(role) is Reach.CONTRACTS else None,
+            route=clean["route"] if access.scope_of(role) is Reach.ROUTE else None,
             password_hash=hash_password(clean["password"]) if clean["password"] else None,
             active=True,
         )
@@ -188,6 +190,7 @@ def set_user_scope(
     role: str,
     regional_office_id: int | None = None,
     operator_id: int | None = None,
+    route: str | None = None,
     url: str | None = None,
 ) -> EditResult:
     """Change an account's role and scope (admin). The account's version moves with it, so
@@ -196,6 +199,7 @@ def set_user_scope(
     _require_admin(viewer, MANAGE_USERS, "cambiar el rol o el alcance de usuarios")
     office = regional_office_id if access.scope_of(role) is Reach.OFFICE else None
     operator = operator_id if access.scope_of(role) is Reach.CONTRACTS else None
+    route = route if access.scope_of(role) is Reach.ROUTE else None
     with write_session(viewer, url) as s:
         user = for_update(s, AppUser, AppUser.username == username)
         if user is None:
@@ -203,9 +207,10 @@ def set_user_scope(
         errors = [
             e
             for e in V.validate_user(
-                {"username": user.username, "role": role, "regional_office_id": office, "operator_id": operator}
+                {"username": user.username, "role": role, "regional_office_id": office, "operator_id": operator,
+                 "route": route}
             )
-            if e.field in ("role", "regional_office_id", "operator_id")
+            if e.field in ("role", "regional_office_id", "operator_id", "route")
         ]
         if office is not None and s.get(RegionalOffice, office) is None:
             errors.append(FieldError("regional_office_id", "Oficina regional: no existe; elíjala de la lista."))
@@ -215,9 +220,9 @@ def set_user_scope(
             errors.append(FieldError("role", "Rol: no puede cambiar el rol de su propia cuenta."))
         raise_if(errors)
         before = _user_dict(user)
-        if (user.role, user.regional_office_id, user.operator_id) == (role, office, operator):
+        if (user.role, user.regional_office_id, user.operator_id, user.route) == (role, office, operator, route):
             return EditResult("app_user", user.id, user.version, changed=False)
-        user.role, user.regional_office_id, user.operator_id = role, office, operator
+        user.role, user.regional_office_id, user.operator_id, user.route = role, office, operator, route
         s.flush()
         audit.record(s, viewer.username, "app_user", user.username, "set_scope", before, _user_dict(user))
         versions.bump(s, "reference")
@@ -240,6 +245,7 @@ def users(viewer: Viewer, url: str | None = None) -> list[dict]:
             AppUser.role,
             RegionalOffice.name.label("office"),
             Operator.name.label("operator"),
+            AppUser.route,
             AppUser.active,
             (AppUser.password_hash.is_not(None)).label("local_password"),
         )

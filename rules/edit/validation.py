@@ -26,6 +26,7 @@ from rules.core.catalog import (
     ALLY_TYPES,
     EVIDENCE_KINDS,
     ROLES,
+    ROUTES,
     VENTANAS,
 )
 from rules.core.clock import today
@@ -572,6 +573,12 @@ def validate_user(data: dict) -> list[FieldError]:
         errors.append(
             FieldError(
                 "operator_id", "Operador: una cuenta de operador necesita su empresa operadora; elíjala."
+            )
+        )
+    if access.scope_of(role) is Reach.ROUTE and data.get("route") not in ROUTES:
+        errors.append(
+            FieldError(
+                "route", f"Ruta: una dirección de ruta necesita su ruta; elija una de: {', '.join(ROUTES)}."
             )
         )
     email = data.get("email")
