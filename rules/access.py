@@ -114,6 +114,12 @@ EXPORT_DATA = _register(
     "export.data", "Take every record in scope out in the intake templates' format (tablero export data).", EVERYONE
 )
 EDIT_TARGETS = _register("targets.edit", "Load and edit the targets (metas) of the indicators.", PMO)
+MANAGE_KNOWLEDGE = _register(
+    "knowledge.manage",
+    "Record good practices, life stories and lessons learned and attach their files: the PMO everywhere, a "
+    "comité regional in its office's municipalities, an operador for its own contracts.",
+    PMO | {Role.COMITE_REGIONAL, Role.OPERADOR},
+)
 IMPORTS: dict[str, Action] = {
     "operators": IMPORT_PROGRAMME,
     "offices": IMPORT_PROGRAMME,
@@ -129,6 +135,7 @@ IMPORTS: dict[str, Action] = {
     "deliveries": IMPORT_CONTRACT_RECORDS,
     "tracking-matrix": IMPORT_TRACKING_MATRIX,
     "targets": EDIT_TARGETS,
+    "knowledge": MANAGE_KNOWLEDGE,
 }
 """The action that loads each intake entity (``rules.intake.sheets.ENTITIES``); a sheet holding
 personal data also needs ``READ_PERSONAL_DATA``, to load it and to export it."""
@@ -197,6 +204,8 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
     "reporting": SEE_REPORTS.roles,
     "scorecard": EVERYONE,
+    "knowledge": EVERYONE,  # records in the role's scope; the personal link only with consent
+    "document": EVERYONE,  # a document is seen by whoever may see the row it belongs to
     "agreements": MANAGE_AGREEMENTS.roles | {Role.OPERADOR},  # an operador sees the agreements assigned to it
 }
 PAGES: dict[str, Action] = {
