@@ -1,0 +1,143 @@
+"""The verifiable exit record (seed 000 §4: «registro de estado verificable para la trazabilidad»):
+what a certificate states, how it is sealed and how its verification code is formed.
+
+Pure rules, shared by the writer (``data_access.routes.exits``), the verifier (CLI and page), the
+certificate and the demo:
+
+* capacities assessed at exit (seed 000 §5, desarrollo de capacidades) on a 1–5 scale, one value
+  per dimension, or ``None`` when the operator did not assess it;
+* the canonical JSON of a payload (sorted keys, no whitespace, UTF-8 kept; dates as ISO strings)
+  and its SHA-256: the seal;
+* the verification code: Crockford base32 (no I, L, O, U: nothing to misread) of the first 40 bits
+  of the seal, then the enrolment id — unique because an enrolment exits once, short enough to type;
+* a batch anchor: the SHA-256 over the sorted record seals of one bulk sealing;
+* ``payload_differences``: which parts of two payloads differ (for «no coincide» messages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+
+PAYLOAD_SCHEMA = 1
+
+CONOCIMIENTOS = "conocimientos"
+COMPETENCIAS_BLANDAS = "competencias_blandas"
+APLICACION = "aplicacion_proyecto"
+CAPACITY_DIMENSIONS: tuple[str, ...] = (CONOCIMIENTOS, COMPETENCIAS_BLANDAS, APLICACION)
+SCALE_MIN, SCALE_MAX = 1, 5
+# i18n keys of the scale's levels (locales/exits.json): 1 inicial … 5 sobresaliente.
+SCALE_LEVELS: dict[int, str] = {n: f"exits.level.{n}" for n in range(SCALE_MIN, SCALE_MAX + 1)}
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+CODE_PREFIX = "SV"  # «salida verificable»
+_CODE_RE = re.compile(r"SV([0-9A-HJKMNP-TV-Z]{8})([0-9A-HJKMNP-TV-Z]{1,12})")
+
+
+def normalise_capacities(capacities: dict | None) -> dict[str, int | None]:
+    """Every dimension, each an int 1–5 or None (not assessed); ValueError (Spanish) otherwise."""
+    given = dict(capacities or {})
+    unknown = sorted(set(given) - set(CAPACITY_DIMENSIONS))
+    if unknown:
+        raise ValueError(
+            f"Capacidades: «{', '.join(unknown)}» no es una dimensión evaluada; use "
+            f"{', '.join(CAPACITY_DIMENSIONS)}."
+        )
+    out: dict[str, int | None] = {}
+    for dim in CAPACITY_DIMENSIONS:
+        value = given.get(dim)
+        if value is None or value == "":
+            out[dim] = None
+            continue
+        number = _scale_value(value)
+        if number is None:
+            raise ValueError(
+                f"Capacidades, {dim}: «{value}» no está en la escala {SCALE_MIN}–{SCALE_MAX}; "
+                f"escriba un número entero de {SCALE_MIN} a {SCALE_MAX} o déjelo vacío si no se evaluó."
+            )
+        out[dim] = number
+    return out
+
+
+def _scale_value(value) -> int | None:
+    """An int on the scale from an int, an integral float or digits; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and SCALE_MIN <= value <= SCALE_MAX else None
+
+
+def canonical_json(payload: dict) -> str:
+    """The one serialisation that is hashed: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def seal(payload: dict) -> str:
+    """SHA-256 (hex) of the canonical payload."""
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def _base32(number: int) -> str:
+    if number == 0:
+        return CROCKFORD[0]
+    digits = []
+    while number:
+        number, rest = divmod(number, 32)
+        digits.append(CROCKFORD[rest])
+    return "".join(reversed(digits))
+
+
+def verification_code(sha256: str, enrolment_id: int) -> str:
+    """``SV`` + 8 base32 characters of the seal + the enrolment id in base32, e.g. ``SV4K7M-2QXA-1F3``
+    once grouped for print (``display_code``); stored ungrouped."""
+    return f"{CODE_PREFIX}{_base32(int(sha256[:10], 16)).rjust(8, '0')}{_base32(enrolment_id)}"
+
+
+def display_code(code: str) -> str:
+    """The code as printed: groups of four after the prefix, easier to read aloud."""
+    body = code[len(CODE_PREFIX):]
+    return "-".join([CODE_PREFIX, *(body[i:i + 4] for i in range(0, len(body), 4))])
+
+
+def parse_code(text: str) -> str:
+    """What a person typed → the stored code (case, spaces and hyphens ignored, O read as 0 and
+    I/L as 1); ValueError with a Spanish message when it cannot be a code."""
+    cleaned = re.sub(r"[\s\-–_.]", "", text or "").upper()
+    if cleaned.startswith(CODE_PREFIX):
+        cleaned = CODE_PREFIX + cleaned[len(CODE_PREFIX):].translate(_READ_AS)
+    if not _CODE_RE.fullmatch(cleaned):
+        raise ValueError(
+            f"«{(text or '').strip()}» no es un código de verificación: empieza por SV y sigue con letras y "
+            "números tal como aparece en el certificado (por ejemplo SV-4K7M-2QXA-1F3)."
+        )
+    return cleaned
+
+
+def code_matches_seal(code: str, sha256: str) -> bool:
+    """Whether the code's seal part is the one of ``sha256`` (the code is printed on paper)."""
+    return code[len(CODE_PREFIX):len(CODE_PREFIX) + 8] == _base32(int(sha256[:10], 16)).rjust(8, "0")
+
+
+def batch_anchor(seals: Iterable[str]) -> str:
+    """SHA-256 over the sorted seals of one bulk sealing, newline-separated."""
+    return hashlib.sha256("\n".join(sorted(seals)).encode("ascii")).hexdigest()
+
+
+def payload_differences(sealed: dict | None, stored: dict, prefix: str = "") -> list[str]:
+    """Dotted paths where ``stored`` differs from ``sealed`` (sorted; lists compared whole)."""
+    if not isinstance(sealed, dict) or not isinstance(stored, dict):
+        return [prefix.rstrip(".") or "registro"] if sealed != stored else []
+    out: list[str] = []
+    for key in sorted(set(sealed) | set(stored)):
+        a, b = sealed.get(key), stored.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.extend(payload_differences(a, b, f"{prefix}{key}."))
+        elif a != b or (key in sealed) != (key in stored):
+            out.append(f"{prefix}{key}")
+    return out
