@@ -145,6 +145,8 @@ def scope_text(viewer: Viewer, lang: str, url: str | None = None) -> str:
         return t("committee.scope_office", lang, name=name)
     if viewer.is_operator and name:
         return t("committee.scope_operator", lang, name=name)
+    if viewer.is_route:
+        return t("scope.route", lang, name=t(f"route.{viewer.route}", lang))
     return t("scope.none", lang)
 
 

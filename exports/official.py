@@ -83,7 +83,9 @@ def quarter_for(viewer: Viewer, filters: GlobalFilters) -> str | None:
     quarter = quarter_of(filters.cutoff)
     if filters.cutoff != quarter_end(quarter):
         return None
-    if filters.period_start or filters.department_code or filters.municipality_code or filters.route:
+    if filters.period_start or filters.department_code or filters.municipality_code:
+        return None
+    if filters.route and not (viewer.is_route and filters.route == viewer.route):  # its own route is its scope
         return None
     if getattr(filters, "known_at", None) is not None:
         return None

@@ -47,7 +47,7 @@ from data_access.core.models import (
     Sales,
     ValueChain,
 )
-from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.core.scope import Viewer, enrolment_route, municipality_clause, record_clause
 from data_access.core.versions import reads
 from rules.alliance import indicator as rule
 from rules.core.calendar import quarter_ends, year_ends
@@ -82,7 +82,7 @@ def plan_scope(viewer: Viewer, filters: GlobalFilters, drill: Drill = ()):
     """WHERE clauses on business_plan ⋈ municipality: scope, global filters, drill-down."""
     BP = BusinessPlan
     clauses = [
-        record_clause(viewer, BP.municipality_code, BP.psde_operator_id),
+        record_clause(viewer, BP.municipality_code, BP.psde_operator_id, enrolment_route(BP.enrolment_id)),
         filters.territory_clause(BP.municipality_code),
     ]
     if filters.route:
@@ -620,7 +620,8 @@ def _drill_visible(conn, viewer: Viewer, dim: str, value: str) -> bool:
     plan = (
         select(BP.id)
         .join(M, M.code == BP.municipality_code)
-        .where(record_clause(viewer, BP.municipality_code, BP.psde_operator_id), _drill_clause(dim, value))
+        .where(record_clause(viewer, BP.municipality_code, BP.psde_operator_id, enrolment_route(BP.enrolment_id)),
+               _drill_clause(dim, value))
     )
     seen = exists(plan)
     if dim in _TERRITORY:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from data_access.core.models import Municipality, OperatorContract
+from data_access.core.models import Enrolment, Municipality, OperatorContract
 from rules import access
 from rules.access import Reach
 from rules.core.catalog import ROLES
@@ -80,6 +80,12 @@ def office_municipalities(office_id: int):
 def route_clause(viewer: Viewer, route_col) -> ColumnElement[bool]:
     """A dirección de ruta's records: the route column, when the query names it; else none."""
     return route_col == viewer.route if route_col is not None else false()
+
+
+def enrolment_route(enrolment_id_col):
+    """The route of the enrolment a row hangs from (a business plan, a stage event, a
+    delivery), as a column for ``record_clause``; a row of no enrolment has no route."""
+    return select(Enrolment.route).where(Enrolment.id == enrolment_id_col).scalar_subquery()
 
 
 def municipality_clause(

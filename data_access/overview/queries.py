@@ -46,7 +46,7 @@ from data_access.core.models import (
     Targeting,
     TerritorialAlert,
 )
-from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.core.scope import Viewer, enrolment_route, municipality_clause, record_clause
 from data_access.core.versions import reads
 from data_access.sla import queries as sla_queries
 from rules.core.calendar import previous_quarter_end, quarter_of, trailing_quarter_ends
@@ -74,7 +74,7 @@ def _in_window(col, day: dt.date, start: dt.date | None):
 
 def _enrolment_scope(viewer: Viewer, filters: GlobalFilters):
     return and_(
-        record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id),
+        record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id, Enrolment.route),
         filters.territory_clause(Enrolment.municipality_code),
         filters.route_clause(Enrolment.route),
     )
@@ -82,7 +82,8 @@ def _enrolment_scope(viewer: Viewer, filters: GlobalFilters):
 
 def _plan_scope(viewer: Viewer, filters: GlobalFilters):
     clauses = [
-        record_clause(viewer, BusinessPlan.municipality_code, BusinessPlan.psde_operator_id),
+        record_clause(viewer, BusinessPlan.municipality_code, BusinessPlan.psde_operator_id,
+                      enrolment_route(BusinessPlan.enrolment_id)),
         filters.territory_clause(BusinessPlan.municipality_code),
     ]
     if filters.route:
@@ -93,7 +94,7 @@ def _plan_scope(viewer: Viewer, filters: GlobalFilters):
 
 
 def _territory_scope(viewer: Viewer, filters: GlobalFilters, col):
-    return and_(municipality_clause(viewer, col), filters.territory_clause(col))
+    return and_(municipality_clause(viewer, col, route_neutral=True), filters.territory_clause(col))
 
 
 def _count_if(cond, expr=None):

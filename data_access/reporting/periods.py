@@ -1,7 +1,8 @@
 """Quarter closes: the PMO freezes a quarter's official figures, for every scope a viewer can have.
 
 ``close`` computes ``figures.quarter_figures`` for the national scope, every oficina regional
-(``office:<id>``) and every operator (``operator:<id>``) — the scopes of ``rules.access.SCOPES`` —
+(``office:<id>``), every operator (``operator:<id>``) and every route (``route:<code>``, a
+dirección de ruta's) — the scopes of ``rules.access.SCOPES`` —
 and stores them in ``official_figure``; the SHA-256 of their canonical JSON goes into
 ``period_close`` and, through ``audit.record``, into the hash chain, so the frozen figures
 cannot change unnoticed (``verify``). A reopened close keeps its row and figures; closing again
@@ -30,6 +31,7 @@ from data_access.reporting import figures
 from rules import access
 from rules.access import Reach
 from rules.core.calendar import parse_quarter, quarter_end
+from rules.core.catalog import ROUTES
 from rules.core.clock import today
 from rules.core.formatting import fmt_date, quarter_label
 from rules.reporting.cycle import PENDING_STATES
@@ -56,13 +58,15 @@ class CloseResult:
 
 
 def scope_key(viewer: Viewer) -> str | None:
-    """The official-figure scope of a viewer: national, its office or its operator; None for none."""
+    """The official-figure scope of a viewer: national, its office, its operator or its route; None for none."""
     if viewer.is_national:
         return NATIONAL
     if viewer.is_regional:
         return f"office:{viewer.regional_office_id}"
     if viewer.is_operator:
         return f"operator:{viewer.operator_id}"
+    if viewer.is_route:
+        return f"route:{viewer.route}"
     return None
 
 
@@ -82,6 +86,8 @@ def scope_viewers(url: str | None = None) -> dict[str, Viewer]:
     for oid, name in operators:
         out[f"operator:{oid}"] = Viewer(username="cierre", role=_role_of(Reach.CONTRACTS), operator_id=oid,
                                         scope_name=name)
+    for code, name in ROUTES.items():
+        out[f"route:{code}"] = Viewer(username="cierre", role=_role_of(Reach.ROUTE), route=code, scope_name=name)
     return out
 
 
