@@ -37,7 +37,7 @@ from data_access.core.models import (
     Targeting,
     TerritorialAlert,
 )
-from data_access.core.scope import Viewer, municipality_clause, record_clause
+from data_access.core.scope import Viewer, enrolment_route, municipality_clause, record_clause
 from data_access.core.versions import TOPICS, reads
 from data_access.sla import queries as sla_queries
 from rules.core.catalog import ALERT_SEVERITIES, ROUTE_ORDER
@@ -179,7 +179,7 @@ def _scope_codes_stmt(viewer: Viewer, filters: GlobalFilters):
     stmt = select(Municipality.code).where(filters.territory_clause(Municipality.code))
     if viewer.is_operator and not viewer.is_national:
         return stmt.where(Municipality.code.in_(select(_operator_territory(viewer).subquery().c.code)))
-    return stmt.where(municipality_clause(viewer, Municipality.code))
+    return stmt.where(municipality_clause(viewer, Municipality.code, route_neutral=True))
 
 
 @reads("reference", "participants", "business_plans")
@@ -220,7 +220,7 @@ def _open_alert(cutoff: dt.date) -> ColumnElement[bool]:
 
 def _plan_clauses(viewer: Viewer, filters: GlobalFilters) -> list:
     BP = BusinessPlan
-    clauses = [record_clause(viewer, BP.municipality_code, BP.psde_operator_id),
+    clauses = [record_clause(viewer, BP.municipality_code, BP.psde_operator_id, enrolment_route(BP.enrolment_id)),
                filters.territory_clause(BP.municipality_code)]
     if filters.route:
         clauses.append(BP.enrolment_id.in_(select(Enrolment.id).where(filters.route_clause(Enrolment.route))))
@@ -234,7 +234,7 @@ def _metric_stmt(viewer: Viewer, filters: GlobalFilters, metric: str, year: int 
         return (
             select(T.municipality_code, col)
             .where(T.year == int(year or filters.cutoff.year),
-                   municipality_clause(viewer, T.municipality_code),
+                   municipality_clause(viewer, T.municipality_code, route_neutral=True),
                    filters.territory_clause(T.municipality_code))
         )
     if metric in ("households", "opr"):
@@ -243,7 +243,7 @@ def _metric_stmt(viewer: Viewer, filters: GlobalFilters, metric: str, year: int 
         return (
             select(E.municipality_code, func.count(distinct(who)))
             .where(E.participant_kind == kind, _enrolled(filters),
-                   record_clause(viewer, E.municipality_code, E.operator_id),
+                   record_clause(viewer, E.municipality_code, E.operator_id, E.route),
                    filters.territory_clause(E.municipality_code))
             .group_by(E.municipality_code)
         )
@@ -259,7 +259,8 @@ def _metric_stmt(viewer: Viewer, filters: GlobalFilters, metric: str, year: int 
     if metric == "alerts_open":
         A = TerritorialAlert
         return (select(A.municipality_code, func.count())
-                .where(_open_alert(filters.cutoff), municipality_clause(viewer, A.municipality_code),
+                .where(_open_alert(filters.cutoff),
+                       municipality_clause(viewer, A.municipality_code, route_neutral=True),
                        filters.territory_clause(A.municipality_code))
                 .group_by(A.municipality_code))
     raise ValueError(f"Indicador de mapa desconocido «{metric}»: use uno de {', '.join(METRICS)}.")
@@ -313,7 +314,8 @@ METRIC_VALUES: dict[str, Callable] = {key: _values_query(spec) for key, spec in 
 
 @reads("targeting")
 def targeting_years(viewer: Viewer, url: str | None = None) -> list[int]:
-    stmt = (select(Targeting.year).distinct().where(municipality_clause(viewer, Targeting.municipality_code))
+    stmt = (select(Targeting.year).distinct()
+            .where(municipality_clause(viewer, Targeting.municipality_code, route_neutral=True))
             .order_by(Targeting.year.desc()))
     with get_engine(url).connect() as conn:
         return [int(y) for y in conn.scalars(stmt)]
@@ -325,7 +327,7 @@ def alert_symbols(viewer: Viewer, filters: GlobalFilters, url: str | None = None
     A = TerritorialAlert
     stmt = (
         select(A.municipality_code, A.category, A.severity, func.count())
-        .where(_open_alert(filters.cutoff), municipality_clause(viewer, A.municipality_code),
+        .where(_open_alert(filters.cutoff), municipality_clause(viewer, A.municipality_code, route_neutral=True),
                filters.territory_clause(A.municipality_code))
         .group_by(A.municipality_code, A.category, A.severity)
     )
@@ -361,7 +363,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
     f = filters.with_(municipality_code=code, department_code=None, regional_office_id=None)
     year = int(year or f.cutoff.year)
     E, BP, A, T = Enrolment, BusinessPlan, TerritorialAlert, Targeting
-    rec_e = record_clause(viewer, E.municipality_code, E.operator_id)
+    rec_e = record_clause(viewer, E.municipality_code, E.operator_id, E.route)
     with get_engine(url).connect() as conn:
         head = conn.execute(
             select(Municipality.code, Municipality.name, Department.name, RegionalOffice.name,
@@ -379,7 +381,8 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
         )
         targeting = conn.execute(
             select(T.year, T.prioritised, T.target_population, T.total_score)
-            .where(T.municipality_code == code, T.year == year, municipality_clause(viewer, T.municipality_code))
+            .where(T.municipality_code == code, T.year == year,
+                   municipality_clause(viewer, T.municipality_code, route_neutral=True))
         ).first()
         by_route = {r: {"hogar": 0, "opr": 0} for r in ROUTE_ORDER}
         for route, households, oprs in conn.execute(
@@ -438,7 +441,8 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             .select_from(ServiceDelivery)
             .join(Operator, Operator.id == ServiceDelivery.operator_id)
             .where(ServiceDelivery.municipality_code == code, ServiceDelivery.delivery_date <= _d(f.cutoff),
-                   record_clause(viewer, ServiceDelivery.municipality_code, ServiceDelivery.operator_id))
+                   record_clause(viewer, ServiceDelivery.municipality_code, ServiceDelivery.operator_id,
+                                 enrolment_route(ServiceDelivery.enrolment_id)))
             .distinct()
         ).all()
         for op_id, name in deliveries_ops:
@@ -449,7 +453,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             for r in conn.execute(
                 select(A.category, A.severity, A.status, A.description, A.opened_on, A.closed_on)
                 .where(A.municipality_code == code, _open_alert(f.cutoff),
-                       municipality_clause(viewer, A.municipality_code))
+                       municipality_clause(viewer, A.municipality_code, route_neutral=True))
                 .order_by(A.opened_on.desc())
             )
         ]
@@ -461,7 +465,7 @@ def municipality_profile(viewer: Viewer, filters: GlobalFilters, code: str, year
             {"prioritised": bool(targeting.prioritised), "target_population": int(targeting.target_population),
              "total_score": float(targeting.total_score)} if targeting is not None else None
         ),
-        "territorial_visible": bool(viewer.is_national or viewer.is_regional),
+        "territorial_visible": bool(viewer.is_national or viewer.is_regional or viewer.is_route),
         "by_route": by_route,
         "households": int(households_total or 0),
         "opr": int(opr_total or 0),
