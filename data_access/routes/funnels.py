@@ -96,7 +96,7 @@ def _routes(filters: GlobalFilters, cohort: Cohort) -> tuple[str, ...]:
 def cohort_conditions(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, e=E, h=H) -> list:
     """WHERE clauses selecting the cohort's enrolments (scope first: default-deny)."""
     conds = [
-        record_clause(viewer, e.c.municipality_code, e.c.operator_id),
+        record_clause(viewer, e.c.municipality_code, e.c.operator_id, e.c.route),
         filters.territory_clause(e.c.municipality_code),
         filters.route_clause(e.c.route),
         e.c.entry_date <= filters.cutoff,
@@ -287,7 +287,7 @@ def sankey(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | No
         return case((e.c.exit_date <= cutoff, e.c.exit_outcome), else_=cast(null(), String))
 
     def visible(e):
-        return and_(record_clause(viewer, e.c.municipality_code, e.c.operator_id), e.c.entry_date <= cutoff)
+        return and_(record_clause(viewer, e.c.municipality_code, e.c.operator_id, e.c.route), e.c.entry_date <= cutoff)
 
     x1, x2, x3 = exit_of(e1), exit_of(e2), exit_of(e3)
     src = (
@@ -302,7 +302,7 @@ def sankey(viewer: Viewer, filters: GlobalFilters, cohort: Cohort, url: str | No
         chain_start = or_(
             chain_start,
             ~exists().where(prev.c.id == e1.c.previous_enrolment_id,
-                            record_clause(viewer, prev.c.municipality_code, prev.c.operator_id)),
+                            record_clause(viewer, prev.c.municipality_code, prev.c.operator_id, prev.c.route)),
         )
     keys = (e1.c.entry_mechanism, e1.c.route, x1, e2.c.route, x2, e3.c.route, x3)
     stmt = (
@@ -571,7 +571,7 @@ def cohort_quarters(viewer: Viewer, url: str | None = None) -> list[str]:
     """Entry quarters with enrolments visible to the viewer, oldest first."""
     stmt = (
         select(E.c.cohort_quarter)
-        .where(record_clause(viewer, E.c.municipality_code, E.c.operator_id))
+        .where(record_clause(viewer, E.c.municipality_code, E.c.operator_id, E.c.route))
         .group_by(E.c.cohort_quarter)
         .order_by(E.c.cohort_quarter)
     )
