@@ -79,7 +79,7 @@ def _contract_scope(viewer: Viewer, filters: GlobalFilters) -> list:
                 select(Enrolment.id).where(
                     Enrolment.contract_id == OperatorContract.id,
                     filters.territory_clause(Enrolment.municipality_code),
-                    record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id),
+                    record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id, Enrolment.route),
                 )
             )
         )
@@ -89,7 +89,7 @@ def _contract_scope(viewer: Viewer, filters: GlobalFilters) -> list:
 def _record_scope(viewer: Viewer, filters: GlobalFilters) -> list:
     """Clauses on Enrolment (joined to its OperatorContract) for derived figures."""
     return [
-        record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id),
+        record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id, Enrolment.route),
         filters.territory_clause(Enrolment.municipality_code),
         *_contract_scope_no_territory(viewer, filters),
     ]
@@ -128,7 +128,7 @@ def _scoped_enrolments(viewer: Viewer, filters: GlobalFilters, contract_ids):
 
 
 def _no_access(viewer: Viewer) -> bool:
-    return not (viewer.is_national or viewer.is_regional or viewer.is_operator)
+    return not (viewer.is_national or viewer.is_regional or viewer.is_operator or viewer.is_route)
 
 
 # ---------------------------------------------------------------------- definitions
@@ -147,6 +147,8 @@ def definitions(viewer: Viewer, route: str | None = None, service_type: str | No
     )
     if route:
         stmt = stmt.where(SlaDefinition.route == route)
+    if viewer.is_route:  # a dirección de ruta reads the parameters of its own route's contracts
+        stmt = stmt.where(SlaDefinition.route == viewer.route)
     if service_type:
         stmt = stmt.where(SlaDefinition.service_type_code == service_type)
     with _reading(url) as conn:
