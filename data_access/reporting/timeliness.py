@@ -51,6 +51,8 @@ def scope_contracts(viewer: Viewer):
         return OperatorContract.operator_id == viewer.operator_id
     if r is Reach.OFFICE and viewer.regional_office_id is not None:
         return OperatorContract.regional_office_id == viewer.regional_office_id
+    if r is Reach.ROUTE and viewer.route is not None:  # the operators a dirección de ruta directs
+        return OperatorContract.route == viewer.route
     return OperatorContract.id.is_(None)
 
 

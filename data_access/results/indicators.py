@@ -92,7 +92,8 @@ def groups(viewer: Viewer, filters: GlobalFilters, level: str, url: str | None =
         raise ValueError(f"Nivel desconocido «{level}»: use uno de {', '.join(GROUP_LEVELS)}.")
     if level == "nacional":
         return [Group(level, "", "Nacional", filters)]
-    scope = and_(municipality_clause(viewer, Municipality.code), filters.territory_clause(Municipality.code))
+    scope = and_(municipality_clause(viewer, Municipality.code, route_neutral=True),
+                 filters.territory_clause(Municipality.code))
     with get_engine(url).connect() as conn:
         if level == "oficina_regional":
             rows = conn.execute(
