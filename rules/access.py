@@ -144,7 +144,8 @@ personal data also needs ``READ_PERSONAL_DATA``, to load it and to export it."""
 
 EDIT_BUSINESS_PLAN = _register("edit.business_plan", "Edit business-plan dates and alliance evidence.",
                                TERRITORIAL_EDITORS)
-EDIT_STAGE = _register("edit.stage", "Record route stage events of enrolments.", TERRITORIAL_EDITORS)
+EDIT_STAGE = _register("edit.stage", "Record route stage events and viability results of enrolments (an operador: "
+                       "those of its own contracts, §4.2 c).", TERRITORIAL_EDITORS | {Role.OPERADOR})
 EDIT_TARGETING = _register("edit.targeting", "Edit municipal targeting (prioritised, target population).",
                            REFERENCE_EDITORS)
 EDIT_ALERT = _register("edit.alert", "Open, update and close territorial alerts.", REFERENCE_EDITORS)

@@ -43,7 +43,7 @@ EDITS_BY_ROLE = {
     "directivo": (),
     "analista_pmo": TERRITORIAL + CONTRACTUAL,
     "comite_regional": TERRITORIAL,
-    "operador": CONTRACTUAL,
+    "operador": ("edit.stage", *CONTRACTUAL),  # stage events of its own contracts' participants
     "admin": TERRITORIAL + CONTRACTUAL + ADMINISTRATION,
     "direccion_ruta": (),
     "unidad_ejecutora": (),
@@ -56,7 +56,7 @@ TABS_BY_ROLE = {
     "analista_pmo": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
                      "edit.alert"],
     "comite_regional": ["edit.business_plan", "edit.stage", "edit.targeting", "edit.alert"],
-    "operador": ["edit.sla", "edit.service_delivery"],
+    "operador": ["edit.stage", "edit.sla", "edit.service_delivery"],
     "admin": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
               "edit.alert"],
     "direccion_ruta": [],
