@@ -48,7 +48,7 @@ from data_access.core.models import (
     TerritorialAlert,
     ValueChain,
 )
-from data_access.core.scope import Viewer, contract_clause, municipality_clause, record_clause
+from data_access.core.scope import Viewer, contract_clause, enrolment_route, municipality_clause, record_clause
 from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
 from data_access.results.targets import visible_clause as target_clause
 from rules import access
@@ -77,16 +77,16 @@ def _codes(codes: pd.Series, ids: pd.Series, prefix: str) -> pd.Series:
 # ------------------------------------------------------------------ scope
 def _known(viewer: Viewer) -> ColumnElement[bool]:
     """Catalogues (ANS definitions) any role with a scope may see."""
-    return true() if viewer.is_national or viewer.is_regional or viewer.is_operator else false()
+    return true() if viewer.is_national or viewer.is_regional or viewer.is_operator or viewer.is_route else false()
 
 
 def _plan_clause(viewer: Viewer, plan=BusinessPlan) -> ColumnElement[bool]:
     """The alliance page's scope of a business plan: its municipality, or its PSDE for an operador."""
-    return record_clause(viewer, plan.municipality_code, plan.psde_operator_id)
+    return record_clause(viewer, plan.municipality_code, plan.psde_operator_id, enrolment_route(plan.enrolment_id))
 
 
 def _enrolment_clause(viewer: Viewer, enrolment=Enrolment) -> ColumnElement[bool]:
-    return record_clause(viewer, enrolment.municipality_code, enrolment.operator_id)
+    return record_clause(viewer, enrolment.municipality_code, enrolment.operator_id, enrolment.route)
 
 
 def _participant_clause(viewer: Viewer, municipality_col, *links: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -115,7 +115,7 @@ def _offices(viewer: Viewer) -> Select:
     return (select(M.code.label("cod_municipio"), RO.code.label("oficina_regional"),
                    RO.name.label("nombre_oficina"))
             .join(RO, RO.id == M.regional_office_id)
-            .where(municipality_clause(viewer, M.code))
+            .where(municipality_clause(viewer, M.code, route_neutral=True))
             .order_by(M.code))
 
 
@@ -153,7 +153,7 @@ def _sla_definitions(viewer: Viewer) -> Select:
                    D.derived_key.label("clave_derivada"), D.unit.label("unidad"), D.target.label("meta"),
                    D.direction.label("direccion"), D.tolerance.label("tolerancia"), D.weight.label("peso"),
                    D.frequency.label("frecuencia"))
-            .where(_known(viewer))
+            .where(_known(viewer), D.route == viewer.route if viewer.is_route else true())
             .order_by(D.code))
 
 
@@ -174,7 +174,7 @@ def _targeting(viewer: Viewer) -> Select:
                    T.score_poverty.label("puntaje_pobreza"), T.score_rurality.label("puntaje_ruralidad"),
                    T.score_victims.label("puntaje_victimas"), T.score_productive.label("puntaje_productivo"),
                    T.total_score.label("puntaje_total"))
-            .where(municipality_clause(viewer, T.municipality_code))
+            .where(municipality_clause(viewer, T.municipality_code, route_neutral=True))
             .order_by(T.municipality_code, T.year))
 
 
@@ -193,7 +193,7 @@ def _alerts(viewer: Viewer) -> Select:
                    A.category.label("categoria"), A.severity.label("severidad"), A.status.label("estado"),
                    A.description.label("descripcion"), A.opened_on.label("fecha_apertura"),
                    A.closed_on.label("fecha_cierre"))
-            .where(municipality_clause(viewer, A.municipality_code))
+            .where(municipality_clause(viewer, A.municipality_code, route_neutral=True))
             .order_by(A.id))
 
 
@@ -268,7 +268,7 @@ def _deliveries(viewer: Viewer) -> Select:
                    D.delivery_date.label("fecha_entrega"), func.min(D.contract_id).label("_contract_id"),
                    func.min(D.registered_on).label("fecha_registro"), func.count().label("_n"))
             .join(E, E.id == D.enrolment_id)
-            .where(record_clause(viewer, D.municipality_code, D.operator_id))
+            .where(record_clause(viewer, D.municipality_code, D.operator_id, E.route))
             .group_by(E.id, E.code, D.service_type_code, D.delivery_date)
             .order_by(E.id, D.service_type_code, D.delivery_date))
 
