@@ -29,6 +29,8 @@ _DATE_COLS = {
     "alliance_evidence": ("start_date", "end_date", "registered_on"),
     "sales": ("registered_on",),
     "sla_measurement": ("reported_on",),
+    "baseline": ("measured_on",),
+    "territorial_asset": ("updated_on",),
 }
 _NULLABLE_FK = {
     "household": ("opr_id",),
