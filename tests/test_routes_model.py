@@ -55,8 +55,10 @@ def test_allowed_transitions_forward_and_exit():
     assert R.allowed_next("basica", SAL) == ()
 
 
-def test_failed_filters_only_allow_exit_with_the_matching_reason():
-    assert R.allowed_next("basica", VIA, R.NO_VIABLE) == (SAL,)
+def test_failed_filters_loop_or_exit_with_the_matching_reason():
+    # «no viable»: feedback and reformulation (back to formulación), or exit (seed 000 §4.1 c)
+    assert R.allowed_next("basica", VIA, R.NO_VIABLE) == (FML, SAL)
+    assert R.allowed_next("competitividad", VIA, R.NO_VIABLE) == (FML, SAL)
     assert R.allowed_next("basica", VIA, R.VIABLE) == (SOL, SAL)
     assert R.allowed_next("intermedia", REQ, R.NO_CUMPLE) == (SAL,)
     assert R.allowed_exit_outcomes("basica", VIA, R.NO_VIABLE) == (R.EXIT_NO_VIABLE,)
@@ -121,7 +123,67 @@ def test_history_must_start_at_entry_and_never_go_back_or_repeat():
 def test_no_progress_after_a_failed_filter():
     history = [(ING, None), (CAP, None), (FML, None), (VIA, R.NO_VIABLE), (SOL, None)]
     problems = R.validate_history("basica", history)
-    assert problems and "solo se permite la salida" in problems[0].message
+    assert problems and "solo se permite la reformulación o la salida" in problems[0].message
+    after_requirements = R.validate_history("intermedia", [*full("intermedia")[:6], (REQ, R.NO_CUMPLE), (SRV, None)])
+    assert after_requirements and "solo se permite la salida" in after_requirements[0].message
+
+
+# ------------------------------------------------------------------ the viability loop
+
+LOOP = [(ING, None), (CAP, None), (FML, None), (VIA, R.NO_VIABLE), (FML, None), (VIA, R.NO_VIABLE),
+        (FML, None), (VIA, R.VIABLE), (SOL, None), (REQ, R.CUMPLE), (SRV, None), (PLN, None), (SAL, R.EXIT_GRADUADO)]
+LOOP_DATES = [dt.date(2024, 1, d) for d in (1, 2, 3, 4, 10, 11, 20, 21, 22, 23, 24, 25, 26)]
+
+
+def test_reformulation_after_no_viable_is_a_loop_not_an_end():
+    assert R.validate_history("basica", LOOP, LOOP_DATES) == []
+    looped_out = [*LOOP[:6], (SAL, R.EXIT_NO_VIABLE)]
+    assert R.validate_history("intermedia", [looped_out[0], looped_out[1], (FOR, None), *looped_out[2:]]) == []
+    # formulación again only answers a «no viable»: after a viable result it goes back
+    back = R.validate_history("basica", [*LOOP[:3], (VIA, R.VIABLE), (FML, None)])
+    assert back and "Transición no permitida" in back[0].message and back[0].position == 4
+
+
+def test_reformulation_is_dated_after_the_no_viable_evaluation():
+    same_day = [*LOOP_DATES[:4], LOOP_DATES[3], *LOOP_DATES[5:]]
+    problems = R.validate_history("basica", LOOP, same_day)
+    assert [(p.position, p.field) for p in problems] == [(4, "event_date")]
+    assert "posterior" in problems[0].message
+
+
+def test_histories_sort_by_viability_round():
+    events = [(s, o, d) for (s, o), d in zip(LOOP, LOOP_DATES, strict=True)]
+    assert R.history_rounds(events) == [0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2]
+    shuffled = list(reversed(events))
+    assert R.sort_history("basica", shuffled) == events
+    # an exit on the day of the «no viable» stays in its round, after the evaluation
+    out = [(ING, None, LOOP_DATES[0]), (SAL, R.EXIT_NO_VIABLE, LOOP_DATES[3]), (VIA, R.NO_VIABLE, LOOP_DATES[3])]
+    assert [e[0] for e in R.sort_history("basica", out)] == [ING, VIA, SAL]
+
+
+# ------------------------------------------------------------------------ entries
+
+
+def test_entry_rules_per_route():
+    assert R.entry_problem("basica", "hogar", R.BARRIDO) is None
+    assert "solo por «barrido»" in R.entry_problem("basica", "hogar", R.CONVOCATORIA)
+    assert "admite solo hogares" in R.entry_problem("basica", "opr", R.CONVOCATORIA)
+    assert R.entry_problem("intermedia", "hogar", R.PROMOCION) is None
+    assert R.entry_problem("intermedia", "hogar", R.BARRIDO) is None
+    assert "«mecanismo_ingreso»" in R.entry_problem("intermedia", "hogar", R.CONVOCATORIA)
+    assert R.entry_problem("intermedia", "opr", R.CONVOCATORIA) is None
+    assert R.entry_problem("intermedia", "opr", R.BARRIDO) is not None
+    assert R.entry_problem("competitividad", "opr", R.PROMOCION) is None
+    assert R.entry_problem("competitividad", "opr", R.CONVOCATORIA) is None
+    assert "admite solo OPR" in R.entry_problem("competitividad", "hogar", R.PROMOCION)
+
+
+def test_promotion_targets():
+    assert R.promotion_target("basica", "hogar", R.EXIT_GRADUADO) == ("intermedia", "hogar")
+    assert R.promotion_target("intermedia", "opr", R.EXIT_GRADUADO) == ("competitividad", "opr")
+    assert R.promotion_target("intermedia", "hogar", R.EXIT_GRADUADO) == ("competitividad", "opr")  # its OPR
+    assert R.promotion_target("basica", "hogar", R.EXIT_ABANDONO) is None
+    assert R.promotion_target("competitividad", "opr", R.EXIT_AUTOGESTION) is None
 
 
 def test_outcomes_must_fit_the_stage_and_the_exit():

@@ -130,13 +130,30 @@ def test_stage_transitions_follow_routes():
             "outcome"
         ]
     )
-    # a failed filter only allows exit
+    # «no viable» allows the reformulation (the loop) or the exit, nothing else
     e = by_field(
         validate_stage_transition(
             "basica", "evaluacion_viabilidad", "no_viable", {"stage": "solicitud_cofinanciacion", **day}
         )
     )
-    assert "Salida documentada" in e["stage"]
+    assert "«Formulación" in e["stage"] and "Salida documentada" in e["stage"]
+    # a reformulation is dated after the «no viable» evaluation and carries the feedback given
+    viable_on = dt.date(2025, 1, 20)
+    assert validate_stage_transition(
+        "basica", "evaluacion_viabilidad", "no_viable", {"stage": "formulacion", "note": "Ajustar costos", **day},
+        last_event_date=viable_on,
+    ) == []
+    e = by_field(validate_stage_transition(
+        "basica", "evaluacion_viabilidad", "no_viable", {"stage": "formulacion", "event_date": "2025-01-20"},
+        last_event_date=viable_on,
+    ))
+    assert set(e) == {"event_date", "note"}
+    assert "posterior a la evaluación «no viable»" in e["event_date"] and "retroalimentación" in e["note"]
+    # the exit after «no viable» states that reason
+    e = by_field(validate_stage_transition(
+        "basica", "evaluacion_viabilidad", "no_viable", {"stage": "salida", "outcome": "graduado", **day}
+    ))
+    assert "«No viable (retroalimentación)»" in e["outcome"]
     # outcome must belong to the stage
     assert (
         "viable o no_viable"

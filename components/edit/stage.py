@@ -21,7 +21,15 @@ from data_access.edits import stage as stage_edits
 from data_access.edits.common import EditError
 from rules.core.clock import today
 from rules.core.formatting import fmt_date
-from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_OUTCOMES, stage_name
+from rules.routes.model import (
+    EXIT_OUTCOMES,
+    NO_VIABLE,
+    SALIDA,
+    STAGE_OUTCOMES,
+    is_reformulation,
+    route_model,
+    stage_name,
+)
 
 find = cached(stage_edits.find_enrolments)
 detail = cached(stage_edits.enrolment_detail)
@@ -75,6 +83,8 @@ def stage_section(ctx: PageContext) -> None:
         st.info(t("edit.st.finished"))
         return
     suffix = f"{eid}_{snap['_n']}"
+    if snap.get("last_outcome") == NO_VIABLE:
+        st.info(t("edit.st.loop"))
     stage = st.selectbox(
         t("edit.st.next"),
         allowed,
@@ -82,7 +92,7 @@ def stage_section(ctx: PageContext) -> None:
         key=f"st_next_{suffix}",
         help=t("edit.st.next_help"),
     )
-    options = list(EXIT_OUTCOMES) if stage == SALIDA else list(STAGE_OUTCOMES.get(stage, ()))
+    options = list(snap["exit_outcomes"] or EXIT_OUTCOMES) if stage == SALIDA else list(STAGE_OUTCOMES.get(stage, ()))
     outcome = None
     if options:
         outcome = st.selectbox(
@@ -91,12 +101,16 @@ def stage_section(ctx: PageContext) -> None:
             format_func=lambda o: t("edit.choose") if o is None else _outcome_label(ctx, o),
             key=f"st_outcome_{suffix}_{stage}",
         )
+    promote = _promote_field(ctx, snap, stage, outcome, suffix)
     c1, c2 = st.columns([1, 2])
     day = date_field(c1, t("edit.st.date"), today(), key=f"st_date_{suffix}")
-    note = c2.text_input(t("edit.st.note"), key=f"st_note_{suffix}", max_chars=500)
+    reformulation = is_reformulation(snap["current_stage"], snap.get("last_outcome"), stage)
+    note = c2.text_input(t("edit.st.feedback" if reformulation else "edit.st.note"), key=f"st_note_{suffix}",
+                         max_chars=500)
     if st.button(t("edit.st.submit"), type="primary", key=f"st_go_{suffix}"):
         try:
-            res = stage_edits.record_stage(ctx.viewer, eid, snap["version"], stage, outcome, day, note, url=ctx.url)
+            res = stage_edits.record_stage(ctx.viewer, eid, snap["version"], stage, outcome, day, note, url=ctx.url,
+                                           promote=promote)
         except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
@@ -106,6 +120,15 @@ def stage_section(ctx: PageContext) -> None:
                 clear=CLEAR,
                 forget=[key],
             )
+
+
+def _promote_field(ctx: PageContext, snap: dict, stage: str, outcome: str | None, suffix: str) -> bool:
+    """«Promover a la ruta siguiente», offered with a completed exit of básica or intermedia."""
+    target = snap.get("promotion")
+    if stage != SALIDA or target is None or outcome != route_model(snap["route"]).completed_exit:
+        return False
+    return st.checkbox(ctx.t("edit.st.promote", route=ctx.t("route." + target[0])), value=True,
+                       key=f"st_promote_{suffix}", help=ctx.t("edit.st.promote_help"))
 
 
 def _outcome_label(ctx: PageContext, outcome: str) -> str:

@@ -30,7 +30,16 @@ from rules.core.catalog import (
     VENTANAS,
 )
 from rules.core.clock import today
-from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_LABELS, STAGE_OUTCOMES, STAGES, allowed_next
+from rules.routes.model import (
+    EXIT_OUTCOMES,
+    SALIDA,
+    STAGE_LABELS,
+    STAGE_OUTCOMES,
+    STAGES,
+    allowed_exit_outcomes,
+    allowed_next,
+    is_reformulation,
+)
 
 LABELS: dict[str, str] = {
     "code": "Código",
@@ -52,6 +61,7 @@ LABELS: dict[str, str] = {
     "stage": "Etapa",
     "outcome": "Resultado",
     "event_date": "Fecha del evento",
+    "note": "Nota",
     "quarter": "Trimestre",
     "value": "Valor reportado",
     "evidence_ref": "Evidencia",
@@ -363,7 +373,9 @@ def validate_stage_transition(
     data: dict,
     last_event_date: dt.date | None = None,
 ) -> list[FieldError]:
-    """A new stage event: allowed transition, outcome of that stage, date in order."""
+    """A new stage event: allowed transition, outcome of that stage (an exit's fitting the
+    stage left from), date in order; a reformulation after «no viable» is dated after that
+    evaluation and carries the feedback given in ``note``."""
     errors: list[FieldError] = []
     stage = data.get("stage")
     outcome = data.get("outcome") or None
@@ -386,12 +398,22 @@ def validate_stage_transition(
             )
         )
     if stage == SALIDA:
+        fitting = allowed_exit_outcomes(route, current_stage, last_outcome)
         if outcome not in EXIT_OUTCOMES:
             errors.append(
                 FieldError(
                     "outcome",
                     "Resultado: la salida requiere su resultado; elija uno de: "
                     f"{', '.join(EXIT_OUTCOMES.values())}.",
+                )
+            )
+        elif fitting and outcome not in fitting:
+            here = STAGE_LABELS.get(current_stage, current_stage)
+            errors.append(
+                FieldError(
+                    "outcome",
+                    f"Resultado: «{EXIT_OUTCOMES[outcome]}» no corresponde a una salida desde «{here}»; "
+                    f"use {' o '.join(f'«{EXIT_OUTCOMES[o]}»' for o in fitting)}.",
                 )
             )
     elif stage in STAGE_OUTCOMES:
@@ -412,12 +434,36 @@ def validate_stage_transition(
             )
         )
     d = _dates(data, ("event_date",), errors, required=("event_date",))
-    if d["event_date"] is not None and last_event_date is not None and d["event_date"] < last_event_date:
+    if is_reformulation(current_stage, last_outcome, stage):
+        errors += _reformulation_errors(d["event_date"], last_event_date, data.get("note"))
+    elif d["event_date"] is not None and last_event_date is not None and d["event_date"] < last_event_date:
         errors.append(
             FieldError(
                 "event_date",
                 f"Fecha del evento: {d['event_date'].isoformat()} es anterior a la "
                 f"etapa previa ({last_event_date.isoformat()}); corrija la fecha.",
+            )
+        )
+    return errors
+
+
+def _reformulation_errors(day: dt.date | None, evaluated: dt.date | None, note: str | None) -> list[FieldError]:
+    """A reformulation answers the «no viable» evaluation: after it, with the feedback."""
+    errors = []
+    if day is not None and evaluated is not None and day <= evaluated:
+        errors.append(
+            FieldError(
+                "event_date",
+                f"Fecha del evento: la reformulación ({day.isoformat()}) debe ser posterior a la evaluación "
+                f"«no viable» ({evaluated.isoformat()}); corrija la fecha.",
+            )
+        )
+    if not (note or "").strip():
+        errors.append(
+            FieldError(
+                "note",
+                "Nota: una reformulación registra la retroalimentación dada al participante tras la "
+                "evaluación «no viable» (qué debe corregir del plan); escríbala.",
             )
         )
     return errors

@@ -5,8 +5,13 @@ recorded), validation of imported/edited histories, and the demo generator.
 A participant "reached" a stage when it has a stage event for it.
 
 Exits: SALIDA may follow any stage (abandono can happen anywhere); its outcome must fit
-the stage left from (``allowed_exit_outcomes``). In a funnel, SALIDA counts completed
-exits only; an exit for a loss reason is a loss of the last stage reached before it
+the stage left from (``allowed_exit_outcomes``). A «no viable» evaluation is a loop, not an
+end (§4.1 c, §4.2 d: "se retroalimenta al hogar"): the participant returns to formulación
+with the feedback recorded and is evaluated again, or exits for a stated reason; a history
+is therefore ordered by viability round (``history_rounds``), then route order, then date.
+Entries: who may enter each route and by which mechanism is ``ENTRY_RULES`` (§3.2, §4);
+a completed exit of básica or intermedia may be promoted to the next route (``NEXT_ROUTE``).
+In a funnel, SALIDA counts completed exits only; an exit for a loss reason is a loss of the last stage reached before it
 (``last_stage_before_exit``). Conversions are measured from the previous *mandatory*
 stage (``conversion_base``), so an optional stage (formación in básica) never breaks
 the chain.
@@ -152,11 +157,94 @@ def route_model(route: str) -> RouteModel:
 
 
 def allowed_next(route: str, current: str | None, last_outcome: str | None = None) -> tuple[str, ...]:
-    """Allowed next stages, honouring failed filters (no viable / requisitos no cumplidos)."""
+    """Allowed next stages, honouring failed filters: after «no viable» the participant
+    reformulates (back to formulación, the viability loop) or exits; after «requisitos no
+    cumplidos» it exits."""
     model = route_model(route)
+    if current == EVAL_VIABILIDAD and last_outcome == NO_VIABLE:
+        return (FORMULACION, SALIDA)
     if current in STAGE_OUTCOMES and last_outcome in (NO_VIABLE, NO_CUMPLE):
         return (SALIDA,)
     return model.next_stages(current)
+
+
+def is_reformulation(current: str | None, last_outcome: str | None, stage: str) -> bool:
+    """Is ``stage`` after (``current``, ``last_outcome``) a reformulation (the loop's way back)?"""
+    return current == EVAL_VIABILIDAD and last_outcome == NO_VIABLE and stage == FORMULACION
+
+
+REFORMULATION_RULES = (
+    "Una reformulación sigue a una evaluación «no viable», lleva fecha posterior a esa evaluación "
+    "y registra en la nota la retroalimentación dada al participante."
+)
+
+
+def history_rounds(history: list[tuple[str, str | None, object]]) -> list[int]:
+    """Per event ``(stage, outcome, date)``, its viability round: how many «no viable»
+    evaluations are dated strictly before it. A reformulation (dated after the «no viable»)
+    opens the next round; an exit on the day of the «no viable» stays in its round."""
+    failed = sorted(d for s, o, d in history if s == EVAL_VIABILIDAD and o == NO_VIABLE)
+    if not failed:
+        return [0] * len(history)
+    return [sum(1 for f in failed if f < d) for _, _, d in history]
+
+
+def history_key(route: str, stage: str, day, round_: int = 0) -> tuple:
+    """Sort key of an event in a history: viability round, route order, then date — so that,
+    within a round, a date out of order is reported as such (not as a skipped stage)."""
+    return round_, route_model(route).order(stage), day
+
+
+def sort_history(route: str, history: list[tuple]) -> list[tuple]:
+    """Events ``(stage, outcome, date, ...)`` in history order (``history_key``)."""
+    rounds = history_rounds([(e[0], e[1], e[2]) for e in history])
+    order = sorted(range(len(history)), key=lambda i: history_key(route, history[i][0], history[i][2], rounds[i]))
+    return [history[i] for i in order]
+
+
+# ------------------------------------------------------------------ entries (§3.2, §4)
+
+BARRIDO, CONVOCATORIA, PROMOCION = "barrido", "convocatoria", "promocion"
+
+ENTRY_RULES: dict[str, dict[str, tuple[str, ...]]] = {
+    # §4.1: "los hogares, provenientes del proceso de barrido".
+    "basica": {"hogar": (BARRIDO,)},
+    # §3.2 / §4.2: households that completed básica, households with a project found by barrido;
+    # incipient associations and collectives (OPR) come by convocatoria (§3.1).
+    "intermedia": {"hogar": (PROMOCION, BARRIDO), "opr": (CONVOCATORIA,)},
+    # §3.2 / §4.3: mature associations, from intermedia or by convocatoria.
+    "competitividad": {"opr": (PROMOCION, CONVOCATORIA)},
+}
+
+_KIND_NAMES = {"hogar": "hogares", "opr": "OPR"}
+
+
+def entry_problem(route: str, kind: str, mechanism: str) -> str | None:
+    """Why ``kind`` may not enter ``route`` by ``mechanism`` (Spanish, with the fix), or None."""
+    rules = ENTRY_RULES.get(route)
+    if rules is None:
+        return f"Ruta desconocida «{route}»: use basica, intermedia o competitividad."
+    allowed = rules.get(kind)
+    if allowed is None:
+        who = " y ".join(_KIND_NAMES[k] for k in rules)
+        return (f"La ruta «{route}» admite solo {who} (seed 000 §3.2): corrija «ruta» o "
+                "«tipo_participante».")
+    if mechanism not in allowed:
+        return (f"Un participante de tipo «{kind}» entra a la ruta «{route}» solo por "
+                f"{' o '.join(f'«{m}»' for m in allowed)} (seed 000 §3.2, §4), no por «{mechanism}»: "
+                "corrija «mecanismo_ingreso» o la ruta.")
+    return None
+
+
+def promotion_target(route: str, kind: str, outcome: str | None) -> tuple[str, str] | None:
+    """(next route, participant kind entering it) of a completed exit that may be promoted,
+    or None. A household leaving intermedia enters competitividad as the OPR it joined."""
+    nxt = NEXT_ROUTE.get(route)
+    if nxt is None or outcome != route_model(route).completed_exit:
+        return None
+    kinds = ENTRY_RULES[nxt]
+    target_kind = kind if kind in kinds and PROMOCION in kinds[kind] else "opr"
+    return nxt, target_kind
 
 
 # A failed filter leads to exactly one exit outcome (seed 000 §4.1 c–d: retroalimentación).
@@ -217,8 +305,9 @@ def validate_history(
     """Check a participant's ordered stage history ``[(stage, outcome), ...]``.
 
     Reports unknown stages, skipped mandatory stages, moves backwards (including a stage
-    recorded twice), outcomes that do not belong to the stage, progress after a failed
-    filter, exit outcomes that do not fit the stage left from (a completed exit needs
+    recorded twice) other than a reformulation after «no viable» (dated after it),
+    outcomes that do not belong to the stage, progress after a failed filter, exit
+    outcomes that do not fit the stage left from (a completed exit needs
     «Plan cumplido»; «no viable» / «requisitos no cumplidos» need the failed filter just
     before) and dates going back.
     """
@@ -233,6 +322,10 @@ def validate_history(
             )
             continue
         allowed = allowed_next(route, current, last_outcome)
+        if stage in allowed and dates is not None and i > 0 and is_reformulation(current, last_outcome, stage) \
+                and dates[i] <= dates[i - 1]:
+            problems.append(StageProblem(i, stage, "La reformulación tiene fecha igual o anterior a la evaluación "
+                                                   "«no viable»: regístrela con una fecha posterior.", "event_date"))
         if stage not in allowed:
             if current is not None and stage in model.stages and model.order(stage) > model.order(current):
                 skipped = [
@@ -243,7 +336,8 @@ def validate_history(
                 msg = (
                     f"Salta la etapa «{STAGE_LABELS[skipped[0]]}»: registre primero esa etapa."
                     if skipped
-                    else f"Después de un resultado «{last_outcome}» solo se permite la salida."
+                    else f"Después de un resultado «{last_outcome}» solo se permite "
+                    f"{'la reformulación o ' if last_outcome == NO_VIABLE else ''}la salida."
                 )
             elif current is None:
                 msg = "La historia debe empezar por «Ingreso»."
@@ -275,7 +369,8 @@ def validate_history(
             problems.append(
                 StageProblem(i, stage, f"Resultado «{outcome}» no válido: use {' o '.join(valid_outcomes)}.", "outcome")
             )
-        if dates is not None and i > 0 and dates[i] < dates[i - 1]:
+        if dates is not None and i > 0 and dates[i] < dates[i - 1] \
+                and not is_reformulation(current, last_outcome, stage):
             problems.append(
                 StageProblem(i, stage, "La fecha es anterior a la de la etapa previa: corrija la fecha.", "event_date")
             )

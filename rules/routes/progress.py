@@ -5,7 +5,8 @@ status and exit — so that the funnels and the ANS read one row per participant
 summary must be the same whoever writes the events (the stage form, an intake file, the
 demo generator), so it is derived here, by one rule:
 
-* the current stage is the last event's stage (history order: route order, then date);
+* the current stage is the last event's stage (history order: ``rules.routes.model.sort_history``,
+  viability round, route order, then date — a reformulation returns it to «formulación»);
 * the furthest stage is the furthest stage reached other than «salida» (the exit marker,
   not progress); an enrolment without events is at «ingreso» (order 1);
 * status is «activo» until a «salida», then «finalizado» for a completed exit (graduado,
@@ -62,8 +63,3 @@ def progress_of(route: str, events: Iterable[tuple[str, str | None, dt.date | No
         state = advance(route, state, stage, outcome, day)
     return state
 
-
-def history_order(route: str, stage: str, day: dt.date) -> tuple[int, dt.date]:
-    """Sort key of an event in a history: route order first, so that a date out of order is
-    reported as such (not as a skipped stage), then date."""
-    return route_model(route).order(stage), day
