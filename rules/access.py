@@ -135,6 +135,8 @@ IMPORTS: dict[str, Action] = {
     "deliveries": IMPORT_CONTRACT_RECORDS,
     "tracking-matrix": IMPORT_TRACKING_MATRIX,
     "targets": EDIT_TARGETS,
+    "assets": IMPORT_TERRITORIAL,  # the asset map of the municipalities in scope
+    "baselines": IMPORT_CONTRACT_RECORDS,  # operators measure their own participants
     "knowledge": MANAGE_KNOWLEDGE,
 }
 """The action that loads each intake entity (``rules.intake.sheets.ENTITIES``); a sheet holding

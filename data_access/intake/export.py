@@ -49,6 +49,7 @@ from data_access.core.models import (
     ValueChain,
 )
 from data_access.core.scope import Viewer, contract_clause, enrolment_route, municipality_clause, record_clause
+from data_access.intake import characterisation as characterisation_sheets
 from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
 from data_access.results.targets import visible_clause as target_clause
 from rules import access
@@ -346,6 +347,8 @@ SOURCES: dict[str, Source] = {
     S.EVIDENCE.name: Source(_evidence),
     S.SALES.name: Source(_sales),
     S.TARGETS.name: Source(_targets),
+    S.ASSETS.name: Source(characterisation_sheets.assets_export, finish=characterisation_sheets.asset_services),
+    S.BASELINES.name: Source(characterisation_sheets.baselines_export, finish=_enrolment_codes),
 }
 
 

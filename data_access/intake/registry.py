@@ -1,6 +1,7 @@
 """Imports every entity's check so that ``engine.IMPORTERS`` is complete."""
 
 from data_access.intake import (
+    characterisation,  # noqa: F401
     matrix,  # noqa: F401
     participants,  # noqa: F401
     programme,  # noqa: F401

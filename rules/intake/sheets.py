@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from rules import characterisation as CH
 from rules.core.catalog import (
     ALERT_CATEGORIES,
     ALERT_SEVERITIES,
@@ -296,6 +297,49 @@ DELIVERIES = Sheet(
     key=("codigo_inscripcion", "servicio", "fecha_entrega"), depends_on=("enrolments",), topics=("participants",),
 )
 
+BASELINES = Sheet(
+    "lineas_base", "baselines", "Líneas de base (entrada) y seguimiento a la salida de cada inscripción: las medidas "
+    "del hogar o de la OPR según el participante.",
+    (
+        Column("codigo_inscripcion", Kind.CODE, "Inscripción medida", "INS-0000456",
+               ref="inscripciones.codigo_inscripcion"),
+        Column("momento", Kind.CODE, "entrada (línea de base) o salida (seguimiento)", "entrada",
+               allowed=_same(CH.MOMENTS)),
+        Column("fecha", Kind.DATE, "Fecha de la medición", "10/02/2025", past_event=True),
+        *(Column(m.column, Kind.BOOL if m.boolean else Kind.MONEY if m.unit == CH.MONEY
+                 else Kind.INT if m.unit == CH.COUNT else Kind.NUMBER,
+                 f"{'Hogar' if m.participant == CH.HOGAR else 'OPR'}: {m.definition('es')}",
+                 {"income_cop": "850000", "productive_assets_cop": "3200000", "capacities_score": "45",
+                  "credit_access": "no"}.get(m.code, ""),
+                 required=False, allowed=YES_NO if m.boolean else None, minimum=m.minimum, maximum=m.maximum)
+          for m in CH.MEASURES),
+    ),
+    key=("codigo_inscripcion", "momento"), depends_on=("enrolments",), topics=("characterisation",),
+    notes=("Un hogar llena las medidas del hogar y deja vacías las de la OPR; una OPR al revés.",),
+)
+
+ASSETS = Sheet(
+    "mapa_activos", "assets", "Mapa de activos del territorio: mercados, centros de acopio, oferta y demanda "
+    "institucional y bienes públicos de cada municipio.",
+    (
+        Column("codigo_activo", Kind.CODE, "Código único del activo", "MA-05001-001"),
+        Column("cod_municipio", Kind.DIVIPOLA, "Municipio", "05001"),
+        Column("tipo", Kind.CODE, "Tipo de activo", "centro_acopio", allowed=_same(CH.ASSET_KINDS)),
+        Column("nombre", Kind.TEXT, "Nombre", "Centro de acopio veredal La Esperanza"),
+        Column("entidad", Kind.TEXT, "Entidad que lo opera, ofrece o demanda", "Alcaldía municipal", required=False),
+        Column("servicios", Kind.LIST, "Servicios que ofrece o demanda, códigos separados por «;»",
+               "comercializacion", required=False, allowed=SERVICE),
+        Column("categoria", Kind.CODE, "Bien público: su categoría (la de las alertas territoriales)", "",
+               required=False, allowed=_same(CH.PUBLIC_GOOD_CATEGORIES)),
+        Column("estado", Kind.CODE, "Bien público: su estado", "", required=False,
+               allowed=_same(CH.PUBLIC_GOOD_STATUSES)),
+        Column("descripcion", Kind.TEXT, "Descripción", "Acopio de café y cacao", required=False),
+        Column("fecha", Kind.DATE, "Fecha de la información", "15/03/2026", past_event=True),
+    ),
+    key=("codigo_activo",), depends_on=("offices",), topics=("characterisation",),
+    notes=("Solo un bien público lleva categoría y estado.",),
+)
+
 MATRIX = "matriz_seguimiento"
 PLANS = Sheet(
     "planes_negocio", "tracking-matrix", "Matriz de seguimiento a OPRs: planes de negocio (PN).",
@@ -363,8 +407,8 @@ TARGETS = Sheet(
 
 # Load order of ``tablero import all``: every sheet after the sheets it references.
 ORDER: tuple[Sheet, ...] = (
-    OPERATORS, OFFICES, CONTRACTS, SLA_DEFINITIONS, SLA_REPORTS, TARGETING, ALERTS, OPR, HOUSEHOLDS,
-    ENROLMENTS, STAGE_EVENTS, DELIVERIES, PLANS, EVIDENCE, SALES, TARGETS,
+    OPERATORS, OFFICES, CONTRACTS, SLA_DEFINITIONS, SLA_REPORTS, TARGETING, ALERTS, ASSETS, OPR, HOUSEHOLDS,
+    ENROLMENTS, STAGE_EVENTS, DELIVERIES, BASELINES, PLANS, EVIDENCE, SALES, TARGETS,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in ORDER}
 ENTITIES: dict[str, tuple[Sheet, ...]] = {}

@@ -44,7 +44,7 @@ PENDING_STATES = frozenset({State.ENVIADO})
 EDITABLE_STATES = frozenset({State.BORRADOR, State.DEVUELTO})
 """The operator may add or remove files."""
 
-ENTITIES = ("sla-reports", "stage-events", "deliveries", "tracking-matrix")
+ENTITIES = ("sla-reports", "stage-events", "deliveries", "tracking-matrix", "baselines")
 """The intake entities an operator's report carries (``rules.intake.sheets``): its ANS values,
 its contracts' stage events and deliveries, and the tracking matrix of its PSDE's PN."""
 
