@@ -1,0 +1,1 @@
+"""Characterisation of people and territory: baseline change and the asset map, scoped for a Viewer."""
