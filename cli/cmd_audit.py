@@ -19,8 +19,10 @@ def register(group: click.Group) -> None:
                   help="Cabeza anotada antes (salida de `tablero audit head`): falla si la cadena ya no la "
                        "contiene, p. ej. porque se borraron las entradas más recientes.")
     def verify_cmd(head: str | None) -> None:
-        """Recalcula la cadena; código de salida 1 y la primera entrada rota si está alterada."""
+        """Recalcula la cadena y los documentos; código de salida 1 y la primera entrada rota, o los
+        archivos faltantes o alterados, si algo no cuadra."""
         from data_access.audit.log import parse_head, verify
+        from data_access.documents.store import verify_files
 
         try:
             anchor = parse_head(head) if head is not None else None
@@ -28,8 +30,10 @@ def register(group: click.Group) -> None:
             raise click.BadParameter(str(exc), param_hint="--head") from None
         with store_in_use("leer"):
             result = verify(head=anchor)
+            files = verify_files()  # the documents' bytes against their SHA-256
         click.echo(result.message)
-        if not result.ok:
+        click.echo(files.message)
+        if not result.ok or not files.ok:
             if result.first_broken_id is not None:
                 click.echo(f"Primera entrada rota: #{result.first_broken_id}", err=True)
             raise SystemExit(1)
