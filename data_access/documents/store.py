@@ -36,6 +36,7 @@ from data_access.core.models import (
     ExitRecord,
     KnowledgeRecord,
     OperatorContract,
+    SlaDefinition,
     SlaMeasurement,
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
@@ -239,6 +240,18 @@ def links(viewer: Viewer, entity: str | None = None, entity_id: int | None = Non
         stmt = stmt.where(DocumentLink.entity == entity)
     if entity_id is not None:
         stmt = stmt.where(DocumentLink.entity_id == int(entity_id))
+    return _rows(stmt, url)
+
+
+@reads("sla")
+def sla_measurements(viewer: Viewer, contract_id: int, quarter: str, url: str | None = None) -> list[dict]:
+    """The stored ANS values of a contract's quarter that ``viewer`` may see (what a file attaches to)."""
+    stmt = (select(SlaMeasurement.id, SlaDefinition.code, SlaDefinition.name)
+            .join(SlaDefinition, SlaDefinition.id == SlaMeasurement.definition_id)
+            .join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
+            .where(SlaMeasurement.contract_id == int(contract_id), SlaMeasurement.quarter == quarter,
+                   contract_clause(viewer))
+            .order_by(SlaDefinition.code))
     return _rows(stmt, url)
 
 
