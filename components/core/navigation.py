@@ -41,6 +41,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/sla.py", "nav.sla", ":material/fact_check:", "ans"),
     PageSpec("pages/scorecard.py", "nav.scorecard", ":material/scoreboard:", "metas"),
     PageSpec("pages/agreements.py", "nav.agreements", ":material/task_alt:", "compromisos"),
+    PageSpec("pages/knowledge.py", "nav.knowledge", ":material/menu_book:", "conocimiento"),
+    PageSpec("pages/document.py", "nav.document", ":material/folder_open:", "documentos"),
     PageSpec("pages/edit.py", "nav.edit", ":material/edit_note:", "edicion"),
     PageSpec("pages/intake.py", "nav.intake", ":material/upload_file:", "carga"),
     PageSpec("pages/reporting.py", "nav.reporting", ":material/assignment_turned_in:", "reportes"),
