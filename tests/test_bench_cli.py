@@ -6,6 +6,7 @@ the store."""
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,44 @@ def test_bench_demo_prints_every_page(store_kind):
         assert f"\n{name}: (" in out, f"area bench {name} did not run or failed:\n{out[-3000:]}"
     if store_kind == "postgresql":
         assert _bench_databases() == before, "the temporary bench database was not dropped"
+
+
+def run_bench_json(tmp_path: Path, store_kind: str, *args: str) -> dict:
+    """``tablero bench --scale demo --runs 1 --format json --out FILE`` with ``args``; the document."""
+    env = dict(os.environ)
+    env["TABLERO_BENCH_PG_URL"] = PG_ADMIN_URL
+    env.pop("DATABASE_URL", None)
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [*_tablero(), "bench", "--scale", "demo", "--runs", "1", "--store", store_kind, "--format", "json",
+         "--out", str(out), *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_bench_json_holds_every_figure_of_the_chosen_pages_and_areas(store_kind, tmp_path):
+    doc = run_bench_json(tmp_path, store_kind, "--page", "overview", "--page", "sla", "--area", "sla")
+    run = doc["run"]
+    assert (run["scale"], run["store"], run["runs"], run["browser"]) == ("demo", store_kind, 1, False)
+    assert len(run["load_average_start"]) == 3 and len(run["load_average_end"]) == 3
+    assert run["seed_counts"]["household"] > 0 and run["seed_seconds"] > 0
+    assert {(p["page"], p["role"]) for p in doc["pages"]} == {
+        ("overview", "directivo"), ("overview", "comite_regional"), ("sla", "directivo"), ("sla", "comite_regional")}
+    for p in doc["pages"]:
+        assert p["error"] == "" and p["first_s"] > 0 and p["first_queries"] > 0
+        assert len(p["warm_runs_s"]) == 1 and p["warm_s"] == p["warm_runs_s"][0]
+        assert p["browser_s"] is None and p["browser_ratio_to_floor"] is None
+    assert doc["floor"] is None and doc["logins"] is None  # measured only with --browser
+    assert [a["name"] for a in doc["areas"]] == ["sla.bench_sla_page"]
+    assert doc["areas"][0]["error"] == "" and "ans directivo: 1ª carga s" in doc["areas"][0]["figures"]
+    warm = next(g for g in doc["goals"] if g["goal"] == "warm rerun")
+    assert warm["value"] == max(p["warm_s"] for p in doc["pages"]) and warm["met"] == (warm["value"] <= warm["limit"])
+
+
+def test_bench_refuses_an_unknown_page_or_area():
+    proc = subprocess.run([*_tablero(), "bench", "--scale", "demo", "--page", "nada", "--area", "tampoco"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "desconocido(s): nada, tampoco" in proc.stderr

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 AREAS = ("map", "routes", "sla", "pack", "intake")
 
@@ -31,31 +32,54 @@ def cold_caches() -> None:
     pack.forget()  # the committee views the overview, presentation and pack share
 
 
-def area_benches() -> list[tuple[str, Callable[..., dict | None]]]:
-    """(``area.function``, function) of every area's ``BENCHES``, in ``AREAS`` order."""
+def area_benches(areas: tuple[str, ...] = AREAS) -> list[tuple[str, Callable[..., dict | None]]]:
+    """(``area.function``, function) of the ``BENCHES`` of ``areas`` (default every area), in ``AREAS`` order."""
     found = []
-    for area in AREAS:
+    for area in (a for a in AREAS if a in areas):
         module = importlib.import_module(f"{__name__}.{area}")
         found.extend((f"{area}.{fn.__name__}", fn) for fn in module.BENCHES)
     return found
 
 
-def run_area_benches(url: str, runs: int, browser: bool, echo: Callable[[str], None]) -> list[tuple[str, str]]:
-    """(label, value) lines of every area bench; a failing bench is reported, not fatal."""
+@dataclass
+class AreaResult:
+    """One area bench's run: its seconds and returned figures, or its error."""
+
+    name: str
+    seconds: float
+    figures: dict | str | None = None
+    error: str = ""
+
+
+def run_area_benches(url: str, runs: int, browser: bool, echo: Callable[[str], None],
+                     areas: tuple[str, ...] = AREAS) -> list[AreaResult]:
+    """The benches of ``areas``, in order; a failing bench is reported, not fatal."""
     out = []
-    for name, fn in area_benches():
+    for name, fn in area_benches(areas):
         echo(f"  … {name}")
         t0 = time.perf_counter()
         try:
             result = fn(url, runs=runs, browser=browser)
         except Exception as exc:  # noqa: BLE001 - reported in the output
-            out.append((name, f"ERROR: {type(exc).__name__}: {exc}"[:300]))
+            out.append(AreaResult(name, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}"[:300]))
             continue
-        out.append((name, f"({time.perf_counter() - t0:.1f} s)"))
-        if isinstance(result, dict):
-            out.extend((f"  {k}", _fmt_value(v)) for k, v in result.items())
-        elif result is not None:
-            out.append(("  resultado", str(result)[:300]))
+        figures = result if isinstance(result, dict) or result is None else str(result)[:300]
+        out.append(AreaResult(name, time.perf_counter() - t0, figures))
+    return out
+
+
+def area_lines(results: list[AreaResult]) -> list[tuple[str, str]]:
+    """(label, value) lines of the area benches for the table output."""
+    out = []
+    for r in results:
+        if r.error:
+            out.append((r.name, f"ERROR: {r.error}"))
+            continue
+        out.append((r.name, f"({r.seconds:.1f} s)"))
+        if isinstance(r.figures, dict):
+            out.extend((f"  {k}", _fmt_value(v)) for k, v in r.figures.items())
+        elif r.figures is not None:
+            out.append(("  resultado", r.figures))
     return out
 
 

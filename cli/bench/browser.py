@@ -15,6 +15,7 @@ Playwright's ``expect`` for what that person sees (a text, a role, the address, 
 * ``login`` / ``fill_login_form``, ``goto_page``, ``click_nav``, ``nav_links`` — the app's ways
   in; ``click_nav`` returns the seconds from the click to the end of the page's run, as the
   browser clocked them (what ``tablero bench --browser`` reports).
+* ``load_seconds(page, address)`` — a new session at an address, navigation start → end of its run;
 * ``expect_no_errors(page)``, ``screenshot(page, name)`` (PNG in ``tests/artifacts/``).
 """
 
@@ -66,7 +67,9 @@ __all__ = [
     "fill_login_form",
     "free_port",
     "goto_page",
+    "load_seconds",
     "login",
+    "login_seconds",
     "nav_links",
     "running_app",
     "screenshot",
@@ -126,8 +129,10 @@ def running_app(
     extra_args: Sequence[str] = (),
     timeout: float = 120,
     port: int | None = None,
+    script: str | os.PathLike = "app.py",
 ) -> Iterator[AppServer]:
-    """The app on ``port`` (else a free one) serving ``database_url`` until the block ends.
+    """The app (``script``, default ``app.py``) on ``port`` (else a free one) serving ``database_url``
+    until the block ends.
 
     ``secrets_file`` goes to ``--secrets.files`` so that no secret is written in the repository.
     Streamlit prints its address once it accepts sessions: that line, not a polling loop, is
@@ -137,7 +142,7 @@ def running_app(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{port}.log"
     cmd = [
-        *_streamlit_cmd(), "run", "app.py",
+        *_streamlit_cmd(), "run", str(script),
         "--server.port", str(port),
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
@@ -325,6 +330,25 @@ def login(page, base_url: str, username: str, password: str, timeout: float = TI
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible(timeout=timeout)
 
 
+def login_seconds(page, base_url: str, username: str, password: str,
+                  timeout: float = TIMEOUT_MS) -> tuple[float, float]:
+    """``login`` clocked by the browser: (click on «Ingresar» → first page's run ended, navigation
+    start → the same end) in seconds (a ``watched_page``)."""
+    page.goto(base_url + "/", wait_until="domcontentloaded")
+    user = page.get_by_label("Usuario", exact=True)
+    expect(user).to_be_editable(timeout=timeout)
+    user.fill(username)
+    page.get_by_label("Contraseña", exact=True).fill(password)
+    clicked = page.evaluate("() => performance.now()")
+    page.get_by_role("button", name="Ingresar", exact=True).click()
+    expect(page.get_by_role("button", name="Cerrar sesión", include_hidden=True)).to_be_attached(timeout=timeout)
+    wait_for_app_run(page, timeout)
+    ended = page.evaluate("() => window.__tableroRunEnded ?? null")
+    if ended is None or ended < clicked:
+        raise RuntimeError("no end of run noted after the login (not a watched_page?)")
+    return (ended - clicked) / 1000, ended / 1000
+
+
 def fill_login_form(page, username: str, password: str, timeout: float = TIMEOUT_MS) -> None:
     """Sign in on the login form shown at any address; returns when the signed-in run is done.
 
@@ -385,6 +409,17 @@ def click_nav(page, target: str, timeout: float = TIMEOUT_MS) -> float:
     if ended is None or ended < clicked:  # a page not opened by watched_page: Python's clock
         return time.perf_counter() - started
     return (ended - clicked) / 1000
+
+
+def load_seconds(page, address: str, timeout: float = TIMEOUT_MS) -> float:
+    """Open ``address`` in a new Streamlit session; seconds from the navigation's start to the end
+    of the first script run, on the browser's clock (a ``watched_page``'s run clock)."""
+    page.goto(address, wait_until="domcontentloaded")
+    wait_for_app_run(page, timeout)
+    ended = page.evaluate("() => window.__tableroRunEnded ?? null")
+    if ended is None:
+        raise RuntimeError(f"no end of run noted at {address} (not a watched_page?)")
+    return ended / 1000
 
 
 def error_elements(page):

@@ -58,7 +58,8 @@ class PageTiming:
     warm_s: float = float("nan")  # median
     warm_sql_s: float = float("nan")  # median per run
     warm_queries: int = 0  # median per run
-    browser_s: float | None = None
+    browser_s: float | None = None  # first visit in a fresh app process
+    browser_warm_s: float | None = None  # second visit
     error: str = ""
     runs: list[float] = field(default_factory=list)
 
@@ -115,41 +116,94 @@ def bench_pages(url: str, pages: list[PageSpec], accounts: list[dict], runs: int
     return out
 
 
+@dataclass
+class BrowserFigures:
+    """What ``--browser`` measures besides each page: the empty-page floor of the same run and
+    each account's login."""
+
+    floor_load_s: list[float] = field(default_factory=list)  # new session at a one-line page
+    floor_switch_s: list[float] = field(default_factory=list)  # click between two one-line pages
+    login_s: dict[str, float] = field(default_factory=dict)  # «Ingresar» → first page settled
+    login_total_s: dict[str, float] = field(default_factory=dict)  # address typed → first page settled
+
+    @property
+    def floor_load(self) -> float | None:
+        return statistics.median(self.floor_load_s) if self.floor_load_s else None
+
+    @property
+    def floor_switch(self) -> float | None:
+        return statistics.median(self.floor_switch_s) if self.floor_switch_s else None
+
+
+FLOOR_APP = PROJECT_ROOT / "cli" / "bench" / "floor_app.py"
+
+
+def measure_floor(browser, url: str, figures: BrowserFigures, loads: int = 3, switches: int = 4) -> None:
+    """The empty-page floor, measured now, in this Chromium: ``loads`` new sessions at a one-line
+    page and ``switches`` sidebar clicks between two of them."""
+    from cli.bench import browser as h
+
+    with h.running_app(url, script=FLOOR_APP) as app:
+        for _ in range(loads):
+            with h.watched_page(browser) as w:
+                figures.floor_load_s.append(h.load_seconds(w.page, app.base_url + "/"))
+        with h.watched_page(browser) as w:
+            h.goto_page(w.page, app.base_url, "")
+            for i in range(switches):
+                target = "dos" if i % 2 == 0 else "Uno"  # the default page links as "/": by its title
+                figures.floor_switch_s.append(h.click_nav(w.page, target))
+
+
 def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings: list[PageTiming],
-                  echo: Callable[[str], None] = click.echo) -> None:
-    """Fill ``browser_s`` of ``timings``: click in the sidebar → page rendered (script run finished)."""
+                  echo: Callable[[str], None] = click.echo) -> BrowserFigures:
+    """Fill ``browser_s`` (first visit in a fresh app process: click in the sidebar → page rendered)
+    and ``browser_warm_s`` (second visit) of ``timings``; the floor, before and after, and the logins."""
     import importlib.util
 
     from cli.bench import browser as h
-    from rules.core.i18n import t
 
     if importlib.util.find_spec("playwright") is None:
         raise click.ClickException("--browser necesita playwright (extra «test»): pip install -e '.[test]'.")
     pw_by_user = {a["username"]: a["password"] for a in accounts}
     by_page = {p.name: p for p in pages}
-    with h.running_app(url) as app, h.chromium() as browser:
-        for username in dict.fromkeys(row.username for row in timings):
-            rows = [row for row in timings if row.username == username and not row.error]
-            if not rows:
-                continue
-            with h.watched_page(browser) as w:
-                h.login(w.page, app.base_url, username, pw_by_user[username], timeout=300_000)
-                for row in rows:
-                    page = by_page[row.page]
-                    links = h.nav_links(w.page)
-                    here = w.page.evaluate("() => window.location.pathname")
-                    target = next((lk for lk in links if lk["path"] == "/" + page.url_path), None)
-                    if target is None:  # the default page, linked as "/"
-                        target = next((lk for lk in links if lk["title"] == t(page.title_key, "es")), None)
-                    if target is None:
-                        row.error = row.error or "sin enlace en el navegador"
-                        continue
-                    if target["path"] == here:  # leave first so that the click is a real navigation
-                        other = next(lk for lk in links if lk["path"] != here)
-                        h.click_nav(w.page, other["path"].strip("/") or other["title"], timeout=300_000)
-                    echo(f"  … navegador: {page.name} como {username}")
-                    row.browser_s = h.click_nav(w.page, target["path"].strip("/") or target["title"],
-                                                timeout=300_000)
+    figures = BrowserFigures()
+    with h.chromium() as browser:
+        echo("  … navegador: página vacía (piso)")
+        measure_floor(browser, url, figures)
+        with h.running_app(url) as app:
+            for username in dict.fromkeys(row.username for row in timings):
+                rows = [row for row in timings if row.username == username and not row.error]
+                if not rows:
+                    continue
+                with h.watched_page(browser) as w:
+                    figures.login_s[username], figures.login_total_s[username] = h.login_seconds(
+                        w.page, app.base_url, username, pw_by_user[username], timeout=300_000)
+                    for attr, visit in (("browser_s", ""), ("browser_warm_s", " (2ª visita)")):
+                        for row in rows:
+                            echo(f"  … navegador: {row.page} como {username}{visit}")
+                            _visit(w.page, row, attr, by_page[row.page])
+        echo("  … navegador: página vacía (piso, al final)")
+        measure_floor(browser, url, figures)
+    return figures
+
+
+def _visit(page, row: PageTiming, attr: str, spec: PageSpec) -> None:
+    """Click ``spec``'s sidebar link (leaving it first when already there); its seconds in ``row.<attr>``."""
+    from cli.bench import browser as h
+    from rules.core.i18n import t
+
+    links = h.nav_links(page)
+    here = page.evaluate("() => window.location.pathname")
+    target = next((lk for lk in links if lk["path"] == "/" + spec.url_path), None)
+    if target is None:  # the default page, linked as "/"
+        target = next((lk for lk in links if lk["title"] == t(spec.title_key, "es")), None)
+    if target is None:
+        row.error = row.error or "sin enlace en el navegador"
+        return
+    if target["path"] == here:  # leave first so that the click is a real navigation
+        other = next(lk for lk in links if lk["path"] != here)
+        h.click_nav(page, other["path"].strip("/") or other["title"], timeout=300_000)
+    setattr(row, attr, h.click_nav(page, target["path"].strip("/") or target["title"], timeout=300_000))
 
 
 def _s(x: float | None) -> str:
@@ -158,19 +212,22 @@ def _s(x: float | None) -> str:
     return f"{x:.3f}"
 
 
-def format_table(timings: list[PageTiming], runs: int, browser: bool) -> str:
-    """One row per page and role; figures right-aligned, ``—`` where nothing was measured."""
+def format_table(timings: list[PageTiming], runs: int, browser: bool, figures: BrowserFigures | None = None) -> str:
+    """One row per page and role; figures right-aligned, ``—`` where nothing was measured; with
+    the browser, each page's ratio to the empty-page floor, then the floor and the logins."""
     head = ["página", "rol", "1ª carga s", "SQL 1ª s", "consultas 1ª", f"mediana {runs} s", "SQL/run s",
             "consultas/run"]
     if browser:
-        head.append("navegador s")
+        head += ["navegador s", "× piso", "navegador 2ª s"]
     head.append("error")
+    floor = figures.floor_load if figures else None
     rows = []
     for t in timings:
         row = [t.page, t.role, _s(t.first_s), _s(t.first_sql_s), str(t.first_queries), _s(t.warm_s),
                _s(t.warm_sql_s), str(t.warm_queries)]
         if browser:
-            row.append(_s(t.browser_s))
+            ratio = t.browser_s / floor if floor and t.browser_s is not None else None
+            row += [_s(t.browser_s), "—" if ratio is None else f"{ratio:.2f}", _s(t.browser_warm_s)]
         row.append(t.error)
         rows.append(row)
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -179,4 +236,12 @@ def format_table(timings: list[PageTiming], runs: int, browser: bool) -> str:
     for r in rows:
         lines.append("  ".join(c.rjust(w) if 1 < i < len(head) - 1 else c.ljust(w)
                                for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    if figures is not None:
+        lines.append("")
+        loads = ", ".join(_s(x) for x in figures.floor_load_s)
+        lines.append(f"piso (página vacía, mismo Chromium): carga {_s(figures.floor_load)} s ({loads}); "
+                     f"cambio de página {_s(figures.floor_switch)} s")
+        for user, secs in figures.login_s.items():
+            lines.append(f"ingreso {user}: «Ingresar» → primera página {_s(secs)} s "
+                         f"(desde la dirección {_s(figures.login_total_s.get(user))} s)")
     return "\n".join(lines)
