@@ -59,7 +59,8 @@ def register(group: click.Group) -> None:
         if not access.allowed(viewer, access.EXPORT_PACK):
             raise click.ClickException(f"«{viewer.username}»: {t('committee.export.not_allowed', 'es')}")
         filters = GlobalFilters(cutoff=cutoff, period_start=start, regional_office_id=office,
-                                department_code=department, municipality_code=municipality, route=route)
+                                department_code=department, municipality_code=municipality,
+                                route=route).within(viewer)
         from exports import charts
 
         try:

@@ -32,7 +32,7 @@ def alliance_rows(viewer, as_of: dt.date, by: str | None, url: str | None = None
     from data_access.alliance import queries as al
     from data_access.core.filters import GlobalFilters
 
-    filters = GlobalFilters(cutoff=as_of, known_at=known_at)
+    filters = GlobalFilters(cutoff=as_of, known_at=known_at).within(viewer)
     return [as_row(r) for r in al.indicator_table(viewer, filters, by, url=url)]
 
 
@@ -119,7 +119,7 @@ def value_rows(viewer, code: str, as_of: dt.date, by: str | None, url: str | Non
     from data_access.results import indicators
     from data_access.results.targets import LEVEL_OF_BY
 
-    filters = GlobalFilters(cutoff=as_of)
+    filters = GlobalFilters(cutoff=as_of).within(viewer)
     found = indicators.by_group(code, viewer, filters, LEVEL_OF_BY[by], url) if by else []
     found.append((None, indicators.value(code, viewer, filters, url)))
     return [{"group": g.code if g else "total", "value": v.value, "numerator": v.numerator,

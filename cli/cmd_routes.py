@@ -1,9 +1,10 @@
-"""``tablero routes funnel|participants|sankey|services|cohorts``: the routes page from the
+"""``tablero routes funnel|loop|participants|sankey|services|cohorts``: the routes page from the
 shell, with the same SQL (``data_access.routes.funnels``) and the same scope (``--as-user``).
 
 Examples::
 
     tablero routes funnel --route basica --cohort 2024Q1 --format csv
+    tablero routes loop --cohort 2024Q1
     tablero routes participants --route basica --stage formulacion --which lost --as-user comite
     tablero routes funnel --saved "Mujeres Caribe" --as-user analista
 """
@@ -21,6 +22,10 @@ FUNNEL_COLUMNS = [
     "lost_no_viable", "lost_requisitos_no_cumplidos", "lost_abandono", "lost_otro", "lost_total",
     "median_days", "days_measured",
 ]
+
+
+LOOP_COLUMNS = ["route", "participants", "reformulations", "resolved", "in_loop", "exited", "days_lost_median",
+                "days_lost_total"]
 
 
 def _cohort_options(f):
@@ -79,7 +84,7 @@ def _context(kwargs: dict):
             cohort = Cohort.from_dict(data)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    return viewer, GlobalFilters(cutoff=cutoff), cohort
+    return viewer, GlobalFilters(cutoff=cutoff).within(viewer), cohort
 
 
 def _round(v):
@@ -106,6 +111,19 @@ def register(group: click.Group) -> None:
             for stage in stages
         ]
         emit_rows(rows, fmt, FUNNEL_COLUMNS)
+
+    @routes.command("loop")
+    @_cohort_options
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+    def loop_cmd(fmt: str, **kwargs) -> None:
+        """Bucle de viabilidad por ruta: participantes con «no viable», reformulaciones, luego viables,
+        reformulando, salidos sin plan viable y días perdidos (mediana y total)."""
+        from data_access.routes.loops import viability_loops
+
+        viewer, filters, cohort = _context(kwargs)
+        rows = [{k: _round(v) for k, v in loop.as_row().items()}
+                for loop in viability_loops(viewer, filters, cohort).values()]
+        emit_rows(rows, fmt, LOOP_COLUMNS)
 
     @routes.command("participants")
     @_cohort_options

@@ -36,7 +36,7 @@ def scorecard_rows(viewer, year: int, as_of: dt.date, by: str, url: str | None =
     if as_of.year != year:
         raise click.BadParameter(f"La fecha de corte {as_of.isoformat()} no es del año {year}: use una fecha de "
                                  f"{year} en --as-of.", param_hint="--as-of")
-    cells = T.scorecard(viewer, GlobalFilters(cutoff=as_of), T.LEVEL_OF_BY[by], url=url)
+    cells = T.scorecard(viewer, GlobalFilters(cutoff=as_of).within(viewer), T.LEVEL_OF_BY[by], url=url)
     pct = {i.code for i in catalog.CATALOG if i.unit == catalog.PERCENT}
     return [{"group": c.group or "nacional", "name": c.group_name, "indicator": c.indicator,
              "value": _num(c.value, 1 if c.indicator in pct else None),

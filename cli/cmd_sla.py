@@ -56,7 +56,7 @@ def register(group: click.Group) -> None:
             raise click.BadParameter(f"La fecha de corte {cut.isoformat()} es anterior al trimestre {q}: "
                                      "use un corte dentro o después del trimestre.")
         viewer = resolve_viewer(as_user)
-        filters = GlobalFilters(cutoff=cut, route=route)
+        filters = GlobalFilters(cutoff=cut, route=route).within(viewer)
         frame = S.scorecard_frame(viewer, filters, (q,), service_type=service, operator_code=operator)
         frame = frame[frame["quarter"] == q] if not frame.empty else frame
         scores = S.score_table(frame, ["operator_code", "operator_name"])

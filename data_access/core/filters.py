@@ -29,6 +29,12 @@ class GlobalFilters:
     def with_(self, **changes) -> GlobalFilters:
         return replace(self, **changes)
 
+    def within(self, viewer) -> GlobalFilters:
+        """The filters as the viewer's scope bounds them: a dirección de ruta reads one route,
+        so its route filter is that route (a view then lists no other route, not even at zero)."""
+        route = getattr(viewer, "route", None) if getattr(viewer, "is_route", False) else None
+        return self if route is None or self.route == route else replace(self, route=route)
+
     def territory_clause(self, municipality_col) -> ColumnElement[bool]:
         """Narrowing by office / department / municipality (scope is applied apart)."""
         clauses = []

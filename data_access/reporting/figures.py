@@ -146,7 +146,7 @@ def sla_payload(frame, quarter: str) -> dict:
 def quarter_figures(viewer: Viewer, quarter: str, url: str | None = None) -> dict:
     """The official-figure set of ``quarter`` for ``viewer``'s scope, computed now (module docstring)."""
     quarter = parse_quarter(quarter)
-    filters = filters_for(quarter)
+    filters = filters_for(quarter).within(viewer)
     out: dict[str, dict] = {}
     total = al.indicator(viewer, filters, url=url)
     out["alliance"] = {**_note("alliance"), "cutoff": filters.cutoff.isoformat(), **row_payload(total)}

@@ -248,7 +248,7 @@ def annual(viewer: Viewer, year: int, url: str | None = None) -> list[dict]:
         if off is not None:
             total, source, closed_at = off["figures"]["alliance"], "oficial", off["closed_at"]
         else:
-            live = al.indicator(viewer, figures.filters_for(quarter), url=url)
+            live = al.indicator(viewer, figures.filters_for(quarter).within(viewer), url=url)
             total, source, closed_at = figures.row_payload(live), "en vivo", None
         rows.append({"period": quarter_label(quarter), "quarter": quarter, "source": source,
                      "numerator": total["numerator"], "denominator": total["denominator"],
