@@ -99,7 +99,8 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
         t("filters.cutoff", lang), value=current.cutoff, format="DD/MM/YYYY", key="gf_cutoff"
     )
     offices = ref.offices(viewer, url=url)
-    office_ids = [None] + [o for o, _ in offices] if viewer.is_national else [o for o, _ in offices]
+    nationwide = viewer.is_national or viewer.is_route  # a dirección de ruta's route runs in every office
+    office_ids = [None] + [o for o, _ in offices] if nationwide else [o for o, _ in offices]
     office_names = dict(offices)
     office = sb.selectbox(
         t("filters.office", lang),
@@ -131,7 +132,7 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
             format_func=lambda c: t("filters.all_municipalities", lang) if c is None else f"{muni_names[c]} ({c})",
             key="gf_muni",
         )
-    routes = [None, *ROUTES]
+    routes = [viewer.route] if viewer.is_route else [None, *ROUTES]
     route = sb.selectbox(
         t("filters.route", lang),
         routes,

@@ -10,13 +10,19 @@ from data_access.core.scope import Viewer, municipality_clause
 from data_access.core.versions import reads
 
 
+def _territory(viewer: Viewer):
+    """Municipalities a filter may offer: the viewer's territory (the whole country for a
+    dirección de ruta, whose route runs nationwide)."""
+    return municipality_clause(viewer, Municipality.code, route_neutral=True)
+
+
 @reads("reference")
 def offices(viewer: Viewer, url: str | None = None) -> list[tuple[int, str]]:
     stmt = (
         select(RegionalOffice.id, RegionalOffice.name)
         .where(
             RegionalOffice.id.in_(
-                select(Municipality.regional_office_id).where(municipality_clause(viewer, Municipality.code))
+                select(Municipality.regional_office_id).where(_territory(viewer))
             )
         )
         .order_by(RegionalOffice.name)
@@ -27,7 +33,7 @@ def offices(viewer: Viewer, url: str | None = None) -> list[tuple[int, str]]:
 
 @reads("reference")
 def departments(viewer: Viewer, office_id: int | None = None, url: str | None = None) -> list[tuple[str, str]]:
-    munis = select(Municipality.department_code).where(municipality_clause(viewer, Municipality.code))
+    munis = select(Municipality.department_code).where(_territory(viewer))
     if office_id is not None:
         munis = munis.where(Municipality.regional_office_id == office_id)
     stmt = select(Department.code, Department.name).where(Department.code.in_(munis)).order_by(Department.name)
@@ -39,7 +45,7 @@ def departments(viewer: Viewer, office_id: int | None = None, url: str | None = 
 def municipalities(
     viewer: Viewer, department_code: str | None = None, office_id: int | None = None, url: str | None = None
 ) -> list[tuple[str, str]]:
-    stmt = select(Municipality.code, Municipality.name).where(municipality_clause(viewer, Municipality.code))
+    stmt = select(Municipality.code, Municipality.name).where(_territory(viewer))
     if department_code:
         stmt = stmt.where(Municipality.department_code == department_code)
     if office_id is not None:
