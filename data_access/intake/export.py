@@ -50,6 +50,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer, contract_clause, enrolment_route, municipality_clause, record_clause
 from data_access.intake import characterisation as characterisation_sheets
+from data_access.intake import knowledge as knowledge_sheet
 from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
 from data_access.results.targets import visible_clause as target_clause
 from rules import access
@@ -349,6 +350,7 @@ SOURCES: dict[str, Source] = {
     S.TARGETS.name: Source(_targets),
     S.ASSETS.name: Source(characterisation_sheets.assets_export, finish=characterisation_sheets.asset_services),
     S.BASELINES.name: Source(characterisation_sheets.baselines_export, finish=_enrolment_codes),
+    S.KNOWLEDGE.name: Source(knowledge_sheet.knowledge_export),
 }
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rules import characterisation as CH
+from rules import knowledge as KN
 from rules.core.catalog import (
     ALERT_CATEGORIES,
     ALERT_SEVERITIES,
@@ -405,10 +406,35 @@ TARGETS = Sheet(
            "trayectoria es lineal dentro del año.",),
 )
 
+KNOWLEDGE = Sheet(
+    "conocimiento", "knowledge", "Gestión del conocimiento: buenas prácticas, historias de vida y lecciones "
+    "aprendidas, con el hogar o la OPR de la historia (visibles solo con su consentimiento).",
+    (
+        Column("codigo_registro", Kind.CODE, "Código único del registro", "GC-ANT-001"),
+        Column("tipo", Kind.CODE, "Tipo de registro", "buena_practica", allowed=_same(KN.KINDS)),
+        Column("titulo", Kind.TEXT, "Título", "Comercialización asociativa de café especial"),
+        Column("texto", Kind.TEXT, "El relato", "Las socias acordaron vender juntas a un comprador nacional."),
+        Column("cod_municipio", Kind.DIVIPOLA, "Municipio", "05001"),
+        Column("ruta", Kind.CODE, "Ruta (vacío: de todo el programa)", "intermedia", required=False, allowed=ROUTE),
+        Column("servicio", Kind.CODE, "Tipo de servicio", "comercializacion", required=False, allowed=SERVICE),
+        Column("codigo_hogar", Kind.CODE, "Hogar de la historia (si alguno)", "", required=False,
+               ref="hogares.codigo_hogar"),
+        Column("nit_opr", Kind.NIT, "OPR de la historia (si alguna)", "", required=False, ref="opr.nit_opr"),
+        Column("consentimiento", Kind.BOOL, "¿Hay consentimiento para mostrar el hogar o la OPR?", "si",
+               allowed=YES_NO),
+        Column("etiquetas", Kind.TEXT, "Etiquetas separadas por «;»", "café; mujeres", required=False),
+        Column("codigo_operador", Kind.CODE, "Operador que lo registra (un operador: el suyo)", "", required=False,
+               ref="operadores.codigo_operador"),
+        Column("fecha", Kind.DATE, "Fecha del registro", "15/03/2026", past_event=True),
+    ),
+    key=("codigo_registro",), depends_on=("offices", "operators", "households", "opr"), topics=("results",),
+    notes=("Sin consentimiento, el hogar y la OPR no se muestran en páginas, consola ni descargas.",),
+)
+
 # Load order of ``tablero import all``: every sheet after the sheets it references.
 ORDER: tuple[Sheet, ...] = (
     OPERATORS, OFFICES, CONTRACTS, SLA_DEFINITIONS, SLA_REPORTS, TARGETING, ALERTS, ASSETS, OPR, HOUSEHOLDS,
-    ENROLMENTS, STAGE_EVENTS, DELIVERIES, BASELINES, PLANS, EVIDENCE, SALES, TARGETS,
+    ENROLMENTS, STAGE_EVENTS, DELIVERIES, BASELINES, PLANS, EVIDENCE, SALES, TARGETS, KNOWLEDGE,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in ORDER}
 ENTITIES: dict[str, tuple[Sheet, ...]] = {}
