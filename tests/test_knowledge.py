@@ -141,3 +141,31 @@ def test_cli_search_as_comite(demo_store_rw):
     out = runner.invoke(tablero, ["knowledge", "add", "--as-user", "comite_pac", "--kind", "buena_practica",
                               "--title", "x", "--text", "y", "--municipality", municipality_of(url, "CAR")], env=env)
     assert out.exit_code == 1 and "no puede registrar" in out.output
+
+
+# ----------------------------------------------------------------------------- intake
+
+HEADER = "codigo_registro;tipo;titulo;texto;cod_municipio;ruta;servicio;codigo_hogar;nit_opr;consentimiento;" \
+         "etiquetas;codigo_operador;fecha\n"
+
+
+def test_intake_loads_in_scope_and_refuses_the_whole_file_otherwise(demo_store_rw, tmp_path):
+    from tests.test_intake_programme import cli, write
+
+    url = demo_store_rw
+    wipe(url)
+    car, pac = municipality_of(url, "CAR"), municipality_of(url, "PAC")
+    good = (HEADER + f"GC-T-1;buena_practica;Comercialización asociativa;Venden juntas.;{car};intermedia;"
+            f"comercializacion;;;si;\"café; mujeres\";;10/03/2026\n"
+            f"GC-T-2;leccion_aprendida;Riego;Una lección sobre el agua.;{car};;;;;no;;;11/03/2026\n")
+    res = cli(url, "import", "knowledge", str(write(tmp_path, "conocimiento.csv", good)), "--as-user", "comite")
+    assert res.exit_code == 0, res.output
+    comite = viewer_for_username("comite", url)
+    assert [r["code"] for r in S.search(comite, "comercializacion", url=url)] == ["GC-T-1"]
+    again = cli(url, "import", "knowledge", str(write(tmp_path, "conocimiento.csv", good)), "--as-user", "comite")
+    assert again.exit_code == 0 and "2 sin cambios" in again.output, again.output
+    bad = good + f"GC-T-3;historia_de_vida;Fuera;Otra región.;{pac};;;;;si;;;12/03/2026\n"
+    res = cli(url, "import", "knowledge", str(write(tmp_path, "conocimiento.csv", bad)), "--as-user", "comite")
+    assert res.exit_code != 0
+    assert "conocimiento" in res.output and "cod_municipio" in res.output and pac in res.output
+    assert _scalar(url, select(KnowledgeRecord.id).where(KnowledgeRecord.code == "GC-T-3")) is None
