@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.core.context import page_context
 from components.edit.alerts import alerts_section
+from components.edit.cofinancing import cofinancing_section
 from components.edit.common import show_flash
 from components.edit.plans import plan_section
 from components.edit.services import services_section
@@ -40,6 +41,7 @@ with st.container():
 SECTIONS = [
     ("edit.tab.plans", plan_section, access.EDIT_BUSINESS_PLAN),
     ("edit.tab.stage", stage_section, access.EDIT_STAGE),
+    ("exits.tab.cofinancing", cofinancing_section, access.EDIT_HOUSEHOLD_COFINANCING),
     ("edit.tab.sla", sla_section, access.EDIT_SLA),
     ("edit.tab.services", services_section, access.EDIT_SERVICE_DELIVERY),
     ("edit.tab.targeting", targeting_section, access.EDIT_TARGETING),

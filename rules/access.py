@@ -114,6 +114,14 @@ EXPORT_DATA = _register(
     "export.data", "Take every record in scope out in the intake templates' format (tablero export data).", EVERYONE
 )
 EDIT_TARGETS = _register("targets.edit", "Load and edit the targets (metas) of the indicators.", PMO)
+# The co-financing instrument is the programme's (seed 000 §4.1 d–e): it grants the resources and states the
+# requirements; operators deliver the services activated once resources are in hand, they do not grant them.
+EDIT_HOUSEHOLD_COFINANCING = _register(
+    "edit.household_cofinancing",
+    "Record the co-financing of ruta básica households' micro-projects (committed, disbursed, requirements met): "
+    "the PMO everywhere, a comité regional in its office's municipalities.",
+    TERRITORIAL_EDITORS,
+)
 MANAGE_KNOWLEDGE = _register(
     "knowledge.manage",
     "Record good practices, life stories and lessons learned and attach their files: the PMO everywhere, a "
@@ -135,6 +143,7 @@ IMPORTS: dict[str, Action] = {
     "deliveries": IMPORT_CONTRACT_RECORDS,
     "tracking-matrix": IMPORT_TRACKING_MATRIX,
     "targets": EDIT_TARGETS,
+    "household-cofinancing": EDIT_HOUSEHOLD_COFINANCING,
     "assets": IMPORT_TERRITORIAL,  # the asset map of the municipalities in scope
     "baselines": IMPORT_CONTRACT_RECORDS,  # operators measure their own participants
     "knowledge": MANAGE_KNOWLEDGE,
@@ -189,7 +198,8 @@ MANAGE_USERS = _register("admin.users", "Create accounts, set passwords, activat
 MANAGE_OFFICE_MAPPING = _register("admin.municipality_office", "Map a municipality to its oficina regional.",
                                   {Role.ADMIN})
 
-EDIT_FORMS = (EDIT_BUSINESS_PLAN, EDIT_STAGE, EDIT_SLA, EDIT_SERVICE_DELIVERY, EDIT_TARGETING, EDIT_ALERT)
+EDIT_FORMS = (EDIT_BUSINESS_PLAN, EDIT_STAGE, EDIT_HOUSEHOLD_COFINANCING,
+              EDIT_SLA, EDIT_SERVICE_DELIVERY, EDIT_TARGETING, EDIT_ALERT)
 """The entities of the edit page, one tab each, in tab order."""
 
 # ------------------------------------------------------------------ pages (by page name)
@@ -210,6 +220,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "knowledge": EVERYONE,  # records in the role's scope; the personal link only with consent
     "document": EVERYONE,  # a document is seen by whoever may see the row it belongs to
     "agreements": MANAGE_AGREEMENTS.roles | {Role.OPERADOR},  # an operador sees the agreements assigned to it
+    "verify": EVERYONE,  # a certificate's code is checked by whoever holds it: the answer names no person
 }
 PAGES: dict[str, Action] = {
     name: _register(f"page.{name}", f"See the page pages/{name}.py.", roles) for name, roles in _PAGE_ROLES.items()

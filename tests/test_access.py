@@ -20,9 +20,10 @@ from rules.edit.validation import validate_user
 
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin", "direccion_ruta",
              "unidad_ejecutora", "direccion_tecnica")
-EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "edit", "intake", "reporting",
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "verify",
+              "edit", "intake", "reporting",
               "audit", "presentation", "admin")
-_SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements")
+_SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "verify")
 
 PAGES_BY_ROLE = {
     "directivo": (*_SEEN_BY_ALL, "reporting", "presentation"),
@@ -30,12 +31,14 @@ PAGES_BY_ROLE = {
     "comite_regional": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
     "operador": (*_SEEN_BY_ALL, "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
-    "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "reporting", "presentation"),
+    "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "verify", "reporting",
+                       "presentation"),
     "unidad_ejecutora": (*_SEEN_BY_ALL, "reporting", "presentation"),
     "direccion_tecnica": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
 }
 
-TERRITORIAL = ("edit.business_plan", "edit.stage", "edit.targeting", "edit.alert", "edit.territorial_asset")
+TERRITORIAL = ("edit.business_plan", "edit.stage", "edit.household_cofinancing",
+               "edit.targeting", "edit.alert", "edit.territorial_asset")
 REFERENCE = ("edit.targeting", "edit.alert", "edit.territorial_asset")
 CONTRACTUAL = ("edit.sla", "edit.service_delivery")
 ADMINISTRATION = ("admin.users", "admin.municipality_office")
@@ -53,11 +56,14 @@ EDITS_BY_ROLE = {
 # the edit page's tabs, in order, per role
 TABS_BY_ROLE = {
     "directivo": [],
-    "analista_pmo": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
+    "analista_pmo": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.sla",
+                     "edit.service_delivery", "edit.targeting",
                      "edit.alert"],
-    "comite_regional": ["edit.business_plan", "edit.stage", "edit.targeting", "edit.alert"],
+    "comite_regional": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.targeting",
+                        "edit.alert"],
     "operador": ["edit.stage", "edit.sla", "edit.service_delivery"],
-    "admin": ["edit.business_plan", "edit.stage", "edit.sla", "edit.service_delivery", "edit.targeting",
+    "admin": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.sla",
+              "edit.service_delivery", "edit.targeting",
               "edit.alert"],
     "direccion_ruta": [],
     "unidad_ejecutora": [],

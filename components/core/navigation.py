@@ -41,6 +41,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/sla.py", "nav.sla", ":material/fact_check:", "ans"),
     PageSpec("pages/scorecard.py", "nav.scorecard", ":material/scoreboard:", "metas"),
     PageSpec("pages/agreements.py", "nav.agreements", ":material/task_alt:", "compromisos"),
+    PageSpec("pages/verify.py", "nav.verify", ":material/verified_user:", "verificar"),
     PageSpec("pages/knowledge.py", "nav.knowledge", ":material/menu_book:", "conocimiento"),
     PageSpec("pages/document.py", "nav.document", ":material/folder_open:", "documentos"),
     PageSpec("pages/edit.py", "nav.edit", ":material/edit_note:", "edicion"),
