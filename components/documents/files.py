@@ -78,6 +78,16 @@ def _upload(ctx: PageContext, entity: str, entity_id: int, key: str) -> None:
     st.rerun()
 
 
+def row_attachments(ctx: PageContext, entity: str, labels: dict[int, str], key: str, can_upload: bool = True) -> None:
+    """The files of one of several rows (``labels``: id → label), picked in a select box."""
+    if not labels:
+        return
+    with st.expander(ctx.t("documents.title"), icon=":material/attach_file:"):
+        chosen = st.selectbox(ctx.t(f"documents.entity.{entity}"),
+                              list(labels), format_func=labels.get, key=f"{key}_pick")
+        attachments(ctx, entity, chosen, f"{key}_{chosen}", can_upload)
+
+
 def sla_attachments(ctx: PageContext, contract_id: int, quarter: str, can_upload: bool) -> None:
     """The support files of the quarter's stored ANS values of a contract (one value picked)."""
     rows = sla_measurements(ctx.viewer, contract_id, quarter, url=ctx.url)
