@@ -9,6 +9,7 @@ import streamlit as st
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import data_table
+from components.documents.files import row_attachments
 from components.edit.common import changed_since_opened, date_field, remember_opened, saved, show_refusal
 from data_access.edits import plans as plan_edits
 from data_access.edits.common import EditError, EditResult
@@ -100,6 +101,8 @@ def _evidence_part(ctx: PageContext, pid: int) -> None:
         data_table(df, hide_index=True, placeholder="—", width="stretch")
     else:
         st.caption(t("edit.ev.none"))
+    files = {r["id"]: f"#{r['id']} · {t('edit.ev.kind.' + r['kind'])} · {r['ally_name']}" for r in rows}
+    row_attachments(ctx, "alliance_evidence", files, f"ev_doc_{pid}")
     tab_add, tab_fix = st.tabs([t("edit.ev.add"), t("edit.ev.correct_void")])
     with tab_add:
         _evidence_form(

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.core.cache import cached
 from components.core.context import PageContext
+from components.documents.files import sla_attachments
 from components.edit.common import changed_rows, none_if_nan, remember_opened, render_refusal, saved
 from data_access.edits import sla as sla_edits
 from data_access.edits.common import EditError
@@ -80,6 +81,7 @@ def sla_section(ctx: PageContext) -> None:
     )
     if st.button(t("edit.sla.save"), type="primary", key=f"sla_save_{key}_{snap['_n']}"):
         _save(ctx, cid, quarter, base, edited, key)
+    sla_attachments(ctx, cid, quarter, can_upload=True)
 
 
 def _save(

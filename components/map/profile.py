@@ -11,6 +11,7 @@ import streamlit as st
 from components.core.context import PageContext
 from components.core.figures import data_table, figure_note
 from components.core.filters import filters_to_query
+from components.knowledge.lists import profile_section as knowledge_records
 from rules.core.catalog import ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
 from rules.routes.model import stage_name
@@ -136,6 +137,8 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         )
     else:
         st.caption(t("map.profile.no_alerts"))
+
+    knowledge_records(ctx, p["code"])
 
     st.markdown(f"**{t('map.profile.links')}**")
     params = profile_query(ctx, p["code"])

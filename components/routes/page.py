@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.core.context import PageContext, page_context
 from components.core.figures import download_table, plain
+from components.knowledge.lists import route_section as knowledge_records
 from components.reporting import official
 from components.routes import data
 from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
@@ -193,3 +194,4 @@ def render_routes_page() -> None:
         participants_view(ctx, cohort, notes)
     else:
         compare_view(ctx, cohort, notes, options, saved)
+    knowledge_records(ctx)
