@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.core.context import page_context
 from components.edit.alerts import alerts_section
+from components.edit.assets import assets_section
 from components.edit.cofinancing import cofinancing_section
 from components.edit.common import show_flash
 from components.edit.plans import plan_section
@@ -46,6 +47,7 @@ SECTIONS = [
     ("edit.tab.services", services_section, access.EDIT_SERVICE_DELIVERY),
     ("edit.tab.targeting", targeting_section, access.EDIT_TARGETING),
     ("edit.tab.alerts", alerts_section, access.EDIT_ALERT),
+    ("characterisation.edit.tab", assets_section, access.EDIT_TERRITORIAL_ASSET),
     ("edit.tab.targets", targets_section, access.EDIT_TARGETS),
 ]
 mine = [(title, fn) for title, fn, action in SECTIONS if access.allowed(ctx.viewer, action)]

@@ -199,7 +199,8 @@ MANAGE_OFFICE_MAPPING = _register("admin.municipality_office", "Map a municipali
                                   {Role.ADMIN})
 
 EDIT_FORMS = (EDIT_BUSINESS_PLAN, EDIT_STAGE, EDIT_HOUSEHOLD_COFINANCING,
-              EDIT_SLA, EDIT_SERVICE_DELIVERY, EDIT_TARGETING, EDIT_ALERT)
+              EDIT_SLA, EDIT_SERVICE_DELIVERY, EDIT_TARGETING, EDIT_ALERT,
+              EDIT_TERRITORIAL_ASSET)
 """The entities of the edit page, one tab each, in tab order."""
 
 # ------------------------------------------------------------------ pages (by page name)
@@ -217,6 +218,7 @@ _PAGE_ROLES: dict[str, frozenset[str]] = {
     "intake": frozenset().union(*(a.roles for a in set(IMPORTS.values()))),  # whoever may load some sheet
     "reporting": SEE_REPORTS.roles,
     "scorecard": EVERYONE,
+    "characterisation": EVERYONE,  # baselines of the records in scope, the asset map of its territory
     "knowledge": EVERYONE,  # records in the role's scope; the personal link only with consent
     "document": EVERYONE,  # a document is seen by whoever may see the row it belongs to
     "agreements": MANAGE_AGREEMENTS.roles | {Role.OPERADOR},  # an operador sees the agreements assigned to it

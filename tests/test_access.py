@@ -20,10 +20,11 @@ from rules.edit.validation import validate_user
 
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin", "direccion_ruta",
              "unidad_ejecutora", "direccion_tecnica")
-EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "verify",
-              "edit", "intake", "reporting",
+EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "agreements",
+              "verify", "edit", "intake", "reporting",
               "audit", "presentation", "admin")
-_SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "agreements", "verify")
+_SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "agreements",
+                "verify")
 
 PAGES_BY_ROLE = {
     "directivo": (*_SEEN_BY_ALL, "reporting", "presentation"),
@@ -31,7 +32,8 @@ PAGES_BY_ROLE = {
     "comite_regional": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
     "operador": (*_SEEN_BY_ALL, "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
-    "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "verify", "reporting",
+    "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "verify",
+                       "reporting",
                        "presentation"),
     "unidad_ejecutora": (*_SEEN_BY_ALL, "reporting", "presentation"),
     "direccion_tecnica": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
@@ -58,16 +60,16 @@ TABS_BY_ROLE = {
     "directivo": [],
     "analista_pmo": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.sla",
                      "edit.service_delivery", "edit.targeting",
-                     "edit.alert"],
+                     "edit.alert", "edit.territorial_asset"],
     "comite_regional": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.targeting",
-                        "edit.alert"],
+                        "edit.alert", "edit.territorial_asset"],
     "operador": ["edit.stage", "edit.sla", "edit.service_delivery"],
     "admin": ["edit.business_plan", "edit.stage", "edit.household_cofinancing", "edit.sla",
               "edit.service_delivery", "edit.targeting",
-              "edit.alert"],
+              "edit.alert", "edit.territorial_asset"],
     "direccion_ruta": [],
     "unidad_ejecutora": [],
-    "direccion_tecnica": ["edit.targeting", "edit.alert"],
+    "direccion_tecnica": ["edit.targeting", "edit.alert", "edit.territorial_asset"],
 }
 
 OTHER_ACTIONS = {  # action → roles allowed

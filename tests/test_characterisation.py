@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the intake fixtures of tests.test_intake_participants are imported by name)
 """Baselines and the territorial asset map (issue 19): the entry → exit change on a
 hand-computed case (SQL, CLI), the intake's refusals by sheet, row and column, each role's
 scope (a comité reads neither another office's baselines nor its asset map), and the asset

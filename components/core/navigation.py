@@ -40,6 +40,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/alliance.py", "nav.alliance", ":material/handshake:", "alianzas"),
     PageSpec("pages/sla.py", "nav.sla", ":material/fact_check:", "ans"),
     PageSpec("pages/scorecard.py", "nav.scorecard", ":material/scoreboard:", "metas"),
+    PageSpec("pages/characterisation.py", "nav.characterisation", ":material/travel_explore:", "caracterizacion"),
     PageSpec("pages/agreements.py", "nav.agreements", ":material/task_alt:", "compromisos"),
     PageSpec("pages/verify.py", "nav.verify", ":material/verified_user:", "verificar"),
     PageSpec("pages/knowledge.py", "nav.knowledge", ":material/menu_book:", "conocimiento"),

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from components.characterisation.assets import profile_section as asset_map
 from components.core.context import PageContext
 from components.core.figures import data_table, figure_note
 from components.core.filters import filters_to_query
@@ -137,6 +138,8 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
         )
     else:
         st.caption(t("map.profile.no_alerts"))
+
+    asset_map(ctx, p["code"])
 
     knowledge_records(ctx, p["code"])
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from components.characterisation.assets import layer_markers
+from components.characterisation.layers import AssetLayer
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.map.assets import AssetError, install, installed
@@ -146,13 +148,26 @@ def _spec(ctx: PageContext, wire: dict, metric: str, year: int | None, values: d
 _ARGS_CACHE_KEY = "_map_component_args"
 
 
-def _component_args(spec: MapSpec) -> dict | None:
+def _layers(ctx: PageContext, wire: dict) -> list:
+    """Layers drawn over the territory: the asset map (markets, public goods), when the scope has any."""
+    markers = layer_markers(ctx, wire["points"])
+    return [AssetLayer(markers, ctx.t("characterisation.layer"))] if markers else []
+
+
+def _built(spec: MapSpec, layers=()):
+    m = build_map(spec)
+    for layer in layers:
+        layer.add_to(m)
+    return m
+
+
+def _component_args(spec: MapSpec, layers=()) -> dict | None:
     """streamlit-folium's component arguments for ``spec`` (what ``st_folium`` computes on
     every rerun), or None when its internals differ from the version this was written for."""
     import streamlit_folium as sf
 
     try:
-        m = build_map(spec)
+        m = _built(spec, layers)
         m.get_root().render()
         html, header = sf._get_html(m), sf._get_header(m)
         script = sf._get_map_string(m)
@@ -163,7 +178,7 @@ def _component_args(spec: MapSpec) -> dict | None:
         return None
 
 
-def _draw(make_spec, args_key: tuple, height: int):
+def _draw(make_spec, args_key: tuple, height: int, make_layers=list):
     """Draw the map with streamlit-folium's component. On a rerun with the same inputs (a
     click, a profile change) the rendered arguments are reused instead of rebuilt."""
     import streamlit_folium as sf
@@ -173,12 +188,12 @@ def _draw(make_spec, args_key: tuple, height: int):
     spec = None
     if args is None:
         spec = make_spec()
-        args = _component_args(spec)
+        args = _component_args(spec, make_layers())
         st.session_state[_ARGS_CACHE_KEY] = (args_key, args)
     component = getattr(sf, "_component_func", None)
     if args is None or component is None:  # another streamlit-folium: through its public API
-        return st_folium(build_map(spec or make_spec()), key=MAP_KEY, height=height, use_container_width=True,
-                         returned_objects=["last_active_drawing"])
+        return st_folium(_built(spec or make_spec(), make_layers()), key=MAP_KEY, height=height,
+                         use_container_width=True, returned_objects=["last_active_drawing"])
     hash_key = args["hash_key"]
 
     def _on_change():
@@ -220,7 +235,7 @@ def render_map(ctx: PageContext, wire: dict, metric: str, year: int | None, valu
     args_key = (wire["id"], metric, year, scheme, ctx.lang, show_alerts, basemap, height, ctx.viewer,
                 ctx.filters, ctx.url, tuple(sorted(ctx.versions.items())))
     state = _draw(lambda: _spec(ctx, wire, metric, year, values, scheme, show_alerts, basemap, height),
-                  args_key, height)
+                  args_key, height, lambda: _layers(ctx, wire))
     return new_click(state)
 
 

@@ -1,0 +1,1 @@
+"""UI of characterisation: baseline change, the asset map in the municipality profile and on the map."""

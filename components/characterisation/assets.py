@@ -1,0 +1,110 @@
+"""The territorial asset map in the UI: a municipality's assets in its profile (beside the map),
+the assets in scope on the «Caracterización» page, and the map layer's markers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.core.cache import cached
+from components.core.context import PageContext
+from components.core.figures import data_table, download_table, figure_note
+from data_access.characterisation import assets as queries
+from rules import characterisation as CH
+from rules.core.formatting import fmt_date, fmt_int
+
+municipality_assets = cached(queries.municipality_assets)
+asset_rows = cached(queries.assets)
+kind_counts = cached(queries.kind_counts)
+map_layer = cached(queries.map_layer)
+PAGE_LIMIT = 2_000
+
+
+def state(ctx: PageContext, r: dict) -> str:
+    """A public good's state (symbol and word, never colour alone) and its open alerts; else —."""
+    if r["kind"] != CH.PUBLIC_GOOD or not r["status"]:
+        return "—"
+    text = f"{CH.STATUS_ICONS.get(r['status'], '')} {ctx.t('characterisation.status.' + r['status'])}"
+    if r.get("alerts"):
+        text += " · " + ctx.t("characterisation.open_alerts", count=fmt_int(r["alerts"], ctx.lang))
+    return text
+
+
+def _services(ctx: PageContext, services) -> str:
+    return ", ".join(ctx.t(f"routes.service.{s}") for s in services) or "—"
+
+
+def _name(ctx: PageContext, r: dict) -> str:
+    if r["kind"] == CH.PUBLIC_GOOD and r.get("category"):
+        return f"{r['name']} ({ctx.t('map.alert.' + r['category'])})"
+    return r["name"]
+
+
+def asset_frame(ctx: PageContext, rows: list[dict], with_municipality: bool = False) -> pd.DataFrame:
+    c = lambda k: ctx.t(f"characterisation.asset.{k}")  # noqa: E731
+    out = []
+    for r in rows:
+        row = {c("municipality"): f"{r['municipality']} ({r['municipality_code']})"} if with_municipality else {}
+        row.update({c("kind"): ctx.t(f"characterisation.kind.{r['kind']}"), c("name"): _name(ctx, r),
+                    c("entity"): r["entity"] or "—", c("services"): _services(ctx, r["services"]),
+                    c("state"): state(ctx, r), c("updated"): fmt_date(r["updated_on"], ctx.lang)})
+        out.append(row)
+    columns = ([c("municipality")] if with_municipality else []) + [
+        c(k) for k in ("kind", "name", "entity", "services", "state", "updated")]
+    return pd.DataFrame(out, columns=columns)
+
+
+def profile_section(ctx: PageContext, code: str) -> None:
+    """The municipality profile's «Mapa de activos»: one call from ``components.map.profile``."""
+    st.markdown(f"**{ctx.t('characterisation.assets.profile_title')}**")
+    rows = municipality_assets(ctx.viewer, code, url=ctx.url)
+    if not rows:
+        st.caption(ctx.t("characterisation.assets.none"))
+        return
+    data_table(asset_frame(ctx, rows), hide_index=True, placeholder="—", width="stretch")
+    st.caption(ctx.t("characterisation.assets.profile_note"))
+
+
+def section(ctx: PageContext) -> None:
+    """The page's asset map: counts per kind and every asset in scope and in the filtered territory."""
+    t = ctx.t
+    st.caption(t("characterisation.assets.intro"))
+    counts = kind_counts(ctx.viewer, ctx.filters, url=ctx.url)
+    for col, kind in zip(st.columns(len(CH.ASSET_KINDS)), CH.ASSET_KINDS):
+        col.metric(t(f"characterisation.kind.{kind}"), fmt_int(counts.get(kind, 0), ctx.lang))
+    kind = st.selectbox(t("characterisation.asset.kind"), [None, *CH.ASSET_KINDS], key="characterisation_kind",
+                        format_func=lambda k: t("characterisation.all") if k is None
+                        else t(f"characterisation.kind.{k}"))
+    rows = asset_rows(ctx.viewer, ctx.filters, kind, PAGE_LIMIT, url=ctx.url)
+    if not rows:
+        st.info(t("characterisation.assets.none_in_scope"))
+    else:
+        data_table(asset_frame(ctx, rows, with_municipality=True), hide_index=True, placeholder="—",
+                   width="stretch")
+        if len(rows) == PAGE_LIMIT:
+            st.caption(t("characterisation.assets.limited", limit=fmt_int(PAGE_LIMIT, ctx.lang)))
+    extra = [f"{t('characterisation.asset.kind')}: {t(f'characterisation.kind.{kind}')}"] if kind else []
+    note = figure_note(ctx, t("characterisation.assets.definition"), extra_filters=extra)
+    if rows:
+        download_table(ctx, lambda: asset_frame(ctx, asset_rows(ctx.viewer, ctx.filters, kind, None, url=ctx.url),
+                                                with_municipality=True),
+                       "mapa_activos", key="characterisation_assets", title=t("characterisation.assets.title"),
+                       note=note)
+
+
+def layer_markers(ctx: PageContext, points: dict) -> list[list]:
+    """[lat, lon, markets, gaps, tooltip, code] per municipality of the asset layer with a point."""
+    out = []
+    for code, m in sorted(map_layer(ctx.viewer, ctx.filters, url=ctx.url).items()):
+        if code not in points:
+            continue
+        lon, lat = points[code]
+        lines = [ctx.t(f"characterisation.kind.{k}") + ": " + name for k, name in m["markets"]]
+        for category, status, alerts in m["gaps"]:
+            line = (f"{CH.STATUS_ICONS[status]} {ctx.t('map.alert.' + category)}: "
+                    f"{ctx.t('characterisation.status.' + status)}")
+            if alerts:
+                line += " · " + ctx.t("characterisation.open_alerts", count=fmt_int(alerts, ctx.lang))
+            lines.append(line)
+        out.append([lat, lon, len(m["markets"]), len(m["gaps"]), "\n".join(lines), code])
+    return out
