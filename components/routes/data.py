@@ -9,8 +9,10 @@ from __future__ import annotations
 from components.core.cache import cached
 from data_access.reference import queries as ref
 from data_access.routes import funnels as F
+from data_access.routes import loops as L
 
 funnel = cached(F.funnel)
+viability_loops = cached(L.viability_loops)
 unobserved_entrants = cached(F.unobserved_entrants)
 sankey = cached(F.sankey)
 service_coverage = cached(F.service_coverage)
@@ -21,7 +23,7 @@ offices = cached(ref.offices)
 departments = cached(ref.departments)
 municipalities = cached(ref.municipalities)
 
-COHORT_READS = (funnel, unobserved_entrants, sankey, service_coverage, participants)
+COHORT_READS = (funnel, viability_loops, unobserved_entrants, sankey, service_coverage, participants)
 
 
 def clear_cohort_reads() -> None:

@@ -185,7 +185,8 @@ def render_routes_page() -> None:
             if param in st.query_params:
                 del st.query_params[param]
     if view == "funnel":
-        render_funnels(ctx, data.funnel(viewer, filters, cohort, url=ctx.url), notes)
+        render_funnels(ctx, data.funnel(viewer, filters, cohort, url=ctx.url), notes,
+                       data.viability_loops(viewer, filters, cohort, url=ctx.url))
     elif view == "sankey":
         render_sankey(ctx, data.sankey(viewer, filters, cohort, url=ctx.url), notes)
     elif view == "services":

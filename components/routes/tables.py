@@ -10,7 +10,7 @@ import pandas as pd
 from components.core.context import PageContext
 from components.routes.charts import fmt_days, stage_label
 from rules.core.formatting import fmt_date, fmt_int, fmt_pct, quarter_label
-from rules.routes.funnels import OTHER_REASON, FunnelStage
+from rules.routes.funnels import OTHER_REASON, FunnelStage, ViabilityLoop
 from rules.routes.model import LOSS_REASONS
 
 REASONS = (*LOSS_REASONS, OTHER_REASON)
@@ -53,6 +53,23 @@ def funnel_frames(ctx: PageContext, funnels: dict[str, list[FunnelStage]]) -> tu
                     t("routes.col.days_n"): r.days_measured,
                 }
             )
+    return pd.DataFrame(show), pd.DataFrame(export)
+
+
+LOOP_COLUMNS = ("participants", "reformulations", "resolved", "in_loop", "exited", "days_lost_median",
+                "days_lost_total")
+
+
+def loop_frames(ctx: PageContext, loops: dict[str, ViabilityLoop]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(display, export) of the viability loop, one row per route."""
+    t, lang = ctx.t, ctx.lang
+    show, export = [], []
+    for route, loop in loops.items():
+        row = loop.as_row()
+        shown = {c: fmt_days(row[c], lang) if c == "days_lost_median" else fmt_int(row[c], lang) for c in LOOP_COLUMNS}
+        show.append({t("routes.col.route"): t(f"route.{route}"),
+                     **{t(f"routes.loop.{c}"): v for c, v in shown.items()}})
+        export.append({t("routes.col.route"): route, **{t(f"routes.loop.{c}"): row[c] for c in LOOP_COLUMNS}})
     return pd.DataFrame(show), pd.DataFrame(export)
 
 

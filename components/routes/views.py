@@ -24,10 +24,23 @@ from components.routes.charts import (
     stage_label,
     stage_point_params,
 )
-from components.routes.tables import comparison_frames, coverage_frames, funnel_frames, participant_frames
+from components.routes.tables import (
+    comparison_frames,
+    coverage_frames,
+    funnel_frames,
+    loop_frames,
+    participant_frames,
+)
 from rules.core import small_n
 from rules.core.formatting import fmt_date, fmt_int, fmt_pct
-from rules.routes.funnels import MAX_ELAPSED_MONTHS, FunnelStage, Sankey, compare_funnels, observed_entry_limit
+from rules.routes.funnels import (
+    MAX_ELAPSED_MONTHS,
+    FunnelStage,
+    Sankey,
+    ViabilityLoop,
+    compare_funnels,
+    observed_entry_limit,
+)
 from rules.routes.model import SALIDA
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -41,7 +54,8 @@ def _totals(rows: Sequence[FunnelStage]) -> dict[str, int]:
             "in_progress": max(0, entrants - completed - lost)}
 
 
-def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], notes: Sequence[str]) -> None:
+def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], notes: Sequence[str],
+                   loops: dict[str, ViabilityLoop] | None = None) -> None:
     t, lang = ctx.t, ctx.lang
     if not funnels or all(not rows or rows[0].count == 0 for rows in funnels.values()):
         st.info(t("routes.empty"))
@@ -88,6 +102,18 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
     data_table(show, hide_index=True, placeholder="—", width="stretch")
     figure_note(ctx, t("routes.note.medians"), extra_filters=notes)
     download_table(ctx, export, "embudos_rutas", key="rt_funnel_dl", note=funnel_note, title=t("routes.table_title"))
+    if loops:
+        render_loops(ctx, loops, notes)
+
+
+def render_loops(ctx: PageContext, loops: dict[str, ViabilityLoop], notes: Sequence[str]) -> None:
+    """The viability loop per route: a «no viable» is fed back and reformulated, not a drop-out."""
+    t = ctx.t
+    st.subheader(t("routes.loop.title"))
+    show, export = loop_frames(ctx, loops)
+    data_table(show, hide_index=True, placeholder="—", width="stretch")
+    note = figure_note(ctx, t("routes.note.loop"), t("routes.note.loop_num"), t("routes.note.loop_den"), notes)
+    download_table(ctx, export, "bucle_viabilidad", key="rt_loop_dl", note=note, title=t("routes.loop.title"))
 
 
 def render_sankey(ctx: PageContext, sankey: Sankey, notes: Sequence[str]) -> None:

@@ -86,7 +86,8 @@ H = Household.__table__
 # ------------------------------------------------------------------------- cohort SQL
 
 
-def _routes(filters: GlobalFilters, cohort: Cohort) -> tuple[str, ...]:
+def cohort_routes(filters: GlobalFilters, cohort: Cohort) -> tuple[str, ...]:
+    """The routes a cohort covers: the one the global filter and the cohort name, else all."""
     wanted = {r for r in (filters.route, cohort.route) if r}
     if len(wanted) > 1:
         return ()
@@ -155,7 +156,7 @@ def funnel_aggregates(
     participant counts only what it reached within ``months`` calendar months of its entry,
     and only entrants observed that long by the cut-off count (equal elapsed time).
     """
-    routes = _routes(filters, cohort)
+    routes = cohort_routes(filters, cohort)
     if not routes:
         return []
     engine = get_engine(url)
@@ -231,7 +232,7 @@ def funnel(
 ) -> dict[str, list[FunnelStage]]:
     """Per route (in route order), the cohort's funnel through that route's stages: as of the
     cut-off, or with ``months`` at that elapsed time since each entry (``funnel_aggregates``)."""
-    routes = _routes(filters, cohort)
+    routes = cohort_routes(filters, cohort)
     hist: dict[str, dict[str, dict]] = {r: {} for r in routes}
     exits: dict[str, dict[tuple[str, str], int]] = {r: {} for r in routes}
     for part, route, stage, days, outcome, n in funnel_aggregates(viewer, filters, cohort, url, months):
@@ -251,7 +252,7 @@ def unobserved_entrants(
 ) -> dict[str, int]:
     """Per route, the cohort's entrants left out of a funnel at ``months`` since entry:
     they entered by the cut-off but less than ``months`` calendar months before it."""
-    routes = _routes(filters, cohort)
+    routes = cohort_routes(filters, cohort)
     if not routes:
         return {}
     stmt = (
@@ -325,7 +326,7 @@ def service_coverage(
 ) -> list[dict]:
     """Per route and service of the route: participants in «servicios activados» (as of
     the cut-off) who received the service by the cut-off, and the coverage %."""
-    routes = _routes(filters, cohort)
+    routes = cohort_routes(filters, cohort)
     if not routes:
         return []
     SD = ServiceDelivery.__table__
@@ -502,7 +503,7 @@ def participants(
     last_stage = (
         select(ev2.c.stage)
         .where(ev2.c.enrolment_id == E.c.id, ev2.c.event_date <= filters.cutoff)
-        .order_by(order_case.desc(), ev2.c.event_date.desc())
+        .order_by(ev2.c.event_date.desc(), order_case.desc())
         .limit(1)
         .scalar_subquery()
     )
@@ -684,7 +685,9 @@ def routes_page_reads(
     ``view`` is the page's selected view; ``compare`` also needs ``other``.
     """
     if view == "funnel":
-        return {"funnel": funnel(viewer, filters, cohort, url)}
+        from data_access.routes.loops import viability_loops  # the loop module reads the cohort SQL of this one
+
+        return {"funnel": funnel(viewer, filters, cohort, url), "loops": viability_loops(viewer, filters, cohort, url)}
     if view == "sankey":
         return {"sankey": sankey(viewer, filters, cohort, url)}
     if view == "services":

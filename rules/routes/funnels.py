@@ -355,6 +355,40 @@ def compare_funnels(a: list[FunnelStage], b: list[FunnelStage]) -> list[dict]:
     return out
 
 
+# ------------------------------------------------------------------ the viability loop
+
+
+@dataclass(frozen=True)
+class ViabilityLoop:
+    """One route's viability loop as of the cut-off (seed 000 §4.1 c, §4.2 d: a «no viable» plan is
+    fed back and reformulated — a loop, not a drop-out). Its participants had at least one «no
+    viable» evaluation; they are counted once in the funnel and lost only when they exit."""
+
+    route: str
+    participants: int  # had ≥ 1 «no viable» evaluation
+    reformulations: int  # formulaciones after a «no viable» (all participants)
+    resolved: int  # later evaluated viable
+    in_loop: int  # not yet viable and not exited: reformulating or awaiting a new evaluation
+    exited: int  # left the route without a viable evaluation (no viable, abandono)
+    days_lost_median: float | None  # first «no viable» → viable evaluation, among the resolved
+    days_lost_total: int
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+def build_loop(route: str, counts: Mapping[str, int], days_hist: Mapping[int, int]) -> ViabilityLoop:
+    """A route's loop from SQL aggregates: ``counts`` (participants, reformulations, resolved,
+    in_loop, exited) and the histogram of days lost among the resolved."""
+    hist = {int(d): int(n) for d, n in days_hist.items() if d is not None}
+    return ViabilityLoop(
+        route=route,
+        **{k: int(counts.get(k, 0) or 0) for k in ("participants", "reformulations", "resolved", "in_loop", "exited")},
+        days_lost_median=median_from_histogram(hist),
+        days_lost_total=sum(d * n for d, n in hist.items()),
+    )
+
+
 # ------------------------------------------------------------------------------ Sankey
 
 LEFT = "salio"  # left the programme (any loss reason)
@@ -421,7 +455,9 @@ __all__ = [
     "Cohort",
     "FunnelStage",
     "Sankey",
+    "ViabilityLoop",
     "build_funnel",
+    "build_loop",
     "build_sankey",
     "compare_funnels",
     "exit_node",
