@@ -152,6 +152,29 @@ def test_filters_and_exits_where_seed_000_puts_them(histories, enrolments):
     assert skipped > 0
 
 
+def test_the_viability_loop_is_used(demo_store, histories):
+    """«No viable» is fed back and reformulated (seed 000 §4.1 c): some loop and then pass, some are
+    still reformulating, some leave «no viable» after reformulating; every reformulation carries
+    its feedback."""
+    t = T["stage_event"]
+    with get_engine(demo_store).connect() as conn:
+        notes = {(r.enrolment_id, r.stage, r.event_date): r.note for r in conn.execute(select(t))}
+    resolved = in_loop = left_after_loop = 0
+    for eid, events in histories.items():
+        stages = [(s, o) for s, o, _, _ in events]
+        if (R.EVAL_VIABILIDAD, R.NO_VIABLE) not in stages:
+            continue
+        first = stages.index((R.EVAL_VIABILIDAD, R.NO_VIABLE))
+        for i in range(first + 1, len(events)):
+            if events[i][0] == R.FORMULACION:
+                assert notes[eid, R.FORMULACION, events[i][2]].startswith("Retroalimentación"), eid
+        reformulated = stages.count((R.FORMULACION, None)) > 1
+        resolved += (R.EVAL_VIABILIDAD, R.VIABLE) in stages
+        in_loop += reformulated and stages[-1][0] in (R.FORMULACION, R.EVAL_VIABILIDAD)
+        left_after_loop += reformulated and stages[-1] == (R.SALIDA, R.EXIT_NO_VIABLE)
+    assert resolved > 50 and in_loop > 0 and left_after_loop > 5
+
+
 def test_no_date_after_today_and_registration_lags(histories):
     lags = []
     for events in histories.values():
@@ -177,8 +200,9 @@ def test_promotions_chain_enrolments(enrolments):
     assert {e.route for e in promoted} == {"intermedia", "competitividad"}
     for e in enrolments.values():
         assert (e.previous_enrolment_id is not None) == (e.entry_mechanism == "promocion")
+        assert R.entry_problem(e.route, e.participant_kind, e.entry_mechanism) is None, e  # §3.2, §4
         if e.route == "basica":
-            assert e.entry_mechanism in ("barrido", "convocatoria")
+            assert e.entry_mechanism == "barrido"
     for e in promoted:
         prev = enrolments[e.previous_enrolment_id]
         assert ROUTE_ORDER.index(prev.route) + 1 == ROUTE_ORDER.index(e.route)

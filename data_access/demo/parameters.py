@@ -163,6 +163,20 @@ ROUTE_PARAMS = {
     ),
 }
 
+# The viability loop (seed 000 §4.1 c): after «no viable», a share reformulates (median days to the
+# reformulated plan), is evaluated again and may fail again; at most LOOP_ROUNDS reformulations.
+LOOP_ROUNDS = 2
+P_REFORMULATE = 0.7
+REFORMULATION_DAYS = 30
+P_NO_VIABLE_AGAIN = 0.3
+FEEDBACK_NOTES = (
+    "Retroalimentación: ajustar costos y precios del plan",
+    "Retroalimentación: precisar el mercado y los compradores",
+    "Retroalimentación: completar el flujo de caja",
+    "Retroalimentación: revisar la disponibilidad de agua y tierra",
+    "Retroalimentación: reducir la inversión inicial",
+)
+
 # Outcome codes stored per event (index into this tuple; 0 = no outcome).
 OUTCOMES: tuple[str | None, ...] = (
     None,

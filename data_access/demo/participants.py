@@ -27,6 +27,7 @@ from data_access.demo.parameters import (
 )
 from data_access.demo.vocabulary import FEMALE_NAMES, MALE_NAMES, SURNAMES
 from rules.core.calendar import quarter_bounds, quarter_end, quarters_between
+from rules.routes import model as R
 
 if TYPE_CHECKING:
     from data_access.demo.generator import Generator
@@ -156,13 +157,10 @@ def households(g: Generator) -> None:
     head = given + " " + sur[s1] + " " + sur[s2]
     doc = rng.integers(1_000_000, 1_199_999_999, n)
     doc = _unique_documents(np.where(doc < 1_000_000_000, doc % 99_000_000 + 1_000_000, doc))
-    # Route of entry: most households start in básica; some (with a project) in intermedia.
+    # Route of entry: most households start in básica; some (with a project) in intermedia. Both come
+    # by barrido (seed 000 §4.1, §3.2: rules.routes.model.ENTRY_RULES); convocatorias are for OPR.
     direct_int = rng.random(n) < 0.1
-    mech = np.where(
-        direct_int,
-        np.where(rng.random(n) < 0.6, "barrido", "convocatoria"),
-        np.where(rng.random(n) < 0.85, "barrido", "convocatoria"),
-    ).astype(object)
+    mech = np.full(n, R.BARRIDO, dtype=object)
     entry = entry_dates(rng, mech)
     g.hh = {"muni": muni, "direct_int": direct_int, "mech": mech, "entry": entry}
     g.tables["household"] = Frame(

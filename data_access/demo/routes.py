@@ -18,6 +18,8 @@ import numpy as np
 from data_access.demo.arrays import NULL_DATE, NULL_INT, Frame, expit, logit, quarter_labels, take
 from data_access.demo.parameters import (
     COMPLETED_CODES,
+    FEEDBACK_NOTES,
+    I_FML,
     I_FOR,
     I_ING,
     I_PLN,
@@ -25,6 +27,7 @@ from data_access.demo.parameters import (
     I_SAL,
     I_SRV,
     I_VIA,
+    LOOP_ROUNDS,
     O_AUTO,
     O_CUMPLE,
     O_GRAD,
@@ -36,6 +39,9 @@ from data_access.demo.parameters import (
     O_X_REQ,
     OFFICE_PROMOTION,
     OUTCOMES,
+    P_NO_VIABLE_AGAIN,
+    P_REFORMULATE,
+    REFORMULATION_DAYS,
     ROUTE_PARAMS,
     TODAY,
 )
@@ -168,6 +174,7 @@ def _simulate(g: Generator, rng: np.random.Generator, route: str, batch: Batch) 
     exit_code = np.zeros(n, np.int8)
     last = np.zeros(n, np.int64)  # stage index of the last stage reached
     cur = batch.entry.astype(np.int64).copy()
+    loop: list[tuple] = []  # (participants, stage, dates, outcomes) of each reformulation round
     for st in range(1, I_SAL):
         part = alive & has_form if st == I_FOR else alive.copy()
         h = expit(logit(p.abandon[st]) - 0.8 * q)
@@ -186,8 +193,9 @@ def _simulate(g: Generator, rng: np.random.Generator, route: str, batch: Batch) 
             nv = part & (rng.random(n) < expit(logit(p.no_viable) - 0.6 * q))
             outcome[part, st] = O_VIABLE
             outcome[nv, st] = O_NO_VIABLE
-            exit_code[nv] = O_X_NV
-            alive &= ~nv
+            failed, cur = _viability_loop(rng, p, q, slow, nv, cur, loop)
+            exit_code[failed] = O_X_NV
+            alive &= ~failed
         elif st == I_REQ:
             nc = part & (rng.random(n) < expit(logit(p.no_cumple) - 0.5 * q))
             outcome[part, st] = O_CUMPLE
@@ -212,7 +220,52 @@ def _simulate(g: Generator, rng: np.random.Generator, route: str, batch: Batch) 
         "exists": exists,
         "date": date,
         "outcome": outcome,
+        "loop": loop,
     }
+
+
+def _viability_loop(rng: np.random.Generator, p, q: np.ndarray, slow: np.ndarray, failed: np.ndarray,
+                    cur: np.ndarray, loop: list) -> tuple[np.ndarray, np.ndarray]:
+    """Seed 000 §4.1 c: after «no viable» most participants get feedback, reformulate and are
+    evaluated again (up to ``LOOP_ROUNDS`` times); the rest leave «no viable». Appends each
+    round's reformulations and evaluations to ``loop``; returns (who leaves no viable, the date
+    of each one's last evaluation)."""
+    n = len(cur)
+    leaving = np.zeros(n, bool)
+
+    def gap(median: float) -> np.ndarray:
+        return np.maximum(1, np.rint(rng.lognormal(np.log(median), 0.35, n) * slow)).astype(np.int64)
+
+    for _ in range(LOOP_ROUNDS):
+        again = failed & (rng.random(n) < expit(logit(P_REFORMULATE) + 0.4 * q))
+        leaving |= failed & ~again
+        reformulated = cur + gap(REFORMULATION_DAYS)
+        evaluated = reformulated + gap(p.gap_median[I_VIA])
+        still = again & (rng.random(n) < expit(logit(P_NO_VIABLE_AGAIN) - 0.6 * q))
+        idx = np.flatnonzero(again)
+        loop.append((idx, I_FML, reformulated[idx], np.zeros(len(idx), np.int8)))
+        loop.append((idx, I_VIA, evaluated[idx], np.where(still[idx], O_NO_VIABLE, O_VIABLE).astype(np.int8)))
+        cur = np.where(again, evaluated, cur)
+        failed = still
+    return leaving | failed, cur
+
+
+def _loop_events(parts: list[dict]) -> tuple[np.ndarray, ...]:
+    """(enrolment row, stage index, date, outcome) of every reformulation round's events dated by
+    the reference date, the rows numbered across ``parts`` as ``_assemble_enrolments`` stacks them."""
+    at, stage, day, out = [], [], [], []
+    offset = 0
+    for p in parts:
+        for idx, st, dates, outcomes in p["loop"]:
+            seen = dates <= TODAY
+            at.append(idx[seen] + offset)
+            stage.append(np.full(int(seen.sum()), st))
+            day.append(dates[seen])
+            out.append(np.asarray(outcomes)[seen].astype(np.int8))
+        offset += len(p["id"])
+    if not at:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
+    return np.concatenate(at), np.concatenate(stage), np.concatenate(day), np.concatenate(out)
 
 
 def _assemble_enrolments(g: Generator, rng: np.random.Generator, parts: list[dict]) -> None:
@@ -229,8 +282,14 @@ def _assemble_enrolments(g: Generator, rng: np.random.Generator, parts: list[dic
         for k in ("kind", "household", "opr", "muni", "entry", "mechanism", "previous")
     }
     n = len(ids)
+    loop_at, loop_stage, loop_date, loop_out = _loop_events(parts)
     stage_idx = np.arange(10)
     last = np.where(exists, stage_idx, -1).max(axis=1)
+    # In the viability loop (no stage after the evaluation yet), the last event is the loop's latest.
+    latest = np.full(n, -1)
+    order = np.argsort(loop_date, kind="stable")
+    latest[loop_at[order]] = loop_stage[order]
+    last = np.where((last == I_VIA) & (latest >= 0), latest, last)
     furthest = np.where(exists[:, :I_SAL], stage_idx[:I_SAL], -1).max(axis=1)
     exited = exists[:, I_SAL]
     exit_out = outcome[:, I_SAL]
@@ -272,15 +331,21 @@ def _assemble_enrolments(g: Generator, rng: np.random.Generator, parts: list[dic
         "entry": b["entry"],
     }
 
-    # Stage events, ordered by enrolment then route order.
+    # Stage events in history order: by enrolment, then date (every history's dates increase).
     rows, cols = np.nonzero(exists)
+    rows, cols = np.concatenate([rows, loop_at]), np.concatenate([cols, loop_stage])
+    ev_date = np.concatenate([date[np.nonzero(exists)], loop_date])
+    ev_out = np.concatenate([outcome[np.nonzero(exists)], loop_out])
+    order = np.lexsort((ev_date, rows))
+    rows, cols, ev_date, ev_out = rows[order], cols[order], ev_date[order], ev_out[order]
     m = len(rows)
-    ev_date = date[rows, cols]
     op = operator[rows]
     lag = np.floor(rng.gamma(1.6, g.op_lag[op] / 1.6)).astype(np.int64)
-    ev_out = outcome[rows, cols]
+    feedback = np.array(FEEDBACK_NOTES, dtype=object)[rng.integers(0, len(FEEDBACK_NOTES), m)]
+    reformulated = (cols == I_FML) & (np.arange(m) > 0) & (np.roll(cols, 1) == I_VIA) & (np.roll(rows, 1) == rows)
     notes = np.where(
-        cols == I_SAL, take([SALIDA_NOTES.get(o, "") if o else "" for o in OUTCOMES], ev_out), ""
+        cols == I_SAL, take([SALIDA_NOTES.get(o, "") if o else "" for o in OUTCOMES], ev_out),
+        np.where(reformulated, feedback, ""),
     )
     g.tables["stage_event"] = Frame(
         id=np.arange(1, m + 1),
