@@ -27,6 +27,7 @@ from data_access.reporting import periods, timeliness
 from data_access.results import agreements, indicators, targets
 from data_access.sla import queries as sla_queries
 from exports import charts, official
+from exports.cofinancing import cofinancing_note
 from rules import access
 from rules.alliance import indicator as alliance_rule
 from rules.core import small_n
@@ -327,6 +328,8 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
             if nd.get("denominator") is not None:
                 fig.definition += " " + vc.t("committee.num_den", num=fmt_int(nd.get("numerator"), lang),
                                              den=fmt_int(nd.get("denominator"), lang))
+        if metric.startswith("cofin_") and head.extra.get("cofinancing"):  # what the sum includes, each part
+            fig.definition += " " + cofinancing_note(vc, fmts["money"], head.extra["cofinancing"], metric[6:])
         if metric == "sla" and cur is None:
             fig.status = vc.t("committee.status.sla_pending")
         fig.target = progress.target_line(codes.get(metric), goals, lang)

@@ -13,6 +13,7 @@ from components.core.context import PageContext
 from components.core.figures import data_table, figure_note
 from components.core.filters import filters_to_query
 from components.knowledge.lists import profile_section as knowledge_records
+from components.map.cofinancing import profile_section as household_cofinancing
 from rules.core.catalog import ROUTE_ORDER
 from rules.core.formatting import fmt_date, fmt_int, fmt_money, fmt_num, fmt_pct
 from rules.routes.model import stage_name
@@ -85,6 +86,7 @@ def render_profile(ctx: PageContext, p: dict, extras) -> None:
     st.metric(t("map.profile.disbursed"), fmt_money(p["disbursed_cop"], lang))
     later = st.container()  # alliance and ANS: filled last (slower reads), shown in place
     figure_note(ctx, t("map.profile.definition"))
+    household_cofinancing(ctx, p["code"])
 
     st.markdown(f"**{t('map.profile.funnel')}**")
     first = p["funnel"][0][1] if p["funnel"] else 0

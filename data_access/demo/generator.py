@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from data_access.demo import alliance, characterisation, deliveries, operators, participants, routes, sla, territory
+from data_access.demo import cofinancing as demo_cofinancing
 from data_access.demo.arrays import Frame
 from data_access.demo.parameters import OFFICE_QUALITY, OFFICE_SLOWNESS, SCALES
 from data_access.demo.reference import Reference
@@ -82,6 +83,7 @@ class Generator:
         participants.household_links(self)
         alliance.generate(self)
         sla.generate(self)
+        demo_cofinancing.generate(self)
         characterisation.generate(self)
         return self.tables
 

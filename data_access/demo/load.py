@@ -31,11 +31,13 @@ _DATE_COLS = {
     "sla_measurement": ("reported_on",),
     "baseline": ("measured_on",),
     "territorial_asset": ("updated_on",),
+    "household_cofinancing": ("committed_on", "disbursed_on", "registered_on"),
 }
 _NULLABLE_FK = {
     "household": ("opr_id",),
     "enrolment": ("household_id", "opr_id", "previous_enrolment_id"),
     "business_plan": ("enrolment_id",),
+    "household_cofinancing": ("operator_id",),
 }
 
 

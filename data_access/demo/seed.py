@@ -11,6 +11,7 @@ import time
 from data_access.audit import log as audit
 from data_access.core.db import get_engine, session_scope
 from data_access.core.versions import TOPICS, bump
+from data_access.demo import exits as demo_exits
 from data_access.demo import reporting as demo_reporting
 from data_access.demo import results as demo_results
 from data_access.demo.accounts import create_accounts
@@ -70,6 +71,9 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
                      {"scale": scale, "seed": seed, "counts": counts, "replaced": sorted(existing)})
         codes.backfill(s)
         bump(s, *TOPICS)
+    t_seal = time.perf_counter()  # after the codes backfill: the records carry the enrolments' codes
+    demo_exits.seal_exits(url, seed)
+    timings["seal_exits"] = time.perf_counter() - t_seal
     after_load(engine)
     timings["finish"] = time.perf_counter() - t
     return {

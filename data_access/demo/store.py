@@ -28,6 +28,7 @@ PROGRAMME_TABLES: tuple[str, ...] = (
     "enrolment",
     "stage_event",
     "service_delivery",
+    "household_cofinancing",
     "baseline",
     "business_plan",
     "alliance_evidence",
@@ -41,6 +42,8 @@ PROGRAMME_TABLES: tuple[str, ...] = (
 RESULTS_RECORDS = ("agreement_note", "agreement", "committee_session", "figure_comment")
 # the reporting cycle of the programme: operators' reports, quarter closes and their official figures
 REPORTING_RECORDS = ("submission_file", "report_submission", "official_figure", "period_close")
+# the sealed exit records of the programme's enrolments (written after the load, not generated)
+SEALED_RECORDS = ("exit_record",)
 
 
 def programme_counts(url: str | None = None) -> dict[str, int]:
@@ -67,7 +70,7 @@ def clear_programme(url: str | None = None) -> None:
     users = md["app_user"]
     demo_names = [u for u, _, _ in DEMO_ACCOUNTS]
     with engine.begin() as conn:  # what committees recorded about the programme goes with it
-        for name in (*RESULTS_RECORDS, *REPORTING_RECORDS):
+        for name in (*RESULTS_RECORDS, *REPORTING_RECORDS, *SEALED_RECORDS):
             conn.execute(sa.delete(md[name]))
     if is_sqlite(engine):
         with engine.connect() as conn:
@@ -92,6 +95,6 @@ def clear_programme(url: str | None = None) -> None:
         conn.execute(sa.update(users).where(users.c.operator_id.is_not(None)).values(operator_id=None))
         # TRUNCATE of everything referencing operator in one statement; operator is still
         # referenced by app_user, so it is deleted row by row (it is small).
-        names = [n for n in PROGRAMME_TABLES if n != "operator"]
+        names = [*SEALED_RECORDS, *(n for n in PROGRAMME_TABLES if n != "operator")]
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names))  # fixed identifiers
         conn.execute(sa.delete(md["operator"]))

@@ -50,6 +50,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer, contract_clause, enrolment_route, municipality_clause, record_clause
 from data_access.intake import characterisation as characterisation_sheets
+from data_access.intake import cofinancing as cofinancing_sheet
 from data_access.intake import knowledge as knowledge_sheet
 from data_access.intake.codes import ALERT_PREFIX, ENROLMENT_PREFIX, fallback_code
 from data_access.results.targets import visible_clause as target_clause
@@ -344,6 +345,7 @@ SOURCES: dict[str, Source] = {
     S.ENROLMENTS.name: Source(_enrolments, finish=_enrolment_codes),
     S.STAGE_EVENTS.name: Source(_stage_events, finish=_enrolment_codes),
     S.DELIVERIES.name: Source(_deliveries, _contract_codes, _delivery_rows),
+    S.HOUSEHOLD_COFINANCING.name: Source(cofinancing_sheet.cofinancing_export, finish=_enrolment_codes),
     S.PLANS.name: Source(_plans),
     S.EVIDENCE.name: Source(_evidence),
     S.SALES.name: Source(_sales),

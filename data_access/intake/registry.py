@@ -2,6 +2,7 @@
 
 from data_access.intake import (
     characterisation,  # noqa: F401
+    cofinancing,  # noqa: F401
     knowledge,  # noqa: F401
     matrix,  # noqa: F401
     participants,  # noqa: F401

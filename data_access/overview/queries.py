@@ -17,6 +17,9 @@ Definitions (the UI states them through ``figure_note``):
   the first disbursement date when the PN has no enrolment);
 * cofinancing disbursed: Σ disbursed COP of PN whose first disbursement is on or
   before the date;
+* both co-financing figures add the household micro-projects of ruta básica (committed /
+  disbursed by their own dates, ``data_access.routes.cofinancing``); ``extra['cofinancing']``
+  keeps the PN and micro-project parts apart;
 * municipalities prioritised: targeting rows of the date's year marked prioritised;
   attended: distinct municipalities with ≥ 1 enrolment by the date;
 * open territorial alerts: opened on or before the date and not closed by then.
@@ -48,6 +51,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer, enrolment_route, municipality_clause, record_clause
 from data_access.core.versions import reads
+from data_access.routes import cofinancing as household_cofinancing
 from data_access.sla import queries as sla_queries
 from rules.core.calendar import previous_quarter_end, quarter_of, trailing_quarter_ends
 from rules.core.catalog import ROUTE_ORDER
@@ -225,8 +229,14 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
             )
         ).one()
         out.values["pn_executed"] = (int(pn[0]), int(pn[1]))
-        out.values["cofin_committed"] = (int(pn[2]), int(pn[3]))
-        out.values["cofin_disbursed"] = (int(pn[4]), int(pn[5]))
+        # --- co-financing = PN + household micro-projects (ruta básica), each part kept apart for the notes
+        micro = household_cofinancing.sums_at(conn, viewer, filters, [d, p])
+        out.extra["cofinancing"] = {
+            "pn": {"committed": (int(pn[2]), int(pn[3])), "disbursed": (int(pn[4]), int(pn[5]))},
+            "micro": {"committed": (micro[d][0], micro[p][0]), "disbursed": (micro[d][1], micro[p][1])},
+        }
+        out.values["cofin_committed"] = (int(pn[2]) + micro[d][0], int(pn[3]) + micro[p][0])
+        out.values["cofin_disbursed"] = (int(pn[4]) + micro[d][1], int(pn[5]) + micro[p][1])
 
         # --- targeting: municipalities prioritised in the year of each date
         tg = conn.execute(

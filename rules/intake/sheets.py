@@ -298,6 +298,28 @@ DELIVERIES = Sheet(
     key=("codigo_inscripcion", "servicio", "fecha_entrega"), depends_on=("enrolments",), topics=("participants",),
 )
 
+HOUSEHOLD_COFINANCING = Sheet(
+    "cofinanciacion_hogares", "household-cofinancing",
+    "Cofinanciación del microproyecto de cada hogar de la ruta básica (modelo de gestión §4.1 d–e): lo comprometido "
+    "y lo desembolsado, y si el hogar cumplió los requisitos del instrumento.",
+    (
+        Column("codigo_inscripcion", Kind.CODE, "Inscripción de un hogar en la ruta básica", "INS-0000456",
+               ref="inscripciones.codigo_inscripcion"),
+        Column("comprometido_cop", Kind.MONEY, "Cofinanciación comprometida en pesos", "2500000", minimum=0),
+        Column("fecha_compromiso", Kind.DATE, "Fecha del compromiso (obligatoria si hay monto comprometido)",
+               "20/06/2025", required=False, past_event=True),
+        Column("requisitos_cumplidos", Kind.BOOL, "¿El hogar cumplió los requisitos del instrumento?", "si",
+               allowed=YES_NO),
+        Column("desembolsado_cop", Kind.MONEY, "Cofinanciación desembolsada en pesos (no más que lo comprometido)",
+               "1500000", required=False, minimum=0),
+        Column("fecha_desembolso", Kind.DATE, "Fecha del desembolso (obligatoria si hay desembolso)", "15/08/2025",
+               required=False, past_event=True),
+    ),
+    key=("codigo_inscripcion",), depends_on=("enrolments", "stage-events"), topics=("participants",),
+    notes=("Solo hogares de la ruta básica que llegaron a la aplicación a cofinanciación; un desembolso exige "
+           "requisitos cumplidos y su fecha.",),
+)
+
 BASELINES = Sheet(
     "lineas_base", "baselines", "Líneas de base (entrada) y seguimiento a la salida de cada inscripción: las medidas "
     "del hogar o de la OPR según el participante.",
@@ -434,7 +456,7 @@ KNOWLEDGE = Sheet(
 # Load order of ``tablero import all``: every sheet after the sheets it references.
 ORDER: tuple[Sheet, ...] = (
     OPERATORS, OFFICES, CONTRACTS, SLA_DEFINITIONS, SLA_REPORTS, TARGETING, ALERTS, ASSETS, OPR, HOUSEHOLDS,
-    ENROLMENTS, STAGE_EVENTS, DELIVERIES, BASELINES, PLANS, EVIDENCE, SALES, TARGETS, KNOWLEDGE,
+    ENROLMENTS, STAGE_EVENTS, DELIVERIES, HOUSEHOLD_COFINANCING, BASELINES, PLANS, EVIDENCE, SALES, TARGETS, KNOWLEDGE,
 )
 BY_NAME: dict[str, Sheet] = {s.name: s for s in ORDER}
 ENTITIES: dict[str, tuple[Sheet, ...]] = {}

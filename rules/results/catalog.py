@@ -57,7 +57,9 @@ CATALOG: tuple[Indicator, ...] = (
               "trimestral"),
     Indicator("cofinanciacion_desembolsada", "cofin_disbursed", "committee.kpi.cofin_disbursed",
               "committee.def.cofin_disbursed", MONEY, "Σ cofinanciación desembolsada (COP) de PN con primer "
-              "desembolso ≤ fecha de corte", "—", "Planes de negocio (intake «planes_negocio»)", "trimestral"),
+              "desembolso ≤ fecha de corte + Σ desembolsada a microproyectos de hogares (ruta básica) ≤ fecha de corte",
+              "—", "Planes de negocio y cofinanciación de hogares (intake «planes_negocio», «cofinanciacion_hogares»)",
+              "trimestral"),
     Indicator("alianzas_18m", "alliance", "committee.kpi.alliance", "alliance.definition", PERCENT,
               "PN ejecutados cuya OPR sigue en alianza 18 meses después del primer desembolso",
               "PN ejecutados con 18 meses cumplidos desde el primer desembolso",
