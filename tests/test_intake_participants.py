@@ -16,6 +16,7 @@ from data_access.core.auth import create_user
 from data_access.core.db import get_engine
 from data_access.core.models import (
     Enrolment,
+    ExitRecord,
     Household,
     ImportBatch,
     Operator,
@@ -41,7 +42,7 @@ MORE_CONTRACTS = CONTRACTS + ("C-3;OS1;basica;NOC;01/01/2025;31/12/2026;50000000
 ENROLMENTS_HEAD = ("codigo_inscripcion;tipo_participante;codigo_hogar;nit_opr;ruta;mecanismo_ingreso;fecha_ingreso;"
                    "cod_municipio;codigo_contrato;inscripcion_anterior\n")
 ENROLMENTS = ENROLMENTS_HEAD + ("INS-1;hogar;H-1;;basica;barrido;03/02/2025;05001;C-3;\n"
-                                "INS-2;hogar;H-2;;basica;convocatoria;10/02/2025;05001;C-3;\n"
+                                "INS-2;hogar;H-2;;basica;barrido;10/02/2025;05001;C-3;\n"
                                 "INS-3;hogar;H-1;;intermedia;promocion;01/09/2025;05001;C-1;INS-1\n"
                                 "INS-4;opr;;900123456-8;intermedia;convocatoria;01/03/2025;05001;C-1;\n"
                                 "INS-5;hogar;H-3;;basica;barrido;01/04/2025;08001;C-2;\n")
@@ -347,8 +348,8 @@ def test_a_promotion_from_an_enrolment_still_on_its_route_is_refused(staged, tmp
 
 def test_moving_an_entry_after_its_stored_events_is_refused(staged, tmp_path):
     res = load(staged, tmp_path, "enrolments", "inscripciones.csv",
-               ENROLMENTS.replace("INS-2;hogar;H-2;;basica;convocatoria;10/02/2025", "INS-2;hogar;H-2;;basica;"
-                                                                                     "convocatoria;15/02/2025"))
+               ENROLMENTS.replace("INS-2;hogar;H-2;;basica;barrido;10/02/2025", "INS-2;hogar;H-2;;basica;"
+                                                                                     "barrido;15/02/2025"))
     refused(res, 3, "fecha_ingreso", "antes de esta fecha de ingreso")
     assert enrolment(staged, "INS-2").entry_date == dt.date(2025, 2, 10)
 
@@ -505,3 +506,86 @@ def test_an_operador_loading_deliveries_of_another_operators_contract_writes_not
                "--quarter", "2025Q2")
     refused(res, 2, "codigo_inscripcion", "no es de uno de sus contratos")  # INS-1 is on OS1's C-3
     assert count(staged, ServiceDelivery) == 0
+
+
+# ------------------------------------------------- entry rules, viability loop, promotion (issue 18)
+
+
+def test_a_basica_entry_by_convocatoria_is_refused(people, tmp_path):
+    _enrolments_refused(people, tmp_path, "INS-9;hogar;H-3;;basica;convocatoria;01/04/2025;08001;C-2;\n", 7,
+                        "mecanismo_ingreso", "solo por «barrido»")
+
+
+def test_an_opr_entering_competitividad_by_barrido_is_refused(people, tmp_path):
+    _enrolments_refused(people, tmp_path, "INS-9;opr;;800200300;competitividad;barrido;01/04/2025;08001;;\n", 7,
+                        "mecanismo_ingreso", "solo por «promocion» o «convocatoria»")
+
+
+LOOP = ("INS-3;formacion;15/10/2025;;;;\n"
+        "INS-3;formulacion;01/11/2025;;;;\n"
+        "INS-3;evaluacion_viabilidad;01/12/2025;no_viable;;;\n"
+        "INS-3;formulacion;10/01/2026;;;;Retroalimentación: precisar compradores\n"
+        "INS-3;evaluacion_viabilidad;01/02/2026;viable;;;\n")
+
+
+def test_a_reformulation_after_no_viable_loads_as_a_loop(staged, tmp_path):
+    res = loaded(staged, tmp_path, "stage-events", "etapas.csv", EVENTS_HEAD + LOOP)
+    assert "5 nuevos" in res.output, res.output
+    three = enrolment(staged, "INS-3")
+    assert (three.current_stage, three.status, three.furthest_stage_order) == ("evaluacion_viabilidad", "activo", 5)
+    rows = table(staged, StageEvent.event_date, StageEvent.stage, StageEvent.outcome,
+                 where=StageEvent.enrolment_id == three.id)
+    assert [r.stage for r in rows][-4:] == ["formulacion", "evaluacion_viabilidad", "formulacion",
+                                            "evaluacion_viabilidad"]
+    assert "Sin cambios" in loaded(staged, tmp_path, "stage-events", "etapas.csv", EVENTS_HEAD + LOOP).output
+
+
+def test_a_reformulation_without_its_feedback_is_refused(staged, tmp_path):
+    res = load(staged, tmp_path, "stage-events", "etapas.csv",
+               EVENTS_HEAD + LOOP.replace("Retroalimentación: precisar compradores", ""))
+    refused(res, 5, "nota", "retroalimentación")
+    assert enrolment(staged, "INS-3").current_stage == "evaluacion_capacidades"
+
+
+def test_a_reformulation_dated_with_the_no_viable_evaluation_is_refused(staged, tmp_path):
+    res = load(staged, tmp_path, "stage-events", "etapas.csv",
+               EVENTS_HEAD + LOOP.replace("formulacion;10/01/2026", "formulacion;01/12/2025"))
+    assert res.exit_code == 1 and "No se guardó nada" in res.output, res.output
+    assert enrolment(staged, "INS-3").current_stage == "evaluacion_capacidades"
+
+
+PROMOTED_HEAD = EVENTS_HEAD.replace("nota\n", "nota;promover\n")
+GRADUATION = ("INS-5;ingreso;01/04/2025;;;;;\n"
+              "INS-5;evaluacion_capacidades;01/05/2025;;;;;\n"
+              "INS-5;formulacion;01/06/2025;;;;;\n"
+              "INS-5;evaluacion_viabilidad;01/07/2025;viable;;;;\n"
+              "INS-5;solicitud_cofinanciacion;15/07/2025;;;;;\n"
+              "INS-5;requisitos_recursos;01/08/2025;cumple;;;;\n"
+              "INS-5;servicios_activados;15/08/2025;;;;;\n"
+              "INS-5;plan_completado;01/10/2025;;;;;\n"
+              "INS-5;salida;15/10/2025;graduado;;;;si\n")
+
+
+def test_a_graduation_marked_promover_creates_the_next_enrolment_once(enrolled, tmp_path):
+    res = loaded(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + GRADUATION)
+    five = enrolment(enrolled, "INS-5")
+    with get_engine(enrolled).connect() as conn:
+        nxt = conn.execute(select(Enrolment).where(Enrolment.previous_enrolment_id == five.id)).all()
+        first = conn.execute(select(StageEvent.stage, StageEvent.event_date)
+                             .where(StageEvent.enrolment_id == nxt[0].id)).all()
+    assert len(nxt) == 1, res.output
+    promoted = nxt[0]
+    assert (promoted.route, promoted.participant_kind, promoted.household_id, promoted.entry_mechanism,
+            promoted.entry_date, promoted.status) == ("intermedia", "hogar", five.household_id, "promocion",
+                                                      dt.date(2025, 10, 15), "activo")
+    assert first == [("ingreso", dt.date(2025, 10, 15))]
+    assert table(enrolled, ExitRecord.enrolment_id, ExitRecord.outcome) == [(five.id, "graduado")]  # sealed
+    loaded(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + GRADUATION)  # again: no second one
+    assert len(table(enrolled, Enrolment.id, where=Enrolment.previous_enrolment_id == five.id)) == 1
+
+
+def test_promover_on_an_exit_that_is_not_a_graduation_is_refused(enrolled, tmp_path):
+    lost = GRADUATION.replace("INS-5;plan_completado;01/10/2025;;;;;\n", "").replace("graduado;;;;si", "abandono;;;;si")
+    res = load(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + lost)
+    refused(res, 9, "promover", "solo se promueve una salida graduada")
+    assert count(enrolled, StageEvent) == 0

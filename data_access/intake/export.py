@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, null, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -257,7 +257,7 @@ def _stage_events(viewer: Viewer) -> Select:
     return (select(E.code.label("codigo_inscripcion"), E.id.label("_id"), SE.stage.label("etapa"),
                    SE.event_date.label("fecha_evento"), SE.outcome.label("resultado"),
                    SE.registered_on.label("fecha_registro"), SE.registered_by.label("registrado_por"),
-                   SE.note.label("nota"))
+                   SE.note.label("nota"), null().label("promover"))
             .join(E, E.id == SE.enrolment_id)
             .where(_enrolment_clause(viewer))
             .order_by(SE.id))

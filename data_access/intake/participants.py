@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -40,7 +41,15 @@ from rules.core.nit import format_nit
 from rules.intake import sheets as S
 from rules.intake.cells import value_key
 from rules.intake.problems import Problem
-from rules.routes.model import EXIT_OUTCOMES, STAGE_LABELS, route_model, validate_history
+from rules.routes.model import (
+    EVAL_VIABILIDAD,
+    EXIT_OUTCOMES,
+    NO_VIABLE,
+    STAGE_LABELS,
+    entry_problem,
+    route_model,
+    validate_history,
+)
 from rules.routes.progress import ACTIVE, START
 
 PROMOTION = "promocion"
@@ -122,6 +131,22 @@ def stored_events(conn: Connection, enrolment_ids: Sequence[int]) -> pd.DataFram
     return stored_frame(conn, (e.id, e.enrolment_id, e.stage, e.event_date, e.outcome, e.registered_on,
                                e.registered_by, e.note), e.enrolment_id, map(int, enrolment_ids),
                         ints=("id", "enrolment_id"))
+
+
+def event_rounds(events: pd.DataFrame) -> np.ndarray:
+    """Per event row (``enrolment_id``, ``stage``, ``outcome``, ``event_date``), its viability
+    round (``rules.routes.model.history_rounds``) by whole columns: only the enrolments with a
+    «no viable» evaluation are compared."""
+    out = np.zeros(len(events), dtype=np.int64)
+    failed = (events["stage"] == EVAL_VIABILIDAD) & (events["outcome"] == NO_VIABLE)
+    if not failed.any():
+        return out
+    nv = events.loc[failed, ["enrolment_id", "event_date"]].rename(columns={"event_date": "failed_on"})
+    mine = events[["enrolment_id", "event_date"]].assign(at=np.arange(len(events)))
+    mine = mine[mine["enrolment_id"].isin(nv["enrolment_id"])].merge(nv, on="enrolment_id")
+    after = mine[mine["failed_on"] < mine["event_date"]].groupby("at").size()
+    out[after.index.to_numpy()] = after.to_numpy()
+    return out
 
 
 # ------------------------------------------------------------------ OPR
@@ -332,6 +357,7 @@ class _Enrolments:
     def __init__(self, sheet: S.Sheet, stored: dict[str, dict], with_events: set[int], problems: list[Problem]):
         self.sheet, self.stored, self.with_events, self.problems = sheet, stored, with_events, problems
         self.rows: dict[str, dict] = {}  # code → file row
+        self.household_opr: dict[int, int | None] = {}  # household id → the OPR it belongs to
         self.who: dict[str, tuple[str, int]] = {}  # code → (kind, participant id) of a valid row
 
     def is_open(self, code: str) -> bool:
@@ -374,9 +400,10 @@ class _Enrolments:
             who = (stored["participant_kind"], stored["household_id"] or stored["opr_id"])
             route, entry = stored["route"], stored["entry_date"]
         expected = ROUTE_ORDER[position - 1]
-        if who != self.who[code]:
+        if who != self.who[code] and not self._joined(who, self.who[code]):
             self._say(r, "inscripcion_anterior", f"La inscripción anterior «{prev}» es de otro participante: una "
-                                                 "promoción continúa la del mismo hogar u OPR; corrija el código.")
+                                                 "promoción continúa la del mismo hogar u OPR (o, de intermedia a "
+                                                 "competitividad, la de un hogar de esa OPR); corrija el código.")
         elif route != expected:
             self._say(r, "inscripcion_anterior", f"La inscripción anterior «{prev}» es de la ruta «{route}»: una "
                                                  f"promoción a «{r['ruta']}» viene de la ruta «{expected}».")
@@ -387,6 +414,10 @@ class _Enrolments:
                                           f"ingreso de la inscripción anterior «{prev}» ({entry.isoformat()}): "
                                           "corrija la fecha.")
         return (stored["id"], None) if stored is not None else (None, prev)
+
+    def _joined(self, previous: tuple[str, int], promoted: tuple[str, int]) -> bool:
+        """A household's enrolment continued by the OPR it belongs to (intermedia → competitividad)."""
+        return previous[0] == "hogar" and promoted[0] == "opr" and self.household_opr.get(previous[1]) == promoted[1]
 
     def _graduated(self, r: dict, prev: str, stored: dict) -> None:
         """A stored enrolment promoted from ended with its route's completed exit before the
@@ -459,12 +490,17 @@ def check_enrolments(conn: Connection, frames: dict, viewer: Viewer, problems: l
                                                       f"«{r['tipo_participante']}» (admite: "
                                                       f"{', '.join(sorted(kinds))}): corrija «ruta» o "
                                                       "«tipo_participante»."))
+        elif entry := entry_problem(r["ruta"], r["tipo_participante"], r["mecanismo_ingreso"]):
+            problems.append(problem(sheet, r, "mecanismo_ingreso", entry))
         if municipality_in_scope(sheet, r, viewer, offices, problems) and r.get("codigo_contrato"):
             _contract_fits(sheet, r, contracts.get(r["codigo_contrato"]), offices[r["cod_municipio"]], problems)
         _too_long(sheet, r, limits, problems)
         if len(problems) == before:
             book.who[r["codigo_inscripcion"]] = (r["tipo_participante"], pid)
             valid.append(r)
+    book.household_opr = _lookup(conn, Household.id, Household.opr_id,
+                                 [*(p for k, p in book.who.values() if k == "hogar"),
+                                  *(e["household_id"] for e in stored.values() if e["household_id"] is not None)])
     stored_open = _open_enrolments(conn, [p for k, p in book.who.values() if k == "hogar"],
                                    [p for k, p in book.who.values() if k == "opr"])
     first_row: dict[tuple, dict] = {}
@@ -509,8 +545,9 @@ def _moved_histories(conn: Connection, sheet: S.Sheet, book: _Enrolments, rows: 
     for eid, events in stored_events(conn, list(moved)).groupby("enrolment_id"):
         r = moved[eid]
         line = book.rows[r["code"]]
-        events = events.assign(order=[route_model(r["route"]).order(s) for s in events["stage"]])
-        events = events.sort_values(["order", "event_date"])
+        events = events.assign(order=[route_model(r["route"]).order(s) for s in events["stage"]],
+                               round=event_rounds(events))
+        events = events.sort_values(["round", "order", "event_date"])
         early = events[events["event_date"] < r["entry_date"]]
         if len(early):
             first = early.iloc[0]

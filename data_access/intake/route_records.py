@@ -19,28 +19,38 @@ and on each distinct history once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from data_access.core.models import Enrolment, OperatorContract, ServiceDelivery, StageEvent
+from data_access.core.models import Enrolment, ExitRecord, OperatorContract, ServiceDelivery, StageEvent
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, among, chunks
 from data_access.intake.engine import importer
 from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
-from data_access.intake.participants import column_length, contract_map, stored_events
+from data_access.intake.participants import column_length, contract_map, event_rounds, stored_events
 from data_access.intake.rows import municipality_offices, problem
+from data_access.routes import exits, promotion
 from rules import access
 from rules.core.catalog import ROUTE_ORDER, SERVICE_TYPES, services_for_route
 from rules.core.clock import today
 from rules.edit import validation as V
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, Problem
-from rules.routes.model import EXIT_OUTCOMES, SALIDA, STAGE_LABELS, STAGE_OUTCOMES, route_model, validate_history
+from rules.routes.model import (
+    EXIT_OUTCOMES,
+    FORMULACION,
+    SALIDA,
+    STAGE_LABELS,
+    STAGE_OUTCOMES,
+    route_model,
+    validate_history,
+)
 from rules.routes.progress import ACTIVE, FINISHED, LEFT, START, Progress, advance
 
 ENROLMENT_FRAME = ("id", "route", "entry_date", "exit_date", "contract_id", "operator_id", "municipality_code",
@@ -133,6 +143,7 @@ def check_stage_events(conn: Connection, frames: dict, viewer: Viewer, problems:
     stored = stored_events(conn, m["enrolment_id"].unique().tolist())
     summaries = _histories(sheet, m, stored, problems)
     _promotions_still_fit(conn, sheet, m, summaries, problems)
+    promoted = _promotions_asked(conn, sheet, m, summaries, problems)
     if problems:
         return Plan()
     key = ("enrolment_id", "stage", "event_date")
@@ -141,7 +152,13 @@ def check_stage_events(conn: Connection, frames: dict, viewer: Viewer, problems:
                         "registered_by": m["registrado_por"], "note": m["nota"].astype(object).fillna("")})
     new = fill_blanks(new, stored, key, {"registered_on": today(), "registered_by": viewer.username[:limit]})
     events = frame_change(sheet.name, StageEvent, key, new, stored)
-    return Plan([events, _summary_change(sheet, enrolments, summaries)])
+    plan = Plan([events, _summary_change(sheet, enrolments, summaries)])
+    exited = [eid for eid, state in summaries.items() if state.status != ACTIVE]
+    if exited:
+        plan.then.append(_seal_exits(exited, viewer.username))
+    if promoted:
+        plan.then.append(_promote(promoted, viewer.username, plan))
+    return plan
 
 
 def _histories(sheet: S.Sheet, m: pd.DataFrame, stored: pd.DataFrame,
@@ -157,11 +174,12 @@ def _histories(sheet: S.Sheet, m: pd.DataFrame, stored: pd.DataFrame,
         rest = rest.loc[rest["_merge"] == "left_only", key + ["outcome"]].assign(line=-1)
         mine = pd.concat([mine, rest], ignore_index=True)
     order = {s: i for i, s in enumerate(route_model(ROUTE_ORDER[0]).stages)}  # every route orders STAGES alike
-    mine = mine.assign(order=mine["stage"].map(order)).sort_values(["enrolment_id", "order", "event_date"],
-                                                                   kind="stable")
+    mine = mine.assign(order=mine["stage"].map(order), round=event_rounds(mine))
+    mine = mine.sort_values(["enrolment_id", "round", "order", "event_date"], kind="stable")
+    _feedback_missing(sheet, m, mine, problems)
     ids = mine["enrolment_id"].to_numpy()
     stages, outcomes = mine["stage"].tolist(), mine["outcome"].where(mine["outcome"].notna(), None).tolist()
-    dates, lines = mine["event_date"].tolist(), mine["line"].tolist()
+    dates, lines, rounds = mine["event_date"].tolist(), mine["line"].tolist(), mine["round"].tolist()
     routes = dict(zip(m["enrolment_id"], m["route"], strict=True))
     file_rows = plain_records(m) if len(m) < 2 * MAX_PROBLEMS else None
     cuts = np.flatnonzero(np.diff(ids)) + 1
@@ -169,7 +187,7 @@ def _histories(sheet: S.Sheet, m: pd.DataFrame, stored: pd.DataFrame,
     for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(ids)], strict=True):
         eid = int(ids[start])
         steps = tuple(zip(stages[start:end], outcomes[start:end], strict=True))
-        found = _repeated(steps, dates[start:end])
+        found = _repeated(steps, dates[start:end], rounds[start:end])
         backwards = any(dates[i] < dates[i - 1] for i in range(start + 1, end))
         if not found:
             checked, state = _pattern(routes[eid], steps)
@@ -188,19 +206,34 @@ def _histories(sheet: S.Sheet, m: pd.DataFrame, stored: pd.DataFrame,
     return summaries
 
 
-def _repeated(steps: tuple, dates: list) -> list:
-    """A stage recorded twice (on two dates) in one history, as ``StageProblem`` s."""
+def _feedback_missing(sheet: S.Sheet, m: pd.DataFrame, mine: pd.DataFrame, problems: list[Problem]) -> None:
+    """A reformulation (a formulación in a later viability round) of the file records in its note
+    the feedback given after the «no viable» evaluation (seed 000 §4.1 c)."""
+    lines = mine.loc[(mine["line"] >= 0) & (mine["stage"] == FORMULACION) & (mine["round"] > 0), "line"].to_numpy()
+    blank = np.zeros(len(m), dtype=bool)
+    blank[lines] = m["nota"].iloc[lines].map(lambda v: v is None or pd.isna(v) or not str(v).strip()).to_numpy(bool)
+    flag(problems, sheet, m, blank, "nota",
+          lambda r: "Una reformulación tras una evaluación «no viable» registra en «nota» la retroalimentación dada al "
+                    "participante (qué debe corregir del plan): escríbala.")
+
+
+def _repeated(steps: tuple, dates: list, rounds: list) -> list:
+    """A stage recorded twice (on two dates) in one viability round of a history, as
+    ``StageProblem`` s (a reformulation opens a new round: ``rules.routes.model.history_rounds``)."""
     from rules.routes.model import StageProblem
 
-    seen: dict[str, int] = {}
+    seen: dict[tuple[int, str], int] = {}
     found = []
     for i, (stage, _) in enumerate(steps):
-        if stage in seen:
+        if (rounds[i], stage) in seen:
+            first = dates[seen[rounds[i], stage]].isoformat()
             found.append(StageProblem(i, stage, f"La etapa «{STAGE_LABELS.get(stage, stage)}» ya está registrada para "
-                                                f"esta inscripción el {dates[seen[stage]].isoformat()}: una etapa se "
-                                                "registra una sola vez; corrija la fecha o quite la fila."))
+                                                f"esta inscripción el {first}: una etapa se registra una sola vez "
+                                                "(la formulación y la evaluación de viabilidad, una vez por "
+                                                "reformulación tras un «no viable»); corrija la fecha o quite la "
+                                                "fila."))
         else:
-            seen[stage] = i
+            seen[rounds[i], stage] = i
     return found
 
 
@@ -246,6 +279,75 @@ def _promotions_still_fit(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, sum
         else:
             continue
         problems.append(problem(sheet, plain_records(m.iloc[[line[prev]]])[0], "etapa", message))
+
+
+PROMOTION_INFO = (Enrolment.id, Enrolment.route, Enrolment.participant_kind, Enrolment.household_id, Enrolment.opr_id,
+                  Enrolment.municipality_code, Enrolment.operator_id)
+
+
+def _promotions_asked(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, summaries: dict[int, Progress],
+                      problems: list[Problem]) -> dict[int, tuple[str, dt.date]]:
+    """Enrolment id → (outcome, exit date) of the rows marked «promover»: each is its enrolment's
+    completed exit and may be promoted (``data_access.routes.promotion.plan``)."""
+    asked = m["promover"].fillna(False).astype(bool).to_numpy()
+    if not asked.any():
+        return {}
+    rows = m.loc[asked]
+    info = {r.id: r for part in chunks(rows["enrolment_id"].unique().tolist())
+            for r in conn.execute(select(*PROMOTION_INFO).where(among(conn, Enrolment.id, part)))}
+    out: dict[int, tuple[str, dt.date]] = {}
+    for line in plain_records(rows):
+        eid, state = int(line["enrolment_id"]), summaries.get(int(line["enrolment_id"]))
+        if line["etapa"] != SALIDA or state is None or state.exit_outcome != line["resultado"]:
+            problems.append(problem(sheet, line, "promover", "Solo se promueve en la fila de la salida graduada de "
+                                                             "la inscripción: deje vacía «promover» en las demás "
+                                                             "filas."))
+            continue
+        try:
+            promotion.plan(conn, info[eid], line["resultado"], line["fecha_evento"])
+        except promotion.PromotionRefused as exc:
+            problems.append(problem(sheet, line, "promover", str(exc)))
+            continue
+        out[eid] = (line["resultado"], line["fecha_evento"])
+    return out
+
+
+def _seal_exits(exited: list[int], by: str) -> Callable[[Session, int], None]:
+    """After the writes: seal the exit record of each enrolment that has left its route and has
+    none yet (``data_access.routes.exits``), anchored by one audit entry for the file."""
+
+    def seal(session: Session, batch_id: int) -> None:
+        done = set()
+        for part in chunks(exited):
+            done.update(session.scalars(select(ExitRecord.enrolment_id).where(among(session, ExitRecord.enrolment_id,
+                                                                                    part))))
+        at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        records = []
+        for part in chunks([e for e in exited if e not in done]):
+            for enr in session.scalars(select(Enrolment).where(among(session, Enrolment.id, part))
+                                       .order_by(Enrolment.id)):
+                records.append(exits.new_record(enr, exits.build_payload(session, enr), by=by, at=at))
+        exits.seal_many(session, records, by=by)
+
+    return seal
+
+
+def _promote(asked: dict[int, tuple[str, dt.date]], by: str, plan: Plan) -> Callable[[Session, int], None]:
+    """After the writes: create the next route's enrolment of each exit marked «promover»
+    (exactly once: an enrolment already promoted is left as is), under its row lock."""
+    plan.extra_counts["promociones.insert"] = len(asked)
+
+    def promote(session: Session, batch_id: int) -> None:
+        created = 0
+        for eid, (outcome, day) in sorted(asked.items()):
+            enr = session.execute(select(Enrolment).where(Enrolment.id == eid).with_for_update()).scalar_one()
+            target = promotion.plan(session, enr, outcome, day, lock=True)
+            if target is not None:
+                promotion.create(session, target, by=by, registered_on=today(), batch_id=batch_id)
+                created += 1
+        plan.extra_counts["promociones.insert"] = created
+
+    return promote
 
 
 def _summary_change(sheet: S.Sheet, enrolments: pd.DataFrame, summaries: dict[int, Progress]) -> Change:

@@ -279,9 +279,14 @@ STAGE_EVENTS = Sheet(
         Column("fecha_registro", Kind.DATE, "Fecha en que el operador lo registró (vacío: hoy)", "12/04/2025",
                required=False, past_event=True),
         Column("registrado_por", Kind.TEXT, "Quién lo registró", "operador.andes", required=False),
-        Column("nota", Kind.TEXT, "Nota", "", required=False),
+        Column("nota", Kind.TEXT, "Nota (en una reformulación tras «no viable»: la retroalimentación dada)", "",
+               required=False),
+        Column("promover", Kind.BOOL, "En la salida graduada de básica o intermedia: «si» crea la inscripción de la "
+               "ruta siguiente (promoción)", "", required=False, allowed=YES_NO),
     ),
     key=("codigo_inscripcion", "etapa", "fecha_evento"), depends_on=("enrolments",), topics=("participants",),
+    notes=("Tras una evaluación «no viable» se registra la reformulación (etapa «formulacion», con fecha posterior) "
+           "y una nueva evaluación, o la salida «no_viable».",),
 )
 
 DELIVERIES = Sheet(
