@@ -7,7 +7,10 @@ the app shell without an exception or an error element; then
   Vega), custom-component arguments (the map), HTML, download payloads (CSV, Excel,
   PPTX) — contains a municipality code of another office, or a municipality name that
   exists only outside its office;
-* for the operador account, nothing contains another operator's name or code.
+* for the operador account, nothing contains another operator's name or code;
+* for the dirección de ruta básica account, nothing names a record of another route: a
+  contract, business plan (all plans are of OPR routes), enrolment or ANS definition code
+  outside básica, or an operator with no básica contract.
 
 The page list is read from app.py, so new pages are covered as they land. The same
 oracle checks every ``tablero`` command that has ``--as-user`` (table ``CLI_ARGS``).
@@ -48,6 +51,9 @@ ACCOUNTS = {  # demo account → role
     "comite_pac": "comite_regional",
     "operador": "operador",
     "admin": "admin",
+    "direccion_basica": "direccion_ruta",
+    "unidad_ejecutora": "unidad_ejecutora",  # not a role: username
+    "direccion_tecnica": "direccion_tecnica",  # not a role: username
 }
 CASES = [(page, user) for page in PAGES for user, role in ACCOUNTS.items() if role in page.roles]
 
@@ -173,12 +179,42 @@ def operator_oracle(url: str, username: str) -> Oracle:
     return _ORACLES[key]
 
 
+def route_oracle(url: str, username: str) -> Oracle:
+    """Codes of the records of other routes (contracts, plans, enrolments, ANS definitions) and
+    the codes and names of operators without a contract on the account's route."""
+    key = (url, username)
+    if key not in _ORACLES:
+        from data_access.core.auth import viewer_for_username
+        from data_access.core.db import get_engine
+        from data_access.core.models import BusinessPlan, Enrolment, Operator, OperatorContract, SlaDefinition
+
+        viewer = viewer_for_username(username, url=url)
+        assert viewer is not None and viewer.route is not None, username
+        route = viewer.route
+        with get_engine(url).connect() as conn:
+            codes = set(conn.scalars(select(OperatorContract.code).where(OperatorContract.route != route)))
+            codes |= set(conn.scalars(select(SlaDefinition.code).where(SlaDefinition.route != route)))
+            codes |= set(conn.scalars(select(Enrolment.code).where(Enrolment.route != route)))
+            codes |= set(conn.scalars(select(BusinessPlan.code).outerjoin(
+                Enrolment, Enrolment.id == BusinessPlan.enrolment_id).where(
+                (Enrolment.route != route) | Enrolment.route.is_(None))))
+            on_route = select(OperatorContract.operator_id).where(OperatorContract.route == route)
+            others = conn.execute(select(Operator.code, Operator.name).where(Operator.id.not_in(on_route))).all()
+        codes |= {c for c, _ in others}
+        _ORACLES[key] = Oracle(label=f"{username} (ruta {route})", codes=frozenset(c for c in codes if c),
+                               names=_name_regex(n for _, n in others),
+                               code_pattern=re.compile(r"(?<![0-9A-Za-z_-])[A-Z]{2,3}(?:-[A-Z0-9]+)+(?![0-9A-Za-z_-])"))
+    return _ORACLES[key]
+
+
 def oracle_for(url: str, username: str) -> Oracle | None:
     role = ACCOUNTS[username]
     if role == "comite_regional":
         return office_oracle(url, username)
     if role == "operador":
         return operator_oracle(url, username)
+    if role == "direccion_ruta":
+        return route_oracle(url, username)
     return None
 
 
@@ -404,9 +440,9 @@ def test_page_shows_only_the_viewers_scope(page, username, demo_store, monkeypat
     if oracle is None:
         return
     # Generated-on-click files (the committee pack: kaleido renders its charts, slow) are
-    # built for the Caribe comité, once per file name; the operador's pack is read by the
-    # CLI test (`tablero export pack --as-user operador`).
-    built = _BUILT.setdefault((demo_store, username), set()) if username == "comite" else None
+    # built for the Caribe comité and the dirección de ruta básica, once per file name; the
+    # operador's pack is read by the CLI test (`tablero export pack --as-user operador`).
+    built = _BUILT.setdefault((demo_store, username), set()) if username in ("comite", "direccion_basica") else None
     found = leaks(oracle, visible_strings(at, downloads, built))
     assert not found, f"{page.path} as {oracle.label} shows out-of-scope data:\n" + "\n".join(found)
 
@@ -509,7 +545,7 @@ def test_cli_table_is_complete():
     assert not missing, "add to CLI_ARGS in tests/test_scope_pages.py: " + "; ".join(missing)
 
 
-@pytest.mark.parametrize("username", ["comite", "operador"])
+@pytest.mark.parametrize("username", ["comite", "operador", "direccion_basica"])
 def test_cli_as_user_shows_only_the_viewers_scope(username, demo_store, tmp_path):
     from cli.main import tablero
 
