@@ -39,7 +39,7 @@ from data_access.core.models import (
     SlaDefinition,
     SlaMeasurement,
 )
-from data_access.core.scope import Viewer, contract_clause, record_clause
+from data_access.core.scope import Viewer, contract_clause, enrolment_route, record_clause
 from data_access.core.versions import reads
 from data_access.edits.common import (
     EditError,
@@ -142,7 +142,8 @@ def visible_rows(viewer: Viewer, entity: str):
         return select(KnowledgeRecord.id).where(knowledge_clause(viewer))
     if entity == "alliance_evidence":
         return (select(AllianceEvidence.id).join(BusinessPlan, BusinessPlan.id == AllianceEvidence.business_plan_id)
-                .where(record_clause(viewer, BusinessPlan.municipality_code, BusinessPlan.psde_operator_id)))
+                .where(record_clause(viewer, BusinessPlan.municipality_code, BusinessPlan.psde_operator_id,
+                                     enrolment_route(BusinessPlan.enrolment_id))))
     if entity == "sla_measurement":
         return (select(SlaMeasurement.id).join(OperatorContract, OperatorContract.id == SlaMeasurement.contract_id)
                 .where(contract_clause(viewer)))
