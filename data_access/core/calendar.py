@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Integer, cast, func, literal
+from sqlalchemy import Date, Integer, String, cast, func, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -106,3 +106,24 @@ def day_number(col, sqlite: bool):
     if sqlite:
         return cast(func.julianday(col), Integer)
     return col - literal(_EPOCH, Date)
+
+
+class sql_quarter(FunctionElement):  # noqa: N801 — reads like SQL
+    """The quarter of a date as ``rules.core.calendar.quarter_of`` writes it: '2024Q3'."""
+
+    type = String()
+    inherit_cache = True
+    name = "tablero_quarter"
+
+
+@compiles(sql_quarter, "sqlite")
+def _quarter_sqlite(element, compiler, **kw):
+    (d,) = (compiler.process(c, **kw) for c in element.clauses)
+    d2 = compiler.process(list(element.clauses)[0], **kw)
+    return f"(strftime('%Y', {d}) || 'Q' || ((CAST(strftime('%m', {d2}) AS INTEGER) + 2) / 3))"
+
+
+@compiles(sql_quarter, "postgresql")
+def _quarter_pg(element, compiler, **kw):
+    (d,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"to_char(CAST({d} AS DATE), 'YYYY\"Q\"Q')"

@@ -296,6 +296,8 @@ class ExitRecord(Base):
     exit_date: Mapped[dt.date] = mapped_column(Date)
     payload: Mapped[dict] = mapped_column(JSON)  # outcome, capacities, services, co-financing, documents
     sha256: Mapped[str] = mapped_column(String(64))
+    # path → first 12 hex of the SHA-256 of each payload value: where a changed payload differs
+    digests: Mapped[dict | None] = mapped_column(JSON)
     audit_log_id: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
@@ -731,3 +733,47 @@ class DataVersion(Base):
     __tablename__ = "data_version"
     topic: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ------------------------------------------------------------- summaries (0011, data_access.summary)
+# Derived from stage_event and service_delivery per enrolment, kept exact by the writers' own
+# transaction (``versions.bump`` of "participants"); no foreign keys, so that clearing the
+# programme never waits on them: a summary is rebuilt from what is there.
+
+
+class SummaryState(Base):
+    """The "participants" data version a summary was last made exact for: a reader uses the
+    summary only when it equals the current version, else it computes live."""
+
+    __tablename__ = "summary_state"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class EnrolmentServicesReached(Base):
+    """First date an enrolment reached «servicios activados» (its earliest such stage event)."""
+
+    __tablename__ = "summary_services_reached"
+    enrolment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reached_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class EnrolmentFirstService(Base):
+    """First delivery date of each service type to an enrolment."""
+
+    __tablename__ = "summary_first_service"
+    enrolment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_type_code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    first_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class EnrolmentQuarterEvents(Base):
+    """Stage events of an enrolment per quarter of their date: how many, and how many were
+    registered on time (``rules.sla.scoring.ON_TIME_DAYS``)."""
+
+    __tablename__ = "summary_quarter_events"
+    __table_args__ = (Index("ix_summary_quarter_events_quarter", "quarter", "enrolment_id", "events", "on_time"),)
+    enrolment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6), primary_key=True)
+    events: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from data_access.core.db import get_engine
 from data_access.core.models import DataVersion
+from data_access.summary import sla as summary
 
 TOPICS = (
     "reference",  # municipalities, offices, users
@@ -68,6 +69,8 @@ def bump(session: Session, *topics: str) -> None:
         if res.rowcount == 0:
             session.add(DataVersion(topic=topic, version=1))
             session.flush()
+    if summary.TOPIC in topics:
+        summary.note_bump(session)  # its summaries are made exact before this transaction commits
 
 
 def current(url: str | None = None) -> dict[str, int]:

@@ -22,6 +22,7 @@ from data_access.demo.reference import read_reference
 from data_access.demo.store import PROGRAMME_TABLES, clear_programme, programme_counts
 from data_access.intake import codes
 from data_access.migrate import upgrade
+from data_access.summary import sla as summary
 
 
 class StoreNotEmpty(RuntimeError):
@@ -57,6 +58,8 @@ def seed(url: str | None, scale: str, seed: int, *, replace: bool = False) -> di
     timings["generate"] = time.perf_counter() - t
     t = time.perf_counter()
     load(engine, tables)
+    with engine.begin() as conn:  # before the demo's own figures are computed from the programme
+        summary.rebuild(conn)
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     accounts = create_accounts(url, ref, tables, seed)

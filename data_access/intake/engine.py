@@ -35,6 +35,7 @@ from data_access.core.scope import Viewer
 from data_access.edits.common import PermissionDenied, StoreRefused, write_session
 from data_access.intake import changes
 from data_access.intake.reader import MAX_ROWS, read_file
+from data_access.summary import sla as summary
 from rules import access
 from rules.intake import sheets as S
 from rules.intake.problems import MAX_PROBLEMS, ImportReport, Problem
@@ -202,6 +203,7 @@ def load(s: Session, entity: str, data: bytes, file_name: str, viewer: Viewer, *
     s.add(batch)
     s.flush()
     progress(0.6, "write")
+    summary.touch_changes(s, plan.changes)
     changes.apply(s, plan, batch.id, lambda done: progress(0.6 + 0.35 * done, "write"))
     audit.record(s, who, "import_batch", batch.id, "import", None,
                  {"entity": entity, "file_name": file_name, "sha256": checked.sha256, "counts": counts,

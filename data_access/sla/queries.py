@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from data_access.core.calendar import days_between
 from data_access.core.db import get_engine, is_sqlite
@@ -34,6 +35,9 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.models import (
     ContractService,
     Enrolment,
+    EnrolmentFirstService,
+    EnrolmentQuarterEvents,
+    EnrolmentServicesReached,
     Operator,
     OperatorContract,
     RegionalOffice,
@@ -45,6 +49,7 @@ from data_access.core.models import (
 )
 from data_access.core.scope import Viewer, contract_clause, record_clause
 from data_access.core.versions import reads
+from data_access.summary import sla as summary
 from rules.core.calendar import parse_quarter, quarter_bounds, quarter_of, quarters_between, shift_quarter
 from rules.routes.model import SERVICIOS
 from rules.sla import scoring as R
@@ -180,7 +185,7 @@ class Measure:
 
 def days_to_first_technical_assistance(
     viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], url: str | None = None,
-    contract_ids: tuple[int, ...] | None = None,
+    contract_ids: tuple[int, ...] | None = None, live: bool = False,
 ) -> dict[tuple[int, str], Measure]:
     """Median days from route entry to the first asistencia técnica delivery, per contract and
     quarter of entry (``Enrolment.cohort_quarter``), as of ``filters.cutoff``.
@@ -188,10 +193,14 @@ def days_to_first_technical_assistance(
     Population: participants who had reached «servicios activados» by the cut-off (from then on
     the visit is owed); those not yet visited count with the days elapsed to the cut-off.
     Median = mean of the two middle rows (row_number / count windows: identical on SQLite and
-    PostgreSQL, no percentile_cont)."""
+    PostgreSQL, no percentile_cont). Read from the per-enrolment summaries when they are exact
+    (``data_access.summary.sla``), unless ``live``."""
     if _no_access(viewer) or not quarters:
         return {}
     cutoff = filters.cutoff
+    with _reading(url) as conn:
+        if not live and summary.is_exact(conn):
+            return _median_days(conn, _days_base_summarised(viewer, filters, quarters, contract_ids))
     first_visit = (
         select(func.min(ServiceDelivery.delivery_date))
         .where(
@@ -221,6 +230,35 @@ def days_to_first_technical_assistance(
     )
     if contract_ids is not None:
         base = base.where(Enrolment.contract_id.in_(contract_ids))
+    with _reading(url) as conn:
+        return _median_days(conn, base)
+
+
+def _days_base_summarised(viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...],
+                          contract_ids: tuple[int, ...] | None):
+    """(contract, cohort quarter, days) of the population, from the summaries: the first date
+    of «servicios activados» and of the first visit are per-enrolment rows, not scans."""
+    cutoff = _date(filters.cutoff)
+    visit = aliased(EnrolmentFirstService)
+    first = case((visit.first_on <= cutoff, visit.first_on), else_=cutoff)
+    base = (
+        select(Enrolment.contract_id.label("cid"), Enrolment.cohort_quarter.label("q"),
+               days_between(first, Enrolment.entry_date).label("d"))
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .join(EnrolmentServicesReached, and_(EnrolmentServicesReached.enrolment_id == Enrolment.id,
+                                             EnrolmentServicesReached.reached_on <= cutoff))
+        .outerjoin(visit, and_(visit.enrolment_id == Enrolment.id,
+                               visit.service_type_code == R.FIRST_VISIT_SERVICE))
+        .where(Enrolment.cohort_quarter.in_(quarters), Enrolment.entry_date <= cutoff,
+               *_record_scope(viewer, filters))
+    )
+    if contract_ids is not None:
+        base = base.where(Enrolment.contract_id.in_(contract_ids))
+    return base
+
+
+def _median_days(conn, base) -> dict[tuple[int, str], Measure]:
+    """Median of ``base``'s days per (contract, quarter): the two middle rows' mean."""
     b = base.subquery()
     ranked = select(
         b.c.cid, b.c.q, b.c.d,
@@ -232,19 +270,58 @@ def days_to_first_technical_assistance(
         .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
         .group_by(ranked.c.cid, ranked.c.q)
     )
-    with _reading(url) as conn:
-        return {
-            (cid, q): Measure(float(median), int(n), int(n))
-            for cid, q, median, n in conn.execute(stmt)
-        }
+    return {(cid, q): Measure(float(median), int(n), int(n)) for cid, q, median, n in conn.execute(stmt)}
 
 
 def events_registered_on_time(
     viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], url: str | None = None,
-    contract_ids: tuple[int, ...] | None = None,
+    contract_ids: tuple[int, ...] | None = None, live: bool = False,
 ) -> dict[tuple[int, str], Measure]:
     """% of stage events registered within ``rules.sla.scoring.ON_TIME_DAYS`` days of happening, per
     contract (``Enrolment.contract_id``) and quarter of ``event_date`` (events up to the cut-off).
+
+    The quarters that ended by the cut-off are read from the per-enrolment quarter summary when
+    it is exact (``data_access.summary.sla``), unless ``live``; the quarter the cut-off falls
+    in, from the events themselves."""
+    if _no_access(viewer) or not quarters:
+        return {}
+    if not live:
+        with _reading(url) as conn:
+            exact = summary.is_exact(conn)
+        if exact:
+            ended = tuple(q for q in quarters if quarter_bounds(q)[1] <= filters.cutoff)
+            running = tuple(q for q in quarters if q not in ended)
+            out = _on_time_summarised(viewer, filters, ended, url, contract_ids) if ended else {}
+            if running:
+                out.update(_on_time_live(viewer, filters, running, url, contract_ids))
+            return out
+    return _on_time_live(viewer, filters, quarters, url, contract_ids)
+
+
+def _on_time_summarised(viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], url: str | None,
+                        contract_ids: tuple[int, ...] | None) -> dict[tuple[int, str], Measure]:
+    """Whole quarters from ``summary_quarter_events``: its rows of those quarters, joined to
+    their enrolment for contract and scope."""
+    e = EnrolmentQuarterEvents
+    stmt = (
+        select(Enrolment.contract_id, e.quarter, func.sum(e.events), func.sum(e.on_time))
+        .join(Enrolment, Enrolment.id == e.enrolment_id)
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .where(e.quarter.in_(quarters), *_record_scope(viewer, filters))
+        .group_by(Enrolment.contract_id, e.quarter)
+    )
+    if contract_ids is not None:
+        stmt = stmt.where(Enrolment.contract_id.in_(contract_ids))
+    with _reading(url) as conn:
+        return {(cid, q): Measure(100.0 * int(ok) / int(n), int(ok), int(n))
+                for cid, q, n, ok in conn.execute(stmt) if n}
+
+
+def _on_time_live(
+    viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], url: str | None = None,
+    contract_ids: tuple[int, ...] | None = None,
+) -> dict[tuple[int, str], Measure]:
+    """The events of ``quarters`` themselves (up to the cut-off).
 
     Events are first counted per enrolment (one column pair per quarter, an index-only range
     scan of ``ix_stage_event_date``), then the far fewer enrolment rows are joined to their
@@ -298,7 +375,7 @@ def events_registered_on_time(
 
 def service_coverage(
     viewer: Viewer, filters: GlobalFilters, quarters: tuple[str, ...], service_types: tuple[str, ...],
-    url: str | None = None, contract_ids: tuple[int, ...] | None = None,
+    url: str | None = None, contract_ids: tuple[int, ...] | None = None, live: bool = False,
 ) -> dict[tuple[str, int, str], Measure]:
     """% of participants with services activated who received each service type, per contract
     and quarter; keyed by (service type, contract, quarter).
@@ -306,7 +383,8 @@ def service_coverage(
     For quarter Q, as of its last day (or the cut-off if earlier) = D: the population is the
     contract's participants who reached «servicios activados» on or before D and had not exited
     before Q started; the numerator, those among them with a delivery of the service on or
-    before D. One query for every quarter and service type at once.
+    before D. One query for every quarter and service type at once, from the per-enrolment
+    summaries when they are exact (``data_access.summary.sla``), unless ``live``.
     """
     if _no_access(viewer) or not quarters or not service_types:
         return {}
@@ -316,6 +394,38 @@ def service_coverage(
     if not qs:
         return {}
     latest = max(b for _, _, b in qs)
+    with _reading(url) as conn:
+        exact = not live and summary.is_exact(conn)
+    per = (_coverage_per_summarised(viewer, filters, latest, service_types, contract_ids) if exact
+           else _coverage_per_live(viewer, filters, latest, service_types, url, contract_ids))
+    return _coverage_measures(per, qs, service_types, url)
+
+
+def _coverage_per_summarised(viewer: Viewer, filters: GlobalFilters, latest: dt.date,
+                             service_types: tuple[str, ...], contract_ids: tuple[int, ...] | None):
+    """(eid, d, cid, x, f0…) per participant from the summaries: first «servicios activados» and
+    first delivery of each service type are rows of their own."""
+    f = EnrolmentFirstService
+    firsts = [func.min(case((f.service_type_code == s_code, f.first_on))).label(f"f{j}")
+              for j, s_code in enumerate(service_types)]
+    reached = EnrolmentServicesReached
+    per = (
+        select(reached.enrolment_id.label("eid"), reached.reached_on.label("d"), Enrolment.contract_id.label("cid"),
+               Enrolment.exit_date.label("x"), *firsts)
+        .join(Enrolment, Enrolment.id == reached.enrolment_id)
+        .join(OperatorContract, OperatorContract.id == Enrolment.contract_id)
+        .outerjoin(f, and_(f.enrolment_id == reached.enrolment_id, f.service_type_code.in_(service_types)))
+        .where(reached.reached_on <= _date(latest), *_record_scope(viewer, filters))
+        .group_by(reached.enrolment_id, reached.reached_on, Enrolment.contract_id, Enrolment.exit_date)
+    )
+    if contract_ids is not None:
+        per = per.where(Enrolment.contract_id.in_(contract_ids))
+    return per.subquery()
+
+
+def _coverage_per_live(viewer: Viewer, filters: GlobalFilters, latest: dt.date, service_types: tuple[str, ...],
+                       url: str | None, contract_ids: tuple[int, ...] | None):
+    """(eid, d, cid, x, f0…) per participant from the stage events and deliveries themselves."""
     reached = (
         select(StageEvent.enrolment_id.label("eid"), func.min(StageEvent.event_date).label("d"))
         .where(StageEvent.stage == SERVICIOS, StageEvent.event_date <= _date(latest))
@@ -358,7 +468,12 @@ def service_coverage(
     )
     if contract_ids is not None:
         per = per.where(Enrolment.contract_id.in_(contract_ids))
-    per = per.subquery()
+    return per.subquery()
+
+
+def _coverage_measures(per, qs: list, service_types: tuple[str, ...], url: str | None
+                       ) -> dict[tuple[str, int, str], Measure]:
+    """Population and numerators per contract and quarter from the per-participant rows ``per``."""
     cols = []
     for _q, a, b in qs:
         in_pop = and_(per.c.d <= _date(b), or_(per.c.x.is_(None), per.c.x >= _date(a)))
