@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_access.demo import alliance, characterisation, deliveries, operators, participants, routes, sla, territory
+from data_access.demo import (
+    alliance,
+    characterisation,
+    deliveries,
+    knowledge,
+    operators,
+    participants,
+    routes,
+    sla,
+    territory,
+)
 from data_access.demo import cofinancing as demo_cofinancing
 from data_access.demo.arrays import Frame
 from data_access.demo.parameters import OFFICE_QUALITY, OFFICE_SLOWNESS, SCALES
@@ -85,6 +95,7 @@ class Generator:
         sla.generate(self)
         demo_cofinancing.generate(self)
         characterisation.generate(self)
+        knowledge.generate(self)
         return self.tables
 
 

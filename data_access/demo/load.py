@@ -31,6 +31,7 @@ _DATE_COLS = {
     "sla_measurement": ("reported_on",),
     "baseline": ("measured_on",),
     "territorial_asset": ("updated_on",),
+    "knowledge_record": ("created_on",),
     "household_cofinancing": ("committed_on", "disbursed_on", "registered_on"),
 }
 _NULLABLE_FK = {

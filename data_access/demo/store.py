@@ -35,6 +35,9 @@ PROGRAMME_TABLES: tuple[str, ...] = (
     "sales",
     "sla_definition",
     "sla_measurement",
+    "knowledge_record",
+    "document",
+    "document_link",
 )
 
 
