@@ -231,3 +231,11 @@ def test_an_asset_edit_is_audited_versioned_and_scoped(mapped):
     with pytest.raises(PermissionDenied):
         asset_edits.add_asset(noc, "08001", {"kind": "mercado", "name": "Plaza"}, url=mapped)
     assert {a["municipality_code"] for a in asset_edits.editable_assets(noc, url=mapped)} == {"05001"}
+
+
+def test_the_readme_measures_table_is_the_rule():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- baseline-measures:start -->\n", "<!-- baseline-measures:end -->"
+    assert readme[readme.index(start) + len(start):readme.index(end)] == CH.measures_markdown()
