@@ -133,6 +133,10 @@ def test_bulk_seal_anchors_one_entry_and_membership_is_checked(w):
         entry_id = entry.id
     assert exits.count_by_batch(w.url) == {entry_id: 2}
     assert all(exits.verify(c, url=w.url).ok for c in codes)
+    payload = _stored(w.url, codes[0]).payload
+    payload["participant"]["code"] = payload["participant"]["code"][:-1] + "9"
+    _set(w.url, codes[0], payload=payload)  # a bulk seal has no payload in the audit: the digests say where
+    assert "Difiere: participant.code." in " ".join(exits.verify(codes[0], url=w.url).problems)
     _set(w.url, codes[1], sha256="0" * 64)
     assert not exits.verify(codes[0], url=w.url).ok  # the batch no longer matches its anchor
     assert "lote" in " ".join(exits.verify(codes[1], url=w.url).problems)
@@ -146,3 +150,6 @@ def test_rule_codes_are_unambiguous():
     assert R.parse_code(code.replace("0", "O")) == code
     assert R.batch_anchor(["b", "a"]) == R.batch_anchor(["a", "b"])
     assert R.payload_differences({"a": {"b": 1}, "c": 2}, {"a": {"b": 2}, "c": 2}) == ["a.b"]
+    kept = R.digests({"a": {"b": 1}, "c": [1, 2]})
+    assert R.changed_paths({"a": {"b": 1}, "c": [1, 3]}, kept) == ["c"]
+    assert R.seal({"a": {"b": 1}}) != R.seal({"a": {"b": 2}})

@@ -25,9 +25,10 @@ def certificate_download(ctx: PageContext, enrolment_id: int, key: str = "cert")
     if record is None:
         return False
     t = ctx.t
-    st.markdown(f"**{t('exits.cert.code')}** `{R.display_code(record['code'])}` · "
-                f"{t('edit.st.outcome.' + record['outcome'])} · {long_date(record['exit_date'], ctx.lang)}")
-    st.download_button(
+    facts, button = st.columns([3, 2], vertical_alignment="center")
+    facts.markdown(f"**{t('exits.cert.code')}** `{R.display_code(record['code'])}` · "
+                   f"{t('edit.st.outcome.' + record['outcome'])} · {long_date(record['exit_date'], ctx.lang)}")
+    button.download_button(
         t("exits.cert.download"),
         lambda: certificate_pdf(record, ctx.lang),
         file_name=f"certificado_salida_{record['code']}.pdf",

@@ -127,7 +127,8 @@ def _record(row, capacities: dict, parts: dict) -> dict:
     sha = R.seal(payload)
     return {"code": R.verification_code(sha, row.id), "enrolment_id": row.id, "route": row.route,
             "municipality_code": row.municipality_code, "operator_id": row.operator_id, "outcome": row.exit_outcome,
-            "exit_date": row.exit_date, "payload": payload, "sha256": sha, "created_by": BY,
+            "exit_date": row.exit_date, "payload": payload, "sha256": sha, "digests": R.digests(payload),
+            "created_by": BY,
             "created_at": dt.datetime.combine(sealed_on, SEALED_AT)}
 
 

@@ -178,6 +178,7 @@ def new_record(enr: Enrolment, payload: dict, *, by: str, at: dt.datetime) -> Ex
         exit_date=enr.exit_date,
         payload=payload,
         sha256=sha,
+        digests=R.digests(payload),
         created_by=(by or "")[:60],
         created_at=at,
     )
@@ -322,8 +323,10 @@ def _seal_problems(conn, row, after: dict) -> list[str]:
     return out
 
 
-def _what_changed(sealed: dict | None, stored: dict) -> str:
-    paths = R.payload_differences(sealed, stored) if sealed is not None else []
+def _what_changed(sealed: dict | None, stored: dict, digests: dict | None) -> str:
+    """Where the stored payload differs: against the payload sealed in the audit entry (one record) or,
+    for a bulk seal, against the digests kept beside it."""
+    paths = R.payload_differences(sealed, stored) if sealed is not None else R.changed_paths(stored, digests)
     return f" Difiere: {', '.join(paths)}." if paths else ""
 
 
@@ -350,11 +353,11 @@ def verify(code_text: str, url: str | None = None) -> Verification:
         if recomputed != rec.sha256:
             problems.append(
                 "El contenido del registro no corresponde a su sello: fue modificado después de sellarse."
-                + _what_changed(sealed_payload, payload)
+                + _what_changed(sealed_payload, payload, rec.digests)
             )
         elif sealed_payload is not None and R.seal(sealed_payload) != recomputed:
             problems.append("El contenido del registro no es el sellado en la auditoría."
-                            + _what_changed(sealed_payload, payload))
+                            + _what_changed(sealed_payload, payload, None))
         if not R.code_matches_seal(code, rec.sha256):
             problems.append("El código no corresponde al sello guardado: el sello fue reemplazado.")
         if after is not None:

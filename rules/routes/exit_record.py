@@ -7,7 +7,8 @@ certificate and the demo:
 * capacities assessed at exit (seed 000 §5, desarrollo de capacidades) on a 1–5 scale, one value
   per dimension, or ``None`` when the operator did not assess it;
 * the canonical JSON of a payload (sorted keys, no whitespace, UTF-8 kept; dates as ISO strings)
-  and its SHA-256: the seal;
+  and the seal: a SHA-256 over the SHA-256 of each value by its path, with short per-path digests
+  kept beside the record to tell where a changed payload differs;
 * the verification code: Crockford base32 (no I, L, O, U: nothing to misread) of the first 40 bits
   of the seal, then the enrolment id — unique because an enrolment exits once, short enough to type;
 * a batch anchor: the SHA-256 over the sorted record seals of one bulk sealing;
@@ -78,9 +79,43 @@ def canonical_json(payload: dict) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _sha(value) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def leaves(payload: dict, prefix: str = "") -> dict[str, object]:
+    """The payload's values by dotted path (nested objects opened, lists kept whole)."""
+    out: dict[str, object] = {}
+    for key in sorted(payload):
+        value = payload[key]
+        if isinstance(value, dict) and value:
+            out.update(leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def seal(payload: dict) -> str:
-    """SHA-256 (hex) of the canonical payload."""
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    """The seal: SHA-256 over the SHA-256 of each value by its path (``leaves``), so that any change of
+    the payload changes it and the stored ``digests`` can tell where."""
+    return _sha({path: _sha(value) for path, value in leaves(payload).items()})
+
+
+DIGEST_CHARS = 12
+
+
+def digests(payload: dict) -> dict[str, str]:
+    """Path → the first ``DIGEST_CHARS`` hex of its value's SHA-256, kept beside the record: after a
+    change, the paths whose digest no longer matches are what was changed."""
+    return {path: _sha(value)[:DIGEST_CHARS] for path, value in leaves(payload).items()}
+
+
+def changed_paths(payload: dict, kept: dict | None) -> list[str]:
+    """Paths of ``payload`` whose value no longer matches the kept digests (added or removed too)."""
+    if not isinstance(kept, dict):
+        return []
+    now = digests(payload)
+    return sorted(p for p in set(now) | set(kept) if now.get(p) != kept.get(p))
 
 
 def _base32(number: int) -> str:

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("exit_date", sa.Date(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("digests", sa.JSON(), nullable=True),
         sa.Column("audit_log_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.String(60), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
