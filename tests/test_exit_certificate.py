@@ -6,6 +6,8 @@ only. Both stores."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
@@ -19,6 +21,7 @@ from exports.certificate import certificate_pdf
 from rules.core.i18n import t
 from rules.routes import exit_record as R
 from tests.apptest_utils import all_text, run_app, spy_downloads
+from tests.test_edit_support import build
 from tests.test_exports import pdf_pages
 
 
@@ -126,3 +129,22 @@ def test_a_comite_gets_only_its_offices_certificates(demo_store, monkeypatch):
     name = f"certificado_salida_{mine.code}.pdf"
     assert name in made
     assert R.display_code(mine.code) in pdf_pages(made[name]())[0]
+
+
+def test_the_stage_form_seals_the_exit_with_its_capacities_and_offers_the_certificate(empty_store):
+    w = build(empty_store, accounts=True)
+    at = run_app(w.url, "comite", "pages/edit.py")
+    eid = w.enr_hh
+    next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_")).set_value("salida").run()
+    next(s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_")).set_value("abandono")
+    next(s for s in at.selectbox if (s.key or "").endswith("_conocimientos")).set_value(2)
+    next(d for d in at.date_input if (d.key or "").startswith(f"st_date_{eid}_")).set_value(dt.date(2025, 3, 3))
+    next(b for b in at.button if (b.key or "").startswith(f"st_go_{eid}_")).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with session_scope(w.url) as s:
+        rec = s.scalars(select(ExitRecord).where(ExitRecord.enrolment_id == eid)).one()
+    assert rec.payload["capacities"] == {"conocimientos": 2, "competencias_blandas": None, "aplicacion_proyecto": None}
+    assert exits.verify(rec.code, url=w.url).ok
+    at.run()
+    assert R.display_code(rec.code) in all_text(at)

@@ -17,6 +17,7 @@ from components.edit.common import (
     saved,
     show_refusal,
 )
+from components.routes.exit_record import capacities_inputs, certificate_download
 from data_access.edits import stage as stage_edits
 from data_access.edits.common import EditError
 from rules.core.clock import today
@@ -81,6 +82,7 @@ def stage_section(ctx: PageContext) -> None:
     allowed = snap["allowed_next"]
     if not allowed:
         st.info(t("edit.st.finished"))
+        certificate_download(ctx, eid, key="st_cert")
         return
     suffix = f"{eid}_{snap['_n']}"
     if snap.get("last_outcome") == NO_VIABLE:
@@ -102,6 +104,7 @@ def stage_section(ctx: PageContext) -> None:
             key=f"st_outcome_{suffix}_{stage}",
         )
     promote = _promote_field(ctx, snap, stage, outcome, suffix)
+    capacities = capacities_inputs(ctx, f"st_cap_{suffix}") if stage == SALIDA else None
     c1, c2 = st.columns([1, 2])
     day = date_field(c1, t("edit.st.date"), today(), key=f"st_date_{suffix}")
     reformulation = is_reformulation(snap["current_stage"], snap.get("last_outcome"), stage)
@@ -110,7 +113,7 @@ def stage_section(ctx: PageContext) -> None:
     if st.button(t("edit.st.submit"), type="primary", key=f"st_go_{suffix}"):
         try:
             res = stage_edits.record_stage(ctx.viewer, eid, snap["version"], stage, outcome, day, note, url=ctx.url,
-                                           promote=promote)
+                                           promote=promote, capacities=capacities)
         except EditError as exc:
             show_refusal(ctx, exc, key)
         else:
