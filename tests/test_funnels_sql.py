@@ -421,8 +421,8 @@ def _reference_funnel(url: str, cohort_quarters: set[str], cutoff: dt.date) -> d
         for eid, stage, day, outcome in conn.execute(
                 select(StageEvent.enrolment_id, StageEvent.stage, StageEvent.event_date, StageEvent.outcome)
                 .where(StageEvent.event_date <= cutoff)):
-            if eid in enr:
-                events[eid][stage] = (day, outcome)
+            if eid in enr and (stage not in events[eid] or day < events[eid][stage][0]):
+                events[eid][stage] = (day, outcome)  # reached on its first date (a reformulation repeats one)
     hist: dict = defaultdict(lambda: defaultdict(int))
     exits: dict = defaultdict(int)
     for _eid, evs in events.items():
