@@ -204,6 +204,9 @@ def test_a_comite_reads_neither_another_offices_baselines_nor_its_asset_map(meas
     assert res.exit_code == 0 and list(csv.DictReader(io.StringIO(res.output))) == [], res.output
     noc = viewer_for_username(comite(measured, "NOC"), url=measured)
     assert {r.group for r in baselines.change(noc, FILTERS, None, measured)} == {"total"}
+    for route, seen in (("basica", {"basica"}), ("intermedia", set())):  # a dirección de ruta: its route only
+        director = Viewer("d", Role.DIRECCION_RUTA, route=route)
+        assert {r.group for r in baselines.change(director, FILTERS, "route", measured)} == seen
     assert set(assets.map_layer(noc, FILTERS, measured)) == {"05001"}
 
 
