@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access.core.auth import create_user
-from data_access.core.db import get_engine
+from data_access.core.db import get_engine, session_scope
 from data_access.core.models import (
     Enrolment,
     ExitRecord,
@@ -25,6 +25,7 @@ from data_access.core.models import (
     ServiceDelivery,
     StageEvent,
 )
+from data_access.routes import exits
 from rules.core.catalog import Role
 from rules.routes.progress import START, progress_of
 from tests.test_intake_programme import CONTRACTS, cli, count, load_register, write
@@ -580,6 +581,11 @@ def test_a_graduation_marked_promover_creates_the_next_enrolment_once(enrolled, 
                                                       dt.date(2025, 10, 15), "activo")
     assert first == [("ingreso", dt.date(2025, 10, 15))]
     assert table(enrolled, ExitRecord.enrolment_id, ExitRecord.outcome) == [(five.id, "graduado")]  # sealed
+    with session_scope(enrolled) as s:  # set-wise, the record the stage writer would have sealed
+        record = s.scalars(select(ExitRecord).where(ExitRecord.enrolment_id == five.id)).one()
+        assert record.payload == exits.build_payload(s, s.get(Enrolment, five.id))
+        code = record.code
+    assert exits.verify(code, enrolled).ok
     loaded(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + GRADUATION)  # again: no second one
     assert len(table(enrolled, Enrolment.id, where=Enrolment.previous_enrolment_id == five.id)) == 1
 

@@ -28,14 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from data_access.core.models import Enrolment, ExitRecord, OperatorContract, ServiceDelivery, StageEvent
+from data_access.core.models import Enrolment, OperatorContract, ServiceDelivery, StageEvent
 from data_access.core.scope import Viewer
 from data_access.intake.changes import Change, Plan, among, chunks
 from data_access.intake.engine import importer
 from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
 from data_access.intake.participants import column_length, contract_map, event_rounds, stored_events
 from data_access.intake.rows import municipality_offices, problem
-from data_access.routes import exits, promotion
+from data_access.routes import exit_batch, promotion
 from rules import access
 from rules.core.catalog import ROUTE_ORDER, SERVICE_TYPES, services_for_route
 from rules.core.clock import today
@@ -314,20 +314,10 @@ def _promotions_asked(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, summari
 
 def _seal_exits(exited: list[int], by: str) -> Callable[[Session, int], None]:
     """After the writes: seal the exit record of each enrolment that has left its route and has
-    none yet (``data_access.routes.exits``), anchored by one audit entry for the file."""
+    none yet, set-wise (``data_access.routes.exit_batch``)."""
 
     def seal(session: Session, batch_id: int) -> None:
-        done = set()
-        for part in chunks(exited):
-            done.update(session.scalars(select(ExitRecord.enrolment_id).where(among(session, ExitRecord.enrolment_id,
-                                                                                    part))))
-        at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        records = []
-        for part in chunks([e for e in exited if e not in done]):
-            for enr in session.scalars(select(Enrolment).where(among(session, Enrolment.id, part))
-                                       .order_by(Enrolment.id)):
-                records.append(exits.new_record(enr, exits.build_payload(session, enr), by=by, at=at))
-        exits.seal_many(session, records, by=by)
+        exit_batch.seal_enrolments(session, exited, by=by, at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
     return seal
 
