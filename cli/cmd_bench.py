@@ -68,12 +68,14 @@ def _bench(scale: str, seed_value: int, runs: int, browser: bool, store: str, ke
     from cli.bench import report as rep
     from cli.bench import run_area_benches
     from cli.bench.pages import bench_browser, bench_pages
+    from cli.bench.warm import SEED_ENV
     from data_access.demo.parameters import REFERENCE_DATE
 
     # AppTest's bare-mode warnings are noise here (the config option survives AppTest runs)
     st_config.set_option("logger.level", "error")
     streamlit.logger.set_log_level("error")
     os.environ.setdefault("TABLERO_TODAY", REFERENCE_DATE.isoformat())  # the demo's data end there
+    os.environ[SEED_ENV] = str(seed_value)  # the demo accounts' passwords follow from it
     # with JSON to stdout, the progress lines go to stderr so that stdout is the document alone
     echo = (lambda m: click.echo(m, err=True)) if fmt == "json" and not out else click.echo
     run = rep.Run(scale=scale, store=store, seed=seed_value, runs=runs, browser=browser)

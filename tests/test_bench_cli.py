@@ -41,7 +41,7 @@ def test_every_area_lists_its_benches_callable_as_the_command_calls_them():
     assert {name.split(".")[0] for name, _ in found} == set(AREAS)
     assert [name for name, _ in found] == [
         "map.bench", "routes.bench_routes_cohort_changes", "routes.bench_routes_cohort_changes_comite",
-        "sla.bench_sla_page", "pack.bench", "intake.bench_intake", "intake.bench_national",
+        "sla.bench_sla_page", "pack.bench", "intake.bench_intake", "intake.bench_national", "warm.bench_after_write",
     ]
     for _, fn in found:
         inspect.signature(fn).bind("sqlite://", runs=1, browser=False)  # raises TypeError if not

@@ -3,7 +3,8 @@
 * ``store`` — the temporary store, the demo seed and the DANE boundaries the run measures;
 * ``pages`` — every page of the navigation under AppTest (cold first load, warm reruns, SQL
   time) and, with ``--browser``, in Chromium; the AppTest helpers the area benches share;
-* the area benches, one module each, listed in ``AREAS``; each module's ``BENCHES`` lists
+* the area benches, one module each, listed in ``AREAS`` (``warm``: the first visit after a
+  write); each module's ``BENCHES`` lists
   functions called as ``fn(url, runs=..., browser=...)`` that return a dict of figures;
 * ``browser`` — the Playwright helper (real app server, offline Chromium), shared with the
   browser tests.
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-AREAS = ("map", "routes", "sla", "pack", "intake")
+AREAS = ("map", "routes", "sla", "pack", "intake", "warm")
 
 
 def cold_caches() -> None:

@@ -5,7 +5,9 @@ function of the UI layer that composes several queries is wrapped with
 ``cached(uses=(query_a, query_b))``. The cache entry depends on the store URL and on the
 current versions of exactly those topics: a write bumps them, and every user in every app
 process misses exactly those entries at the next rerun. No call site names a topic.
-``.clear()`` is still available for a local, per-function clear.
+``.clear()`` is still available for a local, per-function clear. In the app server, the reads
+people made recently are computed again in the background as soon as a write moves their
+versions (``components.core.warm``), so that nobody waits for them after a write.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import functools
 
 import streamlit as st
 
+from components.core import warm
 from components.core.context import page_context
 from data_access.core.versions import topics_of
 
@@ -36,12 +39,20 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int):
     inner.__name__ = inner.__qualname__
     store = st.cache_data(ttl=ttl, show_spinner=False, max_entries=256)(inner)
 
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        background = warm.token(topics)
+        if background is not None:  # recomputing in the background (components.core.warm)
+            return store(background, *args, **kwargs)
         ctx = page_context()
+        if warm.enabled():
+            warm.note(ctx.url, name, topics, store, args, kwargs)
         return store((ctx.url, ctx.version(*topics)), *args, **kwargs)
 
     wrapper.clear = store.clear
+    wrapper.store = store  # keyed on (url, versions) first: what components.core.warm calls
     wrapper.topics = topics
     return wrapper
 
