@@ -169,3 +169,26 @@ def test_intake_loads_in_scope_and_refuses_the_whole_file_otherwise(demo_store_r
     assert res.exit_code != 0
     assert "conocimiento" in res.output and "cod_municipio" in res.output and pac in res.output
     assert _scalar(url, select(KnowledgeRecord.id).where(KnowledgeRecord.code == "GC-T-3")) is None
+
+
+# ------------------------------------------------------------------------------- demo
+
+def test_demo_has_plausible_knowledge_records_and_documents(demo_store):
+    from sqlalchemy import func
+
+    url = demo_store
+    analista = viewer_for_username("analista", url)
+    with get_engine(url).connect() as conn:
+        kinds = dict(conn.execute(select(KnowledgeRecord.kind, func.count()).group_by(KnowledgeRecord.kind)).all())
+        total = sum(kinds.values())
+        consent = conn.execute(select(func.count()).where(KnowledgeRecord.consent.is_(True))).scalar()
+        places = conn.execute(select(func.count(func.distinct(KnowledgeRecord.municipality_code)))).scalar()
+        links = dict(conn.execute(select(DocumentLink.entity, func.count()).group_by(DocumentLink.entity)).all())
+    assert set(kinds) == set(K.KINDS) and total >= 40
+    assert kinds["buena_practica"] > kinds["leccion_aprendida"]
+    assert 0.7 < consent / total < 0.97
+    assert places >= 10
+    assert links.get("knowledge_record") and links.get("alliance_evidence")
+    found = S.search(analista, "comercializacion", url=url)
+    assert found and all(found[i]["rank"] >= found[i + 1]["rank"] for i in range(len(found) - 1))
+    assert any("Comercialización" in r["title"] for r in found)

@@ -30,9 +30,8 @@ def _bytes(ctx: PageContext, link_id: int, sha: str):
 
 def download_button(ctx: PageContext, link: dict, key: str) -> None:
     label = ctx.t("documents.download", name=plain(link["file_name"]))
-    st.download_button(label, _bytes(ctx, link["id"], link["sha256"]),
-                       file_name=link["file_name"], mime=link["media_type"], key=key, on_click="ignore",
-                       icon=":material/download:")
+    st.container().download_button(label, _bytes(ctx, link["id"], link["sha256"]), file_name=link["file_name"],
+                                   mime=link["media_type"], key=key, on_click="ignore", icon=":material/download:")
 
 
 def attachments(ctx: PageContext, entity: str, entity_id: int, key: str, can_upload: bool) -> None:
@@ -122,7 +121,7 @@ def page(ctx: PageContext) -> None:
         st.caption(f"{t('documents.entity.' + link['entity'])} {link['entity_id']} · "
                    f"{fmt_int(link['size'], ctx.lang)} bytes · {plain(link['added_by'])} · "
                    f"{fmt_datetime(link['added_at'], ctx.lang)} · SHA-256 {link['sha256']}")
-        st.download_button(t("documents.download", name=plain(link["file_name"])), found.data,
+        st.container().download_button(t("documents.download", name=plain(link["file_name"])), found.data,
                            file_name=link["file_name"], mime=link["media_type"], key="doc_direct",
                            on_click="ignore", icon=":material/download:", type="primary")
         return
