@@ -90,3 +90,17 @@ def test_saved_cohorts_from_the_cli(cli):
     assert out[0]["count"] == 3
     missing = run("funnel", "--saved", "Otra", "--as-user", "ana")
     assert missing.exit_code != 0 and "no existe" in missing.output
+
+
+def test_loop_per_route(cli):
+    """One básica participant of 2024Q1 was evaluated «no viable» and left without reformulating."""
+    run, _ = cli
+    out = run("loop", "--cohort", "2024Q1", "--cutoff", "2026-09-30", "--format", "json")
+    assert out.exit_code == 0, out.output
+    rows = {r["route"]: r for r in json.loads(out.output)}
+    assert list(rows) == ["basica", "intermedia", "competitividad"]
+    assert rows["basica"] == {"route": "basica", "participants": 1, "reformulations": 0, "resolved": 0, "in_loop": 0,
+                              "exited": 1, "days_lost_median": None, "days_lost_total": 0}
+    assert rows["intermedia"]["participants"] == 0
+    header = run("loop", "--route", "basica", "--format", "csv").output.splitlines()[0]
+    assert header == "route,participants,reformulations,resolved,in_loop,exited,days_lost_median,days_lost_total"

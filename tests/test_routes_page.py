@@ -176,3 +176,23 @@ def test_english(demo_store):
     assert not at.exception
     text = all_text(at)
     assert "Routes and cohorts" in text and "Entered" in text and "Completed exit" in text
+
+
+def test_the_viability_loop_is_shown_under_the_funnels(demo_store):
+    """The demo's «no viable» participants reformulate: the loop table counts them per route, with
+    its note, and as the CLI does (``data_access.routes.loops``)."""
+    from data_access.core.filters import GlobalFilters
+    from data_access.core.scope import Viewer
+    from data_access.routes.loops import viability_loops
+    from rules.routes.funnels import Cohort
+
+    at = run_app(demo_store, "analista", page=PAGE)
+    assert "Bucle de viabilidad: retroalimentación y reformulación" in all_text(at)
+    viewer, cutoff = Viewer("analista", "analista_pmo"), GlobalFilters(cutoff=dt.date(2026, 9, 30))
+    everyone = viability_loops(viewer, cutoff, Cohort(), demo_store)
+    assert everyone["basica"].participants > 0 and everyone["basica"].reformulations > 0
+    assert everyone["basica"].resolved > 0 and everyone["basica"].days_lost_median > 0
+    shown = viability_loops(viewer, cutoff, Cohort(quarters=("2025Q3",)), demo_store)  # the page's default cohort
+    table = next(df.value for df in at.dataframe if "Reformulaciones" in df.value.columns)
+    assert list(table["Reformulaciones"]) == [fmt_int(shown[r].reformulations) for r in shown]
+    assert list(table["Participantes con «no viable»"]) == [fmt_int(shown[r].participants) for r in shown]
