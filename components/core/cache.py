@@ -12,25 +12,37 @@ versions (``components.core.warm``), so that nobody waits for them after a write
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import streamlit as st
 
 from components.core import warm
 from components.core.context import page_context
+from data_access.core.scope import Viewer
 from data_access.core.versions import topics_of
 
 DEFAULT_TTL = 900  # seconds; memory hygiene only — freshness comes from the versions
 
 
-def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL):
-    """``cached(query)`` or ``@cached(uses=(q1, q2))`` over a composing view function."""
+def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL, by_scope: bool = False):
+    """``cached(query)`` or ``@cached(uses=(q1, q2))`` over a composing view function.
+
+    ``by_scope``: the read depends on the viewer's role and reach, never on who the person is
+    (no username, name or account version): every viewer of the same role and reach shares its
+    entries (``scope_only``), so one computation serves them all and the background
+    recomputation after a write computes it once."""
     if query is None:
-        return lambda fn: _wrap(fn, topics_of(*uses), ttl)
-    return _wrap(query, topics_of(query, *uses), ttl)
+        return lambda fn: _wrap(fn, topics_of(*uses), ttl, by_scope)
+    return _wrap(query, topics_of(query, *uses), ttl, by_scope)
 
 
-def _wrap(fn, topics: tuple[str, ...], ttl: int):
+def scope_only(viewer: Viewer) -> Viewer:
+    """``viewer`` without what identifies the person: role, reach and scope labels only."""
+    return dataclasses.replace(viewer, username="", display_name="", account_version=None)
+
+
+def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):
     def inner(token, *args, **kwargs):  # 'token' (no underscore) is hashed into the key
         return fn(*args, **kwargs)
 
@@ -43,6 +55,9 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if by_scope:
+            args = tuple(scope_only(a) if isinstance(a, Viewer) else a for a in args)
+            kwargs = {k: scope_only(v) if isinstance(v, Viewer) else v for k, v in kwargs.items()}
         background = warm.token(topics)
         if background is not None:  # recomputing in the background (components.core.warm)
             return store(background, *args, **kwargs)
