@@ -9,6 +9,8 @@ from components.core import warm
 from components.core.cache import cached
 from data_access.core import versions
 from data_access.core.db import session_scope
+from data_access.core.scope import Viewer
+from rules.core.catalog import Role
 
 CALLS: list[tuple[str, int]] = []
 
@@ -64,3 +66,21 @@ def test_unhashable_arguments_are_not_noted(empty_store):
     before = len(warm._recent)
     warm.note(empty_store, "x", ("participants",), participants.store, ([1, 2],), {})
     assert len(warm._recent) == before
+
+
+@cached(uses=(_participants,), by_scope=True)
+def per_scope(viewer: Viewer, x: int, url: str) -> str:
+    CALLS.append(("scope", viewer.username))
+    return viewer.role
+
+
+def test_a_read_by_scope_is_shared_by_every_viewer_of_one_role_and_reach(empty_store):
+    url = empty_store
+    CALLS.clear()
+    ana = Viewer(username="ana", role=Role.DIRECTIVO, display_name="Ana", scope_label="Nacional")
+    beto = Viewer(username="beto", role=Role.DIRECTIVO, display_name="Beto", scope_label="Nacional")
+    carla = Viewer(username="carla", role=Role.COMITE_REGIONAL, regional_office_id=1, scope_label="Oficina")
+    with warm.recomputing(url, versions.current(url)):
+        assert [per_scope(v, 1, url) for v in (ana, beto, carla)] == [Role.DIRECTIVO, Role.DIRECTIVO,
+                                                                      Role.COMITE_REGIONAL]
+    assert CALLS == [("scope", ""), ("scope", "")]  # once per scope, never with the person's name
