@@ -35,6 +35,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, distinct, func, or_, select, true
+from sqlalchemy.orm import aliased
 
 from data_access.alliance import queries as alliance
 from data_access.core.db import get_engine
@@ -443,8 +444,8 @@ def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None
     """Enrolments (entered by the cut-off) that reached each stage by the cut-off, per route.
 
     "Reached" = has a stage event for it dated on or before the cut-off, and «salida» only
-    for a completed exit — the definition of ``data_access.routes.funnels`` (one event per
-    stage and participant: ``rules.routes.model`` rejects repeats, so ``count(*)``). Only the
+    for a completed exit — the definition of ``data_access.routes.funnels`` (participants, not
+    events: a reformulation after «no viable» repeats formulación and evaluación). Only the
     counts, in one index-only pass: on SQLite
     the covering index ``ix_stage_event_funnel (enrolment_id, stage, event_date, outcome)``
     is named explicitly (left alone, the planner prefers the event-date index and reads
@@ -457,7 +458,7 @@ def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None
     completed = or_(StageEvent.stage != SALIDA, *(StageEvent.outcome == o for o in sorted(COMPLETED_EXITS)))
     scope = [_enrolment_scope(viewer, filters), _in_window(Enrolment.entry_date, d, start), completed]
     base = (
-        select(Enrolment.route, StageEvent.stage, func.count())
+        select(Enrolment.route, StageEvent.stage, func.count(StageEvent.enrolment_id.distinct()))
         .select_from(Enrolment)
         .join(StageEvent, StageEvent.enrolment_id == Enrolment.id)
         .group_by(Enrolment.route, StageEvent.stage)
@@ -470,12 +471,16 @@ def funnel_counts(viewer: Viewer, filters: GlobalFilters, url: str | None = None
             rows = _run_indexed(conn, stmt) if sqlite else conn.execute(stmt).all()
             return [{"route": r, "stage": st, "count": int(c)} for r, st, c in rows if c]
         every = conn.execute(base.where(*scope)).all()
-        later = dict(
+        earlier = aliased(StageEvent)
+        reached_by_then = (select(earlier.id).where(earlier.enrolment_id == StageEvent.enrolment_id,
+                                                    earlier.stage == StageEvent.stage, earlier.event_date <= d)
+                           .exists())
+        later = dict(  # participants whose events of the stage all come after the cut-off
             ((r, st), int(c)) for r, st, c in conn.execute(
-                select(Enrolment.route, StageEvent.stage, func.count())
+                select(Enrolment.route, StageEvent.stage, func.count(StageEvent.enrolment_id.distinct()))
                 .select_from(StageEvent)
                 .join(Enrolment, Enrolment.id == StageEvent.enrolment_id)
-                .where(*scope, StageEvent.event_date > d)
+                .where(*scope, StageEvent.event_date > d, ~reached_by_then)
                 .group_by(Enrolment.route, StageEvent.stage)
             )
         )
