@@ -17,6 +17,7 @@ from components.knowledge.lists import route_section as knowledge_records
 from components.reporting import official
 from components.routes import data
 from components.routes.charts import Q_LIST_ROUTE, Q_LIST_STAGE
+from components.routes.exit_record import certificate_lookup
 from components.routes.filters import (
     CohortOptions,
     cohort_from_query,
@@ -130,6 +131,7 @@ def participants_view(ctx: PageContext, cohort: Cohort, notes: list[str]) -> Non
             full = data.participants(*args, url=ctx.url, limit=F.MAX_EXPORT_ROWS)
             _, export = participant_frames(ctx, full.rows, full.columns)
             download_table(ctx, export, "participantes", key="rt_list_all_dl")
+    certificate_lookup(ctx)  # the exit certificate of a listed enrolment (by its number)
 
 
 def compare_view(ctx: PageContext, cohort: Cohort, notes: list[str], options: CohortOptions,
