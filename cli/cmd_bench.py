@@ -8,11 +8,12 @@ runs the area benches, prints the table and drops the store unless ``--keep``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import click
 
-from cli.bench.store import bench_store, import_boundaries, seed_demo
+from cli.bench.store import bench_store, existing_demo, import_boundaries, seed_demo
 from data_access.core.db import StoreUnavailable, display_url, store_errors
 
 
@@ -33,11 +34,14 @@ def register(group: click.Group) -> None:
     @click.option("--page", "only_pages", multiple=True, metavar="NOMBRE",
                   help="Solo estas páginas (p. ej. overview, sla; repetible). Por omisión, todas.")
     @click.option("--area", "only_areas", multiple=True, metavar="NOMBRE",
-                  help="Solo estos benchmarks de área (map, routes, sla, pack, intake; repetible; "
+                  help="Solo estos benchmarks de área (map, routes, sla, pack, intake, warm; repetible; "
                        "«none»: ninguno). Por omisión, todos.")
+    @click.option("--existing", "existing", default=None, metavar="URL",
+                  help="Mide un almacén YA sembrado con «tablero demo seed --seed N» (misma --seed) en vez de "
+                       "sembrar uno temporal; el benchmark «warm» escribe en él (versiones de datos).")
     def bench_cmd(scale: str, seed_value: int, runs: int, browser: bool, store: str, keep: bool,
                   timeout: float, fmt: str, out: str | None, only_pages: tuple[str, ...],
-                  only_areas: tuple[str, ...]) -> None:
+                  only_areas: tuple[str, ...], existing: str | None) -> None:
         """Siembra un almacén TEMPORAL y mide cada página (AppTest, SQL y, con --browser, Chromium)."""
         from cli.bench import AREAS
         from components.core.navigation import PAGES
@@ -48,10 +52,12 @@ def register(group: click.Group) -> None:
             raise click.BadParameter(f"desconocido(s): {', '.join(unknown)}. Páginas: "
                                      f"{', '.join(p.name for p in PAGES)}; áreas: {', '.join(AREAS)}.")
         pages = [p for p in PAGES if not only_pages or p.name in only_pages]
+        if existing:
+            store = "postgresql" if existing.startswith("postgresql") else "sqlite"
         areas = tuple(a for a in AREAS if not only_areas or a in only_areas)
         try:
             with store_errors():
-                _bench(scale, seed_value, runs, browser, store, keep, timeout, fmt, out, pages, areas)
+                _bench(scale, seed_value, runs, browser, store, keep, timeout, fmt, out, pages, areas, existing)
         except StoreUnavailable as exc:
             raise click.ClickException(
                 f"No se pudo crear o usar el almacén temporal ({store}): {exc}. Con --store postgresql, "
@@ -59,7 +65,7 @@ def register(group: click.Group) -> None:
 
 
 def _bench(scale: str, seed_value: int, runs: int, browser: bool, store: str, keep: bool, timeout: float,
-           fmt: str, out: str | None, pages: list, areas: tuple[str, ...]) -> None:
+           fmt: str, out: str | None, pages: list, areas: tuple[str, ...], existing: str | None = None) -> None:
     import time
 
     import streamlit.logger
@@ -78,11 +84,12 @@ def _bench(scale: str, seed_value: int, runs: int, browser: bool, store: str, ke
     os.environ[SEED_ENV] = str(seed_value)  # the demo accounts' passwords follow from it
     # with JSON to stdout, the progress lines go to stderr so that stdout is the document alone
     echo = (lambda m: click.echo(m, err=True)) if fmt == "json" and not out else click.echo
-    run = rep.Run(scale=scale, store=store, seed=seed_value, runs=runs, browser=browser)
+    run = rep.Run(scale=scale, store=store, seed=seed_value, runs=runs, browser=browser,
+                  existing_store=existing is not None)
     echo(f"tablero bench — escala {scale}, semilla {seed_value}, almacén {store}, {runs} reejecuciones "
          f"(carga {' '.join(map(str, run.load_average_start))})")
-    with bench_store(store) as (url, keep_store):
-        seeded = seed_demo(url, scale, seed_value)
+    with _store(store, existing) as (url, keep_store):
+        seeded = existing_demo(url, seed_value) if existing else seed_demo(url, scale, seed_value)
         run.seed_seconds, run.seed_counts = seeded.seconds, seeded.counts
         echo(f"Siembra: {seeded.seconds:.1f} s ({', '.join(f'{k} {v:,}' for k, v in seeded.counts.items())})"
              .replace(",", "."))
@@ -118,6 +125,11 @@ def _bench(scale: str, seed_value: int, runs: int, browser: bool, store: str, ke
         if failed:
             raise click.ClickException(
                 f"{len(failed)} medición(es) con error: " + "; ".join(f"{t.page}/{t.role}: {t.error}" for t in failed))
+
+
+def _store(kind: str, existing: str | None):
+    """The temporary store of the run, or the existing one (kept, never dropped)."""
+    return contextlib.nullcontext((existing, lambda: None)) if existing else bench_store(kind)
 
 
 def _print_table(run, timings, figures, area, runs: int, browser: bool) -> None:

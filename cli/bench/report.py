@@ -40,6 +40,7 @@ class Run:
     seed: int
     runs: int
     browser: bool
+    existing_store: bool = False  # --existing: a store seeded before the run (seed_seconds is then 0)
     started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     load_average_start: list[float] = field(default_factory=load_average)
     load_average_end: list[float] = field(default_factory=list)

@@ -58,3 +58,17 @@ def import_boundaries(url: str, source: str | os.PathLike | None = None, importe
         return None
     report = importer([Path(raw)], url=url, imported_by=imported_by)
     return " · ".join(line for line in report.lines() if line)[:300]
+
+
+def existing_demo(url: str, seed: int) -> Seeded:
+    """A store already seeded with ``tablero demo seed --seed SEED``: its counts and the demo
+    accounts (their passwords follow from the seed); nothing is seeded."""
+    from data_access.core.auth import authenticate
+    from data_access.demo.accounts import DEMO_ACCOUNTS, demo_passwords
+    from data_access.demo.store import programme_counts
+
+    passwords = demo_passwords(seed)
+    accounts = [{"role": role, "username": user, "password": passwords[user]} for user, role, _ in DEMO_ACCOUNTS]
+    if authenticate(accounts[0]["username"], accounts[0]["password"], url) is None:
+        raise ValueError(f"{accounts[0]['username']}: no es la cuenta de demostración de la semilla {seed}")
+    return Seeded(0.0, programme_counts(url), accounts)
