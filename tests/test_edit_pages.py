@@ -70,7 +70,7 @@ def test_edit_tabs_per_role(w):
             "Focalización",
             "Alertas territoriales",
         ],
-        "operador": ["ANS reportados"],
+        "operador": ["Cambio de etapa", "ANS reportados"],  # stages of its own contracts' participants
         "admin": [
             "Planes de negocio y alianzas",
             "Cambio de etapa",
@@ -277,3 +277,34 @@ def test_changed_rows_diff():
     edited.loc[2, "e"] = "d"
     assert [int(r["k"]) for _, r in changed_rows(base, edited, ["v", "e"])] == [2, 3]
     assert changed_rows(base, base.copy(), ["v", "e"]) == []
+
+
+def test_a_graduation_promoted_from_the_form(w):
+    """The exit form offers «promover a la ruta siguiente» with a completed exit; saving it creates
+    the linked intermedia enrolment in the same operation."""
+    from data_access.core.models import Enrolment
+    from data_access.edits import stage as stage_edits
+
+    steps = [("evaluacion_capacidades", None), ("formulacion", None), ("evaluacion_viabilidad", "viable"),
+             ("solicitud_cofinanciacion", None), ("requisitos_recursos", "cumple"), ("servicios_activados", None),
+             ("plan_completado", None)]
+    for i, (stage, outcome) in enumerate(steps):
+        stage_edits.record_stage(w.v["analista"], w.enr_hh, i + 1, stage, outcome,
+                                 dt.date(2025, 3, 1) + dt.timedelta(days=10 * i), url=w.url)
+    at = run_app(w.url, "comite", "pages/edit.py")
+    eid = w.enr_hh
+    next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_")).set_value("salida").run()
+    outcome = next(s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_"))
+    # only the exits that fit «Plan cumplido» (graduado, abandono) after the «choose» entry
+    assert len(outcome.options) == 3 and not any("No viable" in o for o in outcome.options), outcome.options
+    outcome.set_value("graduado").run()
+    promote = next(c for c in at.checkbox if (c.key or "").startswith(f"st_promote_{eid}_"))
+    assert promote.value is True and "Ruta intermedia" in promote.label
+    next(d for d in at.date_input if (d.key or "").startswith(f"st_date_{eid}_")).set_value(dt.date(2025, 6, 1))
+    next(b for b in at.button if (b.key or "").startswith(f"st_go_{eid}_")).click()
+    at.run()
+    assert not at.exception, at.exception
+    with session_scope(w.url) as s:
+        promoted = s.scalars(select(Enrolment).where(Enrolment.previous_enrolment_id == eid)).all()
+        assert [(e.route, e.entry_mechanism, e.entry_date) for e in promoted] == [
+            ("intermedia", "promocion", dt.date(2025, 6, 1))]
