@@ -113,3 +113,15 @@ def test_bench_refuses_an_unknown_page_or_area():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "desconocido(s): nada, tampoco" in proc.stderr
+
+
+def test_bench_measures_an_existing_demo_store_without_seeding(demo_store, store_kind, tmp_path):
+    from tests.conftest import DEMO_SEED
+
+    doc = run_bench_json(tmp_path, "sqlite", "--existing", demo_store, "--seed", str(DEMO_SEED),
+                         "--page", "sla", "--area", "none")
+    run = doc["run"]
+    assert run["existing_store"] is True and run["seed_seconds"] == 0 and run["store"] == store_kind
+    assert run["seed_counts"]["household"] > 0
+    assert {p["role"] for p in doc["pages"]} == {"directivo", "comite_regional"}
+    assert all(p["error"] == "" and p["first_s"] > 0 for p in doc["pages"])
