@@ -60,6 +60,7 @@ class PageTiming:
     warm_queries: int = 0  # median per run
     browser_s: float | None = None  # first visit in a fresh app process
     browser_warm_s: float | None = None  # second visit
+    browser_elements: int | None = None  # DOM elements of the page drawn (what the front end lays out)
     error: str = ""
     runs: list[float] = field(default_factory=list)
 
@@ -204,6 +205,7 @@ def _visit(page, row: PageTiming, attr: str, spec: PageSpec) -> None:
         other = next(lk for lk in links if lk["path"] != here)
         h.click_nav(page, other["path"].strip("/") or other["title"], timeout=300_000)
     setattr(row, attr, h.click_nav(page, target["path"].strip("/") or target["title"], timeout=300_000))
+    row.browser_elements = page.evaluate("() => document.querySelectorAll('*').length")
 
 
 def _s(x: float | None) -> str:

@@ -16,7 +16,7 @@ def test_bench_json_reads_each_page_against_the_floor_of_the_same_run(tmp_path):
     assert len(floor["load_runs_s"]) == 6 and len(floor["switch_runs_s"]) == 8  # before and after the pages
     assert 0 < floor["switch_s"] < floor["load_s"]
     for page in doc["pages"]:
-        assert page["browser_s"] > 0 and page["browser_warm_s"] > 0
+        assert page["browser_s"] > 0 and page["browser_warm_s"] > 0 and page["browser_elements"] > 100
         assert page["browser_ratio_to_floor"] == pytest.approx(page["browser_s"] / floor["load_s"], rel=2e-3)
         assert page["browser_warm_ratio_to_floor"] == pytest.approx(page["browser_warm_s"] / floor["switch_s"],
                                                                    rel=2e-3)
