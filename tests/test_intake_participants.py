@@ -586,7 +586,8 @@ def test_a_graduation_marked_promover_creates_the_next_enrolment_once(enrolled, 
         assert record.payload == exits.build_payload(s, s.get(Enrolment, five.id))
         code = record.code
     assert exits.verify(code, enrolled).ok
-    loaded(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + GRADUATION)  # again: no second one
+    again = loaded(enrolled, tmp_path, "stage-events", "etapas.csv", PROMOTED_HEAD + GRADUATION)
+    assert "Sin cambios" in again.output  # promoted already: no second enrolment
     assert len(table(enrolled, Enrolment.id, where=Enrolment.previous_enrolment_id == five.id)) == 1
 
 

@@ -287,8 +287,8 @@ PROMOTION_INFO = (Enrolment.id, Enrolment.route, Enrolment.participant_kind, Enr
 
 def _promotions_asked(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, summaries: dict[int, Progress],
                       problems: list[Problem]) -> dict[int, tuple[str, dt.date]]:
-    """Enrolment id → (outcome, exit date) of the rows marked «promover»: each is its enrolment's
-    completed exit and may be promoted (``data_access.routes.promotion.plan``)."""
+    """Enrolment id → (outcome, exit date) of the rows marked «promover» still to promote: each is
+    its enrolment's completed exit and may be promoted (``data_access.routes.promotion.plan``)."""
     asked = m["promover"].fillna(False).astype(bool).to_numpy()
     if not asked.any():
         return {}
@@ -304,11 +304,12 @@ def _promotions_asked(conn: Connection, sheet: S.Sheet, m: pd.DataFrame, summari
                                                              "filas."))
             continue
         try:
-            promotion.plan(conn, info[eid], line["resultado"], line["fecha_evento"])
+            target = promotion.plan(conn, info[eid], line["resultado"], line["fecha_evento"])
         except promotion.PromotionRefused as exc:
             problems.append(problem(sheet, line, "promover", str(exc)))
             continue
-        out[eid] = (line["resultado"], line["fecha_evento"])
+        if target is not None:  # None: promoted already (a file loaded again)
+            out[eid] = (line["resultado"], line["fecha_evento"])
     return out
 
 
