@@ -41,9 +41,9 @@ BY = "sistema:demo"
 SEALED_AT = dt.time(17, 0)  # noon in Bogotá, UTC as stored
 
 
-def _exited(s):
+def _exited(conn):
     E, P = Enrolment, aliased(Enrolment)
-    return s.execute(
+    return conn.execute(
         select(E.id, E.code, E.participant_kind, E.route, E.entry_mechanism, E.entry_date, E.municipality_code,
                E.operator_id, E.exit_outcome, E.exit_date, Household.code.label("household"),
                Opr.nit.label("nit"), Operator.code.label("operator"), OperatorContract.code.label("contract"),
@@ -58,9 +58,9 @@ def _exited(s):
     ).all()
 
 
-def _grouped(s, stmt) -> dict[int, list]:
+def _grouped(conn, stmt) -> dict[int, list]:
     out: dict[int, list] = defaultdict(list)
-    for row in s.execute(stmt):
+    for row in conn.execute(stmt):
         out[row[0]].append(tuple(row[1:]))
     return out
 
@@ -69,19 +69,19 @@ def _exited_rows(column):
     return select(Enrolment.id).where(Enrolment.exit_date.is_not(None), Enrolment.id == column).exists()
 
 
-def _parts(s) -> dict[str, dict[int, list]]:
+def _parts(conn) -> dict[str, dict[int, list]]:
     """Services, stage history, co-financing and documents of every exited enrolment, one query each."""
     SE, SD, HC, BP, DL = StageEvent, ServiceDelivery, HouseholdCofinancing, BusinessPlan, DocumentLink
     return {
-        "services": _grouped(s, select(SD.enrolment_id, SD.service_type_code, func.count())
+        "services": _grouped(conn, select(SD.enrolment_id, SD.service_type_code, func.count())
                              .where(_exited_rows(SD.enrolment_id)).group_by(SD.enrolment_id, SD.service_type_code)),
-        "stages": _grouped(s, select(SE.enrolment_id, SE.stage, SE.event_date, SE.outcome, SE.registered_on)
+        "stages": _grouped(conn, select(SE.enrolment_id, SE.stage, SE.event_date, SE.outcome, SE.registered_on)
                            .where(_exited_rows(SE.enrolment_id)).order_by(SE.enrolment_id, SE.event_date, SE.id)),
-        "micro": _grouped(s, select(HC.enrolment_id, HC.committed_cop, HC.disbursed_cop, HC.requirements_met)),
-        "plans": _grouped(s, select(BP.enrolment_id, BP.code, BP.cofinancing_committed_cop,
+        "micro": _grouped(conn, select(HC.enrolment_id, HC.committed_cop, HC.disbursed_cop, HC.requirements_met)),
+        "plans": _grouped(conn, select(BP.enrolment_id, BP.code, BP.cofinancing_committed_cop,
                                     BP.cofinancing_disbursed_cop).where(BP.enrolment_id.is_not(None))
                           .order_by(BP.code)),
-        "documents": _grouped(s, select(DL.entity_id, DL.file_name, DL.sha256).where(DL.entity == "enrolment")
+        "documents": _grouped(conn, select(DL.entity_id, DL.file_name, DL.sha256).where(DL.entity == "enrolment")
                               .order_by(DL.id)),
     }
 
@@ -124,10 +124,10 @@ def _record(row, capacities: dict, parts: dict) -> dict:
         [{"stage": st, "date": day.isoformat(), "outcome": outcome} for st, day, outcome, _ in history],
     )
     sealed_on = next((reg for st, _, _, reg in reversed(history) if st == SALIDA), row.exit_date)
-    sha = R.seal(payload)
+    sha, digests = R.sealed(payload)
     return {"code": R.verification_code(sha, row.id), "enrolment_id": row.id, "route": row.route,
             "municipality_code": row.municipality_code, "operator_id": row.operator_id, "outcome": row.exit_outcome,
-            "exit_date": row.exit_date, "payload": payload, "sha256": sha, "digests": R.digests(payload),
+            "exit_date": row.exit_date, "payload": payload, "sha256": sha, "digests": digests,
             "created_by": BY,
             "created_at": dt.datetime.combine(sealed_on, SEALED_AT)}
 
@@ -137,9 +137,10 @@ def seal_exits(url: str | None, seed: int, batch: int = BATCH) -> dict:
     rng = np.random.default_rng([seed, 18019])
     written = entries = 0
     with session_scope(url, write=True) as s:
-        sealed = set(s.scalars(select(ExitRecord.enrolment_id)))
-        rows = [r for r in _exited(s) if r.id not in sealed]
-        parts = _parts(s)
+        conn = s.connection()  # Core reads and inserts: hundreds of thousands of rows at national scale
+        sealed = set(conn.execute(select(ExitRecord.enrolment_id)).scalars())
+        rows = [r for r in _exited(conn) if r.id not in sealed]
+        parts = _parts(conn)
         capacities = _capacities(rng, [r.exit_outcome for r in rows])
         for start in range(0, len(rows), batch):
             chunk = zip(rows[start:start + batch], capacities[start:start + batch], strict=True)
@@ -147,7 +148,7 @@ def seal_exits(url: str | None, seed: int, batch: int = BATCH) -> dict:
             span = f"{records[0]['enrolment_id']}-{records[-1]['enrolment_id']}"
             entry = audit.record(s, BY, exits.BATCH_ENTITY, span, exits.SEAL_ACTION, None,
                                  {"records": len(records), "anchor": R.batch_anchor(r["sha256"] for r in records)})
-            s.execute(insert(ExitRecord), [{**r, "audit_log_id": entry.id} for r in records])
+            conn.execute(insert(ExitRecord.__table__), [{**r, "audit_log_id": entry.id} for r in records])
             written += len(records)
             entries += 1
     return {"records": written, "audit_entries": entries}

@@ -167,7 +167,7 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 
 def new_record(enr: Enrolment, payload: dict, *, by: str, at: dt.datetime) -> ExitRecord:
     """The row of a sealed payload (not yet added)."""
-    sha = R.seal(payload)
+    sha, digests = R.sealed(payload)
     return ExitRecord(
         code=R.verification_code(sha, enr.id),
         enrolment_id=enr.id,
@@ -178,7 +178,7 @@ def new_record(enr: Enrolment, payload: dict, *, by: str, at: dt.datetime) -> Ex
         exit_date=enr.exit_date,
         payload=payload,
         sha256=sha,
-        digests=R.digests(payload),
+        digests=digests,
         created_by=(by or "")[:60],
         created_at=at,
     )

@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
+from json.encoder import encode_basestring
 
 PAYLOAD_SCHEMA = 1
 
@@ -83,6 +84,19 @@ def _sha(value) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def _scalar_json(value) -> str | None:
+    """The canonical JSON of a scalar without the encoder (most values of a payload are)."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        return encode_basestring(value)
+    return None
+
+
 def leaves(payload: dict, prefix: str = "") -> dict[str, object]:
     """The payload's values by dotted path (nested objects opened, lists kept whole)."""
     out: dict[str, object] = {}
@@ -95,19 +109,34 @@ def leaves(payload: dict, prefix: str = "") -> dict[str, object]:
     return out
 
 
-def seal(payload: dict) -> str:
-    """The seal: SHA-256 over the SHA-256 of each value by its path (``leaves``), so that any change of
-    the payload changes it and the stored ``digests`` can tell where."""
-    return _sha({path: _sha(value) for path, value in leaves(payload).items()})
+def _leaf_hashes(payload: dict) -> dict[str, str]:
+    out = {}
+    for path, value in leaves(payload).items():
+        text = _scalar_json(value) or canonical_json(value)
+        out[path] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return out
 
 
 DIGEST_CHARS = 12
 
 
+def sealed(payload: dict) -> tuple[str, dict[str, str]]:
+    """(seal, digests): the seal is a SHA-256 over the SHA-256 of each value by its path (``leaves``), so
+    any change of the payload changes it; the digests (path → first ``DIGEST_CHARS`` hex of its value's
+    SHA-256) are kept beside the record, so after a change the paths whose digest no longer matches are
+    what was changed."""
+    hashes = _leaf_hashes(payload)
+    return _sha(hashes), {path: h[:DIGEST_CHARS] for path, h in hashes.items()}
+
+
+def seal(payload: dict) -> str:
+    """The seal of a payload (``sealed``)."""
+    return sealed(payload)[0]
+
+
 def digests(payload: dict) -> dict[str, str]:
-    """Path → the first ``DIGEST_CHARS`` hex of its value's SHA-256, kept beside the record: after a
-    change, the paths whose digest no longer matches are what was changed."""
-    return {path: _sha(value)[:DIGEST_CHARS] for path, value in leaves(payload).items()}
+    """The per-path digests of a payload (``sealed``)."""
+    return sealed(payload)[1]
 
 
 def changed_paths(payload: dict, kept: dict | None) -> list[str]:
