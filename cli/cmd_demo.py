@@ -53,7 +53,8 @@ def register(group: click.Group) -> None:
         t = result["timings"]
         click.echo(
             f"Tiempo: {result['elapsed_seconds']:.1f} s (generación {t['generate']:.1f} s, "
-            f"carga {t['load']:.1f} s, cierre {t['finish']:.1f} s)"
+            f"carga {t['load']:.1f} s, cierre {t['finish']:.1f} s, de él sellado de salidas "
+            f"{t.get('seal_exits', 0):.1f} s)"
         )
         lines = [f"{a['role']}\t{a['username']}\t{a['password']}" for a in result["accounts"]]
         click.echo("Cuentas de demostración (rol, usuario, contraseña):")
