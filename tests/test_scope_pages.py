@@ -513,6 +513,11 @@ CLI_ARGS: dict[str, list[list[str]]] = {
                         ["ans_cumplimiento", "--as-of", "2026-09-30", "--by", "regional_office"]],
     "scorecard": [["--year", "2026", "--as-of", "2026-09-30", "--by", "regional_office"],
                   ["--year", "2026", "--as-of", "2026-09-30", "--by", "municipality"]],
+    # refused before writing: a record that does not exist, a kind that does not exist; search reads the scope
+    "documents add": [["knowledge_record", "999999", str(Path(__file__).resolve().parent.parent / "pyproject.toml")]],
+    "documents get": [["999999", "--output", "{tmp}/documento.bin"]],
+    "knowledge add": [["--kind", "ninguno", "--title", "x", "--text", "x", "--municipality", "08001"]],
+    "knowledge search": [["cacao"], ["agua"]],
 }
 # Files some commands read, made by another command first: the blank template of each entity.
 CLI_SETUP = {
