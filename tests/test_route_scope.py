@@ -238,8 +238,9 @@ def test_the_direccion_tecnica_edits_targeting_not_business_plans(demo_store_rw)
         assert conn.scalar(select(Targeting.target_population).where(
             Targeting.municipality_code == row.municipality_code, Targeting.year == row.year)) == (
             row.target_population + 1)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="lo hacen Administrador, Analista PMO, Comité regional") as refused:
         plan_edits.set_pn_dates(tecnica, plan.id, plan.version, "2025-03-01", "2025-12-31", url=url)
+    assert "Dirección Técnica" in str(refused.value) and "operador" not in str(refused.value)
 
 
 @pytest.mark.parametrize("username", ["unidad_ejecutora", "direccion_tecnica"])

@@ -142,6 +142,12 @@ def require_editor(viewer: Viewer, what: str) -> None:
         )
 
 
+def _who_may(action: Action) -> str:
+    """The roles that may do ``action``, in Spanish, for a refusal that says whom to ask."""
+    labels = sorted(ROLES[r] for r in access.roles_for(action))
+    return f"lo hacen {', '.join(labels)}; solicite el cambio a uno de ellos." if labels else "nadie puede hacerlo."
+
+
 def check_territory(s: Session, viewer: Viewer, action: Action, municipality_code: str, what: str) -> None:
     """Territorial records: whoever reaches all of them, or a comité its office's municipalities."""
     require_editor(viewer, what)
@@ -158,10 +164,7 @@ def check_territory(s: Session, viewer: Viewer, action: Action, municipality_cod
             f"Su rol {who(viewer)} no puede {what} del municipio {municipality_code}: un comité regional "
             "solo edita registros de los municipios de su oficina regional."
         )
-    raise PermissionDenied(
-        f"Su rol {who(viewer)} no puede {what}: un operador solo edita los valores de ANS y las "
-        "entregas de servicios de sus propios contratos."
-    )
+    raise PermissionDenied(f"Su rol {who(viewer)} no puede {what}: {_who_may(action)}")
 
 
 def check_contract(viewer: Viewer, action: Action, contract: OperatorContract, what: str) -> None:
