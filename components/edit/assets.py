@@ -32,7 +32,8 @@ def _fields(ctx: PageContext, where, snap: dict) -> dict:
     entity = where.text_input(t("characterisation.asset.entity"), value=snap.get("entity") or "", max_chars=200)
     chosen = [s for s in (snap.get("services") or "").split(",") if s]
     services = where.multiselect(t("characterisation.asset.services"), list(SERVICE_TYPES), default=chosen,
-                                 format_func=lambda s: t(f"routes.service.{s}"))
+                                 format_func=lambda s: t(f"routes.service.{s}"),
+                                 placeholder=t("characterisation.asset.services_none"))
     c3, c4 = where.columns(2)
     categories = (NONE, *CH.PUBLIC_GOOD_CATEGORIES)
     statuses = (NONE, *CH.PUBLIC_GOOD_STATUSES)

@@ -18,7 +18,6 @@ import numpy as np
 from data_access.demo.arrays import Frame
 from data_access.demo.parameters import OFFICE_POVERTY, TODAY
 from rules import characterisation as CH
-from rules.core.catalog import ALERT_CATEGORIES
 
 ENTRY_SHARE = 0.92
 ROUTE_GAIN = {"basica": 0.12, "intermedia": 0.2, "competitividad": 0.25}  # mean log change of money measures
@@ -38,6 +37,10 @@ DEMAND = (
     ("Alcaldía municipal", "Compras públicas de alimentos (Ley 2046 de 2020)", "comercializacion"),
     ("Hospital local", "Suministro de alimentos frescos", "comercializacion"),
 )
+PUBLIC_GOOD_NAMES = {  # names as the municipalities' plans write them (data, not UI words)
+    "vias_terciarias": "Red vial veredal de", "riego": "Distrito de riego de",
+    "electrificacion": "Red eléctrica rural de", "centros_acopio": "Acopio municipal de",
+}
 STATUS_P = {False: (0.35, 0.35, 0.2, 0.1), True: (0.05, 0.2, 0.45, 0.3)}  # bueno, regular, malo, inexistente
 
 
@@ -135,7 +138,7 @@ def _assets(g, rng: np.random.Generator) -> Frame:
         add(muni, "mercado", f"Plaza de mercado de {name}", "Alcaldía municipal", "comercializacion",
             description="Plaza municipal con días de mercado campesino")
         for j in range(int(rng.poisson(1.2))):
-            add(muni, "centro_acopio", f"Centro de acopio veredal {j + 1} de {name}",
+            add(muni, "centro_acopio", f"Acopio veredal {j + 1} de {name}",
                 "Asociación de productores", "comercializacion", description="Acopio, selección y empaque")
         for o in rng.choice(len(OFFER), size=int(rng.integers(2, 5)), replace=False).tolist():
             entity, program, services = OFFER[o]
@@ -145,7 +148,7 @@ def _assets(g, rng: np.random.Generator) -> Frame:
             add(muni, "demanda_institucional", program, entity, services)
         for category in CH.PUBLIC_GOOD_CATEGORIES:
             status = list(CH.PUBLIC_GOOD_STATUSES)[int(rng.choice(4, p=STATUS_P[(muni, category) in alerted]))]
-            add(muni, CH.PUBLIC_GOOD, f"{ALERT_CATEGORIES[category]} de {name}", "Alcaldía municipal",
+            add(muni, CH.PUBLIC_GOOD, f"{PUBLIC_GOOD_NAMES[category]} {name}", "Alcaldía municipal",
                 category=category, status=status)
     m = len(rows["code"])
     return Frame(
