@@ -252,3 +252,14 @@ def test_the_national_governance_roles_read_national_figures(username, demo_stor
     national = viewer_for_username("directivo", demo_store)
     assert ov.headline(viewer, FILTERS, url=demo_store).values == ov.headline(national, FILTERS,
                                                                              url=demo_store).values
+
+
+def test_the_route_scope_label_is_in_the_ui_language():
+    from data_access.core.scope import Viewer, localised
+    from rules.core.i18n import t
+
+    viewer = Viewer("x", "direccion_ruta", route="intermedia", scope_name="Ruta intermedia")
+    labels = {lang: localised(viewer, lambda key, name, lang=lang: t(key, lang, name=name)).scope_label
+              for lang in ("es", "en")}
+    assert labels == {"es": "Dirección de Ruta intermedia", "en": "Direction of Intermediate route"}
+    assert localised(Viewer("x", "direccion_ruta"), lambda key, name: key).scope_label == "scope.none"

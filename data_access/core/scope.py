@@ -62,8 +62,8 @@ def localised(viewer: Viewer, label_for) -> Viewer:
         label = label_for("scope.office", viewer.scope_name)
     elif viewer.is_operator and viewer.scope_name:
         label = label_for("scope.operator", viewer.scope_name)
-    elif viewer.is_route and viewer.scope_name:
-        label = label_for("scope.route", viewer.scope_name)
+    elif viewer.is_route:  # the route's name in the UI language, not the stored Spanish one
+        label = label_for("scope.route", label_for(f"route.{viewer.route}", ""))
     else:
         label = label_for("scope.none", "")
     return replace(viewer, scope_label=label)
