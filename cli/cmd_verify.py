@@ -15,6 +15,7 @@ def register(group: click.Group) -> None:
         guardado y con la cadena de auditoría. Código de salida 1 si no coincide o no existe."""
         from data_access.routes.exits import verify
         from rules.core.formatting import fmt_date
+        from rules.core.i18n import t
         from rules.routes.exit_record import display_code
 
         try:
@@ -27,8 +28,8 @@ def register(group: click.Group) -> None:
             click.echo(f"No coincide: {' '.join(result.problems)}", err=True)
             raise SystemExit(1)
         facts = result.record
-        said = (f"ruta {facts['route']}, resultado {facts['outcome']}, salida {fmt_date(facts['exit_date'])}, "
-                f"municipio {facts['municipality'] or facts['municipality_code']}")
+        said = (f"{t('route.' + facts['route'])}, {t('edit.st.outcome.' + facts['outcome'])}, salida "
+                f"{fmt_date(facts['exit_date'])}, municipio {facts['municipality'] or facts['municipality_code']}")
         if result.ok:
             click.echo(f"Coincide: el código {shown} corresponde a un registro de salida inalterado ({said}); "
                        f"sello SHA-256 {facts['sha256']}.")
