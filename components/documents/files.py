@@ -81,10 +81,9 @@ def row_attachments(ctx: PageContext, entity: str, labels: dict[int, str], key: 
     """The files of one of several rows (``labels``: id → label), picked in a select box."""
     if not labels:
         return
-    pending = any(k.startswith(f"{key}_") for k in st.session_state.get(_FLASH, {}))
-    with st.expander(ctx.t("documents.title"), icon=":material/attach_file:", expanded=pending):
-        chosen = st.selectbox(ctx.t(f"documents.entity.{entity}"),
-                              list(labels), format_func=labels.get, key=f"{key}_pick")
+    with st.container(border=True):
+        chosen = st.selectbox(ctx.t(f"documents.entity.{entity}"), list(labels), format_func=labels.get,
+                              key=f"{key}_pick")
         attachments(ctx, entity, chosen, f"{key}_{chosen}", can_upload)
 
 

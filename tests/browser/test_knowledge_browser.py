@@ -56,9 +56,8 @@ def test_evidence_upload_and_download_round_trip(chromium_browser, demo_app, e2e
         search.press("Enter")
         expect(main.get_by_role("combobox").first).to_have_value(re.compile(f"^{re.escape(plan)} "))
         h.wait_for_app_run(page)
-        documents = main.get_by_test_id("stExpander").filter(has_text="Documentos").first
-        documents.get_by_text("Documentos").first.click()
-        expect(documents.get_by_test_id("stFileUploaderDropzone")).to_be_visible()
+        documents = main.get_by_test_id("stVerticalBlock").filter(visible=True).filter(
+            has=page.get_by_test_id("stFileUploaderDropzone")).last
         with page.expect_file_chooser() as chooser:
             documents.get_by_test_id("stFileUploaderDropzone").get_by_role("button").filter(has_text="Upload").click()
         chooser.value.set_files(str(sent))
