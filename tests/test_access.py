@@ -21,10 +21,10 @@ from rules.edit.validation import validate_user
 ALL_ROLES = ("directivo", "analista_pmo", "comite_regional", "operador", "admin", "direccion_ruta",
              "unidad_ejecutora", "direccion_tecnica")
 EVERY_PAGE = ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "agreements",
-              "verify", "edit", "intake", "reporting",
+              "verify", "knowledge", "document", "edit", "intake", "reporting",
               "audit", "presentation", "admin")
 _SEEN_BY_ALL = ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "agreements",
-                "verify")
+                "verify", "knowledge", "document")
 
 PAGES_BY_ROLE = {
     "directivo": (*_SEEN_BY_ALL, "reporting", "presentation"),
@@ -33,7 +33,7 @@ PAGES_BY_ROLE = {
     "operador": (*_SEEN_BY_ALL, "edit", "intake", "reporting"),
     "admin": EVERY_PAGE,
     "direccion_ruta": ("overview", "map", "routes", "alliance", "sla", "scorecard", "characterisation", "verify",
-                       "reporting",
+                       "knowledge", "document", "reporting",
                        "presentation"),
     "unidad_ejecutora": (*_SEEN_BY_ALL, "reporting", "presentation"),
     "direccion_tecnica": (*_SEEN_BY_ALL, "edit", "intake", "reporting", "presentation"),
@@ -90,6 +90,7 @@ OTHER_ACTIONS = {  # action → roles allowed
     "targets.edit": {"analista_pmo", "admin"},
     "agreements.manage": set(ALL_ROLES) - {"operador", "direccion_ruta"},
     "figures.comment": set(ALL_ROLES) - {"direccion_ruta"},
+    "knowledge.manage": {"analista_pmo", "admin", "comite_regional", "operador"},
 }
 
 
