@@ -41,7 +41,7 @@ def _frame(ctx: PageContext, rows: list[dict], ranked: bool) -> pd.DataFrame:
             t("knowledge.code"): r["code"], t("knowledge.kind"): t(f"knowledge.kind.{r['kind']}"),
             t("knowledge.title"): r["title"], t("knowledge.municipality"): r["municipality"],
             t("knowledge.route"): t(f"route.{r['route']}") if r["route"] else None,
-            t("knowledge.service"): SERVICE_TYPES.get(r["service_type_code"]) if r["service_type_code"] else None,
+            t("knowledge.service"): t(f"routes.service.{r['service_type_code']}") if r["service_type_code"] else None,
             t("knowledge.link"): _link(ctx, r), t("knowledge.tags"): r["tags"] or None,
             t("knowledge.date"): fmt_date(r["created_on"], ctx.lang),
         }
@@ -102,7 +102,8 @@ def page(ctx: PageContext) -> None:
     with c2:
         route = _choice(t("knowledge.route"), {r: t(f"route.{r}") for r in ROUTES}, "kn_route", t)
     with c3:
-        service = _choice(t("knowledge.service"), dict(SERVICE_TYPES), "kn_service", t)
+        service = _choice(t("knowledge.service"), {k: t(f"routes.service.{k}") for k in SERVICE_TYPES},
+                          "kn_service", t)
     everything = record_rows(ctx.viewer, territory=ctx.filters, limit=1000, url=ctx.url)
     with c4:
         places = {r["municipality_code"]: f"{r['municipality']} ({r['municipality_code']})" for r in everything}
@@ -154,7 +155,7 @@ def _add_form(ctx: PageContext) -> None:
             route = c2.selectbox(t("knowledge.route"), [None, *ROUTES],
                                  format_func=lambda r: "—" if r is None else t(f"route.{r}"))
             service = c3.selectbox(t("knowledge.service"), [None, *SERVICE_TYPES],
-                                   format_func=lambda s: "—" if s is None else SERVICE_TYPES[s])
+                                   format_func=lambda s: "—" if s is None else t(f"routes.service.{s}"))
             tags = st.text_input(t("knowledge.tags"), help=t("knowledge.tags_help"))
             c1, c2 = st.columns(2)
             household = c1.text_input(t("knowledge.household"))

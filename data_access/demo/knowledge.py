@@ -41,9 +41,9 @@ TITLES = {
                        "Costos de producción al día en {place}", "Riego por goteo compartido en {place}"),
     "historia_de_vida": ("Historia de una familia productora de {chain} en {place}",
                          "De la huerta al mercado campesino de {place}", "Volver a sembrar en {place}"),
-    "leccion_aprendida": ("Lección aprendida: la logística de la comercialización en {place}",
-                          "Lección aprendida: formalizar la organización en {place}",
-                          "Lección aprendida: el crédito llega tarde en {place}"),
+    "leccion_aprendida": ("Aprendizaje: la logística de la comercialización en {place}",
+                          "Aprendizaje: formalizar la organización en {place}",
+                          "Aprendizaje: el crédito llega tarde en {place}"),
 }
 OPENINGS = {
     "buena_practica": "En {place}, {who} pusieron en marcha {what}.",
