@@ -56,7 +56,7 @@ CLOSINGS = ("Hoy {result} y comparten la experiencia con otras veredas.",
 CHAINS = ("café", "cacao", "plátano", "aguacate", "panela", "leche", "frijol", "yuca", "ñame", "piña")
 TAGS = ("mujeres rurales", "jóvenes", "víctimas", "café", "cacao", "mercados campesinos", "compras públicas",
         "agua", "crédito", "asociatividad", "comercialización", "relevo generacional")
-AUTHORS = ((0.5, "operador"), (0.83, "comite"), (1.0, "analista"))  # cumulative share → demo username
+AUTHORS = ((0.5, "operador"), (0.83, "comite"), (1.0, "analista"))  # not a role: demo usernames by cumulative share
 
 
 def generate(g) -> None:
