@@ -19,6 +19,7 @@ from data_access.edits import alerts as alert_edits
 from data_access.edits import plans as plan_edits
 from data_access.edits import stage as stage_edits
 from data_access.edits import targeting as targeting_edits
+from rules.core.formatting import BOGOTA
 from tests.test_edit_support import MUNI_CAR, build
 
 
@@ -128,7 +129,7 @@ def test_cli_log_and_users(empty_store):
     assert "target_population: 100 → 300" in rows[0]["changes"]
     out = runner.invoke(
         tablero,
-        ["audit", "log", "--user", "comite", "--since", dt.datetime.now(dt.UTC).date().isoformat()],
+        ["audit", "log", "--user", "comite", "--since", dt.datetime.now(BOGOTA).date().isoformat()],  # a Bogotá day
         env=env,
     )
     assert out.exit_code == 0 and "territorial_alert" in out.output and "business_plan" not in out.output

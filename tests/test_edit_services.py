@@ -274,7 +274,7 @@ def _open_form(w, at, contract_id: int, enrolment_id: int):
 def test_operator_registers_a_delivery(w):
     at = run_app(w.url, "operador", "pages/edit.py")
     assert not at.exception, [e.value for e in at.exception]
-    assert _tab_labels(at) == ["ANS reportados", TAB]
+    assert _tab_labels(at) == ["Cambio de etapa", "ANS reportados", TAB]  # an operador records its stages (§4.2 c)
     # own contracts only
     assert at.selectbox(key="sv_contract").options == [
         "C-A-BAS · Operador Andino · Ruta básica",

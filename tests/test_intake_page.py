@@ -15,6 +15,7 @@ from data_access.core.auth import viewer_for_username
 from data_access.core.db import get_engine
 from data_access.core.models import ImportBatch, Operator
 from data_access.intake import engine
+from rules import access
 from rules.core.i18n import t
 from tests.apptest_utils import all_text, run_app
 
@@ -83,7 +84,14 @@ def test_operador_is_offered_only_its_contract_sheets(demo_store):
 def test_comite_is_offered_only_its_territorial_sheets(demo_store):
     options, expected = _offered(demo_store, "comite")
     assert options == expected
-    assert options == ["Focalización municipal", "Alertas territoriales"]
+    assert options == ["Focalización municipal", "Alertas territoriales", "Mapa de activos del territorio",
+                       "Cofinanciación de hogares (ruta básica)", "Gestión del conocimiento"]
+
+
+def test_every_sheet_people_load_is_named_in_both_languages():
+    for entity in access.IMPORTS:
+        for lang in ("es", "en"):
+            assert t(f"intake.entity.{entity}", lang) != f"intake.entity.{entity}", (entity, lang)
 
 
 def test_a_bad_file_lists_its_problems_disables_confirm_and_writes_nothing(demo_store_rw):

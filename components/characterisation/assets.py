@@ -93,18 +93,21 @@ def section(ctx: PageContext) -> None:
 
 
 def layer_markers(ctx: PageContext, points: dict) -> list[list]:
-    """[lat, lon, markets, gaps, tooltip, code] per municipality of the asset layer with a point."""
+    """[lat, lon, markets, gaps, open alerts, code] per municipality of the asset layer with a point.
+
+    Only counts travel (the tooltip's words go once, ``layer_tooltips``); the names and states are
+    in the municipality's profile (a click opens it), so the layer stays light at national scale."""
     out = []
     for code, m in sorted(map_layer(ctx.viewer, ctx.filters, url=ctx.url).items()):
         if code not in points:
             continue
         lon, lat = points[code]
-        lines = [ctx.t(f"characterisation.kind.{k}") + ": " + name for k, name in m["markets"]]
-        for category, status, alerts in m["gaps"]:
-            line = (f"{CH.STATUS_ICONS[status]} {ctx.t('map.alert.' + category)}: "
-                    f"{ctx.t('characterisation.status.' + status)}")
-            if alerts:
-                line += " · " + ctx.t("characterisation.open_alerts", count=fmt_int(alerts, ctx.lang))
-            lines.append(line)
-        out.append([lat, lon, len(m["markets"]), len(m["gaps"]), "\n".join(lines), code])
+        alerts = sum(a for _, _, a in m["gaps"])
+        out.append([round(lat, 4), round(lon, 4), len(m["markets"]), len(m["gaps"]), alerts, code])
     return out
+
+
+def layer_tooltips(ctx: PageContext) -> dict[str, str]:
+    """The tooltip's words with ``{markets}``, ``{gaps}`` and ``{count}`` for the browser to fill in."""
+    return {"counts": ctx.t("characterisation.layer_tooltip", markets="{markets}", gaps="{gaps}"),
+            "alerts": ctx.t("characterisation.open_alerts", count="{count}")}

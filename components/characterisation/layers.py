@@ -28,7 +28,9 @@ _SCRIPT = r"""
       icon: L.divIcon({className: "tablero-asset", iconSize: [34, 14], iconAnchor: [17, -6], html: html}),
       keyboard: false
     });
-    m.bindTooltip(esc(a[4]).replace(/\n/g, "<br>"), {direction: "bottom"});
+    var tip = D.tip.counts.replace("{markets}", a[2]).replace("{gaps}", a[3]) +
+              (a[4] ? "\n" + D.tip.alerts.replace("{count}", a[4]) : "");
+    m.bindTooltip(esc(tip).replace(/\n/g, "<br>"), {direction: "bottom"});
     m.on("click", function () {
       var shape = tm && tm.byCode[a[5]];
       if (shape) shape.fire("click", {latlng: shape.getBounds().getCenter()}, true);
@@ -52,8 +54,8 @@ class AssetLayer(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
 
-    def __init__(self, markers: list[list], label: str):
+    def __init__(self, markers: list[list], label: str, tooltips: dict[str, str]):
         super().__init__()
         self._name = "AssetLayer"
         self._id = LAYER_ID
-        self.data = safe_json({"m": markers, "label": label})
+        self.data = safe_json({"m": markers, "label": label, "tip": tooltips})

@@ -18,7 +18,7 @@ import functools
 import streamlit as st
 
 from components.core import warm
-from components.core.context import page_context
+from components.core.context import current_context
 from data_access.core.scope import Viewer
 from data_access.core.versions import topics_of
 
@@ -61,7 +61,9 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):
         background = warm.token(topics)
         if background is not None:  # recomputing in the background (components.core.warm)
             return store(background, *args, **kwargs)
-        ctx = page_context()
+        ctx = current_context()
+        if ctx is None:  # a download built when clicked, after the run: no versions to key on, compute it
+            return fn(*args, **kwargs)
         if warm.enabled():
             warm.note(ctx.url, name, topics, store, args, kwargs)
         return store((ctx.url, ctx.version(*topics)), *args, **kwargs)

@@ -38,8 +38,13 @@ def set_page_context(ctx: PageContext) -> None:
     st.session_state[_KEY] = ctx
 
 
+def current_context() -> PageContext | None:
+    """The run's context, or None outside a page run (a download built when clicked)."""
+    return st.session_state.get(_KEY)
+
+
 def page_context() -> PageContext:
-    ctx = st.session_state.get(_KEY)
+    ctx = current_context()
     if ctx is None:
         st.error("Sesión no iniciada: vuelva a la página de inicio.")
         st.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from components.characterisation.assets import layer_markers
+from components.characterisation.assets import layer_markers, layer_tooltips
 from components.characterisation.layers import AssetLayer
 from components.core.cache import cached
 from components.core.context import PageContext
@@ -151,7 +151,7 @@ _ARGS_CACHE_KEY = "_map_component_args"
 def _layers(ctx: PageContext, wire: dict) -> list:
     """Layers drawn over the territory: the asset map (markets, public goods), when the scope has any."""
     markers = layer_markers(ctx, wire["points"])
-    return [AssetLayer(markers, ctx.t("characterisation.layer"))] if markers else []
+    return [AssetLayer(markers, ctx.t("characterisation.layer"), layer_tooltips(ctx))] if markers else []
 
 
 def _built(spec: MapSpec, layers=()):
