@@ -220,7 +220,7 @@ COMMERCIAL_ALLIES = (
     "Mercados Verdes de Colombia S.A.S.",
     "Plaza Mayorista Regional",
     "Hortifrutícola Sabana S.A.S.",
-    "Pesquera Bahía Solano S.A.S.",
+    "Pesquera Mar Azul S.A.S.",
     "Molino Arrocero Llanero S.A.",
     "Panelera Hoya del Suárez S.A.S.",
     "Apiarios Unidos S.A.S.",
