@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -391,6 +392,10 @@ def render_png_batch(figs: Sequence[go.Figure], size: tuple[int, int] = PNG_SIZE
     import kaleido
 
     os.environ.setdefault("BROWSER_PATH", "/usr/bin/chromium")
+    if not (Path(os.environ["BROWSER_PATH"]).exists() or shutil.which("chromium")):
+        # kaleido would wait for a browser forever
+        raise RuntimeError("No se encontró Chromium para dibujar las imágenes de los gráficos: instale el "
+                           "paquete «chromium» (Debian) o indique su ruta en BROWSER_PATH.")
     with tempfile.TemporaryDirectory(prefix="tablero-png-") as tmp, _KALEIDO_LOCK:
         _ensure_server()
         paths = [Path(tmp) / f"fig{i}.png" for i in range(len(figs))]

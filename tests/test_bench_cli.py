@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from cli.bench import AREAS, area_benches
 from components.core.navigation import PAGES as NAV_PAGES
+from data_access.map.queries import active_boundaries
 from tests.stores import PG_ADMIN_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,13 +116,16 @@ def test_bench_refuses_an_unknown_page_or_area():
     assert "desconocido(s): nada, tampoco" in proc.stderr
 
 
-def test_bench_measures_an_existing_demo_store_without_seeding(demo_store, store_kind, tmp_path):
+def test_bench_measures_an_existing_demo_store_without_seeding(demo_store_rw, store_kind, tmp_path, monkeypatch):
     from tests.conftest import DEMO_SEED
+    from tests.mapstore import geodata_dir
 
-    doc = run_bench_json(tmp_path, "sqlite", "--existing", demo_store, "--seed", str(DEMO_SEED),
+    monkeypatch.setenv("TABLERO_GEODATA", str(geodata_dir()))  # an existing store keeps its own boundaries
+    doc = run_bench_json(tmp_path, "sqlite", "--existing", demo_store_rw, "--seed", str(DEMO_SEED),
                          "--page", "sla", "--area", "none")
     run = doc["run"]
     assert run["existing_store"] is True and run["seed_seconds"] == 0 and run["store"] == store_kind
     assert run["seed_counts"]["household"] > 0
     assert {p["role"] for p in doc["pages"]} == {"directivo", "comite_regional"}
     assert all(p["error"] == "" and p["first_s"] > 0 for p in doc["pages"])
+    assert run["boundaries"] is None and active_boundaries(url=demo_store_rw) is None

@@ -30,7 +30,7 @@ FILTERS = GlobalFilters(cutoff=dt.date(2026, 9, 30))
 def store_context(empty_store, monkeypatch):
     """The page context the cache sees: the store's current versions, re-read at every call
     (as ``app.py`` does once per rerun)."""
-    monkeypatch.setattr(cache, "page_context", lambda: PageContext(
+    monkeypatch.setattr(cache, "current_context", lambda: PageContext(
         viewer=NATIONAL, filters=FILTERS, url=empty_store, versions=versions.current(empty_store)))
     return empty_store
 

@@ -58,10 +58,10 @@ def token(topics: tuple[str, ...]) -> tuple | None:
 
 
 def enabled() -> bool:
-    """Only inside a running app server."""
-    from streamlit import runtime
+    """Only inside a running app server (AppTest installs a mock runtime: not that)."""
+    from streamlit.runtime import Runtime
 
-    return runtime.exists()
+    return type(Runtime._instance) is Runtime  # noqa: SLF001 - exists() is also true under AppTest
 
 
 def note(url: str, name: str, topics: tuple[str, ...], call: Callable, args: tuple, kwargs: dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -146,6 +147,7 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
 
 
 _ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()  # the app server's sessions run in threads
 
 
 def _create_engine(url: str) -> Engine:
@@ -185,16 +187,19 @@ def get_engine(url: str | None = None) -> Engine:
     pinned = _PINNED.get()
     if pinned and key in pinned:
         return pinned[key]
-    if key not in _ENGINES:
-        _ENGINES[key] = _create_engine(key)
-    return _ENGINES[key]
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            _ENGINES[key] = _create_engine(key)
+        return _ENGINES[key]
 
 
 def dispose_engines() -> None:
     """Close every cached pool (tests switching stores)."""
-    for engine in _ENGINES.values():
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+        _ENGINES.clear()
+    for engine in engines:
         engine.dispose()
-    _ENGINES.clear()
 
 
 @contextmanager
