@@ -24,9 +24,9 @@ from data_access.core.models import Baseline, Enrolment, TerritorialAsset
 from data_access.core.scope import Viewer, municipality_clause, record_clause
 from data_access.intake.changes import Plan, diff, stored_by_key
 from data_access.intake.engine import importer
+from data_access.intake.enrolments import known_enrolments
 from data_access.intake.frames import before, flag, frame_change, stored_frame
 from data_access.intake.participants import column_length
-from data_access.intake.route_records import _national, _not_found, _operators_of, _scoped
 from data_access.intake.rows import municipality_in_scope, municipality_offices, problem, records
 from rules import access
 from rules import characterisation as CH
@@ -35,12 +35,6 @@ from rules.intake.problems import Problem
 
 MEASURE_COLUMNS = {m.code: m.column for m in CH.MEASURES}
 STORED = ("id", "enrolment_id", "moment", "measured_on", "municipality_code", "operator_id", *MEASURE_COLUMNS)
-
-
-def _enrolments(conn: Connection, codes: list[str]) -> pd.DataFrame:
-    e = Enrolment
-    return stored_frame(conn, (e.code, e.id, e.participant_kind, e.entry_date, e.exit_date, e.contract_id,
-                               e.operator_id, e.municipality_code), e.code, codes, ints=("id",)).set_index("code")
 
 
 def _stored_baselines(conn: Connection, enrolment_ids: list[int]) -> pd.DataFrame:
@@ -63,11 +57,7 @@ def check_baselines(conn: Connection, frames: dict, viewer: Viewer, problems: li
     f = frames.get(sheet.name)
     if f is None or f.empty:
         return Plan()
-    national = _national(viewer, sheet.entity)
-    m = f.join(_enrolments(conn, f["codigo_inscripcion"].unique().tolist()), on="codigo_inscripcion")
-    operators = _operators_of(conn, m)
-    known = m["id"].notna().to_numpy() & _scoped(viewer, sheet.entity, operators)
-    flag(problems, sheet, m, ~known, "codigo_inscripcion", lambda r: _not_found(r["codigo_inscripcion"], national))
+    m, known = known_enrolments(conn, sheet, f, viewer, problems)
     early = known & before(m["fecha"], m["entry_date"])
     flag(problems, sheet, m, early, "fecha",
          lambda r: f"La medición del {r['fecha'].isoformat()} es anterior al ingreso a la ruta "
@@ -98,7 +88,7 @@ def check_baselines(conn: Connection, frames: dict, viewer: Viewer, problems: li
     key = ("enrolment_id", "moment")
     new = pd.DataFrame({"enrolment_id": m["id"].astype("int64"), "moment": m["momento"],
                         "measured_on": m["fecha"], "municipality_code": m["municipality_code"],
-                        "operator_id": operators.astype(object),
+                        "operator_id": m["contract_operator_id"].astype(object),
                         **{code: m[column].astype(object) for code, column in MEASURE_COLUMNS.items()}})
     new["operator_id"] = new["operator_id"].map(lambda v: None if v is None or pd.isna(v) else int(v))
     stored = _stored_baselines(conn, new["enrolment_id"].unique().tolist())

@@ -28,15 +28,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from data_access.core.models import Enrolment, OperatorContract, ServiceDelivery, StageEvent
+from data_access.core.models import Enrolment, ServiceDelivery, StageEvent
 from data_access.core.scope import Viewer
+from data_access.intake import enrolments as enrolled
 from data_access.intake.changes import Change, Plan, among, chunks
 from data_access.intake.engine import importer
+from data_access.intake.enrolments import known_enrolments, may_load
 from data_access.intake.frames import before, differs, fill_blanks, flag, frame_change, plain_records, stored_frame
 from data_access.intake.participants import column_length, contract_map, event_rounds, stored_events
 from data_access.intake.rows import municipality_offices, problem
 from data_access.routes import exit_batch, promotion
-from rules import access
 from rules.core.catalog import ROUTE_ORDER, SERVICE_TYPES, services_for_route
 from rules.core.clock import today
 from rules.edit import validation as V
@@ -53,51 +54,12 @@ from rules.routes.model import (
 )
 from rules.routes.progress import ACTIVE, FINISHED, LEFT, START, Progress, advance
 
-ENROLMENT_FRAME = ("id", "route", "entry_date", "exit_date", "contract_id", "operator_id", "municipality_code",
-                   "current_stage", "furthest_stage_order", "status", "exit_outcome", "version")
-
-
-def _enrolment_frame(conn: Connection, codes: Sequence[str]) -> pd.DataFrame:
-    """The stored enrolments among ``codes``, indexed by code (the columns of ``ENROLMENT_FRAME``)."""
-    e = Enrolment
-    return stored_frame(conn, (e.code, *(getattr(e, c) for c in ENROLMENT_FRAME)), e.code, codes,
-                        ints=("id",)).set_index("code")
-
 
 def _stored_deliveries(conn: Connection, enrolment_ids: Sequence[int]) -> pd.DataFrame:
     d = ServiceDelivery
     return stored_frame(conn, (d.id, d.enrolment_id, d.service_type_code, d.delivery_date, d.operator_id,
                                d.contract_id, d.municipality_code, d.registered_on), d.enrolment_id,
                         map(int, enrolment_ids), ints=("id", "enrolment_id", "operator_id"))
-
-
-def _not_found(code: str, national: bool) -> str:
-    """An unknown enrolment and another operator's read the same to an operador, so that no
-    code outside its scope is confirmed."""
-    if national:
-        return (f"La inscripción «{code}» no está registrada: cárguela antes en la hoja «inscripciones» o corrija "
-                "el código.")
-    return (f"La inscripción «{code}» no es de uno de sus contratos: un operador solo carga registros de sus propios "
-            "contratos; revise el código o quite la fila.")
-
-
-def _scoped(viewer: Viewer, entity: str, operators: pd.Series) -> np.ndarray:
-    """Per row: may the uploader load a contract record of this operator (None: no contract)?"""
-    action = access.IMPORTS[entity]
-    verdict = {op: access.allowed(viewer, action, operator=int(op)) for op in operators.dropna().unique()}
-    return operators.map(verdict).fillna(False).to_numpy(dtype=bool)
-
-
-def _national(viewer: Viewer, entity: str) -> bool:
-    return access.reach(viewer, access.IMPORTS[entity]) is access.Reach.ALL
-
-
-def _operators_of(conn: Connection, m: pd.DataFrame) -> pd.Series:
-    """The operator of each row's contract: the enrolment's contract's operator (the
-    enrolment's own operator when it has no contract)."""
-    owners = dict(conn.execute(select(OperatorContract.id, OperatorContract.operator_id)).all())
-    by_contract = m["contract_id"].astype(object).map(owners)
-    return by_contract.where(by_contract.notna(), m["operator_id"]).astype(object)
 
 
 @lru_cache(maxsize=4096)
@@ -119,12 +81,7 @@ def check_stage_events(conn: Connection, frames: dict, viewer: Viewer, problems:
     f = frames.get(sheet.name)
     if f is None or f.empty:
         return Plan()
-    national = _national(viewer, sheet.entity)
-    enrolments = _enrolment_frame(conn, f["codigo_inscripcion"].unique().tolist())
-    m = f.join(enrolments, on="codigo_inscripcion")
-    operators = _operators_of(conn, m)
-    known = m["id"].notna().to_numpy() & _scoped(viewer, sheet.entity, operators)
-    flag(problems, sheet, m, ~known, "codigo_inscripcion", lambda r: _not_found(r["codigo_inscripcion"], national))
+    m, known = known_enrolments(conn, sheet, f, viewer, problems)
     early = known & before(m["fecha_evento"], m["entry_date"])
     flag(problems, sheet, m, early, "fecha_evento",
           lambda r: f"El evento del {r['fecha_evento'].isoformat()} es anterior al ingreso a la ruta "
@@ -152,7 +109,7 @@ def check_stage_events(conn: Connection, frames: dict, viewer: Viewer, problems:
                         "registered_by": m["registrado_por"], "note": m["nota"].astype(object).fillna("")})
     new = fill_blanks(new, stored, key, {"registered_on": today(), "registered_by": viewer.username[:limit]})
     events = frame_change(sheet.name, StageEvent, key, new, stored)
-    plan = Plan([events, _summary_change(sheet, enrolments, summaries)])
+    plan = Plan([events, _summary_change(sheet, m[list(enrolled.ENROLMENT_FRAME)], summaries)])
     exited = [eid for eid, state in summaries.items() if state.status != ACTIVE]
     if exited:
         plan.then.append(_seal_exits(exited, viewer.username))
@@ -369,13 +326,11 @@ def check_deliveries(conn: Connection, frames: dict, viewer: Viewer, problems: l
     f = frames.get(sheet.name)
     if f is None or f.empty:
         return Plan()
-    national = _national(viewer, sheet.entity)
+    national = enrolled.national(viewer, sheet.entity)
     contracts = contract_map(conn)
     by_id = {c["id"]: c for c in contracts.values()}
     offices = municipality_offices(conn)
-    m = f.join(_enrolment_frame(conn, f["codigo_inscripcion"].unique().tolist()), on="codigo_inscripcion")
-    known = m["id"].notna().to_numpy() & _scoped(viewer, sheet.entity, _operators_of(conn, m))
-    flag(problems, sheet, m, ~known, "codigo_inscripcion", lambda r: _not_found(r["codigo_inscripcion"], national))
+    m, known = known_enrolments(conn, sheet, f, viewer, problems)
     given = m["codigo_contrato"].map(lambda c: contracts[c]["id"] if c in contracts else None)
     named = m["codigo_contrato"].notna().to_numpy()
     unknown = known & named & given.isna().to_numpy()
@@ -414,7 +369,7 @@ def _delivery_problems(sheet: S.Sheet, rows: pd.DataFrame, viewer: Viewer, natio
     the service (which the route allows), and was in force on a date within the stay."""
     out: list[Problem] = []
     operators = rows["contract"].map(lambda c: c["operator_id"])
-    foreign = ~_scoped(viewer, sheet.entity, operators)
+    foreign = ~may_load(viewer, sheet.entity, operators)
     flag(out, sheet, rows, foreign, "codigo_contrato", lambda r: _unknown_contract(r["codigo_contrato"], national))
     other = ~foreign & (rows["contract"].map(lambda c: c["id"]).to_numpy() != rows["contract_id"].to_numpy())
     misfit = other & np.array([c["route"] != route or c["office"] != offices.get(muni)
