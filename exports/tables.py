@@ -45,9 +45,9 @@ from rules.core.i18n import t
 # What a spreadsheet reads as the start of a formula (the full-width forms too: some
 # spreadsheets normalise them to their ASCII counterparts).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-# A number as text, possibly signed and formatted ("-5", "+57 300", "-1.234,5", "-12,5 %", "-$ 1.000"):
-# no letters, operators, quotes nor parentheses, so nothing a spreadsheet could run.
-_NUMBER = re.compile(r"[+-]?[$ \u00a0]*\d[\d.,\u00a0 ]*%?")
+# A number as text, possibly signed and formatted ("-5", "+57 300", "-1.234,5", "-12,5 %", "-$ 1.000",
+# "+19,3 pp"): no other letters, operators, quotes nor parentheses, so nothing a spreadsheet could run.
+_NUMBER = re.compile(r"[+-]?[$ \u00a0]*\d[\d.,\u00a0 ]*(?:%|\u00a0?pp| pp)?")
 
 
 def inert_text(text: str) -> str:

@@ -121,11 +121,16 @@ def test_a_comite_gets_only_its_offices_certificates(demo_store, monkeypatch):
     assert exits.exit_record_for(comite, mine.enrolment_id, url=demo_store)["code"] == mine.code
     assert exits.exit_record_for(comite, other.enrolment_id, url=demo_store) is None
     made = spy_downloads(monkeypatch)
+    with session_scope(demo_store) as s:
+        codes = dict(s.execute(select(Enrolment.id, Enrolment.code).where(
+            Enrolment.id.in_((mine.enrolment_id, other.enrolment_id)))).all())
     at = run_app(demo_store, "comite", page="pages/verify.py")
-    at.number_input(key="cert_lookup").set_value(other.enrolment_id).run()
+    at.text_input(key="cert_lookup").set_value(codes[other.enrolment_id]).run()
+    assert t("exits.cert.none") in all_text(at)
+    at.text_input(key="cert_lookup").set_value(f"#{other.enrolment_id}").run()
     assert t("exits.cert.none") in all_text(at)
     assert not [n for n in made if n.startswith("certificado_salida")]
-    at.number_input(key="cert_lookup").set_value(mine.enrolment_id).run()
+    at.text_input(key="cert_lookup").set_value(f" {codes[mine.enrolment_id]} ").run()
     name = f"certificado_salida_{mine.code}.pdf"
     assert name in made
     assert R.display_code(mine.code) in pdf_pages(made[name]())[0]

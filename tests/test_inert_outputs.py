@@ -191,8 +191,9 @@ def rename_operator(url: str, name: str) -> None:
 
 def test_inert_text_neutralises_formulas_and_keeps_numbers():
     assert [tables.inert_text(h) for h in HOSTILE] == ["'" + h for h in HOSTILE]
-    assert [tables.inert(v) for v in (-5, "-5", "+57 300", "-1.234,5", "-12,5 %", "Ana", None)] == \
-        [-5, "-5", "+57 300", "-1.234,5", "-12,5 %", "Ana", None]
+    kept = (-5, "-5", "+57 300", "-1.234,5", "-12,5 %", "+19,3 pp", "+$ 82.460", "Ana", None)
+    assert [tables.inert(v) for v in kept] == list(kept)
+    assert tables.inert_text("+19 pp+A1") == "'+19 pp+A1"
 
 
 def test_table_files_from_a_frame_hold_no_live_formula():

@@ -46,7 +46,7 @@ def frame(ctx: PageContext, by: str, rows: list[queries.Row]) -> pd.DataFrame:
         out.append({c("group"): _group(ctx, by, r), c("measure"): m.name(ctx.lang), c("n"): r.change.n,
                     c("entry"): _value(ctx, m, r.change.entry_mean), c("exit"): _value(ctx, m, r.change.exit_mean),
                     c("change"): _value(ctx, m, r.change.change_mean, signed=True),
-                    c("improved"): r.change.improved_pct})
+                    c("improved"): fmt_pct(r.change.improved_pct, 1, ctx.lang)})
     columns = [c(k) for k in ("group", "measure", "n", "entry", "exit", "change", "improved")]
     return pd.DataFrame(out, columns=columns)
 
@@ -74,9 +74,7 @@ def section(ctx: PageContext) -> None:
         st.info(t("characterisation.no_pairs"))
     else:
         df = frame(ctx, by, rows)
-        improved = t("characterisation.col.improved")
-        data_table(df, hide_index=True, placeholder="—", width="stretch",
-                   column_config={improved: st.column_config.NumberColumn(improved, format="%.1f %%")})
+        data_table(df, hide_index=True, placeholder="—", width="stretch")
     note = figure_note(ctx, t("characterisation.baselines.definition"), t("characterisation.numerator"),
                        t("characterisation.denominator"), extra_filters=extra)
     if rows:

@@ -18,10 +18,10 @@ record_for = cached(exits.exit_record_for)
 CLEAR = (record_for,)
 
 
-def certificate_download(ctx: PageContext, enrolment_id: int, key: str = "cert") -> bool:
-    """The sealed record's code and its certificate (PDF made on click); False when the enrolment has
-    no record the viewer may see."""
-    record = record_for(ctx.viewer, int(enrolment_id), url=ctx.url)
+def certificate_download(ctx: PageContext, enrolment: int | str, key: str = "cert") -> bool:
+    """The sealed record's code and its certificate (PDF made on click); False when the enrolment (its
+    number or its code) has no record the viewer may see."""
+    record = record_for(ctx.viewer, enrolment, url=ctx.url)
     if record is None:
         return False
     t = ctx.t
@@ -33,7 +33,7 @@ def certificate_download(ctx: PageContext, enrolment_id: int, key: str = "cert")
         lambda: certificate_pdf(record, ctx.lang),
         file_name=f"certificado_salida_{record['code']}.pdf",
         mime="application/pdf",
-        key=f"{key}_{enrolment_id}",
+        key=f"{key}_{record['enrolment_id']}",
         on_click="ignore",
         icon=":material/workspace_premium:",
     )
@@ -91,11 +91,13 @@ def verify_view(ctx: PageContext) -> None:
 
 
 def certificate_lookup(ctx: PageContext) -> None:
-    """An enrolment id → its certificate, when the viewer may see it (a comité, its office's only)."""
+    """An enrolment's code (or number) → its certificate, when the viewer may see it (a comité, its
+    office's only)."""
     t = ctx.t
     st.subheader(t("exits.cert.lookup"))
-    enrolment = st.number_input(t("exits.cert.enrolment_id"), min_value=1, step=1, value=None, key="cert_lookup")
-    if enrolment is None:
+    typed = st.text_input(t("exits.cert.enrolment_id"), key="cert_lookup", placeholder="INS-000123").strip()
+    if not typed:
         return
-    if not certificate_download(ctx, int(enrolment), key="cert_lookup_dl"):
+    enrolment = int(typed.lstrip("#")) if typed.lstrip("#").isdigit() else typed
+    if not certificate_download(ctx, enrolment, key="cert_lookup_dl"):
         st.info(t("exits.cert.none"))

@@ -151,8 +151,11 @@ def render_cohort_filters(ctx: PageContext, options: CohortOptions, prefix: str,
         format_func=lambda q: quarter_label(q, ctx.lang), placeholder=t("routes.filter.all_quarters"),
         help=t("routes.filter.quarters_help"),
     )
+    route_options = [ctx.viewer.route] if ctx.viewer.is_route else [None, *ROUTE_ORDER]  # its route, nothing else
+    if s.get(f"{prefix}_route") not in route_options:
+        s[f"{prefix}_route"] = route_options[0]
     route = c2.selectbox(
-        t("routes.filter.route"), [None, *ROUTE_ORDER], key=f"{prefix}_route", placeholder=t("routes.all"),
+        t("routes.filter.route"), route_options, key=f"{prefix}_route", placeholder=t("routes.all"),
         format_func=lambda r: t("routes.all") if r is None else t(f"route.{r}"),
     )
     mechanisms = c3.multiselect(

@@ -20,6 +20,7 @@ from data_access.core.models import Baseline, Department, Enrolment, Municipalit
 from data_access.core.scope import Viewer, record_clause
 from data_access.core.versions import reads
 from rules import characterisation as CH
+from rules.core.catalog import ROUTE_ORDER
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def change(viewer: Viewer, filters: GlobalFilters, by: str | None = None, url: s
                 out.append(Row(str(r["g"]) if r["g"] is not None else "", str(r["name"] or ""),
                                CH.Change(m.code, n, float(r[f"{m.code}_in"]) / n, float(r[f"{m.code}_out"]) / n,
                                          int(r[f"{m.code}_up"] or 0))))
+    if by == "route":  # básica → intermedia → competitividad, as everywhere
+        out.sort(key=lambda row: ROUTE_ORDER.index(row.group) if row.group in ROUTE_ORDER else len(ROUTE_ORDER))
     return out
 
 

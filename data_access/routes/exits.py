@@ -376,17 +376,18 @@ def verify(code_text: str, url: str | None = None) -> Verification:
 
 
 @reads("participants")
-def exit_record_for(viewer: Viewer, enrolment_id: int, url: str | None = None) -> dict | None:
-    """The sealed record of one enrolment for the certificate, if the viewer may see the enrolment."""
+def exit_record_for(viewer: Viewer, enrolment: int | str, url: str | None = None) -> dict | None:
+    """The sealed record of one enrolment (its number, or its code such as «INS-000123») for the
+    certificate, if the viewer may see the enrolment."""
+    which = (ExitRecord.enrolment_id == enrolment if isinstance(enrolment, int)
+             else ExitRecord.enrolment_id.in_(select(Enrolment.id).where(Enrolment.code == enrolment.strip())))
     with session_scope(url) as conn:
         row = conn.execute(
             select(ExitRecord, Municipality.name.label("municipality"), Operator.name.label("operator_name"))
             .outerjoin(Municipality, Municipality.code == ExitRecord.municipality_code)
             .outerjoin(Operator, Operator.id == ExitRecord.operator_id)
-            .where(
-                ExitRecord.enrolment_id == enrolment_id,
-                record_clause(viewer, ExitRecord.municipality_code, ExitRecord.operator_id, ExitRecord.route),
-            )
+            .where(which, record_clause(viewer, ExitRecord.municipality_code, ExitRecord.operator_id,
+                                        ExitRecord.route))
         ).first()
     if row is None:
         return None
