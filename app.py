@@ -13,6 +13,7 @@ from components.core.figures import plain
 from components.core.filters import render_global_filters
 from components.core.login import current_viewer, login_page, logout, take_notice
 from components.core.navigation import DEFAULT_URL_PATH, PAGES, pages_for
+from components.overview import ahead
 from components.reporting import reminders
 from data_access.core import versions
 from data_access.core.db import (
@@ -89,6 +90,7 @@ def main() -> None:
     data_versions = _store_ready(url, lang)
     if data_versions is None:
         return
+    ahead.start(url)  # once per process: the landing page of every scope, before people sign in
     try:
         with store_errors():
             viewer = current_viewer(url, lang)

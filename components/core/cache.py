@@ -60,6 +60,9 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):
             kwargs = {k: scope_only(v) if isinstance(v, Viewer) else v for k, v in kwargs.items()}
         background = warm.token(topics)
         if background is not None:  # recomputing in the background (components.core.warm)
+            ahead = warm.remembering()
+            if ahead:
+                warm.note(ahead, name, topics, store, args, kwargs)
             return store(background, *args, **kwargs)
         ctx = current_context()
         if ctx is None:  # a download built when clicked, after the run: no versions to key on, compute it

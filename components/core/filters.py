@@ -85,6 +85,17 @@ def _outside_scope(viewer: Viewer, params, office_ids, dept_codes, muni_codes, u
     return out
 
 
+def first_visit_filters(viewer: Viewer, url: str) -> GlobalFilters:
+    """The filters ``render_global_filters`` settles on for an address without parameters (what
+    the landing page computes for a person who just signed in)."""
+    current = filters_from_query({})
+    nationwide = viewer.is_national or viewer.is_route
+    offices = [] if nationwide else [o for o, _ in ref.offices(viewer, url=url)]
+    return GlobalFilters(cutoff=current.cutoff, period_start=current.period_start,
+                         regional_office_id=offices[0] if offices else None,
+                         route=viewer.route if viewer.is_route else None)
+
+
 def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFilters, dict]:
     """Sidebar widgets; the URL is the source of truth on first load.
 

@@ -26,22 +26,24 @@ from data_access.core import versions
 
 POLL_S = 2.0
 LOG_MARK = "tablero-warm:"
-RECENT_PER_READ = 6  # argument sets kept per cached read
+RECENT_PER_READ = 48  # argument sets kept per cached read (at least every scope computed ahead)
 RECENT_S = 3600  # a read not used for an hour is not recomputed
 
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _recent: OrderedDict[tuple, tuple[float, Callable, tuple, tuple, dict]] = OrderedDict()
 _pollers: dict[str, threading.Thread] = {}
+_ahead: set[str] = set()  # stores whose common views were computed ahead in this process
 _stats: dict[str, float | int] = {"warmed": 0, "errors": 0, "last_s": 0.0}
 _here = threading.local()  # in the warming thread: the store and versions its reads key on
 
 
 @contextlib.contextmanager
-def recomputing(url: str, current: dict[str, int]) -> Iterator[None]:
+def recomputing(url: str, current: dict[str, int], remember: bool = False) -> Iterator[None]:
     """Within the block, this thread's cached reads key on ``url`` and ``current`` versions
-    (not on a page context: there is none outside a script run)."""
-    _here.current = (url, current)
+    (not on a page context: there is none outside a script run); ``remember``: they are noted
+    as recent reads too (computed ahead for people who have not come yet)."""
+    _here.current = (url, current, remember)
     try:
         yield
     finally:
@@ -53,8 +55,40 @@ def token(topics: tuple[str, ...]) -> tuple | None:
     current = getattr(_here, "current", None)
     if current is None:
         return None
-    url, vers = current
+    url, vers, _ = current
     return (url, tuple(vers.get(t, 0) for t in topics))
+
+
+def remembering() -> str | None:
+    """The store whose reads this thread notes as recent (``recomputing(..., remember=True)``)."""
+    current = getattr(_here, "current", None)
+    return current[0] if current and current[2] else None
+
+
+def start_ahead(url: str, compute: Callable[[], int]) -> None:
+    """Once per process and store: ``compute()`` in a daemon thread under the store's current
+    versions, its reads remembered, so that the first people to sign in find them computed
+    (only in a running app server)."""
+    if not enabled():
+        return
+    with _lock:
+        if url in _ahead:
+            return
+        _ahead.add(url)
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        try:
+            with recomputing(url, versions.current(url), remember=True):
+                done = compute()
+        except Exception:  # noqa: BLE001 - the visitor's own call will show what went wrong
+            _log.exception("computing ahead failed")
+            return
+        print(f"{LOG_MARK} {done} vistas calculadas por adelantado en {time.perf_counter() - t0:.2f} s",
+              file=sys.stderr, flush=True)
+        _ensure_poller(url)
+
+    threading.Thread(target=run, name="tablero-ahead", daemon=True).start()
 
 
 def enabled() -> bool:

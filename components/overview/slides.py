@@ -35,8 +35,13 @@ def _build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: st
 _BUILDS = {view: cached(uses=content.READS[view], by_scope=True)(_build) for view in content.VIEWS}
 
 
+def build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: str) -> SlideData:
+    """A view's data, cached by scope and on the data versions the view reads."""
+    return _BUILDS[view](view, viewer, filters, lang, url=url)
+
+
 def _data(ctx: PageContext, view: str) -> SlideData:
-    return _BUILDS[view](view, ctx.viewer, ctx.filters, ctx.lang, url=ctx.url)
+    return build(view, ctx.viewer, ctx.filters, ctx.lang, ctx.url)
 
 
 # ------------------------------------------------------------------ one function per view

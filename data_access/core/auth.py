@@ -77,6 +77,23 @@ def viewer_for_username(username: str, url: str | None = None) -> Viewer | None:
         return _to_viewer(s, user) if user else None
 
 
+# broadest first: the views of a national account serve the most people
+_BREADTH = {Reach.ALL: 0, Reach.ROUTE: 1, Reach.OFFICE: 2, Reach.CONTRACTS: 3}
+
+
+def scope_viewers(url: str | None = None, limit: int = 40) -> list[Viewer]:
+    """One viewer per distinct role and scope among the active accounts (broadest first, at most
+    ``limit``): what the app computes ahead for the people who will sign in."""
+    key = (AppUser.role, AppUser.regional_office_id, AppUser.operator_id, AppUser.route)
+    with session_scope(url) as s:
+        first = select(func.min(AppUser.id)).where(AppUser.active, AppUser.role.in_(tuple(ROLES))).group_by(*key)
+        users = s.scalars(select(AppUser).where(AppUser.id.in_(first))).all()
+        viewers = [_to_viewer(s, u) for u in users]
+    known = [v for v in viewers if access.scope_of(v.role) in _BREADTH]
+    return sorted(known, key=lambda v: (_BREADTH[access.scope_of(v.role)], v.role, v.regional_office_id or 0,
+                                        v.operator_id or 0, v.route or ""))[:limit]
+
+
 def viewer_for_email(email: str, url: str | None = None) -> Viewer | None:
     """OIDC identity → account (matched on e-mail, case-insensitive); None if unknown."""
     with session_scope(url) as s:

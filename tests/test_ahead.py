@@ -1,0 +1,70 @@
+"""The landing page computed ahead (``components.overview.ahead``): at the server's start, one
+overview per role and scope of the active accounts, broadest first, keyed exactly as the first
+visit of a person who signs in reads it, and remembered so that writes recompute it. Both stores."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from components.core import warm
+from components.core.cache import scope_only
+from components.core.filters import first_visit_filters
+from components.overview import ahead, slides
+from data_access.core import versions
+from data_access.core.auth import scope_viewers
+from data_access.core.db import session_scope
+from data_access.core.models import AppUser
+from data_access.core.scope import localised
+from exports import content
+from rules import access
+from rules.access import Reach
+from rules.core.i18n import t
+from tests.apptest_utils import run_app
+
+BREADTH = [Reach.ALL, Reach.ROUTE, Reach.OFFICE, Reach.CONTRACTS]
+
+
+def _localised(viewer):
+    return localised(viewer, lambda key, name: t(key, "es", name=name))
+
+
+def test_one_viewer_per_scope_of_the_active_accounts_broadest_first(demo_store):
+    viewers = scope_viewers(demo_store)
+    reaches = [access.scope_of(v.role) for v in viewers]
+    assert reaches == sorted(reaches, key=BREADTH.index) and reaches[0] is Reach.ALL
+    scopes = [(v.role, v.regional_office_id, v.operator_id, v.route) for v in viewers]
+    assert len(set(scopes)) == len(scopes)
+    with session_scope(demo_store) as s:
+        accounts = s.execute(select(AppUser.role, AppUser.regional_office_id, AppUser.operator_id, AppUser.route)
+                             .where(AppUser.active)).all()
+    assert {tuple(a) for a in accounts} == set(scopes)  # the demo has fewer scopes than the limit
+
+
+@pytest.mark.parametrize("username", ["directivo", "comite", "operador", "direccion_basica"])
+def test_a_first_visit_asks_for_what_was_computed_ahead(demo_store, username):
+    at = run_app(demo_store, username)
+    assert not at.exception
+    ctx = at.session_state["_page_context"]
+    assert ctx.filters == first_visit_filters(ctx.viewer, demo_store)
+    assert scope_only(ctx.viewer) in {scope_only(_localised(v)) for v in scope_viewers(demo_store)}
+
+
+def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(demo_store, monkeypatch):
+    url = demo_store
+    built = []
+    real = content.build_view
+    monkeypatch.setattr(content, "build_view", lambda view, vc: built.append(view) or real(view, vc))
+    overview = slides._BUILDS["overview"]
+    overview.clear()
+    current = versions.current(url)
+    with warm.recomputing(url, current, remember=True):
+        done = ahead.compute(url)
+    viewers = scope_viewers(url)
+    assert done == len(viewers) == len(built)
+    token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
+    for viewer in map(_localised, viewers):
+        key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
+        overview.store(token, *key, url=url)  # what the page's first run asks for
+        assert (url, f"{overview.__module__}.{overview.__qualname__}", key, (("url", url),)) in warm._recent
+    assert len(built) == done  # every one was already there
