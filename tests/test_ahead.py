@@ -10,12 +10,15 @@ from sqlalchemy import select
 from components.core import warm
 from components.core.cache import scope_only
 from components.core.filters import first_visit_filters
+from components.core.navigation import pages_for
 from components.overview import ahead, slides
+from components.sla import common as sla
 from data_access.core import versions
 from data_access.core.auth import scope_viewers
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
 from data_access.core.scope import localised
+from data_access.sla import queries as S
 from exports import content
 from rules import access
 from rules.access import Reach
@@ -61,10 +64,29 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
     with warm.recomputing(url, current, remember=True):
         done = ahead.compute(url)
     viewers = scope_viewers(url)
-    assert done == len(viewers) == len(built)
+    with_ans = [v for v in viewers if any(p.url_path == "ans" for p in pages_for(v.role))]
+    assert len(built) == len(viewers) and done == len(viewers) + len(with_ans) and with_ans
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
         key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
         overview.store(token, *key, url=url)  # what the page's first run asks for
         assert (url, f"{overview.__module__}.{overview.__qualname__}", key, (("url", url),)) in warm._recent
-    assert len(built) == done  # every one was already there
+    assert len(built) == len(viewers)  # every one was already there
+
+
+def test_computing_ahead_fills_the_first_visit_to_the_ans_page(demo_store, monkeypatch):
+    url = demo_store
+    frames = []
+    real = S.scorecard_frame
+    monkeypatch.setattr(S, "scorecard_frame", lambda *a, **k: frames.append(a[2]) or real(*a, **k))
+    sla._window_rows.clear()
+    sla.window_frame.clear()
+    with warm.recomputing(url, versions.current(url)):
+        ahead.compute(url)
+        first = len(frames)
+        assert first > 0
+        for viewer in map(_localised, scope_viewers(url)):  # what each first visit reads
+            filters = first_visit_filters(viewer, url)
+            options = sla.quarter_choices(viewer, filters, url)
+            sla.window_frame(viewer, filters, options[0], sla.trend_window(options[0], options), None, url)
+    assert len(frames) == first

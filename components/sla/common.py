@@ -106,6 +106,14 @@ def texts(ctx: PageContext) -> Texts:
 # -------------------------------------------------------------------------- filters
 
 
+def compute_first_visit(viewer: Viewer, filters: GlobalFilters, url: str) -> None:
+    """The reads of a first visit to the page (the latest quarter, every service type: what
+    ``page_filters`` settles on without parameters), computed ahead (``components.overview.ahead``)."""
+    options = quarter_choices(viewer, filters, url)
+    operator_choices(viewer, filters, url)
+    window_frame(viewer, filters, options[0], trend_window(options[0], options), None, url)
+
+
 def page_filters(ctx: PageContext) -> dict:
     """Quarter and service type (and the operators offered), validated against the viewer's
     scope; mirrored in the URL so a copied link reproduces the view."""
