@@ -119,6 +119,7 @@ def document(run: Run, timings: list[PageTiming], figures: BrowserFigures | None
                              "load_runs_s": figures.floor_load_s, "switch_runs_s": figures.floor_switch_s})
         doc["logins"] = [_num({"username": u, "login_s": s, "login_total_s": figures.login_total_s.get(u)})
                          for u, s in figures.login_s.items()]
+        doc["ahead"] = _num({"views": figures.ahead_views, "seconds": figures.ahead_s})
     return doc
 
 

@@ -1,5 +1,6 @@
 """``tablero bench --browser --format json``: the empty-page floor is measured in the same run and
-every page's browser figure is read against it; the logins are clocked."""
+every page's browser figure is read against it; the logins are clocked after the server computed
+the common views ahead."""
 
 from __future__ import annotations
 
@@ -26,3 +27,4 @@ def test_bench_json_reads_each_page_against_the_floor_of_the_same_run(tmp_path):
     assert {g["goal"] for g in doc["goals"]} >= {"page visible, first visit", "login to first page",
                                                   "warm page switch", "page within 1.5× the empty-page floor"}
     assert doc["areas"] == []
+    assert doc["ahead"]["views"] > 0 and doc["ahead"]["seconds"] > 0  # the visits came after it
