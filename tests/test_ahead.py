@@ -12,12 +12,14 @@ from components.core.cache import scope_only
 from components.core.filters import first_visit_filters
 from components.core.navigation import pages_for
 from components.overview import ahead, slides
+from components.results import scorecard as results_scorecard
 from components.sla import common as sla
 from data_access.core import versions
 from data_access.core.auth import scope_viewers
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
 from data_access.core.scope import localised
+from data_access.results import targets as targets_q
 from data_access.sla import queries as S
 from exports import content
 from rules import access
@@ -64,8 +66,10 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
     with warm.recomputing(url, current, remember=True):
         done = ahead.compute(url)
     viewers = scope_viewers(url)
-    with_ans = [v for v in viewers if any(p.url_path == "ans" for p in pages_for(v.role))]
-    assert len(built) == len(viewers) and done == len(viewers) + len(with_ans) and with_ans
+    pages = {name: [v for v in viewers if any(p.url_path == name for p in pages_for(v.role))]
+             for name in ("ans", "metas")}
+    assert len(built) == len(viewers) and pages["ans"] and pages["metas"]
+    assert done == len(viewers) + len(pages["ans"]) + len(pages["metas"])
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
         key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
@@ -74,19 +78,24 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
     assert len(built) == len(viewers)  # every one was already there
 
 
-def test_computing_ahead_fills_the_first_visit_to_the_ans_page(demo_store, monkeypatch):
+def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(demo_store, monkeypatch):
     url = demo_store
-    frames = []
-    real = S.scorecard_frame
+    frames, cells = [], []
+    real, real_goals = S.scorecard_frame, targets_q.goals
     monkeypatch.setattr(S, "scorecard_frame", lambda *a, **k: frames.append(a[2]) or real(*a, **k))
+    monkeypatch.setattr(targets_q, "goals", lambda *a, **k: cells.append(a[1]) or real_goals(*a, **k))  # once a scorecard
     sla._window_rows.clear()
     sla.window_frame.clear()
+    results_scorecard._scorecard.clear()
     with warm.recomputing(url, versions.current(url)):
         ahead.compute(url)
-        first = len(frames)
+        first, first_cells = len(frames), len(cells)
         assert first > 0
         for viewer in map(_localised, scope_viewers(url)):  # what each first visit reads
             filters = first_visit_filters(viewer, url)
             options = sla.quarter_choices(viewer, filters, url)
             sla.window_frame(viewer, filters, options[0], sla.trend_window(options[0], options), None, url)
-    assert len(frames) == first
+            results_scorecard._scorecard(viewer, filters, results_scorecard.LEVELS[0], url=url)
+    assert len(frames) == first and len(cells) == first_cells  # the first visits computed nothing
+    assert first_cells == len({(scope_only(_localised(v)), first_visit_filters(v, url)) for v in scope_viewers(url)
+                              if any(p.url_path == "metas" for p in pages_for(v.role))})

@@ -17,7 +17,13 @@ from rules.core.formatting import fmt_pct
 from rules.results import catalog, progress
 
 LEVELS = ("oficina_regional", "departamento", "municipio", "nacional")
-_scorecard = cached(targets_q.scorecard)
+_scorecard = cached(targets_q.scorecard, by_scope=True)
+
+
+def compute_first_visit(viewer, filters, url: str) -> None:
+    """The scorecard a first visit shows (the first level), computed ahead
+    (``components.overview.ahead``)."""
+    _scorecard(viewer, filters, LEVELS[0], url=url)
 
 
 def status_text(ctx: PageContext, status: str) -> str:
@@ -70,7 +76,7 @@ def section(ctx: PageContext) -> None:
     level = st.radio(ctx.t("scorecard.level"), LEVELS, format_func=lambda v: ctx.t(f"scorecard.level.{v}"),
                      horizontal=True, key="scorecard_level")
     st.caption(ctx.t("scorecard.drill_hint"))
-    cells = _scorecard(ctx.viewer, ctx.filters, level)
+    cells = _scorecard(ctx.viewer, ctx.filters, level, url=ctx.url)
     if not cells:
         st.info(ctx.t("scorecard.empty"))
         return
