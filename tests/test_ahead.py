@@ -83,7 +83,8 @@ def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(de
     frames, cells = [], []
     real, real_goals = S.scorecard_frame, targets_q.goals
     monkeypatch.setattr(S, "scorecard_frame", lambda *a, **k: frames.append(a[2]) or real(*a, **k))
-    monkeypatch.setattr(targets_q, "goals", lambda *a, **k: cells.append(a[1]) or real_goals(*a, **k))  # once a scorecard
+    # goals() is read once a scorecard
+    monkeypatch.setattr(targets_q, "goals", lambda *a, **k: cells.append(a[1]) or real_goals(*a, **k))
     sla._window_rows.clear()
     sla.window_frame.clear()
     results_scorecard._scorecard.clear()
