@@ -1,14 +1,14 @@
-"""The common views computed ahead: with the first session of an app server, the overview (the
-landing page) of every role and scope with an active account (broadest first,
-``auth.scope_viewers``), then its ANS page and its «Metas y semáforo», with the filters of a first
-visit, so that signing in and opening the heaviest pages find them computed; afterwards ``components.core.warm`` keeps
-them current after every write."""
+"""The common views computed ahead: with the first session of an app server, for every role and
+scope with an active account (broadest first, ``auth.scope_viewers``) and with the filters of a
+first visit, the landing page (the overview), then the ANS page and «Metas y semáforo», so that
+signing in and opening the heaviest pages find them computed; afterwards ``components.core.warm``
+keeps them current after every write."""
 
 from __future__ import annotations
 
 from components.core import warm
 from components.core.filters import first_visit_filters
-from components.core.navigation import pages_for
+from components.core.navigation import DEFAULT_URL_PATH, pages_for
 from components.overview import slides
 from components.results import scorecard
 from components.sla import common as sla
@@ -19,16 +19,25 @@ from rules.core.i18n import t
 LANG = "es"
 
 
+def _overview(viewer, filters, url: str) -> None:
+    slides.build("overview", viewer, filters, LANG, url)
+
+
+# page (url path) → its first visit's reads, in the order they are computed
+FIRST_VISITS = (
+    (DEFAULT_URL_PATH, _overview),
+    ("ans", sla.compute_first_visit),
+    ("metas", scorecard.compute_first_visit),
+)
+
+
 def compute(url: str) -> int:
-    """The landing view of each scope (what ``pages/overview.py`` reads first), then each
-    scope's first visit to the ANS page and to «Metas y semáforo»; how many views."""
+    """Each page of ``FIRST_VISITS``, for each scope whose role sees it (landing pages first);
+    how many views."""
     scopes = [localised(v, lambda key, name: t(key, LANG, name=name)) for v in scope_viewers(url)]
     scopes = [(v, first_visit_filters(v, url)) for v in scopes]
     done = 0
-    for viewer, filters in scopes:
-        slides.build("overview", viewer, filters, LANG, url)
-        done += 1
-    for page, first_visit in (("ans", sla.compute_first_visit), ("metas", scorecard.compute_first_visit)):
+    for page, first_visit in FIRST_VISITS:
         for viewer, filters in scopes:
             if any(p.url_path == page for p in pages_for(viewer.role)):
                 first_visit(viewer, filters, url)
