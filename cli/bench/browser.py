@@ -103,6 +103,17 @@ class AppServer:
         except OSError:
             return ""
 
+    def wait_for_line(self, pattern: re.Pattern, count: int = 1, timeout: float = 900) -> tuple | None:
+        """The groups of the ``count``-th match of ``pattern`` in the server's log, once it is
+        there (None after ``timeout`` seconds)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = pattern.findall(self.log_tail(2_000_000))
+            if len(found) >= count:
+                return found[count - 1]
+            time.sleep(0.5)
+        return None
+
 
 def _streamlit_cmd() -> list[str]:
     exe = ROOT / ".venv" / "bin" / "streamlit"

@@ -197,25 +197,17 @@ def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings
     return figures
 
 
-def computed_ahead(browser, app, timeout: float = 900) -> tuple[int | None, float | None]:
+def computed_ahead(browser, app) -> tuple[int | None, float | None]:
     """Open the app once (its login page: the first session starts the computation ahead,
     ``components.overview.ahead``) and wait for the server's log line; (views, seconds)."""
-    import re
-
     from cli.bench import browser as h
-    from components.core.warm import AHEAD_LINE
+    from components.core.warm import AHEAD_RE
 
     with h.watched_page(browser) as w:
         w.page.goto(app.base_url + "/", wait_until="domcontentloaded")
         h.wait_for_app_run(w.page, 300_000)
-    pattern = re.compile(re.escape(AHEAD_LINE).replace(r"\{done\}", r"(\d+)").replace(r"\{seconds:\.2f\}", r"([\d.]+)"))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = pattern.search(app.log_tail(2_000_000))
-        if found:
-            return int(found[1]), float(found[2])
-        time.sleep(0.5)
-    return None, None
+    found = app.wait_for_line(AHEAD_RE)
+    return (int(found[0]), float(found[1])) if found else (None, None)
 
 
 def _visit(page, row: PageTiming, attr: str, spec: PageSpec) -> None:

@@ -10,8 +10,6 @@ in Chromium: right after the write, and once the server's log says the recomputa
 from __future__ import annotations
 
 import os
-import re
-import time
 
 import click
 
@@ -30,18 +28,12 @@ def _write(url: str) -> None:
         versions.bump(s, "participants", "sla")
 
 
-def _warmed(app, count: int, timeout: float = WAIT_S) -> float | None:
+def _warmed(app, count: int) -> float | None:
     """Wait (reading the server's log) for its ``count``-th recomputation line; its seconds."""
-    from components.core.warm import LOG_MARK
+    from components.core.warm import WARMED_RE
 
-    deadline = time.monotonic() + timeout
-    pattern = re.compile(re.escape(LOG_MARK) + r" (\d+) lecturas recalculadas en ([\d.]+) s")
-    while time.monotonic() < deadline:
-        found = pattern.findall(app.log_tail(2_000_000))
-        if len(found) >= count:
-            return float(found[count - 1][1])
-        time.sleep(0.5)
-    return None
+    found = app.wait_for_line(WARMED_RE, count, WAIT_S)
+    return float(found[1]) if found else None
 
 
 def _clock_pages(page, specs) -> dict[str, float]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import threading
 import time
@@ -26,7 +27,11 @@ from data_access.core import versions
 
 POLL_S = 2.0
 LOG_MARK = "tablero-warm:"
-AHEAD_LINE = LOG_MARK + " {done} vistas calculadas por adelantado en {seconds:.2f} s"  # read by tablero bench
+# the server's log lines, read by tablero bench (AHEAD_RE, WARMED_RE: views or reads, seconds)
+AHEAD_LINE = LOG_MARK + " {done} vistas calculadas por adelantado en {seconds:.2f} s"
+AHEAD_RE = re.compile(re.escape(LOG_MARK) + r" (\d+) vistas calculadas por adelantado en ([\d.]+) s")
+WARMED_LINE = LOG_MARK + " {done} lecturas recalculadas en {seconds:.2f} s (temas: {topics})"
+WARMED_RE = re.compile(re.escape(LOG_MARK) + r" (\d+) lecturas recalculadas en ([\d.]+) s")
 RECENT_PER_READ = 48  # argument sets kept per cached read (at least every scope computed ahead)
 RECENT_S = 3600  # a read not used for an hour is not recomputed
 
@@ -159,6 +164,6 @@ def warm(url: str, current: dict[str, int], changed: set[str]) -> int:
     _stats["warmed"] += done
     _stats["last_s"] = time.perf_counter() - t0
     # one line in the server's log: what was recomputed and how long it took (read by tablero bench)
-    print(f"{LOG_MARK} {done} lecturas recalculadas en {_stats['last_s']:.2f} s "
-          f"(temas: {', '.join(sorted(changed))})", file=sys.stderr, flush=True)
+    print(WARMED_LINE.format(done=done, seconds=_stats["last_s"], topics=", ".join(sorted(changed))),
+          file=sys.stderr, flush=True)
     return done
