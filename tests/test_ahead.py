@@ -19,7 +19,7 @@ from data_access.core.auth import scope_viewers
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
 from data_access.core.scope import localised
-from data_access.results import targets as targets_q
+from data_access.results import indicators as indicators_q
 from data_access.sla import queries as S
 from exports import content
 from rules import access
@@ -81,10 +81,10 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
 def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(demo_store, monkeypatch):
     url = demo_store
     frames, cells = [], []
-    real, real_goals = S.scorecard_frame, targets_q.goals
+    real, real_groups = S.scorecard_frame, indicators_q.groups
     monkeypatch.setattr(S, "scorecard_frame", lambda *a, **k: frames.append(a[2]) or real(*a, **k))
-    # goals() is read once a scorecard
-    monkeypatch.setattr(targets_q, "goals", lambda *a, **k: cells.append(a[1]) or real_goals(*a, **k))
+    # groups() is read once a scorecard (and not by the overview, whose cache other tests may fill)
+    monkeypatch.setattr(indicators_q, "groups", lambda *a, **k: cells.append(a[1]) or real_groups(*a, **k))
     sla._window_rows.clear()
     sla.window_frame.clear()
     results_scorecard._scorecard.clear()

@@ -124,6 +124,25 @@ def test_the_catalogue_values_are_the_overview_headline(demo_store):
     assert indicators.value("opr_atendidas", NATIONAL, filters, demo_store) == vals["opr_atendidas"]
 
 
+@pytest.mark.parametrize("narrow", [{}, {"department_code": "05", "period_start": dt.date(2026, 1, 1)},
+                                    {"route": "basica"}])
+def test_values_at_several_dates_are_the_headline_at_each_date(demo_store, narrow):
+    filters = GlobalFilters(cutoff=CUTOFF, **narrow)
+    dates = [CUTOFF, dt.date(2025, 9, 30), dt.date(2025, 12, 31), dt.date(2026, 5, 17)]
+    at = indicators.values_at(NATIONAL, filters, dates, demo_store, stock_only=(dt.date(2025, 12, 31),))
+    for day in dates:
+        f = filters.with_(cutoff=day)
+        alone = indicators.from_headline(ov.headline(NATIONAL, f, url=demo_store),
+                                         indicators.promotions(NATIONAL, f, demo_store))
+        if day == dt.date(2025, 12, 31):  # a stock's start: the flows are not computed
+            assert {c: v for c, v in at[day].items() if catalog.get(c).stock} == \
+                {c: v for c, v in alone.items() if catalog.get(c).stock}
+            assert all(v.value is None for c, v in at[day].items() if not catalog.get(c).stock)
+        else:
+            assert at[day] == alone, day
+    assert at[CUTOFF]["hogares_atendidos"].value != at[dt.date(2025, 9, 30)]["hogares_atendidos"].value
+
+
 def test_the_overview_cards_show_the_catalogue_values(demo_store):
     from exports.content import ViewContext, overview_figures
     from rules.core.formatting import fmt_int

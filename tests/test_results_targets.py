@@ -108,6 +108,20 @@ def test_the_cli_prints_the_scorecard_data_function(demo_store):
     assert progress.ON_TRACK in statuses and len(statuses - {progress.NO_TARGET}) > 1  # demo targets
 
 
+def test_each_scorecard_cell_is_the_indicator_of_its_group_now_and_a_year_earlier(demo_store):
+    filters = GlobalFilters(cutoff=CUTOFF)
+    cells = targets.scorecard(NATIONAL, filters, "oficina_regional", url=demo_store)
+    groups = {g.code: g for g in indicators.groups(NATIONAL, filters, "oficina_regional", demo_store)}
+    assert {c.group for c in cells} == set(groups) and len(groups) > 1
+    for code, group in groups.items():
+        now = indicators.values(NATIONAL, group.filters, demo_store)
+        before = indicators.values(NATIONAL, group.filters.with_(cutoff=dt.date(2025, 9, 30)), demo_store)
+        for cell in (c for c in cells if c.group == code):
+            assert (cell.value, cell.numerator, cell.denominator) == (
+                now[cell.indicator].value, now[cell.indicator].numerator, now[cell.indicator].denominator)
+            assert cell.last_year == before[cell.indicator].value
+
+
 def test_a_comite_sees_only_its_office_in_the_scorecard(demo_store):
     comite = viewer_for_username("comite", demo_store)
     res = cli(demo_store, "scorecard", "--year", "2026", "--as-of", "2026-09-30", "--format", "csv",

@@ -2,8 +2,8 @@
 
 Every figure is one SQL aggregate, scoped by the ``Viewer`` (``data_access.core.scope``,
 default-deny) and narrowed by the ``GlobalFilters``. Each query computes the value at
-the cut-off AND at the previous quarter end in the same scan (conditional aggregates),
-so the change vs the previous quarter costs nothing extra.
+every date asked in the same scan (conditional aggregates, ``figures_at``): the headline's
+change vs the previous quarter, and the scorecard's value a year earlier, cost nothing extra.
 
 Definitions (the UI states them through ``figure_note``):
 
@@ -172,35 +172,38 @@ def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.dat
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
 
-@reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
-def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
-             sla_frame=None) -> Headline:
-    """All headline figures at the cut-off and the previous quarter end.
+@dataclass
+class Figures:
+    """The programme's counts and sums at each of ``dates`` (every headline figure but the
+    alliance indicator and the ANS compliance): ``values[metric][i]`` is the value at
+    ``dates[i]``; ``households`` holds the households served by route at every date asked."""
 
-    ``extra['households_trend']`` holds the households served at the last ``trend_quarters``
-    quarter ends (from the same query); ``extra['sla_frame']`` the ANS scorecard used.
-    """
-    d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
+    dates: list[dt.date]
+    values: dict[str, list] = field(default_factory=dict)
+    households: dict[tuple[str | None, dt.date], int] = field(default_factory=dict)
+    cofinancing: dict[str, dict[str, list]] = field(default_factory=dict)
+
+
+def figures_at(viewer: Viewer, filters: GlobalFilters, dates: list[dt.date], url: str | None = None,
+               household_ends: list[dt.date] = ()) -> Figures:
+    """Every headline count and sum at each of ``dates`` (none after the cut-off of ``filters``;
+    ``period_start`` applies to all), one scan per aggregate whatever the number of dates; the
+    households also at ``household_ends`` (the trend), from the same query."""
     start = filters.period_start
-    out = Headline(cutoff=d, previous=p)
-    ends = trailing_quarter_ends(d, max(2, trend_quarters))
-    hh = participant_counts(viewer, filters, ends, "hogar", url)
-    out.values["households"] = (hh[(None, d)], hh[(None, p)])
-    out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in ROUTE_ORDER
-                               if (not filters.route or r == filters.route)
-                               and "hogar" in ROUTE_MODELS[r].participant_kinds}
-    out.extra["households_trend"] = [
-        {"route": r, "quarter_end": e, "households": hh[(r, e)]}
-        for r in out.households_by_route for e in ends
-    ]
-    opr = participant_counts(viewer, filters, [p, d], "opr", url)
-    out.values["opr"] = (opr[(None, d)], opr[(None, p)])
-    engine = get_engine(url)
-    with engine.connect() as conn:
+    out = Figures(list(dates))
+    out.households = participant_counts(viewer, filters, sorted({*dates, *household_ends}), "hogar", url)
+    out.values["households"] = [out.households[(None, day)] for day in dates]
+    opr = participant_counts(viewer, filters, list(dates), "opr", url)
+    out.values["opr"] = [opr[(None, day)] for day in dates]
+
+    def per_date(conn, cond_at, where=None) -> list[int]:
+        stmt = select(*[_count_if(cond_at(day)) for day in dates])
+        return [int(v) for v in conn.execute(stmt if where is None else stmt.where(where)).one()]
+
+    with get_engine(url).connect() as conn:
         # --- municipalities attended: first entry per municipality (streams on its index)
         first_muni = _municipality_first_entry(viewer, filters)
-        mu = conn.execute(select(_count_if(first_muni.c.first <= d), _count_if(first_muni.c.first <= p))).one()
-        out.values["municipalities_attended"] = (int(mu[0]), int(mu[1]))
+        out.values["municipalities_attended"] = per_date(conn, lambda day: first_muni.c.first <= day)
 
         # --- business plans: executed, cofinancing committed and disbursed
         granted_on = (
@@ -219,42 +222,55 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
             .where(_plan_scope(viewer, filters))
             .subquery()
         )
-        pn = conn.execute(
-            select(
-                _count_if(_in_window(plans.c.closure, d, start)),
-                _count_if(_in_window(plans.c.closure, p, start)),
-                _sum_if(_in_window(plans.c.committed_on, d, start), plans.c.committed),
-                _sum_if(_in_window(plans.c.committed_on, p, start), plans.c.committed),
-                _sum_if(_in_window(plans.c.disbursed_on, d, start), plans.c.disbursed),
-                _sum_if(_in_window(plans.c.disbursed_on, p, start), plans.c.disbursed),
-            )
-        ).one()
-        out.values["pn_executed"] = (int(pn[0]), int(pn[1]))
+        cols = []
+        for day in dates:
+            cols += [_count_if(_in_window(plans.c.closure, day, start)),
+                     _sum_if(_in_window(plans.c.committed_on, day, start), plans.c.committed),
+                     _sum_if(_in_window(plans.c.disbursed_on, day, start), plans.c.disbursed)]
+        pn = [int(v) for v in conn.execute(select(*cols)).one()]
+        out.values["pn_executed"] = pn[0::3]
         # --- co-financing = PN + household micro-projects (ruta básica), each part kept apart for the notes
-        micro = household_cofinancing.sums_at(conn, viewer, filters, [d, p])
-        out.extra["cofinancing"] = {
-            "pn": {"committed": (int(pn[2]), int(pn[3])), "disbursed": (int(pn[4]), int(pn[5]))},
-            "micro": {"committed": (micro[d][0], micro[p][0]), "disbursed": (micro[d][1], micro[p][1])},
+        micro = household_cofinancing.sums_at(conn, viewer, filters, list(dates))
+        out.cofinancing = {
+            "pn": {"committed": pn[1::3], "disbursed": pn[2::3]},
+            "micro": {"committed": [micro[day][0] for day in dates], "disbursed": [micro[day][1] for day in dates]},
         }
-        out.values["cofin_committed"] = (int(pn[2]) + micro[d][0], int(pn[3]) + micro[p][0])
-        out.values["cofin_disbursed"] = (int(pn[4]) + micro[d][1], int(pn[5]) + micro[p][1])
+        for i, kind in enumerate(("committed", "disbursed")):
+            out.values[f"cofin_{kind}"] = [a + micro[day][i] for a, day in zip(pn[1 + i::3], dates)]
 
         # --- targeting: municipalities prioritised in the year of each date
-        tg = conn.execute(
-            select(
-                _count_if(and_(Targeting.year == d.year, Targeting.prioritised)),
-                _count_if(and_(Targeting.year == p.year, Targeting.prioritised)),
-            ).where(_territory_scope(viewer, filters, Targeting.municipality_code))
-        ).one()
-        out.values["municipalities_prioritised"] = (int(tg[0]), int(tg[1]))
+        out.values["municipalities_prioritised"] = per_date(
+            conn, lambda day: and_(Targeting.year == day.year, Targeting.prioritised),
+            where=_territory_scope(viewer, filters, Targeting.municipality_code))
 
         # --- open territorial alerts at each date
-        al = conn.execute(
-            select(_count_if(_open_alert(d, start)), _count_if(_open_alert(p, start)))
-            .where(_territory_scope(viewer, filters, TerritorialAlert.municipality_code))
-        ).one()
-        out.values["alerts_open"] = (int(al[0]), int(al[1]))
+        out.values["alerts_open"] = per_date(
+            conn, lambda day: _open_alert(day, start),
+            where=_territory_scope(viewer, filters, TerritorialAlert.municipality_code))
+    return out
 
+
+@reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
+def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, trend_quarters: int = 8,
+             sla_frame=None) -> Headline:
+    """All headline figures at the cut-off and the previous quarter end.
+
+    ``extra['households_trend']`` holds the households served at the last ``trend_quarters``
+    quarter ends (from the same query); ``extra['sla_frame']`` the ANS scorecard used.
+    """
+    d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
+    out = Headline(cutoff=d, previous=p)
+    ends = trailing_quarter_ends(d, max(2, trend_quarters))
+    fig = figures_at(viewer, filters, [d, p], url, household_ends=ends)
+    out.values = {metric: tuple(pair) for metric, pair in fig.values.items()}
+    hh = fig.households
+    out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in household_routes(filters)}
+    out.extra["households_trend"] = [
+        {"route": r, "quarter_end": e, "households": hh[(r, e)]}
+        for r in out.households_by_route for e in ends
+    ]
+    out.extra["cofinancing"] = {part: {kind: tuple(pair) for kind, pair in sums.items()}
+                                for part, sums in fig.cofinancing.items()}
     out.values["alliance"], out.extra["alliance"] = _alliance_pair(viewer, filters, p, url)
     out.values["sla"], out.extra["sla"] = _sla_pair(viewer, filters, d, p, url, sla_frame)
     return out
@@ -263,13 +279,24 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
 # ---------------------------------------------------------------- alliance and ANS
 
 
-def _alliance_pair(viewer, filters, previous, url):
-    """Alliance indicator (%) at the cut-off and at ``previous``, by the one rule
-    (``data_access.alliance.queries``, ``rules.alliance.indicator``)."""
+def household_routes(filters: GlobalFilters) -> list[str]:
+    """The routes whose households the figures count apart: those serving households, or the one filtered."""
+    return [r for r in ROUTE_ORDER
+            if (not filters.route or r == filters.route) and "hogar" in ROUTE_MODELS[r].participant_kinds]
+
+
+def alliance_at(viewer, filters, url):
+    """Alliance indicator (%) at the cut-off by the one rule (``data_access.alliance.queries``,
+    ``rules.alliance.indicator``), with its numerator and denominator."""
     cur = alliance.indicator(viewer, filters, url=url)
-    prev = alliance.indicator(viewer, filters.with_(cutoff=previous), url=url)
     current = {"numerator": cur.numerator, "denominator": cur.denominator, "pct": cur.percent}
-    return (cur.percent, prev.percent), {"source": "data_access.alliance.queries", "current": current}
+    return cur.percent, {"source": "data_access.alliance.queries", "current": current}
+
+
+def _alliance_pair(viewer, filters, previous, url):
+    """Alliance indicator (%) at the cut-off and at ``previous``."""
+    cur, extra = alliance_at(viewer, filters, url)
+    return (cur, alliance.indicator(viewer, filters.with_(cutoff=previous), url=url).percent), extra
 
 
 @reads("sla", "participants")
@@ -349,9 +376,7 @@ def households_by_quarter(viewer: Viewer, filters: GlobalFilters, quarters: int 
     """Households served (cumulative) at each of the last ``quarters`` quarter ends, by route."""
     ends = trailing_quarter_ends(filters.cutoff, quarters)
     hh = participant_counts(viewer, filters, ends, "hogar", url)
-    return [{"route": r, "quarter_end": e, "households": hh[(r, e)]}
-            for r in ROUTE_ORDER if (not filters.route or r == filters.route)
-            and "hogar" in ROUTE_MODELS[r].participant_kinds for e in ends]
+    return [{"route": r, "quarter_end": e, "households": hh[(r, e)]} for r in household_routes(filters) for e in ends]
 
 
 @reads("reference", "targeting", "alerts", "participants")

@@ -13,9 +13,10 @@ territory filter, so every aggregate stays in SQL and in scope.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from data_access.core.db import get_engine
 from data_access.core.filters import GlobalFilters
@@ -23,6 +24,8 @@ from data_access.core.models import Department, Enrolment, Municipality, Regiona
 from data_access.core.scope import Viewer, municipality_clause
 from data_access.core.versions import reads
 from data_access.overview import queries as ov
+from data_access.sla import queries as sla_queries
+from rules.core.calendar import quarter_of
 from rules.results import catalog
 
 GROUP_LEVELS = ("nacional", "oficina_regional", "departamento", "municipio")
@@ -47,10 +50,15 @@ class Group:
 def promotions(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> int:
     """Enrolments entered by promotion from the previous route (mechanism «promocion») by the
     cut-off (within the period when ``period_start`` is set), in scope."""
-    cond = and_(ov._enrolment_scope(viewer, filters), Enrolment.entry_mechanism == "promocion",
-                ov._in_window(Enrolment.entry_date, filters.cutoff, filters.period_start))
+    return promotions_at(viewer, filters, [filters.cutoff], url)[0]
+
+
+def promotions_at(viewer: Viewer, filters: GlobalFilters, dates: list[dt.date], url: str | None = None) -> list[int]:
+    """``promotions`` at each of ``dates``, in one scan."""
+    cols = [ov._count_if(ov._in_window(Enrolment.entry_date, day, filters.period_start)) for day in dates]
+    cond = and_(ov._enrolment_scope(viewer, filters), Enrolment.entry_mechanism == "promocion")
     with get_engine(url).connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(Enrolment).where(cond)) or 0)
+        return [int(v) for v in conn.execute(select(*cols).where(cond)).one()]
 
 
 def from_headline(head: ov.Headline, promoted: int | None = None) -> dict[str, Value]:
@@ -75,8 +83,31 @@ def from_headline(head: ov.Headline, promoted: int | None = None) -> dict[str, V
 @reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
 def values(viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> dict[str, Value]:
     """Every catalogue indicator for ``viewer`` and ``filters`` at ``filters.cutoff``."""
-    head = ov.headline(viewer, filters, url=url, trend_quarters=2)
-    return from_headline(head, promotions(viewer, filters, url))
+    return values_at(viewer, filters, [filters.cutoff], url)[filters.cutoff]
+
+
+@reads("reference", "targeting", "alerts", "participants", "business_plans", "sla")
+def values_at(viewer: Viewer, filters: GlobalFilters, dates: list[dt.date], url: str | None = None,
+              stock_only: tuple[dt.date, ...] = ()) -> dict[dt.date, dict[str, Value]]:
+    """Every catalogue indicator at each of ``dates`` (none after the cut-off), as ``values``
+    gives it with that date as the cut-off: the counts and sums in one scan each
+    (``ov.figures_at``), the alliance indicator and the ANS compliance as of each date. At the
+    dates in ``stock_only`` (a target's starting stock) the indicators that are not a stock
+    (``Indicator.stock``) are left without a value, and not computed."""
+    fig = ov.figures_at(viewer, filters, list(dates), url)
+    promoted = promotions_at(viewer, filters, list(dates), url)
+    out = {}
+    for i, day in enumerate(dates):
+        head = ov.Headline(cutoff=day, previous=day)
+        head.values = {metric: (series[i], None) for metric, series in fig.values.items()}
+        head.households_by_route = {r: (fig.households[(r, day)], None) for r in ov.household_routes(filters)}
+        if day not in stock_only:
+            at, quarter = filters.with_(cutoff=day), quarter_of(day)
+            alliance, head.extra["alliance"] = ov.alliance_at(viewer, at, url)
+            sla = ov.sla_average(sla_queries.scorecard_frame(viewer, at, (quarter,), url=url), quarter)
+            head.values.update(alliance=(alliance, None), sla=(sla, None))
+        out[day] = from_headline(head, promoted[i])
+    return out
 
 
 def value(code: str, viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> Value:

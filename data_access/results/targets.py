@@ -119,28 +119,31 @@ def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | Non
     the value a year earlier. The page, its download and ``tablero scorecard`` read this."""
     codes = indicators or tuple(i.code for i in catalog.CATALOG)
     cutoff = filters.cutoff
+    before, year_start = _year_earlier(cutoff), dt.date(cutoff.year - 1, 12, 31)
     year_goals = goals(viewer, cutoff.year, url)
     out: list[Cell] = []
     for group in indicators_q.groups(viewer, filters, level, url):
-        now = indicators_q.values(viewer, group.filters, url)
-        before = indicators_q.values(viewer, group.filters.with_(cutoff=_year_earlier(cutoff)), url)
-        start = None
+        found = {code: year_goals.get((code, level, group.code)) if level != "municipio" else None for code in codes}
+        found = {code: g for code, g in found.items() if g is not None and g.any}
+        stock = any(catalog.get(code).stock for code in found)
+        dates, stock_only = [cutoff, before], ()
+        if stock and group.filters.period_start is None and year_start not in dates:
+            dates, stock_only = [*dates, year_start], (year_start,)  # the stock's start, in the same scans
+        at = indicators_q.values_at(viewer, group.filters, dates, url, stock_only=stock_only)
+        now, earlier = at[cutoff], at[before]
+        start = at.get(year_start)
+        if stock and start is None:
+            start = indicators_q.values(viewer, group.filters.with_(cutoff=year_start, period_start=None), url)
         for code in codes:
-            ind = catalog.get(code)
-            v = now[code]
-            goal = year_goals.get((code, level, group.code)) if level != "municipio" else None
+            ind, v, goal = catalog.get(code), now[code], found.get(code)
             target = expected = None
-            if goal is not None and goal.any:
-                if ind.stock and start is None:
-                    start = indicators_q.values(
-                        viewer, group.filters.with_(cutoff=dt.date(cutoff.year - 1, 12, 31), period_start=None),
-                        url)
+            if goal is not None:
                 base = (start[code].value or 0.0) if ind.stock else 0.0
                 target = goal.at_year_end()
                 expected = progress.expected(ind, cutoff, goal.year_value, goal.quarters, base)
             out.append(Cell(group.code, group.name, level, code, v.value, v.numerator, v.denominator, target,
                             expected, progress.pct_of(ind, v.value, target),
-                            progress.status(ind, v.value, expected, v.denominator), before[code].value))
+                            progress.status(ind, v.value, expected, v.denominator), earlier[code].value))
     return out
 
 

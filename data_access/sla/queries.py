@@ -79,15 +79,13 @@ def _contract_scope(viewer: Viewer, filters: GlobalFilters) -> list:
     """Clauses on OperatorContract: scope, route and office filters, territory via enrolments."""
     clauses = _contract_scope_no_territory(viewer, filters)
     if filters.department_code or filters.municipality_code:
-        clauses.append(
-            exists(
-                select(Enrolment.id).where(
-                    Enrolment.contract_id == OperatorContract.id,
-                    filters.territory_clause(Enrolment.municipality_code),
-                    record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id, Enrolment.route),
-                )
+        # IN, not a correlated EXISTS: the territory's contracts are found once, not per ANS row
+        clauses.append(OperatorContract.id.in_(
+            select(Enrolment.contract_id).where(
+                filters.territory_clause(Enrolment.municipality_code),
+                record_clause(viewer, Enrolment.municipality_code, Enrolment.operator_id, Enrolment.route),
             )
-        )
+        ))
     return clauses
 
 
