@@ -61,26 +61,24 @@ def render_funnels(ctx: PageContext, funnels: dict[str, list[FunnelStage]], note
         st.info(t("routes.empty"))
         figure_note(ctx, t("routes.note.funnel"), extra_filters=notes)
         return
-    cols = st.columns(len(funnels))
-    for col, (route, rows) in zip(cols, funnels.items()):
-        with col:
-            tot = _totals(rows)
-            st.subheader(t(f"route.{route}"))
-            k1, k2 = st.columns(2)
-            with k1:
-                kpi(t("routes.kpi.entrants"), fmt_int(tot["entrants"], lang), t("routes.kpi.entrants_help"))
-                kpi(t("routes.kpi.lost"), fmt_int(tot["lost"], lang), t("routes.kpi.lost_help"))
-            with k2:
-                pct = 100.0 * tot["completed"] / tot["entrants"] if tot["entrants"] else None
-                kpi(t("routes.kpi.completed"), f"{fmt_int(tot['completed'], lang)} · {fmt_pct(pct, 1, lang)}",
-                    t("routes.kpi.completed_help"))
-                kpi(t("routes.kpi.in_progress"), fmt_int(tot["in_progress"], lang), t("routes.kpi.in_progress_help"))
-            if not tot["entrants"]:
-                st.info(t("routes.empty_route"))
-            elif small_n.is_small(tot["entrants"]):  # a funnel on so few entrants is not a result
-                minimum = small_n.minimum()
-                st.warning(f'{t("common.small_n_status", n=fmt_int(tot["entrants"], lang), min=minimum)}: '
-                           f'{t("common.small_n_def", min=minimum)}', icon=":material/info:")
+    for route, rows in funnels.items():  # a row of four figures per route: a third of the page is too narrow
+        tot = _totals(rows)
+        st.subheader(t(f"route.{route}"))
+        pct = 100.0 * tot["completed"] / tot["entrants"] if tot["entrants"] else None
+        for col, (label, value, help_key) in zip(st.columns(4), (
+                (t("routes.kpi.entrants"), fmt_int(tot["entrants"], lang), "routes.kpi.entrants_help"),
+                (t("routes.kpi.completed"), f"{fmt_int(tot['completed'], lang)} · {fmt_pct(pct, 1, lang)}",
+                 "routes.kpi.completed_help"),
+                (t("routes.kpi.in_progress"), fmt_int(tot["in_progress"], lang), "routes.kpi.in_progress_help"),
+                (t("routes.kpi.lost"), fmt_int(tot["lost"], lang), "routes.kpi.lost_help"))):
+            with col:
+                kpi(label, value, t(help_key))
+        if not tot["entrants"]:
+            st.info(t("routes.empty_route"))
+        elif small_n.is_small(tot["entrants"]):  # a funnel on so few entrants is not a result
+            minimum = small_n.minimum()
+            st.warning(f'{t("common.small_n_status", n=fmt_int(tot["entrants"], lang), min=minimum)}: '
+                       f'{t("common.small_n_def", min=minimum)}', icon=":material/info:")
     # each funnel the page's full width, so its stage names and counts are read at 14 px; a click
     # on a stage lists its participants (the list's route and stage in the URL)
     for route, rows in funnels.items():
