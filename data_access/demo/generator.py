@@ -27,6 +27,7 @@ from data_access.demo import cofinancing as demo_cofinancing
 from data_access.demo.arrays import Frame
 from data_access.demo.parameters import OFFICE_QUALITY, OFFICE_SLOWNESS, SCALES
 from data_access.demo.reference import Reference
+from data_access.intake import codes
 
 
 class Generator:
@@ -96,7 +97,15 @@ class Generator:
         demo_cofinancing.generate(self)
         characterisation.generate(self)
         knowledge.generate(self)
+        self._codes()
         return self.tables
+
+    def _codes(self) -> None:
+        """Each enrolment's and alert's code from its id, as ``codes.backfill`` would give it after the
+        load (an UPDATE of every row, and as many dead rows for PostgreSQL's VACUUM)."""
+        for model, prefix in codes.PREFIXES.items():
+            frame = self.tables[model.__tablename__]
+            frame["code"] = np.array([codes.fallback_code(prefix, i) for i in frame["id"]], dtype=object)
 
 
 def generate(ref: Reference, scale: str, seed: int) -> dict[str, Frame]:

@@ -16,6 +16,7 @@ from data_access.core.db import is_sqlite
 from data_access.core.models import Base
 from data_access.demo.arrays import EPOCH, NULL_DATE, NULL_INT, Frame
 from data_access.demo.store import PROGRAMME_TABLES
+from data_access.intake import codes
 
 _DATE_COLS = {
     "operator_contract": ("start_date", "end_date"),
@@ -77,13 +78,16 @@ def _python_columns(table: str, frame: Frame, start: int, stop: int, sqlite: boo
 
 
 # Written only by the intake (data_access.intake): the demo's rows come from no file and
-# carry no intake codes, so these stay NULL.
+# carry no intake codes, so these stay NULL; but enrolments and alerts get the code of their id
+# (``codes.fallback_code``), as a row created without one does.
 INTAKE_ONLY = frozenset({"import_batch_id", "code"})
+CODED = frozenset(model.__tablename__ for model in codes.PREFIXES)
 
 
 def _column_names(table: str) -> list[str]:
     columns = Base.metadata.tables[table].columns
-    return [c.name for c in columns if not (c.name in INTAKE_ONLY and c.nullable and not c.primary_key)]
+    return [c.name for c in columns if not (c.name in INTAKE_ONLY and c.nullable and not c.primary_key)
+            or (c.name == "code" and table in CODED)]
 
 
 def check_frames(tables: dict[str, Frame]) -> None:

@@ -49,7 +49,9 @@ def target_rows(url: str | None, seed: int) -> list[dict]:
     rows = []
     for level, code, filters in _territories(url):
         ends = {y: min(dt.date(y, 12, 31), REFERENCE_DATE) for y in (YEARS[0] - 1, *YEARS)}
-        at = {y: indicators.values(NATIONAL, filters.with_(cutoff=d), url) for y, d in ends.items()}
+        days = tuple(ends.values())  # only the stocks are read: the rates' goals are fixed
+        found = indicators.values_at(NATIONAL, filters.with_(cutoff=max(days)), list(days), url, stock_only=days)
+        at = {y: found[d] for y, d in ends.items()}
         for year in YEARS:
             end, start, now = ends[year], at[year - 1], at[year]
             span = ((end - dt.date(year, 1, 1)).days + 1) / 365
@@ -95,15 +97,22 @@ _STATUS_PLAN = (("pendiente", 45), ("en_curso", 30), ("pendiente", -20), ("cumpl
                 ("en_curso", -5))
 
 
-def _session_figures(filters: GlobalFilters, url: str | None) -> list[dict]:
-    """The catalogue indicators at the session date, as a session freezes them (labels in Spanish)."""
+SESSION_FIGURES = catalog.CATALOG[:6]
+
+
+def _session_figures(office: int | None, days: tuple[dt.date, ...], url: str | None) -> dict[dt.date, list[dict]]:
+    """The first catalogue indicators at each session date, as a session freezes them (labels in
+    Spanish); all in one computation (``indicators.values_at``)."""
     from rules.core.formatting import fmt_num
     from rules.core.i18n import t
 
-    found = indicators.values(NATIONAL, filters, url)
-    return [{"key": ind.code, "label": t(ind.name_key, "es"),
-             "value": "—" if found[ind.code].value is None else fmt_num(found[ind.code].value, 0 if ind.stock else 1),
-             "delta": "", "status": ""} for ind in catalog.CATALOG[:6]]
+    stocks_only = days if all(ind.stock for ind in SESSION_FIGURES) else ()
+    at = indicators.values_at(NATIONAL, GlobalFilters(cutoff=max(days), regional_office_id=office), list(days), url,
+                              stock_only=stocks_only)
+    return {day: [{"key": ind.code, "label": t(ind.name_key, "es"),
+                   "value": "—" if found[ind.code].value is None else fmt_num(found[ind.code].value,
+                                                                            0 if ind.stock else 1),
+                   "delta": "", "status": ""} for ind in SESSION_FIGURES] for day, found in at.items()}
 
 
 def add_agreements(url: str | None, seed: int) -> int:
@@ -135,12 +144,13 @@ def add_agreements(url: str | None, seed: int) -> int:
                 s.scalars(select(Municipality.code).order_by(Municipality.code)).all()
             if not munis:
                 continue
-            for k, held in enumerate((REFERENCE_DATE - dt.timedelta(days=75), REFERENCE_DATE - dt.timedelta(days=20))):
-                filters = GlobalFilters(cutoff=held, regional_office_id=office)
+            helds = (REFERENCE_DATE - dt.timedelta(days=75), REFERENCE_DATE - dt.timedelta(days=20))
+            figures = _session_figures(office, helds, url)
+            for k, held in enumerate(helds):
                 session = CommitteeSession(regional_office_id=office, held_on=held,
                                            title=f"Seguimiento {k + 1} ({name})",
                                            participants="Presidencia del comité; PMO; operadores invitados",
-                                           figures=_session_figures(filters, url), created_by="sistema:demo",
+                                           figures=figures[held], created_by="sistema:demo",
                                            created_at=at, version=1)
                 s.add(session)
                 s.flush()
