@@ -103,6 +103,15 @@ class AppServer:
         except OSError:
             return ""
 
+    def peak_rss_mb(self) -> float | None:
+        """The server process's peak resident memory so far (``VmHWM``; None once it has ended)."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return None
+        found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        return int(found.group(1)) / 1024 if found else None
+
     def wait_for_line(self, pattern: re.Pattern, count: int = 1, timeout: float = 900) -> tuple | None:
         """The groups of the ``count``-th match of ``pattern`` in the server's log, once it is
         there (None after ``timeout`` seconds)."""

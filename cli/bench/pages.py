@@ -128,6 +128,7 @@ class BrowserFigures:
     login_total_s: dict[str, float] = field(default_factory=dict)  # address typed → first page settled
     ahead_s: float | None = None  # the server's computation ahead of the common views (its log)
     ahead_views: int | None = None
+    server_peak_rss_mb: float | None = None  # the app process's peak memory after every visit
 
     @property
     def floor_load(self) -> float | None:
@@ -192,6 +193,7 @@ def bench_browser(url: str, pages: list[PageSpec], accounts: list[dict], timings
                                 _visit(w.page, row, attr, by_page[row.page])
                             except Exception as exc:  # noqa: BLE001 - reported with the row, the run goes on
                                 row.error = row.error or f"navegador: {type(exc).__name__}: {exc}"[:200]
+            figures.server_peak_rss_mb = app.peak_rss_mb()
         echo("  … navegador: página vacía (piso, al final)")
         measure_floor(browser, url, figures)
     return figures
@@ -271,4 +273,8 @@ def format_table(timings: list[PageTiming], runs: int, browser: bool, figures: B
         for user, secs in figures.login_s.items():
             lines.append(f"ingreso {user}: «Ingresar» → primera página {_s(secs)} s "
                          f"(desde la dirección {_s(figures.login_total_s.get(user))} s)")
+        if figures.ahead_views is not None:
+            lines.append(f"vistas calculadas por adelantado: {figures.ahead_views} en {_s(figures.ahead_s)} s")
+        if figures.server_peak_rss_mb is not None:
+            lines.append(f"memoria máxima del proceso de la aplicación: {figures.server_peak_rss_mb:.0f} MB")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ GOAL_FLOOR_RATIO = 1.5
 GOAL_LOGIN_S = 2.0
 GOAL_WARM_SWITCH_S = 0.5
 GOAL_WARM_RERUN_S = 0.1
+GOAL_MEMORY_MB = 1024.0  # the app process at x10
 
 
 def load_average() -> list[float]:
@@ -99,6 +100,7 @@ def goals(run: Run, timings: list[PageTiming], figures: BrowserFigures | None) -
                   "page within 1.5× the empty-page floor", "max browser_s / floor.load_s"),
             worst([t.browser_warm_s for t in ok], GOAL_WARM_SWITCH_S, "warm page switch", "max browser_warm_s"),
             worst(list(figures.login_s.values()), GOAL_LOGIN_S, "login to first page", "max login_s"),
+            worst([figures.server_peak_rss_mb], GOAL_MEMORY_MB, "app process memory", "server_peak_rss_mb"),
         ]
     return out
 
@@ -120,6 +122,7 @@ def document(run: Run, timings: list[PageTiming], figures: BrowserFigures | None
         doc["logins"] = [_num({"username": u, "login_s": s, "login_total_s": figures.login_total_s.get(u)})
                          for u, s in figures.login_s.items()]
         doc["ahead"] = _num({"views": figures.ahead_views, "seconds": figures.ahead_s})
+        doc["server_peak_rss_mb"] = _num(figures.server_peak_rss_mb)
     return doc
 
 

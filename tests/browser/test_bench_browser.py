@@ -28,3 +28,6 @@ def test_bench_json_reads_each_page_against_the_floor_of_the_same_run(tmp_path):
                                                   "warm page switch", "page within 1.5× the empty-page floor"}
     assert doc["areas"] == []
     assert doc["ahead"]["views"] > 0 and doc["ahead"]["seconds"] > 0  # the visits came after it
+    # the app process's peak memory: more than a bare Python, and the goal that reads it
+    memory = next(g for g in doc["goals"] if g["goal"] == "app process memory")
+    assert 100 < doc["server_peak_rss_mb"] == memory["value"]
