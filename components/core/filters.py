@@ -85,15 +85,25 @@ def _outside_scope(viewer: Viewer, params, office_ids, dept_codes, muni_codes, u
     return out
 
 
+def office_choices(viewer: Viewer, offices: list[tuple[int, str]]) -> list[int | None]:
+    """The office selector's options, its default first: «every office» for a national viewer and a
+    dirección de ruta (whose route runs in every office), else the viewer's own offices."""
+    ids = [o for o, _ in offices]
+    return [None, *ids] if viewer.is_national or viewer.is_route else ids
+
+
+def route_choices(viewer: Viewer) -> list[str | None]:
+    """The route selector's options, its default first: a dirección de ruta's own route only."""
+    return [viewer.route] if viewer.is_route else [None, *ROUTES]
+
+
 def first_visit_filters(viewer: Viewer, url: str) -> GlobalFilters:
     """The filters ``render_global_filters`` settles on for an address without parameters (what
-    the landing page computes for a person who just signed in)."""
+    the landing page computes for a person who just signed in): every selector's default."""
     current = filters_from_query({})
-    nationwide = viewer.is_national or viewer.is_route
-    offices = [] if nationwide else [o for o, _ in ref.offices(viewer, url=url)]
+    offices = office_choices(viewer, ref.offices(viewer, url=url))
     return GlobalFilters(cutoff=current.cutoff, period_start=current.period_start,
-                         regional_office_id=offices[0] if offices else None,
-                         route=viewer.route if viewer.is_route else None)
+                         regional_office_id=offices[0] if offices else None, route=route_choices(viewer)[0])
 
 
 def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFilters, dict]:
@@ -110,8 +120,7 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
         t("filters.cutoff", lang), value=current.cutoff, format="DD/MM/YYYY", key="gf_cutoff"
     )
     offices = ref.offices(viewer, url=url)
-    nationwide = viewer.is_national or viewer.is_route  # a dirección de ruta's route runs in every office
-    office_ids = [None] + [o for o, _ in offices] if nationwide else [o for o, _ in offices]
+    office_ids = office_choices(viewer, offices)
     office_names = dict(offices)
     office = sb.selectbox(
         t("filters.office", lang),
@@ -143,7 +152,7 @@ def render_global_filters(viewer: Viewer, lang: str, url: str) -> tuple[GlobalFi
             format_func=lambda c: t("filters.all_municipalities", lang) if c is None else f"{muni_names[c]} ({c})",
             key="gf_muni",
         )
-    routes = [viewer.route] if viewer.is_route else [None, *ROUTES]
+    routes = route_choices(viewer)
     route = sb.selectbox(
         t("filters.route", lang),
         routes,
