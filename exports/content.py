@@ -306,7 +306,7 @@ def overview_figures(vc: ViewContext, head: ov.Headline) -> list[KeyFigure]:
     current = indicators.from_headline(head)  # the catalogue's one computation of each value
     codes = {ind.metric: ind.code for ind in catalog.CATALOG}
     goals = targets.progress_of(vc.viewer, vc.filters, {c: v for c, v in current.items() if v.value is not None},
-                                vc.url)
+                                vc.url, head)
     for metric, kind, page in OVERVIEW_METRICS:
         if metric in TERRITORIAL_METRICS and not in_territory:
             continue

@@ -19,7 +19,7 @@ from data_access.core.models import RegionalOffice, Target
 from data_access.core.scope import Viewer
 from data_access.results import indicators, targets
 from rules import access
-from rules.results import progress
+from rules.results import catalog, progress
 
 NATIONAL = Viewer(username="t", role=access.CONSOLE_ROLE, scope_label="Nacional")
 CUTOFF = dt.date(2026, 9, 30)  # the end of Q3: a Q3 target is the expected value itself
@@ -140,3 +140,24 @@ def test_the_as_of_date_must_be_in_the_year(demo_store):
     res = CliRunner().invoke(tablero, ["scorecard", "--year", "2025", "--as-of", "2026-09-30"],
                              env={"DATABASE_URL": demo_store})
     assert res.exit_code != 0 and "no es del año 2025" in res.output
+
+
+@pytest.mark.parametrize("username", ["directivo", "comite"])
+def test_the_stocks_a_target_starts_from_are_the_indicators_at_the_year_start(demo_store, username):
+    from data_access.overview import queries as ov
+
+    viewer = viewer_for_username(username, demo_store)
+    filters = GlobalFilters(cutoff=CUTOFF)
+    start = indicators.values(viewer, filters.with_(cutoff=dt.date(2025, 12, 31)), demo_store)
+    head = ov.headline(viewer, filters, demo_store)  # its scans reach the year's start too
+    assert dt.date(2025, 12, 31) in head.figures.dates
+    for stocks in (targets.stocks_at_year_start(viewer, filters, demo_store),
+                   targets.stocks_at_year_start(viewer, filters, demo_store, head)):
+        stock_codes = [i.code for i in catalog.CATALOG if i.stock]
+        assert {c: stocks[c].value for c in stock_codes} == {c: start[c].value for c in stock_codes}
+        assert any(stocks[c].value for c in stock_codes)
+    current = indicators.from_headline(head, indicators.promotions(viewer, filters, demo_store))
+    current = {c: v for c, v in current.items() if v.value is not None}
+    goals = targets.progress_of(viewer, filters, current, demo_store, head)
+    assert any(catalog.get(code).stock for code in goals)  # demo targets: a stock's expected value uses the start
+    assert goals == targets.progress_of(viewer, filters, current, demo_store)

@@ -68,6 +68,7 @@ class Headline:
     values: dict[str, tuple] = field(default_factory=dict)  # metric -> (current, previous)
     households_by_route: dict[str, tuple] = field(default_factory=dict)  # route -> (current, previous)
     extra: dict[str, object] = field(default_factory=dict)  # numerators/denominators, sources
+    figures: Figures | None = None  # the scans behind ``values``, at the year's start too when it applies
 
 
 def _in_window(col, day: dt.date, start: dt.date | None):
@@ -172,6 +173,11 @@ def participant_counts(viewer: Viewer, filters: GlobalFilters, ends: list[dt.dat
     return {k: int(v or 0) for k, v in zip(keys, row)}
 
 
+def year_start(cutoff: dt.date) -> dt.date:
+    """31 December of the year before ``cutoff``: where the year's trajectory of a stock starts."""
+    return dt.date(cutoff.year - 1, 12, 31)
+
+
 @dataclass
 class Figures:
     """The programme's counts and sums at each of ``dates`` (every headline figure but the
@@ -261,8 +267,11 @@ def headline(viewer: Viewer, filters: GlobalFilters, url: str | None = None, tre
     d, p = filters.cutoff, previous_quarter_end(filters.cutoff)
     out = Headline(cutoff=d, previous=p)
     ends = trailing_quarter_ends(d, max(2, trend_quarters))
-    fig = figures_at(viewer, filters, [d, p], url, household_ends=ends)
-    out.values = {metric: tuple(pair) for metric, pair in fig.values.items()}
+    dates = [d, p]
+    if filters.period_start is None and year_start(d) not in dates:
+        dates.append(year_start(d))  # where a stock target starts from, in the same scans
+    out.figures = fig = figures_at(viewer, filters, dates, url, household_ends=ends)
+    out.values = {metric: tuple(series[:2]) for metric, series in fig.values.items()}
     hh = fig.households
     out.households_by_route = {r: (hh[(r, d)], hh[(r, p)]) for r in household_routes(filters)}
     out.extra["households_trend"] = [

@@ -96,18 +96,24 @@ def values_at(viewer: Viewer, filters: GlobalFilters, dates: list[dt.date], url:
     (``Indicator.stock``) are left without a value, and not computed."""
     fig = ov.figures_at(viewer, filters, list(dates), url)
     promoted = promotions_at(viewer, filters, list(dates), url)
-    out = {}
-    for i, day in enumerate(dates):
-        head = ov.Headline(cutoff=day, previous=day)
-        head.values = {metric: (series[i], None) for metric, series in fig.values.items()}
-        head.households_by_route = {r: (fig.households[(r, day)], None) for r in ov.household_routes(filters)}
-        if day not in stock_only:
-            at, quarter = filters.with_(cutoff=day), quarter_of(day)
-            alliance, head.extra["alliance"] = ov.alliance_at(viewer, at, url)
-            sla = ov.sla_average(sla_queries.scorecard_frame(viewer, at, (quarter,), url=url), quarter)
-            head.values.update(alliance=(alliance, None), sla=(sla, None))
-        out[day] = from_headline(head, promoted[i])
-    return out
+    return {day: values_on(viewer, filters, fig, day, promoted[i], url, rates=day not in stock_only)
+            for i, day in enumerate(dates)}
+
+
+def values_on(viewer: Viewer, filters: GlobalFilters, fig: ov.Figures, day: dt.date, promoted: int,
+              url: str | None = None, rates: bool = True) -> dict[str, Value]:
+    """The catalogue's values at ``day``, one of the dates of ``fig`` (``ov.figures_at``); the
+    alliance indicator and the ANS compliance as of ``day`` only with ``rates``."""
+    i = fig.dates.index(day)
+    head = ov.Headline(cutoff=day, previous=day)
+    head.values = {metric: (series[i], None) for metric, series in fig.values.items()}
+    head.households_by_route = {r: (fig.households[(r, day)], None) for r in ov.household_routes(filters)}
+    if rates:
+        at, quarter = filters.with_(cutoff=day), quarter_of(day)
+        alliance, head.extra["alliance"] = ov.alliance_at(viewer, at, url)
+        sla = ov.sla_average(sla_queries.scorecard_frame(viewer, at, (quarter,), url=url), quarter)
+        head.values.update(alliance=(alliance, None), sla=(sla, None))
+    return from_headline(head, promoted)
 
 
 def value(code: str, viewer: Viewer, filters: GlobalFilters, url: str | None = None) -> Value:

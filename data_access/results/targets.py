@@ -17,6 +17,7 @@ from data_access.core.filters import GlobalFilters
 from data_access.core.models import Municipality, RegionalOffice, Target
 from data_access.core.scope import Viewer, municipality_clause
 from data_access.core.versions import reads
+from data_access.overview import queries as ov
 from data_access.results import indicators as indicators_q
 from rules.results import catalog, progress
 
@@ -119,7 +120,7 @@ def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | Non
     the value a year earlier. The page, its download and ``tablero scorecard`` read this."""
     codes = indicators or tuple(i.code for i in catalog.CATALOG)
     cutoff = filters.cutoff
-    before, year_start = _year_earlier(cutoff), dt.date(cutoff.year - 1, 12, 31)
+    before, year_start = _year_earlier(cutoff), ov.year_start(cutoff)
     year_goals = goals(viewer, cutoff.year, url)
     out: list[Cell] = []
     for group in indicators_q.groups(viewer, filters, level, url):
@@ -133,7 +134,7 @@ def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | Non
         now, earlier = at[cutoff], at[before]
         start = at.get(year_start)
         if stock and start is None:
-            start = indicators_q.values(viewer, group.filters.with_(cutoff=year_start, period_start=None), url)
+            start = stocks_at_year_start(viewer, group.filters, url)
         for code in codes:
             ind, v, goal = catalog.get(code), now[code], found.get(code)
             target = expected = None
@@ -145,6 +146,20 @@ def scorecard(viewer: Viewer, filters: GlobalFilters, level: str, url: str | Non
                             expected, progress.pct_of(ind, v.value, target),
                             progress.status(ind, v.value, expected, v.denominator), earlier[code].value))
     return out
+
+
+def stocks_at_year_start(viewer: Viewer, filters: GlobalFilters, url: str | None = None,
+                         head: ov.Headline | None = None) -> dict[str, indicators_q.Value]:
+    """The stock indicators (``Indicator.stock``) on 31 December of the year before the cut-off,
+    over the whole programme's history (no ``period_start``): where a stock target starts from.
+    The other indicators are left without a value, and not computed. From the scans of ``head``
+    (the overview's headline of the same viewer and filters) when they reached that day."""
+    day = ov.year_start(filters.cutoff)
+    if head is not None and head.figures is not None and day in head.figures.dates and filters.period_start is None:
+        promoted = indicators_q.promotions_at(viewer, filters, [day], url)[0]
+        return indicators_q.values_on(viewer, filters, head.figures, day, promoted, url, rates=False)
+    return indicators_q.values_at(viewer, filters.with_(cutoff=day, period_start=None), [day], url,
+                                  stock_only=(day,))[day]
 
 
 # ------------------------------------------------------------------ the viewer's own level
@@ -176,9 +191,9 @@ def viewer_territory(viewer: Viewer, filters: GlobalFilters, url: str | None = N
 
 @reads("targeting", "alerts", "participants", "business_plans", "sla", "results")
 def progress_of(viewer: Viewer, filters: GlobalFilters, current: dict[str, indicators_q.Value],
-                url: str | None = None) -> dict[str, Progress]:
+                url: str | None = None, head: ov.Headline | None = None) -> dict[str, Progress]:
     """Target, expected value, % of target and status of the ``current`` values (as the
-    overview cards show them) at the viewer's own level; only indicators with a target."""
+    overview cards show them, from ``head``) at the viewer's own level; only indicators with a target."""
     where = viewer_territory(viewer, filters, url)
     if where is None:
         return {}
@@ -194,8 +209,7 @@ def progress_of(viewer: Viewer, filters: GlobalFilters, current: dict[str, indic
         base = 0.0
         if ind.stock:
             if start is None:
-                start = indicators_q.values(viewer, filters.with_(
-                    cutoff=dt.date(filters.cutoff.year - 1, 12, 31), period_start=None), url)
+                start = stocks_at_year_start(viewer, filters, url, head)
             base = start[code].value or 0.0
         target = goal.at_year_end()
         expected = progress.expected(ind, filters.cutoff, goal.year_value, goal.quarters, base)
