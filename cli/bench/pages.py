@@ -140,6 +140,8 @@ class BrowserFigures:
 
 
 FULL_SCREEN = {"presentation"}  # pages drawn without the sidebar
+FULL_SCREEN_EXIT = ".st-key-pres_exit a"  # their link out (Esc): the browser's Back stays on the page, its
+# address having gained the slide's parameters
 FLOOR_APP = PROJECT_ROOT / "cli" / "bench" / "floor_app.py"
 
 
@@ -214,11 +216,14 @@ def computed_ahead(browser, app) -> tuple[int | None, float | None]:
 
 def _visit(page, row: PageTiming, attr: str, spec: PageSpec) -> None:
     """Click ``spec``'s sidebar link (leaving it first when already there); its seconds in ``row.<attr>``."""
+    from playwright.sync_api import expect
+
     from cli.bench import browser as h
     from rules.core.i18n import t
 
-    if not page.get_by_test_id("stSidebarNav").is_visible():  # a full-screen page (the presentation)
-        page.go_back()
+    if not page.get_by_test_id("stSidebarNav").is_visible():  # a full-screen page: left by its own link
+        page.locator(FULL_SCREEN_EXIT).click()
+        expect(page.get_by_test_id("stSidebarNav")).to_be_visible(timeout=300_000)
         h.wait_for_app_run(page, 300_000)
     links = h.nav_links(page)
     here = page.evaluate("() => window.location.pathname")
