@@ -19,6 +19,7 @@ from data_access.core.auth import scope_viewers
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
 from data_access.core.scope import localised
+from data_access.core.timing import SqlTimer
 from data_access.results import indicators as indicators_q
 from data_access.sla import queries as S
 from exports import content
@@ -67,9 +68,9 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
         done = ahead.compute(url)
     viewers = scope_viewers(url)
     pages = {name: [v for v in viewers if any(p.url_path == name for p in pages_for(v.role))]
-             for name in ("ans", "metas")}
-    assert len(built) == len(viewers) and pages["ans"] and pages["metas"]
-    assert done == len(viewers) + len(pages["ans"]) + len(pages["metas"])
+             for name, _ in ahead.FIRST_VISITS[1:]}
+    assert len(built) == len(viewers) and all(pages.values())
+    assert done == len(viewers) + sum(map(len, pages.values()))
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
         key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
@@ -100,3 +101,26 @@ def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(de
     assert len(frames) == first and len(cells) == first_cells  # the first visits computed nothing
     assert first_cells == len({(scope_only(_localised(v)), first_visit_filters(v, url)) for v in scope_viewers(url)
                               if any(p.url_path == "metas" for p in pages_for(v.role))})
+
+
+def _page_queries(at, url: str, page: str) -> tuple[int, int]:
+    """SQL statements of the first run of ``page`` in this session, and of a rerun."""
+    at.switch_page(page)
+    counts = []
+    for _ in range(2):
+        with SqlTimer(url) as sql:
+            at.run()
+        assert not at.exception
+        counts.append(sql.count)
+    return counts[0], counts[1]
+
+
+@pytest.mark.parametrize("page", ["pages/routes.py", "pages/characterisation.py"])
+@pytest.mark.parametrize("username", ["directivo", "comite"])
+def test_a_first_visit_after_the_computation_ahead_reads_no_more_than_a_rerun(demo_store, username, page):
+    cold_first, cold_rerun = _page_queries(run_app(demo_store, username), demo_store, page)
+    assert cold_first > cold_rerun  # the page's reads are cached: its first visit computes them
+    at = run_app(demo_store, username)  # caches forgotten
+    with warm.recomputing(demo_store, versions.current(demo_store)):
+        ahead.compute(demo_store)
+    assert _page_queries(at, demo_store, page) == (cold_rerun, cold_rerun)

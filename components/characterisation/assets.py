@@ -14,8 +14,8 @@ from rules import characterisation as CH
 from rules.core.formatting import fmt_date, fmt_int
 
 municipality_assets = cached(queries.municipality_assets)
-asset_rows = cached(queries.assets)
-kind_counts = cached(queries.kind_counts)
+asset_rows = cached(queries.assets, by_scope=True)
+kind_counts = cached(queries.kind_counts, by_scope=True)
 map_layer = cached(queries.map_layer)
 PAGE_LIMIT = 2_000
 
@@ -63,6 +63,12 @@ def profile_section(ctx: PageContext, code: str) -> None:
         return
     data_table(asset_frame(ctx, rows), hide_index=True, placeholder="—", width="stretch")
     st.caption(ctx.t("characterisation.assets.profile_note"))
+
+
+def compute_first_visit(viewer, filters, url: str) -> None:
+    """The reads of a first visit (every kind of asset), computed ahead (``components.overview.ahead``)."""
+    kind_counts(viewer, filters, url=url)
+    asset_rows(viewer, filters, None, PAGE_LIMIT, url=url)
 
 
 def section(ctx: PageContext) -> None:

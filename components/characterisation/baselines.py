@@ -13,8 +13,8 @@ from data_access.characterisation import baselines as queries
 from rules import characterisation as CH
 from rules.core.formatting import fmt_int, fmt_money, fmt_num, fmt_pct
 
-change = cached(queries.change)
-coverage = cached(queries.coverage)
+change = cached(queries.change, by_scope=True)
+coverage = cached(queries.coverage, by_scope=True)
 GROUPINGS = ("route", "cohort", "office", "department", "municipality", "operator", "total")
 
 
@@ -56,6 +56,12 @@ def definitions(ctx: PageContext) -> pd.DataFrame:
                           ctx.t("characterisation.col.measure"): m.name(ctx.lang),
                           ctx.t("characterisation.col.unit"): m.unit,
                           ctx.t("characterisation.col.definition"): m.definition(ctx.lang)} for m in CH.MEASURES])
+
+
+def compute_first_visit(viewer, filters, url: str) -> None:
+    """The reads of a first visit (the first grouping), computed ahead (``components.overview.ahead``)."""
+    coverage(viewer, filters, url=url)
+    change(viewer, filters, GROUPINGS[0], url=url)
 
 
 def section(ctx: PageContext) -> None:

@@ -21,7 +21,7 @@ from rules.core.catalog import ROUTES, SERVICE_TYPES
 from rules.core.formatting import fmt_date, fmt_num
 
 search_rows = cached(S.search)
-record_rows = cached(S.records)
+record_rows = cached(S.records, by_scope=True)
 one_record = cached(S.record)
 PAGE = "pages/knowledge.py"
 _FLASH = "_knowledge_flash"
@@ -72,10 +72,15 @@ def profile_section(ctx: PageContext, municipality_code: str) -> None:
     _short_list(ctx, rows, "knowledge.section_none", {"mpio": municipality_code})
 
 
+def route_rows(viewer, filters, url: str) -> list[dict]:
+    """The Rutas page's short list of knowledge records (the page's first visit reads it too)."""
+    return record_rows(viewer, territory=filters, limit=10, url=url)
+
+
 def route_section(ctx: PageContext) -> None:
     """The Rutas page's knowledge records: of the route in the global filters, else of every route."""
     st.subheader(ctx.t("knowledge.route_section"))
-    rows = record_rows(ctx.viewer, territory=ctx.filters, limit=10, url=ctx.url)
+    rows = route_rows(ctx.viewer, ctx.filters, ctx.url)
     params = {"ruta": ctx.filters.route} if ctx.filters.route else {}
     _short_list(ctx, rows, "knowledge.route_none", params)
 

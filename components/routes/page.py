@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.core.context import PageContext, page_context
 from components.core.figures import download_table, plain
+from components.knowledge.lists import route_rows as knowledge_rows
 from components.knowledge.lists import route_section as knowledge_records
 from components.reporting import official
 from components.routes import data
@@ -45,8 +46,7 @@ from rules.routes.model import LOSS_REASONS, SALIDA, route_model
 VIEWS = ("funnel", "sankey", "services", "participants", "compare")
 
 
-def cohort_options(ctx: PageContext) -> CohortOptions:
-    viewer, url = ctx.viewer, ctx.url
+def cohort_options(viewer, url: str) -> CohortOptions:
     return CohortOptions(
         quarters=data.cohort_quarters(viewer, url=url),
         operators=data.operators(viewer, url=url),
@@ -165,13 +165,23 @@ def compare_view(ctx: PageContext, cohort: Cohort, notes: list[str], options: Co
     )
 
 
+def compute_first_visit(viewer, filters, url: str) -> None:
+    """The reads of a first visit to the page (the cohort of an address without parameters, the
+    funnels), computed ahead (``components.overview.ahead``)."""
+    options = cohort_options(viewer, url)
+    cohort = cohort_from_query({}, options.quarters, filters.cutoff)
+    data.funnel(viewer, filters, cohort, url=url)
+    data.viability_loops(viewer, filters, cohort, url=url)
+    knowledge_rows(viewer, filters, url)
+
+
 def render_routes_page() -> None:
     ctx = page_context()
     t, viewer, filters = ctx.t, ctx.viewer, ctx.filters
     st.title(t("routes.title"))
     st.caption(t("routes.intro"))
     official.banner(ctx, "funnels")
-    options = cohort_options(ctx)
+    options = cohort_options(viewer, ctx.url)
     with st.expander(t("routes.cohort"), expanded=True, icon=":material/filter_alt:"):
         initial = cohort_from_query(st.query_params, options.quarters, filters.cutoff)
         cohort = render_cohort_filters(ctx, options, "ca", initial)
