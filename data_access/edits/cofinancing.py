@@ -89,9 +89,13 @@ def set_household_cofinancing(
 def find_households(
     viewer: Viewer, search: str = "", territory=None, limit: int = 100, url: str | None = None
 ) -> list[dict]:
-    """Básica household enrolments the viewer may record co-financing for."""
+    """Básica household enrolments the viewer may record co-financing for.
+
+    The route is compared as ``route || ''``: most enrolments are básica, and SQLite would
+    otherwise read them all through the route index and sort them for the first ``limit`` by
+    id (1 s national) instead of walking the ids and stopping there (< 1 ms)."""
     stmt = participants_stmt(search, limit, Enrolment.current_stage).where(
-        Enrolment.route == C.ROUTE,
+        Enrolment.route.concat("") == C.ROUTE,
         Enrolment.participant_kind == C.PARTICIPANT_KIND,
         edit_territory_clause(viewer, EDIT_HOUSEHOLD_COFINANCING, Enrolment.municipality_code),
     )
