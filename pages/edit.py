@@ -51,6 +51,10 @@ SECTIONS = [
     ("edit.tab.targets", targets_section, access.EDIT_TARGETS),
 ]
 mine = [(title, fn) for title, fn, action in SECTIONS if access.allowed(ctx.viewer, action)]
-for tab, (_, fn) in zip(st.tabs([t(title) for title, _ in mine]), mine):
-    with tab:
-        fn(ctx)
+# only the open tab's form runs: a role's every form drawn at once made each rerun and page
+# switch slow in the browser; the open tab is session state, so it stays open after a save
+tabs = st.tabs([t(title) for title, _ in mine], key="edit_tab", on_change="rerun")
+for tab, (_, fn) in zip(tabs, mine):
+    if tab.open:
+        with tab:
+            fn(ctx)

@@ -33,6 +33,12 @@ def run_app(url: str, username: str | None, page: str | None = None, query: dict
     return at
 
 
+def open_tab(at: AppTest, label: str, key: str = "edit_tab") -> AppTest:
+    """Open a lazily drawn tab (``st.tabs(key=...)``) as a click would: its state, then a rerun."""
+    at.session_state[key] = label
+    return at.run()
+
+
 def all_text(at: AppTest) -> str:
     """Every visible text of a run, to assert what a person would read."""
     parts = []

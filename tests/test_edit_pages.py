@@ -20,7 +20,7 @@ from data_access.core.models import AppUser, AuditLog, BusinessPlan, Targeting, 
 from data_access.edits import alerts as alert_edits
 from data_access.edits import plans as plan_edits
 from data_access.edits import targeting as targeting_edits
-from tests.apptest_utils import all_text, run_app
+from tests.apptest_utils import all_text, open_tab, run_app
 from tests.test_edit_support import MUNI_CAR, build, get
 
 
@@ -85,11 +85,12 @@ def test_edit_tabs_per_role(w):
         top = [t.label for t in at.tabs if t.label in {*expected["analista"]}]
         assert top == tabs, (user, top)
     # the operator only sees its own contract
-    at = run_app(w.url, "operador", "pages/edit.py")
+    at = open_tab(run_app(w.url, "operador", "pages/edit.py"), "ANS reportados")
     assert at.selectbox(key="sla_contract").options == ["C-A-INT · Operador Andino · Ruta intermedia"]
     # the comité of Caribe only sees Caribe's records
     at = run_app(w.url, "comite", "pages/edit.py")
     assert [o.split(" · ")[0] for o in at.selectbox(key="pn_pick").options] == ["PN-CAR-1"]
+    open_tab(at, "Alertas territoriales")
     options = by_label(form(at, "al_open").selectbox, "Municipio").options
     assert "Barranquilla (08001)" in options and "Cali (76001)" not in options
     assert {o[-6:-4] for o in options} <= {"08", "13", "20", "23", "44", "47", "70", "88"}  # oficina Caribe
@@ -113,7 +114,7 @@ def test_pages_hidden_from_roles_without_access(w):
 
 
 def test_targeting_form_saves_audits_and_flashes(w):
-    at = run_app(w.url, "analista", "pages/edit.py")
+    at = open_tab(run_app(w.url, "analista", "pages/edit.py"), "Focalización")
     at.selectbox(key="tg_year").set_value(2025).run()
     at.selectbox(key="tg_muni_2025").set_value(MUNI_CAR).run()
     f = form(at, f"tg_form_{MUNI_CAR}_2025")
@@ -180,7 +181,7 @@ def test_evidence_credit_with_commercial_ally_refused(w):
 
 
 def test_stage_transition_widgets(w):
-    at = run_app(w.url, "comite", "pages/edit.py")
+    at = open_tab(run_app(w.url, "comite", "pages/edit.py"), "Cambio de etapa")
     eid = w.enr_hh
     next_box = next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_"))
     assert next_box.options == ["Evaluación de capacidades", "Salida documentada"]  # allowed transitions only
@@ -201,7 +202,7 @@ def test_stage_transition_widgets(w):
 
 
 def test_alert_open_and_close(w):
-    at = run_app(w.url, "comite", "pages/edit.py")
+    at = open_tab(run_app(w.url, "comite", "pages/edit.py"), "Alertas territoriales")
     f = form(at, "al_open")
     by_label(f.selectbox, "Municipio").set_value(MUNI_CAR)
     by_label(f.selectbox, "Categoría").set_value("centros_acopio")
@@ -291,7 +292,7 @@ def test_a_graduation_promoted_from_the_form(w):
     for i, (stage, outcome) in enumerate(steps):
         stage_edits.record_stage(w.v["analista"], w.enr_hh, i + 1, stage, outcome,
                                  dt.date(2025, 3, 1) + dt.timedelta(days=10 * i), url=w.url)
-    at = run_app(w.url, "comite", "pages/edit.py")
+    at = open_tab(run_app(w.url, "comite", "pages/edit.py"), "Cambio de etapa")
     eid = w.enr_hh
     next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_")).set_value("salida").run()
     outcome = next(s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_"))

@@ -29,7 +29,7 @@ from data_access.core.models import (
 from data_access.edits import services as service_edits
 from data_access.edits.common import PermissionDenied, ValidationFailed
 from rules.core.catalog import BASIC_ROUTE_SERVICES, SERVICE_TYPES
-from tests.apptest_utils import all_text, run_app
+from tests.apptest_utils import all_text, open_tab, run_app
 from tests.test_edit_support import MUNI_CAR, audit_count, build, last_audit
 
 TAB = "Entregas de servicios"
@@ -275,6 +275,7 @@ def test_operator_registers_a_delivery(w):
     at = run_app(w.url, "operador", "pages/edit.py")
     assert not at.exception, [e.value for e in at.exception]
     assert _tab_labels(at) == ["Cambio de etapa", "ANS reportados", TAB]  # an operador records its stages (§4.2 c)
+    open_tab(at, TAB)
     # own contracts only
     assert at.selectbox(key="sv_contract").options == [
         "C-A-BAS · Operador Andino · Ruta básica",
@@ -321,7 +322,7 @@ def test_operator_registers_a_delivery(w):
 
 
 def test_invalid_date_shows_field_message_and_writes_nothing(w):
-    at = run_app(w.url, "operador", "pages/edit.py")
+    at = open_tab(run_app(w.url, "operador", "pages/edit.py"), TAB)
     f = _open_form(w, at, w.contract_a, w.enr_a_opr)
     at.date_input(key=f"sv_date_{w.contract_a}_{w.enr_a_opr}").set_value(dt.date(2023, 12, 1))
     before = _state(w.url)
@@ -357,6 +358,7 @@ def test_analyst_sees_every_contract(w):
     at = run_app(w.url, "analista", "pages/edit.py")
     assert not at.exception
     assert TAB in _tab_labels(at)
+    open_tab(at, TAB)
     codes = [o.split(" · ")[0] for o in at.selectbox(key="sv_contract").options]
     assert codes == ["C-A-BAS", "C-A-INT", "C-B-INT"]
     at.selectbox(key="sv_contract").set_value(w.contract_b).run()

