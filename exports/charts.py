@@ -59,22 +59,26 @@ def base_layout(fig: go.Figure, *, big: bool = True, legend: bool = True, lang: 
     """The shared theme (``exports.theme``) at presentation size (20 px) or page size (14 px)."""
     size = BIG_PX if big else theme.SCREEN_PX
     spec = {
-        "template": "plotly_white",
         "colorway": SEQUENCE,
         "margin": {"l": 20, "r": 20, "t": 30, "b": 20},
         "showlegend": legend,
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     }
     own = fig.layout.to_plotly_json()
+    own.pop("template", None)  # already the figure's: merged back, plotly would re-validate all of it
     fig.update_layout(theme.layout(lang, theme.merge(spec, own), size))
     return fig
 
 
 def for_pack(fig: go.Figure, size: tuple[int, int] = PACK_BOX_PT) -> go.Figure:
     """``fig`` redrawn for its box on a pack slide: ``size`` in points, text at 12 pt or more."""
-    spec = theme.rescale(fig.to_plotly_json(), theme.PACK_PT)
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)  # nothing in it to rescale; rebuilt from a dict plotly re-validates it
+    spec = theme.rescale(spec, theme.PACK_PT)
     spec["layout"].update(width=size[0], height=size[1], autosize=False)
-    return go.Figure(spec)
+    out = go.Figure(spec)
+    out.layout.template = fig.layout.template
+    return out
 
 
 # ------------------------------------------------------------------------- view figures
