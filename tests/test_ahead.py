@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from components.core import warm
-from components.core.cache import scope_only
 from components.core.filters import first_visit_filters
 from components.core.navigation import pages_for
 from components.overview import ahead, slides
@@ -18,11 +17,11 @@ from data_access.core import versions
 from data_access.core.auth import scope_viewers
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
-from data_access.core.scope import localised
+from data_access.core.scope import localised, scope_only
 from data_access.core.timing import SqlTimer
 from data_access.results import indicators as indicators_q
 from data_access.sla import queries as S
-from exports import content
+from exports import content, pack
 from rules import access
 from rules.access import Reach
 from rules.core.i18n import t
@@ -59,24 +58,25 @@ def test_a_first_visit_asks_for_what_was_computed_ahead(demo_store, username):
 def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(demo_store, monkeypatch):
     url = demo_store
     built = []
-    real = content.build_view
-    monkeypatch.setattr(content, "build_view", lambda view, vc: built.append(view) or real(view, vc))
+    real = content.BUILDERS["overview"]
+    monkeypatch.setitem(content.BUILDERS, "overview", lambda vc: built.append("overview") or real(vc))
     overview = slides._BUILDS["overview"]
     overview.clear()
+    pack.forget()  # the scopes' shared contexts (exports.content)
     current = versions.current(url)
     with warm.recomputing(url, current, remember=True):
         done = ahead.compute(url)
     viewers = scope_viewers(url)
     pages = {name: [v for v in viewers if any(p.url_path == name for p in pages_for(v.role))]
              for name, _ in ahead.FIRST_VISITS[1:]}
-    assert len(built) == len(viewers) and all(pages.values())
+    assert built.count("overview") == len(viewers) and all(pages.values())
     assert done == len(viewers) + sum(map(len, pages.values()))
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
         key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
         overview.store(token, *key, url=url)  # what the page's first run asks for
         assert (url, f"{overview.__module__}.{overview.__qualname__}", key, (("url", url),)) in warm._recent
-    assert len(built) == len(viewers)  # every one was already there
+    assert built.count("overview") == len(viewers)  # every one was already there
 
 
 def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(demo_store, monkeypatch):
@@ -124,3 +124,31 @@ def test_a_first_visit_after_the_computation_ahead_reads_no_more_than_a_rerun(de
     with warm.recomputing(demo_store, versions.current(demo_store)):
         ahead.compute(demo_store)
     assert _page_queries(at, demo_store, page) == (cold_rerun, cold_rerun)
+
+
+def _slide_facts(slide) -> tuple:
+    figure = slide.figure.to_plotly_json() if slide.figure is not None else None
+    table = slide.table.to_dict("split") if slide.table is not None else None
+    return (slide.view, slide.title, slide.subtitle, repr(slide.key_figures), figure, table, slide.definition,
+            slide.notes, repr(slide.official))
+
+
+@pytest.mark.parametrize("username", ["directivo", "comite"])
+def test_the_pack_after_the_computation_ahead_computes_nothing_and_equals_the_live_pack(demo_store, username,
+                                                                                        monkeypatch):
+    from data_access.core.auth import viewer_for_username
+
+    pack.forget()
+    ahead.committee_views.clear()
+    with warm.recomputing(demo_store, versions.current(demo_store)):
+        ahead.compute(demo_store)
+    person = _localised(viewer_for_username(username, demo_store))  # a person, not the scope computed ahead
+    filters = first_visit_filters(person, demo_store)
+    built = []
+    for view, builder in list(content.BUILDERS.items()):
+        monkeypatch.setitem(content.BUILDERS, view, lambda vc, b=builder, v=view: built.append(v) or b(vc))
+    shared = pack.build_slides(person, filters, content.VIEWS, "es", demo_store)
+    assert built == []  # the person's pack found every view computed
+    live = pack.build_slides(person, filters, content.VIEWS, "es", demo_store, shared=False)
+    assert sorted(built) == sorted(content.VIEWS)
+    assert [_slide_facts(s) for s in shared] == [_slide_facts(s) for s in live]

@@ -12,14 +12,13 @@ versions (``components.core.warm``), so that nobody waits for them after a write
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import streamlit as st
 
 from components.core import warm
 from components.core.context import current_context
-from data_access.core.scope import Viewer
+from data_access.core.scope import Viewer, scope_only
 from data_access.core.versions import topics_of
 
 DEFAULT_TTL = 900  # seconds; memory hygiene only — freshness comes from the versions
@@ -35,11 +34,6 @@ def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL, by_scope: bool = Fals
     if query is None:
         return lambda fn: _wrap(fn, topics_of(*uses), ttl, by_scope)
     return _wrap(query, topics_of(query, *uses), ttl, by_scope)
-
-
-def scope_only(viewer: Viewer) -> Viewer:
-    """``viewer`` without what identifies the person: role, reach and scope labels only."""
-    return dataclasses.replace(viewer, username="", display_name="", account_version=None)
 
 
 def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):

@@ -32,7 +32,9 @@ AHEAD_LINE = LOG_MARK + " {done} vistas calculadas por adelantado en {seconds:.2
 AHEAD_RE = re.compile(re.escape(LOG_MARK) + r" (\d+) vistas calculadas por adelantado en ([\d.]+) s")
 WARMED_LINE = LOG_MARK + " {done} lecturas recalculadas en {seconds:.2f} s (temas: {topics})"
 WARMED_RE = re.compile(re.escape(LOG_MARK) + r" (\d+) lecturas recalculadas en ([\d.]+) s")
-RECENT_PER_READ = 48  # argument sets kept per cached read (at least every scope computed ahead)
+# argument sets kept per cached read: at least every scope computed ahead (40) times the committee
+# views one read serves (``slides._build``: 7)
+RECENT_PER_READ = 320
 RECENT_S = 3600  # a read not used for an hour is not recomputed
 
 _log = logging.getLogger(__name__)

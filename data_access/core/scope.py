@@ -54,6 +54,12 @@ class Viewer:
         return self.role in ROLES
 
 
+def scope_only(viewer: Viewer) -> Viewer:
+    """``viewer`` without what identifies the person: role, reach and scope labels only (what a
+    read shared by every person of the same role and reach is keyed on)."""
+    return replace(viewer, username="", display_name="", account_version=None)
+
+
 def localised(viewer: Viewer, label_for) -> Viewer:
     """The same viewer with its scope label in the UI language (``label_for(key, name)``)."""
     if viewer.is_national:
