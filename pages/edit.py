@@ -51,8 +51,8 @@ SECTIONS = [
     ("edit.tab.targets", targets_section, access.EDIT_TARGETS),
 ]
 mine = [(title, fn) for title, fn, action in SECTIONS if access.allowed(ctx.viewer, action)]
-# only the open tab's form runs: a role's every form drawn at once made each rerun and page
-# switch slow in the browser; the open tab is session state, so it stays open after a save
+# only the open tab's form runs (drawing every form of a role slows each rerun and page switch in
+# the browser); the open tab is session state, so it stays open after a save
 tabs = st.tabs([t(title) for title, _ in mine], key="edit_tab", on_change="rerun")
 for tab, (_, fn) in zip(tabs, mine):
     if tab.open:
