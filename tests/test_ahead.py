@@ -14,7 +14,7 @@ from components.overview import ahead, slides
 from components.results import scorecard as results_scorecard
 from components.sla import common as sla
 from data_access.core import versions
-from data_access.core.auth import scope_viewers
+from data_access.core.auth import scope_viewers, viewer_for_username
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
 from data_access.core.scope import localised, scope_only
@@ -136,8 +136,6 @@ def _slide_facts(slide) -> tuple:
 @pytest.mark.parametrize("username", ["directivo", "comite"])
 def test_the_pack_after_the_computation_ahead_computes_nothing_and_equals_the_live_pack(demo_store, username,
                                                                                         monkeypatch):
-    from data_access.core.auth import viewer_for_username
-
     pack.forget()
     ahead.committee_views.clear()
     with warm.recomputing(demo_store, versions.current(demo_store)):
