@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from data_access.alliance import queries as alliance
 from data_access.core.filters import GlobalFilters
-from data_access.core.scope import Viewer, scope_only
+from data_access.core.scope import Viewer, reach_only
 from data_access.map import queries as map_queries
 from data_access.overview import queries as ov
 from data_access.reporting import periods, timeliness
@@ -173,9 +173,10 @@ def make_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: 
                        scope_label=scope_text(viewer, lang, url), filters_label=filters_text(filters, lang, url))
 
 
-# Contexts kept per process, keyed by the store's data versions (never stale) and the viewer's role
-# and reach (no view depends on who the person is): pages, pack and the views computed ahead share
-# every view already computed. About 1,3 MB each nationally; room for every scope computed ahead (40).
+# Contexts kept per process, keyed by the store's data versions (never stale) and the viewer's reach
+# (``reach_only``: no view depends on who the person is, nor on the role beyond the records it
+# reaches): pages, pack and the views computed ahead of every role of one reach share every view
+# already computed. About 1,3 MB each nationally; room for every scope computed ahead (40).
 _SHARED: OrderedDict = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 _SHARED_MAX = 48
@@ -191,7 +192,7 @@ def data_key(url: str | None = None) -> tuple:
 
 def shared_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: str | None = None
                    ) -> ViewContext:
-    viewer = scope_only(viewer)
+    viewer = reach_only(viewer)
     key = (*data_key(url), viewer, filters, lang)
     with _SHARED_LOCK:
         vc = _SHARED.get(key)

@@ -17,13 +17,14 @@ from data_access.core import versions
 from data_access.core.auth import scope_viewers, viewer_for_username
 from data_access.core.db import session_scope
 from data_access.core.models import AppUser
-from data_access.core.scope import localised, scope_only
+from data_access.core.scope import Viewer, localised, reach_only, scope_only
 from data_access.core.timing import SqlTimer
 from data_access.results import indicators as indicators_q
 from data_access.sla import queries as S
 from exports import content, pack
 from rules import access
 from rules.access import Reach
+from rules.core.catalog import NATIONAL_ROLES, Role
 from rules.core.i18n import t
 from tests.apptest_utils import run_app
 
@@ -69,14 +70,15 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
     viewers = scope_viewers(url)
     pages = {name: [v for v in viewers if any(p.url_path == name for p in pages_for(v.role))]
              for name, _ in ahead.FIRST_VISITS[1:]}
-    assert built.count("overview") == len(viewers) and all(pages.values())
+    reaches = {reach_only(v) for v in viewers}  # every national role shares one (the committee views' key)
+    assert built.count("overview") == len(reaches) < len(viewers) and all(pages.values())
     assert done == len(viewers) + sum(map(len, pages.values()))
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
         key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
         overview.store(token, *key, url=url)  # what the page's first run asks for
         assert (url, f"{overview.__module__}.{overview.__qualname__}", key, (("url", url),)) in warm._recent
-    assert built.count("overview") == len(viewers)  # every one was already there
+    assert built.count("overview") == len(reaches)  # every one was already there
 
 
 def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(demo_store, monkeypatch):
@@ -150,3 +152,28 @@ def test_the_pack_after_the_computation_ahead_computes_nothing_and_equals_the_li
     live = pack.build_slides(person, filters, content.VIEWS, "es", demo_store, shared=False)
     assert sorted(built) == sorted(content.VIEWS)
     assert [_slide_facts(s) for s in shared] == [_slide_facts(s) for s in live]
+
+
+def test_the_reach_key_joins_the_roles_of_one_reach_and_keeps_offices_operators_and_routes_apart():
+    national = {reach_only(Viewer(username=r, role=r, display_name=r)) for r in sorted(NATIONAL_ROLES)}
+    assert len(national) == 1
+    assert access.scope_of(next(iter(national)).role) is Reach.ALL
+    offices = {reach_only(Viewer(username="c", role=Role.COMITE_REGIONAL, regional_office_id=o)) for o in (1, 2)}
+    routes = {reach_only(Viewer(username="d", role=Role.DIRECCION_RUTA, route=r)) for r in ("basica", "intermedia")}
+    assert len(offices) == 2 and len(routes) == 2
+
+
+def test_a_second_national_role_finds_the_committee_views_of_the_first_and_they_equal_its_own(demo_store,
+                                                                                                monkeypatch):
+    pack.forget()
+    directivo, analista = (_localised(viewer_for_username(u, demo_store)) for u in ("directivo", "analista"))
+    filters = first_visit_filters(directivo, demo_store)
+    content.build_view("overview", content.shared_context(directivo, filters, "es", demo_store))
+    built = []
+    for view, builder in list(content.BUILDERS.items()):
+        monkeypatch.setitem(content.BUILDERS, view, lambda vc, b=builder, v=view: built.append(v) or b(vc))
+    shared = content.build_view("overview", content.shared_context(analista, filters, "es", demo_store))
+    assert built == []
+    live = content.build_view("overview", content.make_context(analista, filters, "es", demo_store))
+    assert built == ["overview"]
+    assert _slide_facts(shared) == _slide_facts(live)

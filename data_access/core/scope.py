@@ -60,6 +60,20 @@ def scope_only(viewer: Viewer) -> Viewer:
     return replace(viewer, username="", display_name="", account_version=None)
 
 
+def reach_only(viewer: Viewer) -> Viewer:
+    """``scope_only`` with the role replaced by the first role (catalogue order) of the same reach
+    and the same ``VIEW_DATA`` answer: the key of content that depends on the records the viewer
+    reaches and on no other permission of its role (the committee views), so that every national
+    role shares one computation."""
+    reach = access.scope_of(viewer.role)
+    if reach is None:
+        return scope_only(viewer)
+    sees = access.allowed(viewer.role, access.VIEW_DATA)
+    same = next(role for role in ROLES
+                if access.scope_of(role) is reach and access.allowed(role, access.VIEW_DATA) == sees)
+    return replace(scope_only(viewer), role=same)
+
+
 def localised(viewer: Viewer, label_for) -> Viewer:
     """The same viewer with its scope label in the UI language (``label_for(key, name)``)."""
     if viewer.is_national:
