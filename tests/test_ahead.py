@@ -75,7 +75,7 @@ def test_computing_ahead_fills_and_remembers_the_landing_view_of_every_scope(dem
     assert done == len(viewers) + sum(map(len, pages.values()))
     token = (url, tuple(current.get(topic, 0) for topic in overview.topics))
     for viewer in map(_localised, viewers):
-        key = ("overview", scope_only(viewer), first_visit_filters(viewer, url), "es")
+        key = ("overview", reach_only(viewer), first_visit_filters(viewer, url), "es")
         overview.store(token, *key, url=url)  # what the page's first run asks for
         assert (url, f"{overview.__module__}.{overview.__qualname__}", key, (("url", url),)) in warm._recent
     assert built.count("overview") == len(reaches)  # every one was already there
@@ -101,7 +101,7 @@ def test_computing_ahead_fills_the_first_visit_to_the_ans_and_scorecard_pages(de
             sla.window_frame(viewer, filters, options[0], sla.trend_window(options[0], options), None, url)
             results_scorecard._scorecard(viewer, filters, results_scorecard.LEVELS[0], url=url)
     assert len(frames) == first and len(cells) == first_cells  # the first visits computed nothing
-    assert first_cells == len({(scope_only(_localised(v)), first_visit_filters(v, url)) for v in scope_viewers(url)
+    assert first_cells == len({(reach_only(_localised(v)), first_visit_filters(v, url)) for v in scope_viewers(url)
                               if any(p.url_path == "metas" for p in pages_for(v.role))})
 
 

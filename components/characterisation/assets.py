@@ -14,8 +14,8 @@ from rules import characterisation as CH
 from rules.core.formatting import fmt_date, fmt_int
 
 municipality_assets = cached(queries.municipality_assets)
-asset_rows = cached(queries.assets, by_scope=True)
-kind_counts = cached(queries.kind_counts, by_scope=True)
+asset_rows = cached(queries.assets, by_reach=True)
+kind_counts = cached(queries.kind_counts, by_reach=True)
 map_layer = cached(queries.map_layer)
 PAGE_LIMIT = 2_000
 

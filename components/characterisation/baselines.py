@@ -13,8 +13,8 @@ from data_access.characterisation import baselines as queries
 from rules import characterisation as CH
 from rules.core.formatting import fmt_int, fmt_money, fmt_num, fmt_pct
 
-change = cached(queries.change, by_scope=True)
-coverage = cached(queries.coverage, by_scope=True)
+change = cached(queries.change, by_reach=True)
+coverage = cached(queries.coverage, by_reach=True)
 GROUPINGS = ("route", "cohort", "office", "department", "municipality", "operator", "total")
 
 

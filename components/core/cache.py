@@ -18,25 +18,29 @@ import streamlit as st
 
 from components.core import warm
 from components.core.context import current_context
-from data_access.core.scope import Viewer, scope_only
+from data_access.core.scope import Viewer, reach_only, scope_only
 from data_access.core.versions import topics_of
 
 DEFAULT_TTL = 900  # seconds; memory hygiene only — freshness comes from the versions
 
 
-def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL, by_scope: bool = False):
+def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL, by_scope: bool = False, by_reach: bool = False):
     """``cached(query)`` or ``@cached(uses=(q1, q2))`` over a composing view function.
 
     ``by_scope``: the read depends on the viewer's role and reach, never on who the person is
     (no username, name or account version): every viewer of the same role and reach shares its
     entries (``scope_only``), so one computation serves them all and the background
-    recomputation after a write computes it once."""
+    recomputation after a write computes it once. ``by_reach``: narrower still, the read depends
+    on the records the viewer reaches and on no permission of its role (its queries check none
+    but ``VIEW_DATA``): every role of one reach shares its entries (``reach_only``), so the
+    national roles make one computation."""
+    viewer_key = reach_only if by_reach else scope_only if by_scope else None
     if query is None:
-        return lambda fn: _wrap(fn, topics_of(*uses), ttl, by_scope)
-    return _wrap(query, topics_of(query, *uses), ttl, by_scope)
+        return lambda fn: _wrap(fn, topics_of(*uses), ttl, viewer_key)
+    return _wrap(query, topics_of(query, *uses), ttl, viewer_key)
 
 
-def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):
+def _wrap(fn, topics: tuple[str, ...], ttl: int, viewer_key=None):
     def inner(token, *args, **kwargs):  # 'token' (no underscore) is hashed into the key
         return fn(*args, **kwargs)
 
@@ -49,9 +53,9 @@ def _wrap(fn, topics: tuple[str, ...], ttl: int, by_scope: bool = False):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if by_scope:
-            args = tuple(scope_only(a) if isinstance(a, Viewer) else a for a in args)
-            kwargs = {k: scope_only(v) if isinstance(v, Viewer) else v for k, v in kwargs.items()}
+        if viewer_key is not None:
+            args = tuple(viewer_key(a) if isinstance(a, Viewer) else a for a in args)
+            kwargs = {k: viewer_key(v) if isinstance(v, Viewer) else v for k, v in kwargs.items()}
         background = warm.token(topics)
         if background is not None:  # recomputing in the background (components.core.warm)
             ahead = warm.remembering()

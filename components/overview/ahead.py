@@ -33,7 +33,7 @@ def _characterisation(viewer, filters, url: str) -> None:
     assets.compute_first_visit(viewer, filters, url)
 
 
-@cached(uses=tuple(query for view in content.VIEWS for query in content.READS[view]), by_scope=True)
+@cached(uses=tuple(query for view in content.VIEWS for query in content.READS[view]), by_reach=True)
 def committee_views(viewer, filters, lang: str, url: str) -> int:
     """Every view of the slideshow and the committee pack in the scope's shared context, where the
     pack built at these filters (a click, outside any script run) finds them; cached on what the

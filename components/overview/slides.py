@@ -31,8 +31,8 @@ def _build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: st
 
 
 # one cache per view, keyed on that view's topics only (an alert edit keeps the ANS view cached)
-# (by scope: a view depends on the viewer's role and reach, not on who is looking)
-_BUILDS = {view: cached(uses=content.READS[view], by_scope=True)(_build) for view in content.VIEWS}
+# (by reach: a view depends on the records the viewer reaches, not on the role or the person)
+_BUILDS = {view: cached(uses=content.READS[view], by_reach=True)(_build) for view in content.VIEWS}
 
 
 def build(view: str, viewer: Viewer, filters: GlobalFilters, lang: str, url: str) -> SlideData:

@@ -17,7 +17,7 @@ from rules.core.formatting import fmt_pct
 from rules.results import catalog, progress
 
 LEVELS = ("oficina_regional", "departamento", "municipio", "nacional")
-_scorecard = cached(targets_q.scorecard, by_scope=True)
+_scorecard = cached(targets_q.scorecard, by_reach=True)
 
 
 def compute_first_visit(viewer, filters, url: str) -> None:

@@ -37,12 +37,12 @@ CHART_STATUSES = (R.CUMPLE, R.EN_RIESGO, R.INCUMPLE, R.SIN_REPORTE)
 # ---------------------------------------------------------------------------- reads
 
 
-@cached(uses=(S.quarter_options,), by_scope=True)
+@cached(uses=(S.quarter_options,), by_reach=True)
 def quarter_choices(viewer: Viewer, filters: GlobalFilters, url: str) -> list[str]:
     return S.quarter_options(viewer, filters, url=url)
 
 
-@cached(uses=(S.operator_options,), by_scope=True)
+@cached(uses=(S.operator_options,), by_reach=True)
 def operator_choices(viewer: Viewer, filters: GlobalFilters, url: str) -> list[tuple[str, str]]:
     return S.operator_options(viewer, filters, url=url)
 
@@ -52,13 +52,13 @@ def definition_rows(viewer: Viewer, route: str | None, url: str) -> list[dict]:
     return S.definitions(viewer, route=route, url=url)
 
 
-@cached(uses=(S.scorecard_frame,), by_scope=True)
+@cached(uses=(S.scorecard_frame,), by_reach=True)
 def _window_rows(viewer: Viewer, filters: GlobalFilters, window: tuple[str, ...], url: str) -> pd.DataFrame:
     """All scored rows of a quarter window: one pass of each derived-ANS query for the window."""
     return S.scorecard_frame(viewer, filters, window, url=url)
 
 
-@cached(uses=(S.scorecard_frame,), by_scope=True)
+@cached(uses=(S.scorecard_frame,), by_reach=True)
 def window_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                  service: str | None, url: str) -> pd.DataFrame:
     """Scored rows of the trend window (``window``, which contains ``quarter``), narrowed to one
@@ -72,7 +72,7 @@ def window_frame(viewer: Viewer, filters: GlobalFilters, quarter: str, window: t
     return frame[keep].reset_index(drop=True)
 
 
-@cached(uses=(S.scorecard_frame,), by_scope=True)
+@cached(uses=(S.scorecard_frame,), by_reach=True)
 def operators_in_quarter(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
                          service: str | None, url: str) -> list[str]:
     frame = window_frame(viewer, filters, quarter, window, service, url)
