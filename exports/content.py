@@ -173,10 +173,9 @@ def make_context(viewer: Viewer, filters: GlobalFilters, lang: str = "es", url: 
                        scope_label=scope_text(viewer, lang, url), filters_label=filters_text(filters, lang, url))
 
 
-# Contexts kept per process, keyed by the store's data versions (never stale) and the viewer's reach
-# (``reach_only``: no view depends on who the person is, nor on the role beyond the records it
-# reaches): pages, pack and the views computed ahead of every role of one reach share every view
-# already computed. About 1,3 MB each nationally; room for every scope computed ahead (40).
+# Contexts kept per process, keyed by the store's data versions (never stale) and the records the viewer
+# reaches (``reach_only``): pages, pack and the views computed ahead of every role of one reach share
+# every view already computed. About 1,3 MB each nationally; room for every scope computed ahead (40).
 _SHARED: OrderedDict = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 _SHARED_MAX = 48
