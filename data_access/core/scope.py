@@ -10,6 +10,7 @@ missing office/operator/route) sees nothing.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -60,18 +61,20 @@ def scope_only(viewer: Viewer) -> Viewer:
     return replace(viewer, username="", display_name="", account_version=None)
 
 
+@functools.cache
+def _first_role_alike(role: str) -> str:
+    """The first role (catalogue order) of the same reach and the same ``VIEW_DATA`` answer."""
+    reach, sees = access.scope_of(role), access.allowed(role, access.VIEW_DATA)
+    return next(r for r in ROLES if access.scope_of(r) is reach and access.allowed(r, access.VIEW_DATA) == sees)
+
+
 def reach_only(viewer: Viewer) -> Viewer:
-    """``scope_only`` with the role replaced by the first role (catalogue order) of the same reach
-    and the same ``VIEW_DATA`` answer: the key of content that depends on the records the viewer
-    reaches and on no other permission of its role (the committee views), so that every national
-    role shares one computation."""
-    reach = access.scope_of(viewer.role)
-    if reach is None:
+    """``scope_only`` with the role replaced by the first role alike: the key of reads that depend
+    on the records the viewer reaches and on no other permission of its role (``cached(...,
+    by_reach=True)``), so that every national role shares one computation."""
+    if access.scope_of(viewer.role) is None:
         return scope_only(viewer)
-    sees = access.allowed(viewer.role, access.VIEW_DATA)
-    same = next(role for role in ROLES
-                if access.scope_of(role) is reach and access.allowed(role, access.VIEW_DATA) == sees)
-    return replace(scope_only(viewer), role=same)
+    return replace(scope_only(viewer), role=_first_role_alike(viewer.role))
 
 
 def localised(viewer: Viewer, label_for) -> Viewer:
