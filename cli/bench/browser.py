@@ -442,6 +442,15 @@ def load_seconds(page, address: str, timeout: float = TIMEOUT_MS) -> float:
     return ended / 1000
 
 
+def upload_file(page, name: str, mime: str, data: bytes, timeout: float = TIMEOUT_MS) -> None:
+    """Give the page's file uploader one file once the run that draws it ended, and wait until
+    it lists the file (a file given to an uploader its first run is still drawing can be lost)."""
+    wait_for_app_run(page, timeout)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+    expect(page.get_by_test_id("stFileChipName")).to_have_attribute("title", name, timeout=timeout)
+
+
 def error_elements(page):
     """Exceptions and error alerts (``st.exception``, ``st.error``) shown on the page."""
     alerts = page.get_by_test_id("stAlert").filter(has=page.get_by_test_id("stAlertContentError"))

@@ -39,8 +39,7 @@ def workbook(rows) -> bytes:
 
 
 def upload(page, name: str, data: bytes) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+    h.upload_file(page, name, XLSX, data)
 
 
 def download(page, button) -> bytes:

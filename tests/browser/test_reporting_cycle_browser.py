@@ -78,8 +78,7 @@ def _operator_page(cycle):
 
 
 def _add_and_send(page, data: bytes) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "ans_reportes.csv", "mimeType": "text/csv", "buffer": data}])
+    h.upload_file(page, "ans_reportes.csv", "text/csv", data)
     add = page.get_by_role("button", name=f"Agregar al reporte {QUARTER}", exact=True)
     expect(add).to_be_enabled()
     add.click()
