@@ -6,6 +6,8 @@ through URL query parameters (operator codes, compare parameters, tabs), not in 
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +27,7 @@ from components.sla import (
 )
 from data_access.core.db import get_engine
 from data_access.core.models import AppUser, Operator, OperatorContract, RegionalOffice, SlaDefinition
+from rules.sla import scoring as R
 from tests.apptest_utils import all_text, run_app
 
 PAGE = "pages/sla.py"
@@ -203,3 +206,32 @@ def test_english(demo_store):
     assert not at.exception
     text = _page_text(at)
     assert "Operator SLAs (ANS)" in text and "✅ met" in text
+
+
+def _status_bars(at) -> list[str]:
+    """The operator codes of the chart of states, top to bottom."""
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("sla_status_fig"))
+    return [_code(label) for label in json.loads(chart.proto.spec)["data"][0]["y"]]
+
+
+def _code(label: str) -> str:
+    """«Name (CODE)» → CODE."""
+    return label.rsplit("(", 1)[1].rstrip(")")
+
+
+def test_the_chart_of_states_shows_the_operators_that_need_attention_first(demo_store, monkeypatch):
+    monkeypatch.setattr(sla_scorecard.R, "ATTENTION_FIRST", 3)
+    at = run_app(demo_store, "directivo", page=PAGE)
+    assert not at.exception
+    summary = at.dataframe[0].value.set_index("Operador")
+    states = {"❌ incumple": R.INCUMPLE, "⏺ sin reporte": R.SIN_REPORTE, "⚠️ en riesgo": R.EN_RIESGO}
+    counts = {_code(name): {s: int(row[col]) for col, s in states.items()} for name, row in summary.iterrows()}
+    assert len(counts) > 3
+    assert _status_bars(at) == R.attention_order(counts)[:3]
+    assert any(f"Se muestran los 3 operadores que más requieren atención de {len(counts)}" in c.value
+               for c in at.caption)
+
+    at.toggle(key="sla_status_everyone").set_value(True).run()
+    assert not at.exception
+    assert _status_bars(at) == R.attention_order(counts)
+    assert not any("Se muestran los 3" in c.value for c in at.caption)

@@ -107,3 +107,15 @@ def test_how_computed_plain_spanish():
     assert R.fmt_value(29.5, "días") == "29,5 días"
     assert R.fmt_value(75, "%") == "75 %"
     assert R.fmt_value(None, "%") == "sin dato"
+
+
+def test_attention_order_puts_failed_then_unreported_then_at_risk_first():
+    counts = {
+        "OP-A": {R.CUMPLE: 9},
+        "OP-B": {R.INCUMPLE: 1, R.SIN_REPORTE: 5},
+        "OP-C": {R.INCUMPLE: 2},
+        "OP-D": {R.SIN_REPORTE: 3, R.EN_RIESGO: 1},
+        "OP-E": {R.SIN_REPORTE: 3, R.EN_RIESGO: 4},
+        "OP-F": {R.INCUMPLE: 1, R.SIN_REPORTE: 5},
+    }
+    assert R.attention_order(counts) == ["OP-C", "OP-B", "OP-F", "OP-E", "OP-D", "OP-A"]

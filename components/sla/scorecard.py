@@ -42,6 +42,7 @@ from rules.sla import scoring as R
 
 OKABE_BLUE, OKABE_ORANGE = "#0072B2", "#E69F00"
 STATUS_PATTERNS = {R.CUMPLE: "", R.EN_RIESGO: "/", R.INCUMPLE: "x", R.SIN_REPORTE: "."}
+_EVERYONE = "sla_status_everyone"  # the chart of states shows every operator
 
 
 def _trend_of(scores: dict[str, float | None], window) -> str:
@@ -100,9 +101,10 @@ def trend_figure(tx: Texts, series: list[tuple[str, dict[str, float | None], str
 
 
 def status_figure(tx: Texts, rows: list[tuple[str, str, dict[str, int]]]) -> go.Figure:
-    """ANS of the quarter by state, one stacked bar per operator (``rows``: code, name,
-    {state: count}); each segment carries [operator code, state] so a click filters the
-    detail below. States by colour, fill pattern and name in the legend, counts written."""
+    """ANS of the quarter by state, one stacked bar per operator in the order of ``rows`` (code,
+    name, {state: count}), the first on top; each segment carries [operator code, state] so a
+    click filters the detail below. States by colour, fill pattern and name in the legend,
+    counts written."""
     names = [f"{name} ({code})" for code, name, _ in rows]
     fig = go.Figure()
     for status in CHART_STATUSES:
@@ -138,19 +140,23 @@ def scores_by_quarter(frame: pd.DataFrame) -> dict[str, float | None]:
 
 @cached(uses=(window_frame,))
 def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
-                  service: str | None, tx: Texts, url: str) -> dict:
+                  service: str | None, tx: Texts, url: str, first: int | None = None) -> dict:
+    """The operators' table and the chart of states: the ``first`` operators in attention
+    order (every operator when None)."""
     frame = window_frame(viewer, filters, quarter, window, service, url)
     now = frame[frame["quarter"] == quarter]
     if now.empty:
         return {"empty": True}
     names = dict(zip(now["operator_code"], now["operator_name"]))
-    counts = [(code, names[code], R.status_counts(g["status"]))
-              for code, g in now.groupby("operator_code", sort=True)]
+    counts = {code: R.status_counts(g["status"]) for code, g in now.groupby("operator_code", sort=True)}
+    order = R.attention_order(counts)
+    shown = order[:first]
     return {
         "empty": False,
         "summary": operator_summary(tx, frame, quarter),
-        "operators": sorted(set(now["operator_code"])),
-        "status_figure": status_figure(tx, counts),
+        "operators": sorted(order),
+        "status_figure": status_figure(tx, [(code, names[code], counts[code]) for code in shown]),
+        "status_shown": len(shown),
     }
 
 
@@ -200,7 +206,8 @@ def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window:
 def render(ctx: PageContext, chosen: dict) -> None:
     t, tx = ctx.t, texts(ctx)
     quarter, window, service = chosen["quarter"], chosen["window"], chosen["service"]
-    model = summary_model(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url)
+    model = summary_model(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url,
+                          first=None if st.session_state.get(_EVERYONE) else R.ATTENTION_FIRST)
     if model["empty"]:
         st.info(t("sla.empty"))
         return
@@ -211,6 +218,12 @@ def render(ctx: PageContext, chosen: dict) -> None:
 
     st.markdown(f"**{t('sla.fig.status_title', quarter=quarter_text(quarter, ctx.lang))}**")
     st.caption(t("sla.fig.status_help"))
+    total = len(model["operators"])
+    if total > R.ATTENTION_FIRST:  # a toggle only where the chart leaves operators out
+        if model["status_shown"] < total:
+            st.caption(t("sla.fig.status_first", shown=fmt_int(model["status_shown"], ctx.lang),
+                         total=fmt_int(total, ctx.lang)))
+        st.toggle(t("sla.fig.status_everyone", total=fmt_int(total, ctx.lang)), key=_EVERYONE)
     st.plotly_chart(model["status_figure"], width="stretch", key="sla_status_fig", selection_mode="points",
                     on_select=url_filter("sla_status_fig", status_point_params,
                                          {Q_OPERATOR: "sla_operator", Q_STATUS: "sla_status"}),

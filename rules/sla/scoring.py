@@ -27,7 +27,7 @@ with credit 1 for cumple, ½ for en riesgo and 0 for incumple and sin reporte.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rules.core.calendar import quarter_bounds
@@ -162,6 +162,16 @@ def status_counts(statuses: Iterable[str]) -> dict[str, int]:
     for s in statuses:
         counts[s] = counts.get(s, 0) + 1
     return counts
+
+
+ATTENTION_FIRST = 15  # operators a chart of states shows before a person asks for all of them
+
+
+def attention_order(counts: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """Operator codes of ``{code: {state: count}}``, those that need attention first: most ANS
+    failed, then most without a report, then most at risk (the code breaks ties)."""
+    return sorted(counts, key=lambda c: (-counts[c].get(INCUMPLE, 0), -counts[c].get(SIN_REPORTE, 0),
+                                         -counts[c].get(EN_RIESGO, 0), c))
 
 
 TREND_THRESHOLD = 2.0  # score points: smaller changes are "estable"
