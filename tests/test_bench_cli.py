@@ -129,3 +129,29 @@ def test_bench_measures_an_existing_demo_store_without_seeding(demo_store_rw, st
     assert {p["role"] for p in doc["pages"]} == {"directivo", "comite_regional"}
     assert all(p["error"] == "" and p["first_s"] > 0 for p in doc["pages"])
     assert run["boundaries"] is None and active_boundaries(url=demo_store_rw) is None
+
+
+def test_the_bench_compiles_each_script_once_as_the_server_does(demo_store, monkeypatch):
+    from streamlit.runtime.scriptrunner import script_cache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    from cli.bench.pages import logged_in_app, scripts_compiled_once
+
+    compiled: list[str] = []
+
+    def counting(source, path, *args, **kwargs):
+        compiled.append(path)
+        return compile(source, path, *args, **kwargs)
+
+    monkeypatch.setattr(script_cache, "compile", counting, raising=False)
+    for module in (app_test, local_script_runner):  # AppTest's own caches again after the test
+        monkeypatch.setattr(module, "ScriptCache", module.ScriptCache)
+    scripts_compiled_once.cache_clear()
+    try:
+        at = logged_in_app(demo_store, "directivo", 60)
+        first = list(compiled)
+        at.run()
+    finally:
+        scripts_compiled_once.cache_clear()
+    assert any(p.endswith("app.py") for p in first)
+    assert compiled == first  # the second run compiled nothing

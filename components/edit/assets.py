@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.characterisation.assets import asset_frame, asset_rows, municipality_assets
+from components.characterisation.assets import asset_frame, asset_table, municipality_assets
 from components.core.cache import cached
 from components.core.context import PageContext
 from components.core.figures import data_table
@@ -17,7 +17,7 @@ from rules.core.clock import today
 
 editable = cached(asset_edits.editable_assets)
 municipalities = cached(asset_edits.editable_municipalities)
-CLEAR = (editable, asset_rows, municipality_assets)
+CLEAR = (editable, asset_table, municipality_assets)
 KINDS = tuple(CH.ASSET_KINDS)
 NONE = ""
 
@@ -56,7 +56,8 @@ def assets_section(ctx: PageContext) -> None:
     rows = editable(ctx.viewer, ctx.filters, url=ctx.url)
     if rows:
         shown = [{**r, "services": tuple(s for s in r["services"].split(",") if s)} for r in rows]
-        data_table(asset_frame(ctx, shown, with_municipality=True), hide_index=True, placeholder="—", width="stretch")
+        data_table(asset_frame(ctx.lang, shown, with_municipality=True), hide_index=True, placeholder="—",
+                   width="stretch")
     else:
         st.caption(t("characterisation.assets.none_in_scope"))
     tab_add, tab_edit = st.tabs([t("characterisation.edit.add"), t("characterisation.edit.update")])
