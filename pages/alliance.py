@@ -20,6 +20,7 @@ from components.alliance.lists import at_risk_section, import_section, plan_list
 from components.core import selection
 from components.core.context import page_context
 from components.core.figures import data_table, download_table, figure_note, kpi, plain
+from components.core.plotting import trusted_figure
 from components.reporting import official
 from components.results import comments
 from data_access.alliance import queries as al
@@ -154,7 +155,7 @@ else:
     if len(shown) < len(rows):
         st.caption(t("alliance.bars_capped", shown=len(shown), total=len(rows)))
     chart_key = f"al_bar_{dim}"
-    st.plotly_chart(drilldown_bar(shown, goal, lang, t), key=chart_key,
+    st.plotly_chart(trusted_figure(drilldown_bar(shown, goal, lang, t)), key=chart_key,
                     on_select=functools.partial(_on_bar_click, dim, chart_key, [r.key for r in shown]),
                     selection_mode="points", config={"displayModeBar": False})
     options = [""] + [r.key for r in rows]  # "" = all (None would show an untranslated placeholder)
@@ -190,7 +191,7 @@ with s1:
     st.markdown(f"**{t('alliance.series_quarterly')}**")
     if quarterly:
         points = [(quarter_label(quarter_of(pd.Timestamp(r.key).date()), lang), r) for r in quarterly]
-        st.plotly_chart(series_chart(points, goal, lang, t), key="al_series_q",
+        st.plotly_chart(trusted_figure(series_chart(points, goal, lang, t)), key="al_series_q",
                         config={"displayModeBar": False})
     else:
         st.info(t("alliance.no_rows"))
@@ -203,7 +204,7 @@ with s2:
             label = str(day.year) if (day.month, day.day) == (12, 31) else \
                 t("alliance.partial_year", year=day.year, date=fmt_date(day, lang))
             points.append((label, r))
-        st.plotly_chart(series_chart(points, goal, lang, t), key="al_series_y",
+        st.plotly_chart(trusted_figure(series_chart(points, goal, lang, t)), key="al_series_y",
                         config={"displayModeBar": False})
 series_table = pd.DataFrame(
     [{t("alliance.col.date"): r.key, t("alliance.numerator"): r.numerator, t("alliance.denominator"): r.denominator,

@@ -145,3 +145,23 @@ def test_every_committee_view_is_keyed_on_every_topic_it_reads(empty_store, monk
         assert called, view
         unkeyed = set(topics_of(*called)) - set(topics_of(*content.READS[view]))
         assert not unkeyed, f"view {view!r} reads {sorted(unkeyed)} but is not keyed on them"
+
+
+def test_a_cached_figure_comes_back_equal_without_being_validated_again(monkeypatch):
+    import pickle
+
+    import _plotly_utils.basevalidators as validators
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=[3, 1], y=["Operador A (OP1)", "Operador B (OP2)"], orientation="h",
+                           marker={"color": "#0072B2", "pattern": {"shape": "x"}}, customdata=[["OP1"], ["OP2"]]))
+    fig.update_layout(height=300, barmode="stack", yaxis={"autorange": "reversed"})
+    validated = []
+    real = validators.DataArrayValidator.validate_coerce
+    monkeypatch.setattr(validators.DataArrayValidator, "validate_coerce",
+                        lambda self, v: validated.append(v) or real(self, v))
+    back = pickle.loads(pickle.dumps(fig))  # what st.cache_data does on every read
+    assert isinstance(back, go.Figure) and back.to_dict() == fig.to_dict()
+    assert not validated
+    back.update_layout(height=500)  # a figure like any other: a page may still adjust it
+    assert (back.layout.height, fig.layout.height) == (500, 300)

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHART_MODULES = ("components.alliance.charts", "components.routes.charts", "components.sla.scorecard",
                  "components.sla.ranking", "exports.charts")
 # modules that show or copy a figure built elsewhere
-FIGURE_USERS = {"components/core/chart_export.py"}
+FIGURE_USERS = {"components/core/chart_export.py", "components/core/plotting.py"}
 # figure-returning helpers that are not charts themselves (each applied by the builders below)
 NOT_BUILDERS = {"components.routes.charts.figure", "exports.charts.base_layout", "exports.charts.for_pack",
                 "exports.charts.topojson_polygons"}

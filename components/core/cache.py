@@ -12,16 +12,28 @@ versions (``components.core.warm``), so that nobody waits for them after a write
 
 from __future__ import annotations
 
+import copyreg
 import functools
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from components.core import warm
 from components.core.context import current_context
+from components.core.plotting import trusted_figure
 from data_access.core.scope import Viewer, reach_only, scope_only
 from data_access.core.versions import topics_of
 
 DEFAULT_TTL = 900  # seconds; memory hygiene only — freshness comes from the versions
+
+
+def _reduce_figure(fig: go.Figure):
+    return trusted_figure, (fig.to_dict(),)
+
+
+# Every read of a cached value unpickles it; plotly pickles a figure as a call of its constructor,
+# which validates every property again: about 8 ms a figure on every rerun that shows it.
+copyreg.pickle(go.Figure, _reduce_figure)
 
 
 def cached(query=None, *, uses=(), ttl: int = DEFAULT_TTL, by_scope: bool = False, by_reach: bool = False):

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from components.core.context import PageContext
 from components.core.figures import chart_text
+from components.core.plotting import trusted_figure
 from components.core.selection import point_key
 from exports import theme
 from rules.core.formatting import fmt_int, fmt_num, fmt_pct
@@ -50,22 +51,15 @@ ROUTE_PATTERNS = {"basica": "", "intermedia": "/", "competitividad": "."}
 
 
 def figure(data: list[dict], layout: dict, height: int, lang: str, validate: bool = False) -> go.Figure:
-    """A figure from plain specs on the shared theme (``exports.theme``). Plotly's
-    per-property validation dominates the cost of a rerun, so the page skips it
-    (``_validate=False``) for these fixed, tested specs; the tests build every figure with
-    ``validate=True``."""
+    """A figure from plain specs on the shared theme (``exports.theme``), not validated
+    (``components.core.plotting``) but where the tests build it with ``validate=True``."""
     base = {
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     }
     spec = {"data": data, "layout": theme.layout(lang, {**base, **layout})}
-    if validate:
-        return go.Figure(spec)
-    try:
-        return go.Figure(spec, _validate=False)
-    except TypeError:  # a plotly without the private fast path
-        return go.Figure(spec)
+    return go.Figure(spec) if validate else trusted_figure(spec)
 
 
 # a funnel stage narrower than this share of the widest is labelled outside its bar
