@@ -343,6 +343,16 @@ def wait_for_app_run(page, timeout: float = TIMEOUT_MS) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
 
 
+def act_and_wait_for_run(page, action, timeout: float = TIMEOUT_MS) -> None:
+    """Do ``action`` (a click, a choice) and wait until the script run it starts has ended, not an
+    earlier one: right after a click :func:`wait_for_app_run` can pass before that run begins, and
+    what the next step clicks may then be replaced under it. On a :func:`watched_page` (its run clock)."""
+    since = page.evaluate("() => performance.now()")
+    action()
+    page.wait_for_function("t0 => (window.__tableroRunEnded ?? 0) > t0", arg=since, timeout=timeout)
+    wait_for_app_run(page, timeout)
+
+
 def login(page, base_url: str, username: str, password: str, timeout: float = TIMEOUT_MS) -> None:
     """Sign in with a local account through the Spanish login form (a new Streamlit session)."""
     page.goto(base_url + "/", wait_until="domcontentloaded")

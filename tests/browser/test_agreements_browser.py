@@ -77,8 +77,8 @@ def test_the_comite_marks_one_done(site):
     expect(page.get_by_text("Sesión registrada con 2 compromisos.")).to_be_visible()
     box = page.locator(".st-key-ag_pick").get_by_role("combobox")
     box.click()
-    page.get_by_role("option", name=DONE, exact=False).first.click()
-    h.wait_for_app_run(page)
+    # the follow-up form is the picked agreement's own (keyed by its id): that run replaces it
+    h.act_and_wait_for_run(page, page.get_by_role("option", name=DONE, exact=False).first.click)
     status = page.get_by_role("combobox", name="Nuevo estado")
     status.click()
     page.get_by_role("option", name="✔ Cumplido").click()
