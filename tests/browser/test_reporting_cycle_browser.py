@@ -55,9 +55,8 @@ def _pick(page, key: str, option: str) -> None:
         return
     box.click()
     box.fill(option)
-    page.get_by_role("option", name=option, exact=True).first.click()
+    h.act_and_wait_for_run(page, page.get_by_role("option", name=option, exact=True).first.click)
     expect(box).to_have_value(option)
-    h.wait_for_app_run(page)
 
 
 def _reporting(page) -> None:
