@@ -140,24 +140,27 @@ def scores_by_quarter(frame: pd.DataFrame) -> dict[str, float | None]:
 
 @cached(uses=(window_frame,))
 def summary_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
-                  service: str | None, tx: Texts, url: str, first: int | None = None) -> dict:
-    """The operators' table and the chart of states: the ``first`` operators in attention
-    order (every operator when None)."""
+                  service: str | None, tx: Texts, url: str) -> dict:
+    """The operators' table, and each operator's states in attention order (code, name, counts)."""
     frame = window_frame(viewer, filters, quarter, window, service, url)
     now = frame[frame["quarter"] == quarter]
     if now.empty:
         return {"empty": True}
     names = dict(zip(now["operator_code"], now["operator_name"]))
     counts = {code: R.status_counts(g["status"]) for code, g in now.groupby("operator_code", sort=True)}
-    order = R.attention_order(counts)
-    shown = order[:first]
     return {
         "empty": False,
         "summary": operator_summary(tx, frame, quarter),
-        "operators": sorted(order),
-        "status_figure": status_figure(tx, [(code, names[code], counts[code]) for code in shown]),
-        "status_shown": len(shown),
+        "operators": sorted(counts),
+        "attention": [(code, names[code], counts[code]) for code in R.attention_order(counts)],
     }
+
+
+@cached(uses=(window_frame,))
+def status_chart(viewer: Viewer, filters: GlobalFilters, quarter: str, window: tuple[str, ...],
+                 service: str | None, tx: Texts, url: str, first: int | None) -> go.Figure:
+    """The chart of states of the ``first`` operators in attention order (every one when None)."""
+    return status_figure(tx, summary_model(viewer, filters, quarter, window, service, tx, url)["attention"][:first])
 
 
 def breach_lines(tx: Texts, rows: pd.DataFrame) -> list[str]:
@@ -206,8 +209,7 @@ def operator_model(viewer: Viewer, filters: GlobalFilters, quarter: str, window:
 def render(ctx: PageContext, chosen: dict) -> None:
     t, tx = ctx.t, texts(ctx)
     quarter, window, service = chosen["quarter"], chosen["window"], chosen["service"]
-    model = summary_model(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url,
-                          first=None if st.session_state.get(_EVERYONE) else R.ATTENTION_FIRST)
+    model = summary_model(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url)
     if model["empty"]:
         st.info(t("sla.empty"))
         return
@@ -219,12 +221,13 @@ def render(ctx: PageContext, chosen: dict) -> None:
     st.markdown(f"**{t('sla.fig.status_title', quarter=quarter_text(quarter, ctx.lang))}**")
     st.caption(t("sla.fig.status_help"))
     total = len(model["operators"])
+    first = None if st.session_state.get(_EVERYONE) else R.ATTENTION_FIRST
     if total > R.ATTENTION_FIRST:  # a toggle only where the chart leaves operators out
-        if model["status_shown"] < total:
-            st.caption(t("sla.fig.status_first", shown=fmt_int(model["status_shown"], ctx.lang),
-                         total=fmt_int(total, ctx.lang)))
+        if first is not None:
+            st.caption(t("sla.fig.status_first", shown=fmt_int(first, ctx.lang), total=fmt_int(total, ctx.lang)))
         st.toggle(t("sla.fig.status_everyone", total=fmt_int(total, ctx.lang)), key=_EVERYONE)
-    st.plotly_chart(model["status_figure"], width="stretch", key="sla_status_fig", selection_mode="points",
+    figure = status_chart(ctx.viewer, ctx.filters, quarter, window, service, tx, ctx.url, first)
+    st.plotly_chart(figure, width="stretch", key="sla_status_fig", selection_mode="points",
                     on_select=url_filter("sla_status_fig", status_point_params,
                                          {Q_OPERATOR: "sla_operator", Q_STATUS: "sla_status"}),
                     config={"displayModeBar": False})
